@@ -1,0 +1,16 @@
+// Versioned schema migrations, applied in order; a file's PRAGMA user_version says which it has.
+// Append only: never edit a migration that has shipped.
+import type { Db } from '../db.js';
+import { coreSchema } from './001-core.js';
+import { outboxSchema } from './002-outbox.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Db): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core: passengers, tickets, ledger, sync state', up: coreSchema },
+  { version: 2, name: 'outbox: durable events awaiting publication', up: outboxSchema },
+];

@@ -1,0 +1,51 @@
+// Central -> gate records (DESIGN.md "Central -> gate data"), validated at the JSON edge with zod.
+import { z } from 'zod';
+import { IDENTITY_KINDS } from '../identity/document.js';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+const isoDateTimeWithOffset = z.iso.datetime({ offset: true });
+const stationCode = z.string().regex(/^[A-Z0-9]{2,8}$/, 'a station code (2-8 upper-case letters or digits)');
+
+export const passengerRecordSchema = z
+  .object({
+    kind: z.enum(IDENTITY_KINDS),
+    country: z.string().regex(/^[A-Z]{1,3}$/, 'a country code (ICAO/ISO alpha-3)'),
+    number: z.string().min(1).max(40),
+    status: z.enum(['verified', 'pending', 'rejected']),
+    birthDate: isoDate.nullable().optional(),
+    nameLatin: z.string().nullable().optional(),
+  })
+  .strict();
+export type PassengerRecord = z.infer<typeof passengerRecordSchema>;
+
+export const TICKET_STATUSES = ['valid', 'refunded', 'changed', 'used-entry', 'used-exit'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export const ticketRecordSchema = z
+  .object({
+    id: z.string().min(1).max(64),
+    kind: z.enum(IDENTITY_KINDS),
+    country: z.string().regex(/^[A-Z]{1,3}$/, 'a country code (ICAO/ISO alpha-3)'),
+    number: z.string().min(1).max(40),
+    train: z.string().min(1).max(16),
+    date: isoDate,
+    from: stationCode,
+    to: stationCode,
+    departure: isoDateTimeWithOffset,
+    arrival: isoDateTimeWithOffset,
+    car: z.string().min(1).max(8),
+    seat: z.string().min(1).max(8),
+    status: z.enum(TICKET_STATUSES),
+  })
+  .strict();
+export type TicketRecord = z.infer<typeof ticketRecordSchema>;
+
+export const snapshotFileSchema = z
+  .object({
+    station: stationCode,
+    generatedAt: isoDateTimeWithOffset,
+    passengers: z.array(passengerRecordSchema),
+    tickets: z.array(ticketRecordSchema),
+  })
+  .strict();
+export type SnapshotFile = z.infer<typeof snapshotFileSchema>;

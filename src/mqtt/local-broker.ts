@@ -1,0 +1,116 @@
+// A private Mosquitto on a free loopback port with its own config and data folder: never the machine's broker
+// on 1883. Used by the demo and the tests. stop()/start() keep the port and the persistence folder, so a test
+// can kill the broker mid-drain and bring the same broker back.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface BrokerOptions {
+  /** Extra mosquitto.conf lines for the listener (TLS, auth). */
+  listenerLines?: string[];
+  /** Lines placed before the listener (global options). */
+  globalLines?: string[];
+}
+
+export interface LocalBroker {
+  port: number;
+  url: string;
+  dataDir: string;
+  start(): Promise<void>;
+  /** SIGKILL (crash) by default; `graceful` sends SIGTERM so the broker saves its persistence file. */
+  stop(graceful?: boolean): Promise<void>;
+  close(): Promise<void>;
+  log(): string;
+}
+
+const MOSQUITTO_PATHS = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
+
+export function mosquittoPath(): string | undefined {
+  const found = MOSQUITTO_PATHS.find((p) => existsSync(p));
+  if (found) return found;
+  const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
+  return which.status === 0 ? which.stdout.trim() : undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalBroker> {
+  const bin = mosquittoPath();
+  if (!bin) throw new Error('mosquitto is not installed (Debian: apt-get install mosquitto)');
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'gate-mosquitto-'));
+  const conf = join(dataDir, 'mosquitto.conf');
+  const tls = (opts.listenerLines ?? []).some((l) => l.startsWith('certfile'));
+  writeFileSync(
+    conf,
+    [
+      'persistence true',
+      `persistence_location ${dataDir}/`,
+      'autosave_interval 1',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'max_queued_messages 0',
+      'max_inflight_messages 0',
+      ...(opts.globalLines ?? []),
+      `listener ${port} 127.0.0.1`,
+      ...(opts.listenerLines ?? ['allow_anonymous true']),
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  let output = '';
+  const broker: LocalBroker = {
+    port,
+    url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
+    dataDir,
+    async start() {
+      if (child && child.exitCode === null) return;
+      child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr?.on('data', (d) => (output += d));
+      const deadline = Date.now() + 5000;
+      while (!(await canConnect(port))) {
+        if (child.exitCode !== null) throw new Error(`mosquitto exited: ${output.trim().split('\n').pop() ?? ''}`);
+        if (Date.now() > deadline) throw new Error('mosquitto did not start listening in 5 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stop(graceful = false) {
+      const c = child;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const done = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill(graceful ? 'SIGTERM' : 'SIGKILL');
+      await done;
+    },
+    async close() {
+      await broker.stop(true);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    log: () => output,
+  };
+  await broker.start();
+  return broker;
+}
