@@ -1,0 +1,100 @@
+// Gate events: what the lane records (outbox, same transaction as the ledger change) and MQTT publishes on
+// gates/v1/<station>/<gate>/events/{decision,passage,alarm}. These zod schemas are the contract for central:
+// docs/ JSON Schemas are generated from them. No name, document number or photo: documents appear as docKey (HMAC).
+import { z } from 'zod';
+import { REASONS } from '../decide/reasons.js';
+import { DOCUMENT_TYPES } from '../identity/document.js';
+
+const envelope = {
+  eventId: z.uuid(),
+  /** Gap-free per-gate sequence, assigned when the event is committed. */
+  seq: z.number().int().positive(),
+  station: z.string(),
+  gate: z.string(),
+  /** When it happened on the gate, ISO 8601 UTC. */
+  at: z.iso.datetime({ offset: true }),
+};
+
+export const decisionEventSchema = z
+  .object({
+    ...envelope,
+    kind: z.literal('decision'),
+    direction: z.enum(['entry', 'exit']),
+    decision: z.enum(['open', 'reject']),
+    reason: z.enum(REASONS),
+    docType: z.enum(DOCUMENT_TYPES).nullable(),
+    /** HMAC-SHA256 of the document's canonical identity (never the number). */
+    docKey: z.string().nullable(),
+    ticketId: z.string().nullable(),
+    train: z.string().nullable(),
+  })
+  .strict();
+
+export const PASSAGE_OUTCOMES = ['passed', 'timeout', 'cancelled', 'sibling'] as const;
+
+export const passageEventSchema = z
+  .object({
+    ...envelope,
+    kind: z.literal('passage'),
+    direction: z.enum(['entry', 'exit']),
+    /** passed: the sensors confirmed the passenger walked through, the ticket is consumed; timeout/cancelled: it stays valid. */
+    outcome: z.enum(PASSAGE_OUTCOMES),
+    ticketId: z.string().nullable(),
+    docKey: z.string().nullable(),
+    /** The eventId of the decision that opened the gate. */
+    decisionEventId: z.string().nullable(),
+  })
+  .strict();
+
+export const ALARM_TYPES = [
+  'tailgating',
+  'forced-entry',
+  'reverse-passage',
+  'intrusion',
+  'door-fault',
+  'emergency-on',
+  'emergency-off',
+  'power',
+  'mcu-reset',
+  'mcu-silent',
+  'reader-fault',
+  'sync-rejected',
+  'storage-fault',
+] as const;
+export type AlarmType = (typeof ALARM_TYPES)[number];
+
+export const alarmEventSchema = z
+  .object({
+    ...envelope,
+    kind: z.literal('alarm'),
+    type: z.enum(ALARM_TYPES),
+    /** Machine-readable detail code (e.g. the error code), never personal data. */
+    detail: z.string().nullable(),
+    active: z.boolean(),
+  })
+  .strict();
+
+export const gateEventSchema = z.discriminatedUnion('kind', [decisionEventSchema, passageEventSchema, alarmEventSchema]);
+
+export type DecisionEvent = z.infer<typeof decisionEventSchema>;
+export type PassageEvent = z.infer<typeof passageEventSchema>;
+export type AlarmEvent = z.infer<typeof alarmEventSchema>;
+export type GateEvent = z.infer<typeof gateEventSchema>;
+
+/** An event before the store gives it eventId, seq, station and gate. */
+export type NewEvent<E extends GateEvent> = Omit<E, 'eventId' | 'seq' | 'station' | 'gate'>;
+
+/**
+ * What the lane needs from storage. Implemented over the gate's SQLite file (ledger + outbox in one transaction).
+ * Each method commits durably (synchronous=FULL) before it returns: the lane counts nothing done before that.
+ * Throws a GateError with recovery 'fatal' or 'retry' when the write fails (disk full): the lane then refuses to open.
+ */
+export interface LaneStore {
+  recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent;
+  /**
+   * For outcome 'passed': consume the ticket in the ledger (once per direction) and record the passage event in one
+   * transaction. `consumed` is false when the ledger already held it (the event is still recorded).
+   */
+  recordPassage(e: NewEvent<PassageEvent>): { event: PassageEvent; consumed: boolean };
+  recordAlarm(e: NewEvent<AlarmEvent>): AlarmEvent;
+}
