@@ -1,0 +1,189 @@
+// The read side of the cache: the few queries a decision needs, behind an interface so that the decision core
+// stays pure (tests hand it an in-memory view) and the lane hands it SQLite. Statements are prepared once.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db.js';
+import type { TicketStatus } from './records.js';
+import type { Direction } from '../decide/reasons.js';
+import type { DocumentIdentity, IdentityKind } from '../identity/document.js';
+import { documentKey } from '../identity/document-key.js';
+
+export interface CachedPassenger {
+  docKey: string;
+  kind: IdentityKind;
+  status: 'verified' | 'pending' | 'rejected';
+  birthDate: string | null;
+}
+
+export interface CachedTicket {
+  id: string;
+  docKey: string;
+  train: string;
+  date: string;
+  from: string;
+  to: string;
+  departure: string;
+  arrival: string;
+  departureMs: number;
+  arrivalMs: number;
+  car: string;
+  seat: string;
+  status: TicketStatus;
+}
+
+export interface LedgerUse {
+  direction: Direction;
+  station: string;
+  gate: string;
+  atMs: number;
+  source: 'local' | 'sibling' | 'central';
+}
+
+export interface SyncState {
+  station: string;
+  epoch: string;
+  seq: number;
+  generatedAt: string;
+  generatedAtMs: number;
+  appliedAt: string;
+}
+
+export interface CacheView {
+  /** The HMAC key of a document identity (the view holds the secret; the decision never sees it). */
+  keyOf(identity: DocumentIdentity): string;
+  passenger(docKey: string): CachedPassenger | undefined;
+  /** Every ticket held by any of these document keys. */
+  tickets(docKeys: readonly string[]): CachedTicket[];
+  /** Ledger rows of a ticket: the directions in which it was already consumed, here or at a sibling gate. */
+  ledgerUses(ticketId: string): LedgerUse[];
+  syncState(): SyncState | undefined;
+}
+
+interface PassengerRow {
+  doc_key: string;
+  kind: IdentityKind;
+  status: CachedPassenger['status'];
+  birth_date: string | null;
+}
+
+interface TicketRow {
+  id: string;
+  doc_key: string;
+  train: string;
+  date: string;
+  from_station: string;
+  to_station: string;
+  departure: string;
+  arrival: string;
+  departure_ms: number;
+  arrival_ms: number;
+  car: string;
+  seat: string;
+  status: TicketStatus;
+}
+
+interface LedgerRow {
+  direction: Direction;
+  station: string;
+  gate: string;
+  at_ms: number;
+  source: LedgerUse['source'];
+}
+
+interface SyncRow {
+  station: string;
+  epoch: string;
+  seq: number;
+  generated_at: string;
+  applied_at: string;
+}
+
+function toTicket(r: TicketRow): CachedTicket {
+  return {
+    id: r.id,
+    docKey: r.doc_key,
+    train: r.train,
+    date: r.date,
+    from: r.from_station,
+    to: r.to_station,
+    departure: r.departure,
+    arrival: r.arrival,
+    departureMs: r.departure_ms,
+    arrivalMs: r.arrival_ms,
+    car: r.car,
+    seat: r.seat,
+    status: r.status,
+  };
+}
+
+/** A CacheView over the gate's SQLite file. */
+export class SqliteCacheView implements CacheView {
+  private readonly passengerStmt: Statement;
+  private readonly ticketsStmt: Statement;
+  private readonly tickets2Stmt: Statement;
+  private readonly ledgerStmt: Statement;
+  private readonly syncStmt: Statement;
+
+  constructor(
+    db: Db,
+    private readonly secret: string | Buffer,
+  ) {
+    this.passengerStmt = db.prepare('SELECT doc_key, kind, status, birth_date FROM passengers WHERE doc_key = ?');
+    const cols = 'id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status';
+    this.ticketsStmt = db.prepare(`SELECT ${cols} FROM tickets WHERE doc_key = ?`);
+    // A 2023 PR card has two identities; one statement with two probes of the index beats two round trips.
+    this.tickets2Stmt = db.prepare(`SELECT ${cols} FROM tickets WHERE doc_key IN (?, ?)`);
+    this.ledgerStmt = db.prepare('SELECT direction, station, gate, at_ms, source FROM ledger WHERE ticket_id = ?');
+    this.syncStmt = db.prepare('SELECT station, epoch, seq, generated_at, applied_at FROM sync_state WHERE id = 1');
+  }
+
+  keyOf(identity: DocumentIdentity): string {
+    return documentKey(this.secret, identity);
+  }
+
+  passenger(docKey: string): CachedPassenger | undefined {
+    const r = this.passengerStmt.get(docKey) as PassengerRow | undefined;
+    return r && { docKey: r.doc_key, kind: r.kind, status: r.status, birthDate: r.birth_date };
+  }
+
+  tickets(docKeys: readonly string[]): CachedTicket[] {
+    if (docKeys.length === 0) return [];
+    if (docKeys.length === 1) return (this.ticketsStmt.all(docKeys[0]) as TicketRow[]).map(toTicket);
+    if (docKeys.length === 2) return (this.tickets2Stmt.all(docKeys[0], docKeys[1]) as TicketRow[]).map(toTicket);
+    return docKeys.flatMap((k) => (this.ticketsStmt.all(k) as TicketRow[]).map(toTicket));
+  }
+
+  ledgerUses(ticketId: string): LedgerUse[] {
+    return (this.ledgerStmt.all(ticketId) as LedgerRow[]).map((r) => ({
+      direction: r.direction,
+      station: r.station,
+      gate: r.gate,
+      atMs: r.at_ms,
+      source: r.source,
+    }));
+  }
+
+  syncState(): SyncState | undefined {
+    const r = this.syncStmt.get() as SyncRow | undefined;
+    return (
+      r && {
+        station: r.station,
+        epoch: r.epoch,
+        seq: r.seq,
+        generatedAt: r.generated_at,
+        generatedAtMs: Date.parse(r.generated_at),
+        appliedAt: r.applied_at,
+      }
+    );
+  }
+}
+
+export interface CacheCounts {
+  passengers: number;
+  tickets: number;
+  ledger: number;
+}
+
+export function cacheCounts(db: Db): CacheCounts {
+  const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  return { passengers: count('passengers'), tickets: count('tickets'), ledger: count('ledger') };
+}

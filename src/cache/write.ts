@@ -1,0 +1,165 @@
+// The write side of the cache: what `gate cache import` and the sync engine use to load central's records.
+// Every function runs in one transaction (nested calls become savepoints, so a caller may wrap several in its own
+// transaction to make a whole snapshot or delta atomic). Statements are prepared once per connection: a
+// 1,000,000-row load is one statement executed a million times, not a million parses (research/sync-perf.md 1(a)).
+import { createHmac } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import { CacheError, type Db } from './db.js';
+import type { PassengerRecord, TicketRecord } from './records.js';
+import { documentKey } from '../identity/document-key.js';
+import type { DocumentIdentity } from '../identity/document.js';
+
+interface WriteStatements {
+  upsertPassenger: Statement;
+  upsertTicket: Statement;
+  deletePassenger: Statement;
+  deleteTicket: Statement;
+  getMeta: Statement;
+  setMeta: Statement;
+  setSync: Statement;
+}
+
+const statements = new WeakMap<Db, WriteStatements>();
+
+function prepared(db: Db): WriteStatements {
+  let s = statements.get(db);
+  if (!s) {
+    s = {
+      upsertPassenger: db.prepare(
+        `INSERT INTO passengers (doc_key, kind, status, birth_date) VALUES (?, ?, ?, ?)
+         ON CONFLICT (doc_key) DO UPDATE SET kind = excluded.kind, status = excluded.status, birth_date = excluded.birth_date`,
+      ),
+      upsertTicket: db.prepare(
+        `INSERT INTO tickets (id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET doc_key = excluded.doc_key, train = excluded.train, date = excluded.date,
+           from_station = excluded.from_station, to_station = excluded.to_station, departure = excluded.departure,
+           arrival = excluded.arrival, departure_ms = excluded.departure_ms, arrival_ms = excluded.arrival_ms,
+           car = excluded.car, seat = excluded.seat, status = excluded.status`,
+      ),
+      deletePassenger: db.prepare('DELETE FROM passengers WHERE doc_key = ?'),
+      deleteTicket: db.prepare('DELETE FROM tickets WHERE id = ?'),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      setSync: db.prepare(
+        `INSERT INTO sync_state (id, station, epoch, seq, generated_at, applied_at) VALUES (1, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET station = excluded.station, epoch = excluded.epoch, seq = excluded.seq,
+           generated_at = excluded.generated_at, applied_at = excluded.applied_at`,
+      ),
+    };
+    statements.set(db, s);
+  }
+  return s;
+}
+
+const SECRET_CHECK_KEY = 'secret-check';
+
+/** A fingerprint of the HMAC secret (an HMAC of a fixed label): reveals nothing, but tells two secrets apart. */
+export function secretFingerprint(secret: string | Buffer): string {
+  return createHmac('sha256', secret).update('gate/secret-check/v1').digest('hex').slice(0, 16);
+}
+
+/**
+ * Tie the file to one secret. Rows keyed with another secret would silently match nobody, so writing with a
+ * different secret than the one the file was filled with is refused (`secret-mismatch`).
+ */
+export function bindSecret(db: Db, secret: string | Buffer): void {
+  const s = prepared(db);
+  const fp = secretFingerprint(secret);
+  const stored = s.getMeta.get(SECRET_CHECK_KEY) as string | undefined;
+  if (stored === undefined) s.setMeta.run(SECRET_CHECK_KEY, fp);
+  else if (stored !== fp) {
+    throw new CacheError('secret-mismatch', 'the cache was filled with another HMAC secret; use the same secret or clear the cache first');
+  }
+}
+
+/** Insert or replace passengers; returns how many were written. */
+export function upsertPassengers(db: Db, secret: string | Buffer, records: Iterable<PassengerRecord>): number {
+  const s = prepared(db);
+  return db.transaction(() => {
+    bindSecret(db, secret);
+    let n = 0;
+    for (const r of records) {
+      s.upsertPassenger.run(documentKey(secret, r), r.kind, r.status, r.birthDate ?? null);
+      n++;
+    }
+    return n;
+  })();
+}
+
+/** Insert or replace tickets (by id); departure/arrival are kept as the ISO text and as epoch ms for range tests. */
+export function upsertTickets(db: Db, secret: string | Buffer, records: Iterable<TicketRecord>): number {
+  const s = prepared(db);
+  return db.transaction(() => {
+    bindSecret(db, secret);
+    let n = 0;
+    for (const r of records) {
+      s.upsertTicket.run(
+        r.id,
+        documentKey(secret, r),
+        r.train,
+        r.date,
+        r.from,
+        r.to,
+        r.departure,
+        r.arrival,
+        Date.parse(r.departure),
+        Date.parse(r.arrival),
+        r.car,
+        r.seat,
+        r.status,
+      );
+      n++;
+    }
+    return n;
+  })();
+}
+
+/** Remove passengers by document identity; returns how many rows went. */
+export function deletePassengers(db: Db, secret: string | Buffer, identities: Iterable<DocumentIdentity>): number {
+  const s = prepared(db);
+  return db.transaction(() => {
+    bindSecret(db, secret);
+    let n = 0;
+    for (const id of identities) n += s.deletePassenger.run(documentKey(secret, id)).changes;
+    return n;
+  })();
+}
+
+/** Remove tickets by id; returns how many rows went. */
+export function deleteTickets(db: Db, ids: Iterable<string>): number {
+  const s = prepared(db);
+  return db.transaction(() => {
+    let n = 0;
+    for (const id of ids) n += s.deleteTicket.run(id).changes;
+    return n;
+  })();
+}
+
+/**
+ * Empty the passenger and ticket tables before a full snapshot, and forget the secret binding with them.
+ * The ledger is kept: passages happened, whatever central's next snapshot says.
+ */
+export function clearCache(db: Db): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM passengers').run();
+    db.prepare('DELETE FROM tickets').run();
+    db.prepare('DELETE FROM meta WHERE key = ?').run(SECRET_CHECK_KEY);
+  })();
+}
+
+export interface SyncStateInput {
+  station: string;
+  /** Central's snapshot epoch (a new epoch means a new full snapshot); `import:<...>` for a file import. */
+  epoch: string;
+  /** The last delta sequence applied within the epoch (0 right after a snapshot). */
+  seq: number;
+  /** When central generated the data (ISO 8601 with offset): the cache's age is measured from it. */
+  generatedAt: string;
+  /** When the gate applied it (ISO 8601). */
+  appliedAt: string;
+}
+
+export function setSyncState(db: Db, state: SyncStateInput): void {
+  prepared(db).setSync.run(state.station, state.epoch, state.seq, state.generatedAt, state.appliedAt);
+}
