@@ -161,6 +161,8 @@ export const laneSchema = z
 
 export const gateConfigSchema = z
   .object({
+    /** Editors' pointer to config/schema.json; ignored by the gate. */
+    $schema: z.string().optional(),
     station: stationCode,
     /** This gate's id within the station, e.g. "03". Needed by `gate run`. */
     gate: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'a gate id of 1-16 letters, digits, _ or -').optional(),
