@@ -1,5 +1,7 @@
 // Every `gate` sub-command. Add one line per command module.
 import type { Command } from '../command.js';
 import { configCheckCommand } from './config-check.js';
+import { cacheImportCommand } from './cache-import.js';
+import { cacheStatsCommand } from './cache-stats.js';
 
-export const COMMANDS: Command[] = [configCheckCommand];
+export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand];

@@ -1,0 +1,122 @@
+// The decision core: (document, cache view, rules, context with the time) -> Decision. No I/O of its own (the
+// view is the only door to data) and no clock reads: `ctx.now` is the time. The rules are those of issue 2:
+//   lane mode -> document structure -> expiry (station's local date) -> cache age -> passport verification ->
+//   tickets for this station and direction -> status, ledger, time window.
+import type { CacheView, CachedTicket } from '../cache/view.js';
+import type { Rules } from '../config/schema.js';
+import { identitiesOf, identityOf, isChipCard, type Document } from '../identity/document.js';
+import { documentErrors } from '../identity/validate.js';
+import { messageFor } from './messages.js';
+import type { Decision, Direction, Reason, TicketSummary } from './reasons.js';
+
+export type LaneMode = 'normal' | 'free' | 'locked' | 'maintenance';
+
+export interface DecideContext {
+  station: string;
+  direction: Direction;
+  now: Date;
+  /** The lane's mode (default normal): locked and maintenance refuse everyone, free lets everyone through. */
+  mode?: LaneMode;
+  /** Fire alarm: the microcontroller has opened the lane; nobody is held back and no ticket is consumed. */
+  emergency?: boolean;
+}
+
+export type DecideRules = Pick<Rules, 'timeZone' | 'entry' | 'exit' | 'maxCacheAgeMinutes'>;
+
+const MINUTE = 60_000;
+
+// Intl formatters are costly to build (tens of microseconds); one per time zone is kept.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date YYYY-MM-DD at `at` in a time zone (en-CA formats dates as YYYY-MM-DD). */
+export function localDate(at: Date, timeZone: string): string {
+  let f = dateFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timeZone, f);
+  }
+  return f.format(at);
+}
+
+function summary(t: CachedTicket): TicketSummary {
+  return { id: t.id, train: t.train, car: t.car, seat: t.seat, departure: t.departure };
+}
+
+function decision(reason: Reason, ticket: CachedTicket | null = null): Decision {
+  return { decision: reason === 'ok' || reason === 'emergency' ? 'open' : 'reject', reason, ticket: ticket && summary(ticket), message: messageFor(reason) };
+}
+
+/** The time window in which a ticket opens this gate: [start, end) in epoch ms. */
+export function ticketWindow(t: Pick<CachedTicket, 'departureMs' | 'arrivalMs'>, direction: Direction, rules: DecideRules): [number, number] {
+  if (direction === 'entry') {
+    return [t.departureMs - rules.entry.opensMinutesBefore * MINUTE, t.departureMs - rules.entry.closesMinutesBefore * MINUTE];
+  }
+  return [t.departureMs, t.arrivalMs + rules.exit.graceMinutesAfterArrival * MINUTE];
+}
+
+type TicketVerdict = 'ok' | 'too-early' | 'too-late' | 'already-used' | 'ticket-refunded' | 'superseded';
+
+/** Why this one ticket does or does not open the gate now. */
+function judgeTicket(t: CachedTicket, view: CacheView, rules: DecideRules, direction: Direction, nowMs: number): TicketVerdict {
+  if (t.status === 'refunded') return 'ticket-refunded';
+  // A changed ticket was replaced by a new ticket record; the old one opens nothing.
+  if (t.status === 'changed') return 'superseded';
+  // After exit the journey is over: the ticket opens neither direction again.
+  if (t.status === 'used-exit' || (t.status === 'used-entry' && direction === 'entry')) return 'already-used';
+  for (const use of view.ledgerUses(t.id)) {
+    if (use.direction === direction || use.direction === 'exit') return 'already-used';
+  }
+  const [start, end] = ticketWindow(t, direction, rules);
+  if (nowMs < start) return 'too-early';
+  if (nowMs >= end) return 'too-late';
+  return 'ok';
+}
+
+// Among tickets that are no longer usable, the one with the latest departure is the one the passenger means;
+// at equal departure this order picks the more useful reason.
+const STALE_ORDER: Record<string, number> = { 'already-used': 0, 'too-late': 1, 'ticket-refunded': 2 };
+
+function chooseTicket(judged: { t: CachedTicket; v: TicketVerdict }[]): Decision {
+  const byDeparture = (a: { t: CachedTicket }, b: { t: CachedTicket }) => a.t.departureMs - b.t.departureMs;
+  const usable = judged.filter((j) => j.v === 'ok').sort(byDeparture);
+  if (usable.length) return decision('ok', usable[0].t);
+  // A later train the passenger can still take beats any ticket that is spent or missed.
+  const early = judged.filter((j) => j.v === 'too-early').sort(byDeparture);
+  if (early.length) return decision('too-early', early[0].t);
+  const spent = judged
+    .filter((j) => j.v in STALE_ORDER)
+    .sort((a, b) => b.t.departureMs - a.t.departureMs || STALE_ORDER[a.v] - STALE_ORDER[b.v]);
+  if (spent.length) return decision(spent[0].v as Reason, spent[0].t);
+  return decision('no-ticket');
+}
+
+export function decide(doc: Document, view: CacheView, rules: DecideRules, ctx: DecideContext): Decision {
+  if (ctx.emergency) return decision('emergency');
+  const mode = ctx.mode ?? 'normal';
+  if (mode === 'locked' || mode === 'maintenance') return decision('gate-mode');
+  if (mode === 'free') return decision('ok');
+
+  if (documentErrors(doc).length) return decision('document-invalid');
+  const nowMs = ctx.now.getTime();
+  // validTo is the last day of validity, in the station's calendar; null is a long-term card.
+  if (doc.validTo !== null && doc.validTo < localDate(ctx.now, rules.timeZone)) return decision('document-expired');
+
+  const sync = view.syncState();
+  if (!sync || !(nowMs - sync.generatedAtMs <= rules.maxCacheAgeMinutes * MINUTE)) return decision('cache-stale');
+
+  // Passports need central's online verification; chip cards are authenticated by the SAM.
+  if (!isChipCard(doc)) {
+    const passenger = view.passenger(view.keyOf(identityOf(doc)));
+    if (!passenger) return decision('not-verified');
+    if (passenger.status === 'pending') return decision('verification-pending');
+    if (passenger.status === 'rejected') return decision('verification-rejected');
+    if (passenger.birthDate && doc.birthDate && passenger.birthDate !== doc.birthDate) return decision('identity-mismatch');
+  }
+
+  const keys = identitiesOf(doc).map((id) => view.keyOf(id));
+  const tickets = view.tickets(keys);
+  if (tickets.length === 0) return decision('no-ticket');
+  const here = tickets.filter((t) => (ctx.direction === 'entry' ? t.from : t.to) === ctx.station);
+  if (here.length === 0) return decision('wrong-station');
+  return chooseTicket(here.map((t) => ({ t, v: judgeTicket(t, view, rules, ctx.direction, nowMs) })));
+}
