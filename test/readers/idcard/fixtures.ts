@@ -4,7 +4,7 @@ import type { CardFields } from '../../../src/readers/idcard/index.js';
 
 export const h = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
 
-export const RESIDENT: CardFields = {
+export const RESIDENT = {
   layout: 'resident',
   name: '张三',
   sex: '2',
@@ -15,9 +15,9 @@ export const RESIDENT: CardFields = {
   authority: '北京市公安局东城分局',
   validFrom: '20150101',
   validTo: '长期',
-};
+} satisfies CardFields;
 
-export const PR_2017: CardFields = {
+export const PR_2017 = {
   layout: 'I',
   nameLatin: 'ZHENGJIAN, YANGBEN',
   sex: '1',
@@ -29,9 +29,9 @@ export const PR_2017: CardFields = {
   birthDate: '19901231',
   cardVersion: '01',
   officeCode: '1500',
-};
+} satisfies CardFields;
 
-export const PR_2023: CardFields = {
+export const PR_2023 = {
   layout: 'Y',
   nameChinese: '萨利赫',
   sex: '1',
@@ -44,9 +44,9 @@ export const PR_2023: CardFields = {
   validTo: '20331130',
   nationality: 'SAU',
   link: '011',
-};
+} satisfies CardFields;
 
-export const HMT_PERMIT: CardFields = {
+export const HMT_PERMIT = {
   layout: 'J',
   name: '陈大文',
   sex: '1',
@@ -58,7 +58,7 @@ export const HMT_PERMIT: CardFields = {
   validTo: '20250101',
   permitNumber: 'H12345678',
   issueCount: '02',
-};
+} satisfies CardFields;
 
 /** Status-only and short answers copied from research/idcard.md 1.3. */
 export const FRAMES = {
