@@ -1,7 +1,9 @@
 import type { Db } from '../db.js';
 
-// Every decision, passage and alarm, committed before the lane counts it done; `seq` is the gap-free per-gate
-// sequence (AUTOINCREMENT is not used: seq = max + 1 inside the writing transaction keeps it gap-free).
+// Every decision, passage and alarm, committed before the lane counts it done. `seq` is the gap-free per-gate
+// sequence: the last one handed out lives in outbox_seq (not max(seq) of the table: pruning sent rows must never
+// let a sequence number be handed out twice; AUTOINCREMENT is not used because a rolled back insert skips one).
+// command_nonces: nonces of authorised central commands, kept so a restart does not reopen the replay window.
 export function outboxSchema(db: Db): void {
   db.exec(`
     CREATE TABLE outbox (
@@ -13,5 +15,17 @@ export function outboxSchema(db: Db): void {
       sent_ms    INTEGER
     ) STRICT;
     CREATE INDEX outbox_unsent ON outbox(seq) WHERE sent_ms IS NULL;
+
+    CREATE TABLE outbox_seq (
+      id       INTEGER PRIMARY KEY CHECK (id = 1),
+      last_seq INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO outbox_seq (id, last_seq) VALUES (1, 0);
+
+    CREATE TABLE command_nonces (
+      nonce     TEXT PRIMARY KEY,
+      issued_ms INTEGER NOT NULL,
+      seen_ms   INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
   `);
 }

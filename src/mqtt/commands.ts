@@ -1,0 +1,99 @@
+// Central's commands on gates/v1/<station>/<gate>/cmd/<name>: verified (src/mqtt/command-verify.ts), nonces
+// persisted in SQLite before the handler runs (a restart must not reopen the replay window), handed to the
+// daemon's handler, and every one answered on .../cmd-result with {nonce, name, ok, code}.
+import type { KeyObject } from 'node:crypto';
+import type { SqliteOutboxStore } from '../outbox/store.js';
+import { errorLine } from '../util/gate-error.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { parsePublicKey } from '../util/signing.js';
+import { verifyCommand, type AuthorisedCommand } from './command-verify.js';
+import type { MqttConnection } from './connection.js';
+import { commandResultSchema, type CommandResult, type CommandResultCode } from './schemas.js';
+import { commandFilter, commandResultTopic, parseGateTopic, type GateId } from './topics.js';
+
+/** The daemon's side: carry out an authorised command; ok false with 'refused' (e.g. release during emergency). */
+export type CommandHandler = (command: AuthorisedCommand) => Promise<{ ok: boolean; code: CommandResultCode }> | { ok: boolean; code: CommandResultCode };
+
+export interface CommandChannelOptions {
+  /** Central's public keys (PEM or base64 SPKI DER), config mqtt.centralPublicKeys. */
+  centralPublicKeys: readonly string[];
+  maxSkewSeconds: number;
+  now?: () => number;
+  log?: Logger;
+}
+
+export class CommandChannel {
+  private readonly keys: KeyObject[];
+  private readonly now: () => number;
+  private readonly log: Logger;
+  /** Commands are handled one at a time, in arrival order. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly gateId: GateId,
+    private readonly connection: MqttConnection,
+    private readonly store: SqliteOutboxStore,
+    private readonly handler: CommandHandler,
+    private readonly opts: CommandChannelOptions,
+  ) {
+    this.keys = opts.centralPublicKeys.map(parsePublicKey);
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? silentLogger();
+  }
+
+  start(): void {
+    this.connection.subscribe(commandFilter(this.gateId), 1, (topic, payload) => {
+      this.queue = this.queue.then(async () => {
+        await this.handle(topic, payload);
+      });
+    });
+  }
+
+  /** Settles when every command received so far is answered. */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  async handle(topic: string, payload: Buffer): Promise<CommandResult> {
+    const parsed = parseGateTopic(topic);
+    const topicName = parsed?.rest[1] ?? '';
+    const nowMs = this.now();
+    const maxSkewMs = this.opts.maxSkewSeconds * 1000;
+    const verdict = verifyCommand(payload, {
+      target: this.gateId,
+      topicName,
+      keys: this.keys,
+      nowMs,
+      maxSkewMs,
+      seen: (nonce) => this.store.nonceSeen(nonce),
+    });
+    let result: { nonce: string | null; name: string | null; ok: boolean; code: CommandResultCode };
+    if (!verdict.ok) {
+      this.log.warn({ topicName, code: verdict.code }, 'command refused');
+      result = { nonce: verdict.nonce, name: verdict.name, ok: false, code: verdict.code };
+    } else {
+      const c = verdict.command;
+      result = { nonce: c.nonce, name: c.name, ok: false, code: 'failed' };
+      try {
+        // Remember first: if the handler crashes the gate, the same command cannot be replayed after restart.
+        if (!this.store.rememberNonce(c.nonce, c.issuedMs, nowMs)) {
+          result.code = 'replayed';
+        } else {
+          this.store.pruneNonces(nowMs - 2 * maxSkewMs);
+          const r = await this.handler(c);
+          result = { ...result, ok: r.ok, code: r.code };
+          this.log.info({ name: c.name, code: r.code }, 'command handled');
+        }
+      } catch (err) {
+        this.log.error({ name: c.name, err: errorLine(err) }, 'command failed');
+      }
+    }
+    const answer = commandResultSchema.parse({ ...result, at: new Date(this.now()).toISOString() });
+    try {
+      await this.connection.publish(commandResultTopic(this.gateId), JSON.stringify(answer), { qos: 1 });
+    } catch (err) {
+      this.log.warn({ err: errorLine(err) }, 'command result not published');
+    }
+    return answer;
+  }
+}

@@ -1,0 +1,235 @@
+// One MQTT 5 session to central's broker, with the reconnect loop owned here (MQTT.js reconnectPeriod 0): exponential
+// backoff with full jitter, fallback broker URLs tried in turn, TLS and username/password from config. A fresh
+// MQTT.js client per attempt, clean start, publishing only while connected: the MQTT.js in-memory store never holds
+// anything, so the SQLite outbox stays the only durable queue (ecosystem.md 2.3/2.4: replay loses messages, QoS 0
+// piles up in RAM with queueQoSZero). Subscriptions are declared once and made again on every connect.
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { GateConfig } from '../config/schema.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { TypedEvents } from '../util/typed-events.js';
+import { backoffDelay } from './backoff.js';
+import { MqttError } from './errors.js';
+import { topicMatches } from './topics.js';
+
+export type MqttSettings = Pick<
+  GateConfig['mqtt'],
+  'urls' | 'clientId' | 'username' | 'password' | 'tls' | 'keepaliveSeconds' | 'publishTimeoutMs' | 'reconnect'
+>;
+
+export interface Will {
+  topic: string;
+  payload: string;
+  qos: 0 | 1;
+  retain: boolean;
+}
+
+export interface ConnectionOptions {
+  will?: Will;
+  log?: Logger;
+  /** Jitter source (tests pin it). */
+  random?: () => number;
+  connectTimeoutMs?: number;
+  /** Builds the MQTT.js client (tests may wrap it). */
+  createClient?: (url: string, options: IClientOptions) => MqttClient;
+}
+
+export interface ConnectionEvents {
+  up: { url: string };
+  down: { url: string; reason: string };
+  /** A connect attempt failed; the next one is scheduled after delayMs. */
+  retry: { url: string; reason: string; delayMs: number };
+}
+
+export type MessageHandler = (topic: string, payload: Buffer) => void;
+
+/** A TLS option is PEM text or a path to a PEM file. */
+function pem(value: string | undefined, what: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (err) {
+    throw new MqttError('bad-tls-file', `cannot read mqtt.tls.${what} ${value}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function clientOptions(s: MqttSettings, will: Will | undefined, connectTimeoutMs: number): IClientOptions {
+  const tls = s.tls;
+  return {
+    protocolVersion: 5,
+    clientId: s.clientId,
+    username: s.username,
+    password: s.password,
+    clean: true,
+    keepalive: s.keepaliveSeconds,
+    reconnectPeriod: 0,
+    connectTimeout: connectTimeoutMs,
+    queueQoSZero: false,
+    resubscribe: false,
+    ...(will ? { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain } } : {}),
+    ...(tls
+      ? { ca: pem(tls.ca, 'ca'), cert: pem(tls.cert, 'cert'), key: pem(tls.key, 'key'), rejectUnauthorized: tls.rejectUnauthorized }
+      : {}),
+  };
+}
+
+export class MqttConnection {
+  readonly events: TypedEvents<ConnectionEvents>;
+  private readonly log: Logger;
+  private readonly random: () => number;
+  private readonly createClient: (url: string, options: IClientOptions) => MqttClient;
+  private readonly connectTimeoutMs: number;
+  private readonly subscriptions: { filter: string; qos: 0 | 1; handler: MessageHandler }[] = [];
+  private current: { client: MqttClient; url: string; up: boolean } | undefined;
+  private urlIndex = 0;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly settings: MqttSettings,
+    private readonly opts: ConnectionOptions = {},
+  ) {
+    this.log = opts.log ?? silentLogger();
+    this.events = new TypedEvents((event, err) => this.log.error({ event, err }, 'mqtt listener failed'));
+    this.random = opts.random ?? Math.random;
+    this.createClient = opts.createClient ?? ((url, o) => mqtt.connect(url, o));
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    for (const url of settings.urls) {
+      if (!/^(mqtts?|wss?|tcp|ssl):\/\/./.test(url)) throw new MqttError('bad-url', `not an MQTT URL: ${url}`);
+    }
+    // Read the TLS files now: a wrong path is a config error at start-up, not a silent reconnect loop.
+    clientOptions(settings, opts.will, this.connectTimeoutMs);
+  }
+
+  get connected(): boolean {
+    return this.current?.up === true;
+  }
+
+  /** The connected client, or undefined while down. */
+  get client(): MqttClient | undefined {
+    return this.current?.up ? this.current.client : undefined;
+  }
+
+  get url(): string | undefined {
+    return this.current?.up ? this.current.url : undefined;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.attempt();
+  }
+
+  /** Subscribe now and on every future connect. */
+  subscribe(filter: string, qos: 0 | 1, handler: MessageHandler): void {
+    this.subscriptions.push({ filter, qos, handler });
+    const c = this.client;
+    if (c) c.subscribe(filter, { qos }, (err) => err && this.log.warn({ filter, err: err.message }, 'mqtt subscribe failed'));
+  }
+
+  /**
+   * Publish while connected, with a timeout (MQTT.js promises can hang forever: MQTT.js#1987). Never queues: when
+   * down it rejects with not-connected. QoS 1 resolves on PUBACK; a PUBACK reason >= 0x80 rejects publish-refused.
+   */
+  publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain?: boolean }, timeoutMs = this.settings.publishTimeoutMs): Promise<void> {
+    const c = this.client;
+    if (!c) return Promise.reject(new MqttError('not-connected', `not connected; ${topic} not published`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new MqttError('publish-timeout', `no PUBACK for ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      c.publish(topic, payload, { qos: options.qos, retain: options.retain ?? false }, (err) => {
+        clearTimeout(timer);
+        if (err) reject(new MqttError('publish-refused', `${topic}: ${err.message}`, { cause: err }));
+        else resolve();
+      });
+    });
+  }
+
+  /** Drop the current connection (a publish timed out or was refused); the loop reconnects after a backoff. */
+  drop(reason: string): void {
+    const cur = this.current;
+    if (!cur) return;
+    this.log.warn({ url: cur.url, reason }, 'mqtt connection dropped');
+    this.lost(cur, reason);
+  }
+
+  /**
+   * Stop reconnecting and close. `beforeEnd` runs while still connected (publish the offline status); with
+   * `graceful` false the socket is cut without DISCONNECT, so the broker publishes the will.
+   */
+  async stop(beforeEnd?: (conn: MqttConnection) => Promise<void>, graceful = true): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const cur = this.current;
+    if (!cur) return;
+    if (beforeEnd && cur.up) {
+      try {
+        await beforeEnd(this);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'mqtt: last publish before stop failed');
+      }
+    }
+    this.current = undefined;
+    if (cur.up) this.events.emit('down', { url: cur.url, reason: 'stopped' });
+    await new Promise<void>((resolve) => cur.client.end(!graceful, {}, () => resolve()));
+  }
+
+  private attempt(): void {
+    if (this.stopped) return;
+    const url = this.settings.urls[this.urlIndex % this.settings.urls.length];
+    const client = this.createClient(url, clientOptions(this.settings, this.opts.will, this.connectTimeoutMs));
+    const cur = { client, url, up: false };
+    this.current = cur;
+    let lastError = 'connection closed';
+    client.on('error', (err) => {
+      lastError = (err as { code?: string }).code ?? err.message;
+    });
+    client.on('connect', () => {
+      if (this.current !== cur) return;
+      this.failures = 0;
+      void this.resubscribe(client).then(() => {
+        if (this.current !== cur || !client.connected) return;
+        cur.up = true;
+        this.log.info({ url }, 'mqtt connected');
+        this.events.emit('up', { url });
+      });
+    });
+    client.on('message', (topic, payload) => {
+      if (this.current !== cur) return;
+      for (const s of this.subscriptions) if (topicMatches(s.filter, topic)) s.handler(topic, payload);
+    });
+    client.on('close', () => {
+      if (this.current === cur) this.lost(cur, lastError);
+    });
+  }
+
+  private resubscribe(client: MqttClient): Promise<void> {
+    if (this.subscriptions.length === 0) return Promise.resolve();
+    const map: Record<string, { qos: 0 | 1 }> = {};
+    for (const s of this.subscriptions) map[s.filter] = { qos: s.qos };
+    return new Promise((resolve) =>
+      client.subscribe(map, (err) => {
+        if (err) this.log.warn({ err: err.message }, 'mqtt subscribe failed');
+        resolve();
+      }),
+    );
+  }
+
+  private lost(cur: { client: MqttClient; url: string; up: boolean }, reason: string): void {
+    this.current = undefined;
+    // The old client's handlers check `this.current` and fall silent; end it without waiting.
+    cur.client.end(true);
+    if (cur.up) this.events.emit('down', { url: cur.url, reason });
+    if (this.stopped) return;
+    // A broker that was up gets one more try before the fallback; one that failed at connect is skipped.
+    if (!cur.up) this.urlIndex++;
+    const delayMs = backoffDelay(this.failures++, this.settings.reconnect, this.random);
+    this.events.emit('retry', { url: cur.url, reason, delayMs });
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.attempt();
+    }, delayMs);
+  }
+}

@@ -1,0 +1,216 @@
+// Drains the outbox to gates/v1/<station>/<gate>/events/<kind> at QoS 1, in seq order, with a bounded window of
+// publishes in flight (throughput without reordering: one connection, TCP order, and on any failure the connection
+// is dropped and the drain restarts at the first unsent seq). A row is marked sent only after its PUBACK; the marks
+// are batched into one transaction (a mark lost in a crash only means a duplicate with the same eventId).
+// Each publish has a timeout; a PUBACK with a failure reason (MQTT.js has already forgotten the message) keeps the
+// row in the outbox and drops the connection, so it is retried after the backoff.
+import type { MqttClient } from 'mqtt';
+import type { OutboxRow, SqliteOutboxStore } from '../outbox/store.js';
+import { errorLine } from '../util/gate-error.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { TypedEvents } from '../util/typed-events.js';
+import type { MqttConnection } from './connection.js';
+import { eventTopic, type GateId } from './topics.js';
+
+export interface PublisherOptions {
+  /** Publishes awaiting PUBACK at once. */
+  window?: number;
+  publishTimeoutMs: number;
+  /** Rows read from SQLite per query. */
+  readBatch?: number;
+  /** Sent rows older than this are pruned (checked at most once per pruneEveryMs). */
+  retentionMs?: number;
+  pruneEveryMs?: number;
+  now?: () => number;
+  log?: Logger;
+}
+
+export interface PublisherEvents {
+  /** Rows were marked sent; lastSeq is the highest of them. */
+  sent: { count: number; lastSeq: number };
+  /** Nothing left to publish. */
+  drained: { lastSeq: number };
+  /** A publish failed (timeout or refused PUBACK); the connection is dropped and the row stays pending. */
+  failed: { seq: number; code: string };
+}
+
+interface InFlight {
+  timer: NodeJS.Timeout;
+}
+
+export class OutboxPublisher {
+  readonly events: TypedEvents<PublisherEvents>;
+  private readonly window: number;
+  private readonly readBatch: number;
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly gateId: GateId;
+  /** Bumped on every connect/disconnect: callbacks of an older connection are ignored. */
+  private generation = 0;
+  private client: MqttClient | undefined;
+  private cursor = 0;
+  private buffer: OutboxRow[] = [];
+  private bufferAt = 0;
+  private exhausted = false;
+  private readonly inflight = new Map<number, InFlight>();
+  private acked: number[] = [];
+  private flushScheduled = false;
+  private lastPrune = 0;
+  private offs: (() => void)[] = [];
+
+  constructor(
+    private readonly store: SqliteOutboxStore,
+    private readonly connection: MqttConnection,
+    private readonly opts: PublisherOptions,
+  ) {
+    this.window = opts.window ?? 256;
+    this.readBatch = opts.readBatch ?? 1024;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? silentLogger();
+    this.events = new TypedEvents((event, err) => this.log.error({ event, err }, 'publisher listener failed'));
+    this.gateId = { station: store.station, gate: store.gate };
+  }
+
+  start(): void {
+    this.offs.push(
+      this.connection.events.on('up', () => this.onUp()),
+      this.connection.events.on('down', () => this.onDown()),
+    );
+    if (this.connection.connected) this.onUp();
+  }
+
+  /** Stop publishing; marks for PUBACKs already received are written. */
+  stop(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+    this.onDown();
+  }
+
+  /** New rows were committed: publish them if connected. */
+  kick(): void {
+    this.exhausted = false;
+    this.pump();
+  }
+
+  get inFlight(): number {
+    return this.inflight.size;
+  }
+
+  private onUp(): void {
+    this.generation++;
+    this.client = this.connection.client;
+    this.cursor = 0;
+    this.buffer = [];
+    this.bufferAt = 0;
+    this.exhausted = false;
+    this.pump();
+  }
+
+  private onDown(): void {
+    this.generation++;
+    this.client = undefined;
+    for (const f of this.inflight.values()) clearTimeout(f.timer);
+    this.inflight.clear();
+    this.buffer = [];
+    this.bufferAt = 0;
+    this.flush();
+  }
+
+  private next(): OutboxRow | undefined {
+    if (this.bufferAt >= this.buffer.length) {
+      if (this.exhausted) return undefined;
+      this.buffer = this.store.pendingAfter(this.cursor, this.readBatch);
+      this.bufferAt = 0;
+      if (this.buffer.length === 0) {
+        this.exhausted = true;
+        return undefined;
+      }
+    }
+    return this.buffer[this.bufferAt++];
+  }
+
+  private pump(): void {
+    const client = this.client;
+    if (!client) return;
+    const gen = this.generation;
+    while (this.inflight.size < this.window) {
+      let row: OutboxRow | undefined;
+      try {
+        row = this.next();
+      } catch (err) {
+        this.log.error({ err: errorLine(err) }, 'outbox read failed');
+        return;
+      }
+      if (!row) break;
+      this.cursor = row.seq;
+      this.send(client, gen, row);
+    }
+    if (this.inflight.size === 0 && this.exhausted) {
+      this.flush();
+      this.maybePrune();
+      this.events.emit('drained', { lastSeq: this.cursor });
+    }
+  }
+
+  private send(client: MqttClient, gen: number, row: OutboxRow): void {
+    const seq = row.seq;
+    const timer = setTimeout(() => this.fail(gen, seq, 'publish-timeout'), this.opts.publishTimeoutMs);
+    this.inflight.set(seq, { timer });
+    client.publish(eventTopic(this.gateId, row.kind), row.payload, { qos: 1 }, (err) => {
+      if (gen !== this.generation) return;
+      if (err) return this.fail(gen, seq, 'publish-refused', err);
+      const f = this.inflight.get(seq);
+      if (!f) return;
+      clearTimeout(f.timer);
+      this.inflight.delete(seq);
+      this.acked.push(seq);
+      if (this.acked.length >= this.readBatch) this.flush();
+      else this.scheduleFlush();
+      this.pump();
+    });
+  }
+
+  private fail(gen: number, seq: number, code: string, err?: Error): void {
+    if (gen !== this.generation) return;
+    this.log.warn({ seq, code, err: err?.message }, 'event publish failed; reconnecting');
+    this.events.emit('failed', { seq, code });
+    this.onDown();
+    this.connection.drop(code);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.acked.length === 0) return;
+    const seqs = this.acked;
+    this.acked = [];
+    try {
+      this.store.markSent(seqs, this.now());
+      this.events.emit('sent', { count: seqs.length, lastSeq: seqs[seqs.length - 1] });
+    } catch (err) {
+      // The rows stay pending and go out again later: a duplicate with the same eventId, never a loss.
+      this.log.error({ err: errorLine(err) }, 'cannot mark outbox rows sent');
+    }
+  }
+
+  private maybePrune(): void {
+    const { retentionMs, pruneEveryMs = 3_600_000 } = this.opts;
+    if (retentionMs === undefined) return;
+    const now = this.now();
+    if (now - this.lastPrune < pruneEveryMs) return;
+    this.lastPrune = now;
+    try {
+      const n = this.store.prune(retentionMs, now);
+      if (n > 0) this.log.info({ pruned: n }, 'pruned sent outbox rows');
+    } catch (err) {
+      this.log.error({ err: errorLine(err) }, 'outbox prune failed');
+    }
+  }
+}

@@ -1,0 +1,238 @@
+// The lane's durable record: every decision, passage and alarm goes into the outbox in the same SQLite transaction
+// as the ledger change it reports, with a UUIDv7 eventId and a gap-free per-gate seq. Each call returns only after
+// COMMIT (synchronous=FULL, set by openDb), so what the lane counts as done survives a crash or power loss.
+// The publisher reads pending rows in seq order and marks them sent on PUBACK; sent rows are pruned after retention.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../cache/db.js';
+import {
+  alarmEventSchema,
+  decisionEventSchema,
+  passageEventSchema,
+  type AlarmEvent,
+  type DecisionEvent,
+  type GateEvent,
+  type LaneStore,
+  type NewEvent,
+  type PassageEvent,
+} from '../gate/events.js';
+import { GateError, type Recovery } from '../util/gate-error.js';
+import { uuidv7 } from '../util/uuidv7.js';
+
+export type OutboxErrorCode = 'disk-full' | 'io-error' | 'busy' | 'read-only' | 'corrupt' | 'write-failed' | 'invalid-event';
+
+const RECOVERY: Record<OutboxErrorCode, Recovery> = {
+  'disk-full': 'fatal',
+  'io-error': 'fatal',
+  busy: 'retry',
+  'read-only': 'fatal',
+  corrupt: 'fatal',
+  'write-failed': 'fatal',
+  'invalid-event': 'drop',
+};
+
+export class OutboxError extends GateError<OutboxErrorCode> {
+  constructor(code: OutboxErrorCode, message: string, options?: { cause?: unknown }) {
+    super('outbox', code, message, RECOVERY[code], options);
+  }
+}
+
+export type EventKind = GateEvent['kind'];
+
+export interface OutboxRow {
+  seq: number;
+  eventId: string;
+  kind: EventKind;
+  /** The event as JSON: exactly what is published. */
+  payload: string;
+  createdMs: number;
+  sentMs: number | null;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  sent: number;
+  lastSeq: number;
+  /** created_ms of the oldest unsent row. */
+  oldestPendingMs: number | null;
+}
+
+export interface OutboxStoreOptions {
+  station: string;
+  gate: string;
+  /** The clock: eventIds and created_ms come from it. */
+  now?: () => number;
+}
+
+interface RawRow {
+  seq: number;
+  event_id: string;
+  kind: EventKind;
+  payload: string;
+  created_ms: number;
+  sent_ms: number | null;
+}
+
+const toRow = (r: RawRow): OutboxRow => ({ seq: r.seq, eventId: r.event_id, kind: r.kind, payload: r.payload, createdMs: r.created_ms, sentMs: r.sent_ms });
+
+/** Map a better-sqlite3 failure to the outbox error the lane acts on (it refuses to open on any of them). */
+export function toOutboxError(err: unknown, what: string): OutboxError {
+  if (err instanceof OutboxError) return err;
+  const code = (err as { code?: unknown })?.code;
+  const c = typeof code === 'string' ? code : '';
+  const mapped: OutboxErrorCode = c.startsWith('SQLITE_FULL')
+    ? 'disk-full'
+    : c.startsWith('SQLITE_IOERR')
+      ? 'io-error'
+      : c.startsWith('SQLITE_BUSY') || c.startsWith('SQLITE_LOCKED')
+        ? 'busy'
+        : c.startsWith('SQLITE_READONLY')
+          ? 'read-only'
+          : c.startsWith('SQLITE_CORRUPT') || c.startsWith('SQLITE_NOTADB')
+            ? 'corrupt'
+            : 'write-failed';
+  return new OutboxError(mapped, `${what}: ${c || 'error'} ${(err as Error)?.message ?? String(err)}`.trim(), { cause: err });
+}
+
+export class SqliteOutboxStore implements LaneStore {
+  readonly station: string;
+  readonly gate: string;
+  private readonly now: () => number;
+  private readonly s: {
+    nextSeq: Statement;
+    insert: Statement;
+    consume: Statement;
+    pendingAfter: Statement;
+    markSent: Statement;
+    counts: Statement;
+    prune: Statement;
+    last: Statement;
+    nonceSeen: Statement;
+    nonceAdd: Statement;
+    noncePrune: Statement;
+  };
+
+  constructor(
+    private readonly db: Db,
+    opts: OutboxStoreOptions,
+  ) {
+    this.station = opts.station;
+    this.gate = opts.gate;
+    this.now = opts.now ?? Date.now;
+    this.s = {
+      nextSeq: db.prepare('UPDATE outbox_seq SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq'),
+      insert: db.prepare('INSERT INTO outbox (seq, event_id, kind, payload, created_ms) VALUES (?, ?, ?, ?, ?)'),
+      consume: db.prepare(
+        'INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      pendingAfter: db.prepare('SELECT * FROM outbox WHERE sent_ms IS NULL AND seq > ? ORDER BY seq LIMIT ?'),
+      markSent: db.prepare('UPDATE outbox SET sent_ms = ? WHERE seq = ? AND sent_ms IS NULL'),
+      counts: db.prepare(
+        `SELECT (SELECT count(*) FROM outbox WHERE sent_ms IS NULL) AS pending,
+                (SELECT count(*) FROM outbox WHERE sent_ms IS NOT NULL) AS sent,
+                (SELECT last_seq FROM outbox_seq WHERE id = 1) AS lastSeq,
+                (SELECT created_ms FROM outbox WHERE sent_ms IS NULL ORDER BY seq LIMIT 1) AS oldestPendingMs`,
+      ),
+      prune: db.prepare('DELETE FROM outbox WHERE sent_ms IS NOT NULL AND sent_ms < ?'),
+      last: db.prepare('SELECT * FROM outbox ORDER BY seq DESC LIMIT ?'),
+      nonceSeen: db.prepare('SELECT 1 FROM command_nonces WHERE nonce = ?'),
+      nonceAdd: db.prepare('INSERT INTO command_nonces (nonce, issued_ms, seen_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      noncePrune: db.prepare('DELETE FROM command_nonces WHERE issued_ms < ?'),
+    };
+  }
+
+  recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent {
+    return this.write('record decision', () => this.append(decisionEventSchema, e));
+  }
+
+  recordPassage(e: NewEvent<PassageEvent>): { event: PassageEvent; consumed: boolean } {
+    return this.write('record passage', () => {
+      const event = this.append(passageEventSchema, e);
+      let consumed = false;
+      if (event.outcome === 'passed' && event.ticketId !== null) {
+        const at = Date.parse(event.at);
+        consumed = this.s.consume.run(event.ticketId, event.direction, this.station, this.gate, at, event.eventId, 'local').changes === 1;
+      }
+      return { event, consumed };
+    });
+  }
+
+  recordAlarm(e: NewEvent<AlarmEvent>): AlarmEvent {
+    return this.write('record alarm', () => this.append(alarmEventSchema, e));
+  }
+
+  /**
+   * A passage another gate of this station reported: mark the ticket used in this gate's ledger (source 'sibling')
+   * so it is refused here at once. Idempotent; true when the ledger did not hold it yet. Nothing goes to the outbox:
+   * the event is the other gate's to report.
+   */
+  recordSiblingPassage(e: PassageEvent): boolean {
+    if (e.outcome !== 'passed' || e.ticketId === null || e.gate === this.gate || e.station !== this.station) return false;
+    const ticketId = e.ticketId;
+    return this.write('record sibling passage', () => this.s.consume.run(ticketId, e.direction, e.station, e.gate, Date.parse(e.at), e.eventId, 'sibling').changes === 1);
+  }
+
+  /** Unsent rows after `afterSeq`, in seq order. */
+  pendingAfter(afterSeq: number, limit: number): OutboxRow[] {
+    return (this.s.pendingAfter.all(afterSeq, limit) as RawRow[]).map(toRow);
+  }
+
+  /** Mark rows sent (their PUBACK arrived), in one transaction. */
+  markSent(seqs: readonly number[], atMs: number = this.now()): void {
+    if (seqs.length === 0) return;
+    this.write('mark sent', () => {
+      for (const seq of seqs) this.s.markSent.run(atMs, seq);
+    });
+  }
+
+  counts(): OutboxCounts {
+    return this.s.counts.get() as OutboxCounts;
+  }
+
+  pendingCount(): number {
+    return this.counts().pending;
+  }
+
+  /** The newest rows, newest first. */
+  lastRows(limit: number): OutboxRow[] {
+    return (this.s.last.all(limit) as RawRow[]).map(toRow);
+  }
+
+  /** Delete rows sent before now - retention; returns how many. Unsent rows are never pruned. */
+  prune(retentionMs: number, nowMs: number = this.now()): number {
+    return this.write('prune outbox', () => this.s.prune.run(nowMs - retentionMs).changes);
+  }
+
+  nonceSeen(nonce: string): boolean {
+    return this.s.nonceSeen.get(nonce) !== undefined;
+  }
+
+  /** Remember an authorised command's nonce; false when it was already there (a replay). */
+  rememberNonce(nonce: string, issuedMs: number, nowMs: number = this.now()): boolean {
+    return this.write('remember nonce', () => this.s.nonceAdd.run(nonce, issuedMs, nowMs).changes === 1);
+  }
+
+  /** Forget nonces of commands issued before `beforeMs`: those are refused as stale anyway. */
+  pruneNonces(beforeMs: number): number {
+    return this.write('prune nonces', () => this.s.noncePrune.run(beforeMs).changes);
+  }
+
+  private append<E extends GateEvent>(schema: { safeParse(v: unknown): { success: true; data: E } | { success: false; error: unknown } }, e: NewEvent<E>): E {
+    const nowMs = this.now();
+    const { last_seq: seq } = this.s.nextSeq.get() as { last_seq: number };
+    const candidate = { ...e, eventId: uuidv7(nowMs), seq, station: this.station, gate: this.gate };
+    const parsed = schema.safeParse(candidate);
+    if (!parsed.success) throw new OutboxError('invalid-event', `${e.kind} event does not match its schema`, { cause: parsed.error });
+    const event = parsed.data;
+    this.s.insert.run(seq, event.eventId, event.kind, JSON.stringify(event), nowMs);
+    return event;
+  }
+
+  /** One transaction; any SQLite failure becomes an OutboxError (the whole change is rolled back). */
+  private write<T>(what: string, fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      throw toOutboxError(err, what);
+    }
+  }
+}
