@@ -3,5 +3,6 @@ import type { Command } from '../command.js';
 import { configCheckCommand } from './config-check.js';
 import { cacheImportCommand } from './cache-import.js';
 import { cacheStatsCommand } from './cache-stats.js';
+import { decideCommand } from './decide.js';
 
-export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand];
+export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand];

@@ -1,0 +1,167 @@
+// `gate decide`: one decision on the cache, as the lane would make it, printed as one JSON object.
+import { existsSync, readFileSync } from 'node:fs';
+import { parseOptions, requireOption, UsageError, type Command } from '../command.js';
+import { loadConfig, resolveSecret } from '../../config/load.js';
+import { CacheError, openDb } from '../../cache/db.js';
+import { SqliteCacheView } from '../../cache/view.js';
+import { decide, type LaneMode } from '../../decide/decide.js';
+import { messageFor } from '../../decide/messages.js';
+import type { Decision, Reason } from '../../decide/reasons.js';
+import { documentSchema, type Document } from '../../identity/document.js';
+
+type DecodeResult = { ok: true; document: Document } | { ok: false; error: unknown };
+
+/** The document, or the reason it cannot be decided on (unreadable bytes, an invalid structure). */
+type Input = { document: Document } | { reason: Reason; detail: string };
+
+const LANE_MODES = ['normal', 'free', 'locked', 'maintenance'] as const;
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const e = error as { code?: unknown; message?: unknown };
+    return [e.code, e.message].filter((x) => typeof x === 'string').join(': ') || JSON.stringify(error);
+  }
+  return String(error);
+}
+
+/** A decoder's failure: a broken check digit or structure is `document-invalid`, anything else `unreadable`. */
+function failed(error: unknown): Input {
+  const detail = describe(error);
+  return { reason: /check|digit|invalid|structure/i.test(detail) ? 'document-invalid' : 'unreadable', detail };
+}
+
+/** `JSON`, `@FILE` or `@FILE#NAME` (one entry of a file holding several documents, like config/sample-documents.json). */
+function documentFromOption(value: string): Input {
+  let text = value;
+  let pick: string | undefined;
+  if (value.startsWith('@')) {
+    const [file, name] = value.slice(1).split('#', 2);
+    pick = name;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--document: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { reason: 'unreadable', detail: `--document is not JSON: ${(err as Error).message}` };
+  }
+  if (pick !== undefined) {
+    const entry = json && typeof json === 'object' ? (json as Record<string, unknown>)[pick] : undefined;
+    if (entry === undefined) throw new UsageError(`--document: no entry "${pick}" in ${value.slice(1).split('#')[0]}`);
+    json = entry;
+  }
+  const r = documentSchema.safeParse(json);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    return { reason: 'document-invalid', detail: `${first.path.join('.') || '(top level)'}: ${first.message}` };
+  }
+  return { document: r.data };
+}
+
+// The readers are separate modules (issue: document readers); they are loaded only when their input is used.
+async function loadDecoder<T>(path: string, name: string): Promise<T> {
+  try {
+    const mod = (await import(path)) as Record<string, unknown>;
+    if (typeof mod[name] !== 'function') throw new Error(`${path} has no ${name}()`);
+    return mod[name] as T;
+  } catch (err) {
+    throw new UsageError(`this build cannot decode that input (${(err as Error).message.split('\n')[0]}); use --document JSON`);
+  }
+}
+
+async function readInput(values: { 'idcard-hex'?: string; mrz?: string; document?: string }, now: Date): Promise<Input> {
+  const given = (['idcard-hex', 'mrz', 'document'] as const).filter((k) => values[k] !== undefined);
+  if (given.length !== 1) throw new UsageError('give exactly one of --idcard-hex, --mrz, --document');
+  if (values.document !== undefined) return documentFromOption(values.document);
+  if (values['idcard-hex'] !== undefined) {
+    const hex = values['idcard-hex'].replace(/[\s:]/g, '');
+    if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return { reason: 'unreadable', detail: '--idcard-hex is not an even number of hex digits' };
+    const decodeIdCard = await loadDecoder<(b: Uint8Array) => DecodeResult>('../../readers/idcard/index.js', 'decodeIdCard');
+    const r = decodeIdCard(Uint8Array.from(Buffer.from(hex, 'hex')));
+    return r.ok ? { document: r.document } : failed(r.error);
+  }
+  const parseMrz = await loadDecoder<(t: string, now: Date) => DecodeResult>('../../readers/mrz/index.js', 'parseMrz');
+  // Lines may be given with literal "\n" or real newlines.
+  const r = parseMrz(values.mrz!.replace(/\\n/g, '\n'), now);
+  return r.ok ? { document: r.document } : failed(r.error);
+}
+
+export const decideCommand: Command = {
+  name: 'decide',
+  summary: 'decide open/reject for one document against the cache',
+  help: `usage: gate decide --db PATH --config FILE --direction entry|exit --at ISO-TIME
+                   (--idcard-hex HEX | --mrz TEXT | --document JSON|@FILE[#NAME])
+
+Prints one JSON object {"decision": "open"|"reject", "reason", "ticket", "message": {"zh", "en"}},
+the decision the lane would make for this document at that time. Reads the cache, writes nothing.
+
+options:
+  --db PATH             the gate's SQLite file (default: the config's "db")
+  --config FILE         config: station, rules and the HMAC secret (or GATE_SECRET)
+  --direction D         entry or exit (default: the config's lane.direction)
+  --at ISO-TIME         the time of the decision, ISO 8601 with offset (e.g. 2025-06-01T09:30:00+08:00)
+  --idcard-hex HEX      an ID-card reader response frame (30 01), as hex
+  --mrz TEXT            MRZ lines, separated by newlines or a literal \\n
+  --document JSON       a Document as \`gate decode\` prints it; @FILE reads it from a file and
+                        @FILE#NAME takes entry NAME of a file holding several
+  --mode M              lane mode: normal, free, locked, maintenance (default: the config's lane.initialMode)
+  --emergency           decide as during a fire alarm
+
+example:
+  gate cache import config/sample-snapshot.json --db .demo/gate.db --config config/sample.json
+  gate decide --db .demo/gate.db --config config/sample.json --direction entry \\
+    --at 2025-06-01T09:30:00+08:00 --document @config/sample-documents.json#passport-verified`,
+  async run(args, io) {
+    const { values } = parseOptions(args, {
+      db: { type: 'string' },
+      config: { type: 'string' },
+      direction: { type: 'string' },
+      at: { type: 'string' },
+      'idcard-hex': { type: 'string' },
+      mrz: { type: 'string' },
+      document: { type: 'string' },
+      mode: { type: 'string' },
+      emergency: { type: 'boolean' },
+    });
+    const loaded = loadConfig(requireOption(values.config, 'config'));
+    const { config } = loaded;
+    const direction = values.direction ?? config.lane.direction;
+    if (direction !== 'entry' && direction !== 'exit') throw new UsageError(`--direction: expected entry or exit, got "${direction}"`);
+    const mode = (values.mode ?? config.lane.initialMode) as LaneMode;
+    if (!LANE_MODES.includes(mode)) throw new UsageError(`--mode: expected one of ${LANE_MODES.join(', ')}, got "${mode}"`);
+    const at = requireOption(values.at, 'at');
+    if (!/[Zz]|[+-]\d{2}:?\d{2}$/.test(at) || Number.isNaN(Date.parse(at))) {
+      throw new UsageError(`--at: expected an ISO 8601 time with offset such as 2025-06-01T09:30:00+08:00, got "${at}"`);
+    }
+    const now = new Date(at);
+    const secret = resolveSecret(loaded);
+    const dbPath = values.db ?? config.db;
+    if (!existsSync(dbPath)) throw new CacheError('open-failed', `no cache file at ${dbPath}; fill it with gate cache import`);
+
+    const input = await readInput(values, now);
+    let result: Decision;
+    if ('reason' in input) {
+      io.stderr.write(`gate decide: ${input.detail}\n`);
+      result = { decision: 'reject', reason: input.reason, ticket: null, message: messageFor(input.reason) };
+    } else {
+      const db = openDb(dbPath);
+      try {
+        result = decide(input.document, new SqliteCacheView(db, secret), config.rules, {
+          station: config.station,
+          direction,
+          now,
+          mode,
+          emergency: values.emergency ?? false,
+        });
+      } finally {
+        db.close();
+      }
+    }
+    io.stdout.write(JSON.stringify(result) + '\n');
+    return 0;
+  },
+};
