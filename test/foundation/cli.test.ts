@@ -1,0 +1,151 @@
+// The `gate` commands of the foundation, through main() with captured output, on the bundled sample data.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+async function gate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += c));
+  stderr.on('data', (c) => (err += c));
+  const code = await main(args, { stdout, stderr, stdin: new PassThrough() });
+  return { code, out, err };
+}
+
+let dir: string;
+let db: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gate-cli-'));
+  db = join(dir, 'gate.db');
+  const r = await gate('cache', 'import', 'config/sample-snapshot.json', '--db', db, '--config', 'config/sample.json');
+  expect(r.code).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const AT = '2025-06-01T09:30:00+08:00';
+const decideArgs = (direction: string, doc: string) => [
+  'decide',
+  '--db',
+  db,
+  '--config',
+  'config/sample.json',
+  '--direction',
+  direction,
+  '--at',
+  AT,
+  '--document',
+  doc,
+];
+
+describe('gate cache import / stats', () => {
+  it('imports the sample and reports counts and the snapshot time', async () => {
+    const r = await gate('cache', 'stats', '--db', db);
+    expect(r.code).toBe(0);
+    const stats = JSON.parse(r.out);
+    expect(stats).toMatchObject({ passengers: 4, tickets: 11, ledger: 0, snapshot: { station: 'VNP', generatedAt: '2025-06-01T06:00:00+08:00' } });
+    expect(stats.schemaVersion).toBe(stats.latestSchemaVersion);
+  });
+
+  it('refuses a bad snapshot with index and field, exit 1, and keeps the old cache', async () => {
+    const snap = JSON.parse(readFileSync('config/sample-snapshot.json', 'utf8'));
+    snap.tickets[3].departure = 'xyz';
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify(snap));
+    const r = await gate('cache', 'import', bad, '--db', db, '--config', 'config/sample.json');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('cache/import-invalid');
+    expect(r.err).toContain('tickets[3].departure: expected an ISO 8601 time with offset, got "xyz"');
+    expect(JSON.parse((await gate('cache', 'stats', '--db', db)).out).tickets).toBe(11);
+  });
+
+  it('needs the secret: without --config or GATE_SECRET it says so', async () => {
+    const saved = process.env.GATE_SECRET;
+    delete process.env.GATE_SECRET;
+    const r = await gate('cache', 'import', 'config/sample-snapshot.json', '--db', join(dir, 'other.db'));
+    if (saved !== undefined) process.env.GATE_SECRET = saved;
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('config/secret-missing');
+  });
+});
+
+describe('gate decide', () => {
+  it.each([
+    ['entry', 'resident-two-tickets', 'open', 'ok'],
+    ['entry', 'resident-missed-train', 'reject', 'too-late'],
+    ['entry', 'pr-2023-old-number-ticket', 'open', 'ok'],
+    ['entry', 'passport-unverified', 'reject', 'not-verified'],
+    ['entry', 'passport-pending', 'reject', 'verification-pending'],
+    ['entry', 'passport-other-station', 'reject', 'wrong-station'],
+    ['exit', 'hmt-permit-exit', 'open', 'ok'],
+  ])('%s with %s -> %s %s', async (direction, name, decision, reason) => {
+    const r = await gate(...decideArgs(direction, `@config/sample-documents.json#${name}`));
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(Object.keys(out)).toEqual(['decision', 'reason', 'ticket', 'message']);
+    expect(out).toMatchObject({ decision, reason });
+    expect(Object.keys(out.message)).toEqual(['zh', 'en']);
+  });
+
+  it('prints the ticket it opened with', async () => {
+    const out = JSON.parse((await gate(...decideArgs('entry', '@config/sample-documents.json#passport-verified'))).out);
+    expect(out.ticket).toEqual({ id: 'E0007', train: 'G101', car: '05', seat: '12C', departure: '2025-06-01T10:00:00+08:00' });
+  });
+
+  it('takes inline Document JSON', async () => {
+    const docs = JSON.parse(readFileSync('config/sample-documents.json', 'utf8'));
+    const out = JSON.parse((await gate(...decideArgs('entry', JSON.stringify(docs['resident-refunded'])))).out);
+    expect(out.reason).toBe('ticket-refunded');
+  });
+
+  it('answers unreadable / document-invalid instead of crashing on bad input', async () => {
+    const broken = await gate(...decideArgs('entry', '{"type": "mrz"'));
+    expect(broken.code).toBe(0);
+    expect(JSON.parse(broken.out)).toMatchObject({ decision: 'reject', reason: 'unreadable', ticket: null });
+    const wrongShape = await gate(...decideArgs('entry', '{"type": "banknote"}'));
+    expect(JSON.parse(wrongShape.out)).toMatchObject({ decision: 'reject', reason: 'document-invalid' });
+    const args = decideArgs('entry', '').slice(0, -2);
+    const badHex = await gate(...args, '--idcard-hex', 'zz');
+    expect(JSON.parse(badHex.out)).toMatchObject({ decision: 'reject', reason: 'unreadable' });
+  });
+
+  it('rejects usage errors with exit 2', async () => {
+    expect((await gate('decide', '--db', db, '--config', 'config/sample.json', '--at', AT)).code).toBe(2);
+    expect((await gate(...decideArgs('sideways', '{}'))).code).toBe(2);
+    const noOffset = decideArgs('entry', '{}');
+    noOffset[noOffset.indexOf(AT)] = '2025-06-01T09:30:00';
+    expect((await gate(...noOffset)).code).toBe(2);
+  });
+
+  it('has --help', async () => {
+    const r = await gate('decide', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('--document');
+  });
+});
+
+describe('gate config check', () => {
+  it('prints the effective config with the secret masked', async () => {
+    const r = await gate('config', 'check', 'config/sample.json');
+    expect(r.code).toBe(0);
+    const c = JSON.parse(r.out);
+    expect(c.secret).toBe('***');
+    expect(c.rules.entry.opensMinutesBefore).toBe(120);
+    expect(c.bridge.failMode).toBe('locked');
+  });
+
+  it('prints one line per problem and exits 1', async () => {
+    const bad = join(dir, 'bad-config.json');
+    writeFileSync(bad, JSON.stringify({ station: 'VNP', rules: { entry: { opensMinutesBefore: -5 } }, lane: { initialMode: 'x' } }));
+    const r = await gate('config', 'check', bad);
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1].trim()).toMatch(/^rules\.entry\.opensMinutesBefore: expected .*, got -5$/);
+    expect(lines[2].trim()).toMatch(/^lane\.initialMode: expected one of .*, got "x"$/);
+  });
+});
