@@ -1,0 +1,433 @@
+// ICAO Doc 9303 TD1 (3x30), TD2 (2x36) and TD3 (2x44) machine readable zones -> Document. Pure: the clock is a
+// parameter (century inference). Every check digit and the composite are verified; OCR letter/digit confusions in
+// the numeric fields are corrected only when the check digits then pass, and each correction is a warning.
+// Facts and vectors: research/mrz.md (finding numbers below refer to its section 0).
+import type { Document } from '../../identity/document.js';
+import { icaoCheckDigit } from '../../identity/check-digits.js';
+import { checkDigitError, MrzError, type MrzField } from './errors.js';
+
+export type MrzFormat = 'TD1' | 'TD2' | 'TD3';
+
+export type MrzParseResult = { ok: true; document: Document } | { ok: false; error: MrzError };
+
+/** Warning codes a parsed Document may carry (an OCR correction adds `ocr-corrected:<field>:<from>-><to>@<line>:<col>`). */
+export const MRZ_WARNINGS = {
+  ocrCorrected: 'ocr-corrected',
+  birthDateUnknown: 'birth-date-unknown', // `<<<<<<`: the holder's birth date is not known
+  birthDatePartial: 'birth-date-partial', // `74<<<<` / `7408<<`: year (and month) only
+  noExpiry: 'no-expiry-date', // `<<<<<<` with check digit 0 (research V27)
+  expiryCenturyFromBirth: 'expiry-century-from-birth-date', // a 2-digit expiry only fits 100 years later (V28)
+  nameTruncated: 'name-possibly-truncated', // the name field is full to its last character
+  digitsInName: 'digits-in-name', // national transliterations (research V35)
+  sexXInMrz: 'sex-x-in-mrz', // ICAO prints `<` in the MRZ and X only in the visual zone
+  longNumberWithFiller: 'long-number-check-includes-filler', // finding 3: the BEL-BO-03003 convention
+} as const;
+
+const LENGTHS: Record<MrzFormat, { lines: number; width: number }> = {
+  TD1: { lines: 3, width: 30 },
+  TD2: { lines: 2, width: 36 },
+  TD3: { lines: 2, width: 44 },
+};
+
+/** A range of one line (0-based line, [start, end) columns). */
+type Slot = readonly [line: number, start: number, end: number];
+
+interface Layout {
+  documentCode: Slot;
+  issuingState: Slot;
+  names: Slot;
+  number: Slot;
+  numberCheck: Slot;
+  /** Where a long document number continues (TD1, TD2); absent for TD3. */
+  overflow?: Slot;
+  birthDate: Slot;
+  birthCheck: Slot;
+  sex: Slot;
+  validTo: Slot;
+  validToCheck: Slot;
+  nationality: Slot;
+  /** Optional data fields in reading order; for TD3 the personal number. */
+  optional: Slot[];
+  personalCheck?: Slot;
+  composite: Slot;
+  compositeInput: Slot[];
+}
+
+const LAYOUTS: Record<MrzFormat, Layout> = {
+  TD1: {
+    documentCode: [0, 0, 2],
+    issuingState: [0, 2, 5],
+    number: [0, 5, 14],
+    numberCheck: [0, 14, 15],
+    overflow: [0, 15, 30],
+    optional: [
+      [0, 15, 30],
+      [1, 18, 29],
+    ],
+    birthDate: [1, 0, 6],
+    birthCheck: [1, 6, 7],
+    sex: [1, 7, 8],
+    validTo: [1, 8, 14],
+    validToCheck: [1, 14, 15],
+    nationality: [1, 15, 18],
+    composite: [1, 29, 30],
+    compositeInput: [
+      [0, 5, 30],
+      [1, 0, 7],
+      [1, 8, 15],
+      [1, 18, 29],
+    ],
+    names: [2, 0, 30],
+  },
+  TD2: {
+    documentCode: [0, 0, 2],
+    issuingState: [0, 2, 5],
+    names: [0, 5, 36],
+    number: [1, 0, 9],
+    numberCheck: [1, 9, 10],
+    nationality: [1, 10, 13],
+    birthDate: [1, 13, 19],
+    birthCheck: [1, 19, 20],
+    sex: [1, 20, 21],
+    validTo: [1, 21, 27],
+    validToCheck: [1, 27, 28],
+    overflow: [1, 28, 35],
+    optional: [[1, 28, 35]],
+    composite: [1, 35, 36],
+    compositeInput: [
+      [1, 0, 10],
+      [1, 13, 20],
+      [1, 21, 35],
+    ],
+  },
+  TD3: {
+    documentCode: [0, 0, 2],
+    issuingState: [0, 2, 5],
+    names: [0, 5, 44],
+    number: [1, 0, 9],
+    numberCheck: [1, 9, 10],
+    nationality: [1, 10, 13],
+    birthDate: [1, 13, 19],
+    birthCheck: [1, 19, 20],
+    sex: [1, 20, 21],
+    validTo: [1, 21, 27],
+    validToCheck: [1, 27, 28],
+    optional: [[1, 28, 42]],
+    personalCheck: [1, 42, 43],
+    composite: [1, 43, 44],
+    compositeInput: [
+      [1, 0, 10],
+      [1, 13, 20],
+      [1, 21, 43],
+    ],
+  },
+};
+
+// Letters OCR reads in place of digits (PassportEye's numeric fixers, cheminfo autocorrect).
+const DIGIT_FOR: Record<string, string> = { O: '0', Q: '0', D: '0', I: '1', L: '1', Z: '2', S: '5', G: '6', B: '8' };
+
+class Failure {
+  constructor(readonly error: MrzError) {}
+}
+
+/** The MRZ lines of a text: lines joined by CR/LF, surrounding whitespace and blank lines ignored. */
+export function mrzLines(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.split(/\r\n|\r|\n/)) {
+    const line = raw.trim();
+    if (line) out.push(line);
+  }
+  return out;
+}
+
+/** The MRZ format of a set of lines by their count and width, or null. */
+export function formatOf(lines: readonly string[]): MrzFormat | null {
+  const width = lines[0]?.length;
+  for (const f of ['TD1', 'TD2', 'TD3'] as const) {
+    const s = LENGTHS[f];
+    if (lines.length === s.lines && width === s.width && lines.every((l) => l.length === width)) return f;
+  }
+  return null;
+}
+
+export function parseMrz(text: string, now: Date): MrzParseResult {
+  try {
+    return { ok: true, document: parseLines(mrzLines(text), now) };
+  } catch (err) {
+    if (err instanceof Failure) return { ok: false, error: err.error };
+    throw err;
+  }
+}
+
+function fail(code: ConstructorParameters<typeof MrzError>[0], field: MrzField, message: string): never {
+  throw new Failure(new MrzError(code, field, message));
+}
+
+function parseLines(input: string[], now: Date): Document {
+  if (input.length === 0) fail('empty', 'lines', 'no MRZ lines');
+  const format = formatOf(input);
+  if (!format) {
+    fail('bad-shape', 'lines', `expected 3 lines of 30, 2 of 36 or 2 of 44 characters; got ${input.length} line(s) of ${input.map((l) => l.length).join(', ')}`);
+  }
+  for (let li = 0; li < input.length; li++) {
+    const line = input[li];
+    for (let i = 0; i < line.length; i++) {
+      const c = line.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 60)) {
+        fail('bad-character', 'lines', `line ${li + 1} column ${i + 1} holds ${JSON.stringify(line[i])}, not one of A-Z 0-9 <`);
+      }
+    }
+  }
+  const lines = input.slice();
+  const first = lines[0][0];
+  if (first === 'V') fail('unsupported', 'documentCode', `a visa (MRV-${format === 'TD3' ? 'A' : 'B'}) is not a travel document`);
+  if (format === 'TD2' && lines[0].startsWith('IDFRA')) fail('unsupported', 'documentCode', 'the pre-2021 French identity card does not follow the ICAO TD2 layout');
+  if (format === 'TD3' ? first !== 'P' : first !== 'A' && first !== 'C' && first !== 'I') {
+    fail('bad-document-code', 'documentCode', `document code ${JSON.stringify(lines[0].slice(0, 2))} does not start with ${format === 'TD3' ? 'P' : 'A, C or I'}`);
+  }
+
+  const L = LAYOUTS[format];
+  const warnings: string[] = [];
+  const at = (s: Slot) => lines[s[0]].slice(s[1], s[2]);
+
+  // Check digits. Corrections are applied to `lines` only after a field's check digit passes with them.
+  const number = checkNumber(lines, L, warnings);
+  checkNumeric('birthDate', L.birthDate, L.birthCheck, lines, warnings);
+  checkNumeric('validTo', L.validTo, L.validToCheck, lines, warnings);
+  if (L.personalCheck) checkPersonalNumber(L.optional[0], L.personalCheck, lines, warnings);
+  checkComposite(L, lines, warnings);
+
+  const today = utcDay(now);
+  const birth = birthDateOf(at(L.birthDate), today, warnings);
+  const validTo = expiryOf(at(L.validTo), today, birth, warnings);
+  const sex = sexOf(at(L.sex), warnings);
+  const issuingState = countryOf('issuingState', at(L.issuingState));
+  const nationality = countryOf('nationality', at(L.nationality));
+  const { surname, givenNames } = namesOf(at(L.names), warnings);
+
+  const optional = (number.optionalRest ?? [at(L.optional[0])]).concat(L.optional.slice(1).map(at));
+  const optionalData = optional.map(fillersToSpaces).filter(Boolean).join(' ');
+
+  return {
+    type: 'mrz',
+    number: number.value,
+    nationality,
+    nameLatin: givenNames ? `${surname} ${givenNames}`.trim() : surname,
+    sex,
+    birthDate: birth ? isoDate(birth) : null,
+    validTo: validTo ? isoDate(validTo) : null,
+    format,
+    documentCode: at(L.documentCode).replace(/<+$/, ''),
+    issuingState,
+    surname,
+    givenNames,
+    optionalData,
+    warnings,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Check digits
+
+/** The field with OCR letters mapped to digits (only letters that OCR confuses with a digit). */
+function asDigits(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += DIGIT_FOR[s[i]] ?? s[i];
+  return out;
+}
+
+/** Does `cd` (after correction) match the field? A `<` check digit stands for 0 only over an all-filler field. */
+function matches(value: string, cd: string, expected: number): boolean {
+  if (cd === '<') return expected === 0 && /^<*$/.test(value);
+  return cd.charCodeAt(0) - 48 === expected;
+}
+
+/** Replace one slot of `lines` with corrected text and record each changed character as a warning. */
+function applyCorrection(lines: string[], slot: Slot, corrected: string, field: MrzField, warnings: string[]): void {
+  const [li, start, end] = slot;
+  const original = lines[li].slice(start, end);
+  if (original === corrected) return;
+  for (let i = 0; i < original.length; i++) {
+    if (original[i] !== corrected[i]) {
+      warnings.push(`${MRZ_WARNINGS.ocrCorrected}:${field}:${original[i]}->${corrected[i]}@${li + 1}:${start + i + 1}`);
+    }
+  }
+  lines[li] = lines[li].slice(0, start) + corrected + lines[li].slice(end);
+}
+
+/** A numeric field (a date) and its check digit: correct letter/digit confusions only if the check digit then passes. */
+function checkNumeric(field: MrzField, valueSlot: Slot, cdSlot: Slot, lines: string[], warnings: string[]): void {
+  const value = lines[valueSlot[0]].slice(valueSlot[1], valueSlot[2]);
+  const cd = lines[cdSlot[0]][cdSlot[1]];
+  const fixedValue = asDigits(value);
+  const fixedCd = asDigits(cd);
+  const expected = icaoCheckDigit(fixedValue)!;
+  if (!matches(fixedValue, fixedCd, expected)) throw new Failure(checkDigitError(field, cd, expected));
+  applyCorrection(lines, valueSlot, fixedValue, field, warnings);
+  applyCorrection(lines, cdSlot, fixedCd, field, warnings);
+}
+
+/** TD3 personal number: alphanumeric (never corrected); an empty one may have `<` or 0 as its check digit. */
+function checkPersonalNumber(valueSlot: Slot, cdSlot: Slot, lines: string[], warnings: string[]): void {
+  const value = lines[valueSlot[0]].slice(valueSlot[1], valueSlot[2]);
+  const cd = lines[cdSlot[0]][cdSlot[1]];
+  const fixedCd = asDigits(cd);
+  const expected = icaoCheckDigit(value)!;
+  if (!matches(value, fixedCd, expected)) throw new Failure(checkDigitError('optionalData', cd, expected));
+  applyCorrection(lines, cdSlot, fixedCd, 'optionalData', warnings);
+}
+
+interface NumberResult {
+  value: string;
+  /** For a long number: what is left of the optional field after the overflow and its check digit. */
+  optionalRest?: string[];
+}
+
+/**
+ * The document number. A TD1/TD2 number longer than 9 characters puts `<` in the check digit position and
+ * continues in the optional data up to its check digit, followed by `<` (9303 part 5 note j, research V6/V7).
+ * Issuers disagree on whether the `<` belongs to the check digit input (finding 3), so both readings are tried.
+ */
+function checkNumber(lines: string[], L: Layout, warnings: string[]): NumberResult {
+  const nine = lines[L.number[0]].slice(L.number[1], L.number[2]);
+  const cd = lines[L.numberCheck[0]][L.numberCheck[1]];
+  if (cd === '<' && L.overflow) {
+    const [li, start, end] = L.overflow;
+    const optional = lines[li].slice(start, end);
+    const stop = optional.indexOf('<');
+    const run = stop < 0 ? optional : optional.slice(0, stop);
+    if (run.length === 0) throw new Failure(checkDigitError('number', cd, icaoCheckDigit(nine)!));
+    if (run.length < 2) {
+      throw new Failure(new MrzError('bad-number', 'number', 'a long document number has no continuation before its check digit'));
+    }
+    const rest = run.slice(0, -1);
+    const ownCd = run[run.length - 1];
+    const fixedCd = asDigits(ownCd);
+    const without = icaoCheckDigit(nine + rest)!;
+    const withFiller = icaoCheckDigit(`${nine}<${rest}`)!;
+    if (!matches(nine + rest, fixedCd, without)) {
+      if (!matches(`${nine}<${rest}`, fixedCd, withFiller)) throw new Failure(checkDigitError('number', ownCd, without));
+      warnings.push(MRZ_WARNINGS.longNumberWithFiller);
+    }
+    applyCorrection(lines, [li, start + run.length - 1, start + run.length], fixedCd, 'number', warnings);
+    const value = (nine + rest).replace(/</g, '');
+    if (!value) fail('bad-number', 'number', 'the document number is empty');
+    return { value, optionalRest: [optional.slice(run.length)] };
+  }
+  const fixedCd = asDigits(cd);
+  const expected = icaoCheckDigit(nine)!;
+  if (!matches(nine, fixedCd, expected) || /^<*$/.test(nine)) {
+    if (/^<*$/.test(nine)) fail('bad-number', 'number', 'the document number is empty');
+    throw new Failure(checkDigitError('number', cd, expected));
+  }
+  applyCorrection(lines, L.numberCheck, fixedCd, 'number', warnings);
+  return { value: nine.replace(/<+$/, '').replace(/</g, '') };
+}
+
+/** The composite check digit over the (corrected) upper/middle line fields. */
+function checkComposite(L: Layout, lines: string[], warnings: string[]): void {
+  let input = '';
+  for (const s of L.compositeInput) input += lines[s[0]].slice(s[1], s[2]);
+  const cd = lines[L.composite[0]][L.composite[1]];
+  const fixedCd = asDigits(cd);
+  const expected = icaoCheckDigit(input)!;
+  // The composite is always a digit: `<` never stands for 0 here.
+  if (fixedCd.charCodeAt(0) - 48 !== expected) throw new Failure(checkDigitError('composite', cd, expected));
+  applyCorrection(lines, L.composite, fixedCd, 'composite', warnings);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Dates: two-digit years get their century from `now` (birth in the past; expiry at most ~20 years ahead).
+
+interface Ymd {
+  y: number;
+  m: number;
+  d: number;
+}
+
+const EXPIRY_MAX_YEARS_AHEAD = 20;
+
+const key = (t: Ymd) => t.y * 10_000 + t.m * 100 + t.d;
+const isoDate = (t: Ymd) => `${String(t.y).padStart(4, '0')}-${String(t.m).padStart(2, '0')}-${String(t.d).padStart(2, '0')}`;
+
+function utcDay(now: Date): Ymd {
+  return { y: now.getUTCFullYear(), m: now.getUTCMonth() + 1, d: now.getUTCDate() };
+}
+
+function daysIn(y: number, m: number): number {
+  return m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
+}
+
+function checkCalendar(field: MrzField, t: Ymd, raw: string): Ymd {
+  if (t.m < 1 || t.m > 12 || t.d < 1 || t.d > daysIn(t.y, t.m)) {
+    fail('bad-date', field, `${field === 'birthDate' ? 'birth date' : 'expiry date'} ${raw} is not a calendar date`);
+  }
+  return t;
+}
+
+function birthDateOf(raw: string, today: Ymd, warnings: string[]): Ymd | null {
+  if (raw === '<<<<<<') {
+    warnings.push(MRZ_WARNINGS.birthDateUnknown);
+    return null;
+  }
+  if (/^\d\d(\d\d|<<)<<$/.test(raw)) {
+    warnings.push(MRZ_WARNINGS.birthDatePartial);
+    return null;
+  }
+  if (!/^\d{6}$/.test(raw)) fail('bad-date', 'birthDate', `birth date ${raw} is not YYMMDD`);
+  const t = { y: Math.floor(today.y / 100) * 100 + Number(raw.slice(0, 2)), m: Number(raw.slice(2, 4)), d: Number(raw.slice(4, 6)) };
+  if (key(t) > key(today)) t.y -= 100;
+  return checkCalendar('birthDate', t, raw);
+}
+
+function expiryOf(raw: string, today: Ymd, birth: Ymd | null, warnings: string[]): Ymd | null {
+  if (raw === '<<<<<<') {
+    warnings.push(MRZ_WARNINGS.noExpiry);
+    return null;
+  }
+  if (!/^\d{6}$/.test(raw)) fail('bad-date', 'validTo', `expiry date ${raw} is not YYMMDD`);
+  const t = { y: Math.floor(today.y / 100) * 100 + Number(raw.slice(0, 2)), m: Number(raw.slice(2, 4)), d: Number(raw.slice(4, 6)) };
+  if (t.y > today.y + EXPIRY_MAX_YEARS_AHEAD) t.y -= 100;
+  else if (t.y <= today.y + EXPIRY_MAX_YEARS_AHEAD - 100) t.y += 100;
+  // A document cannot expire before its holder was born: the only consistent reading is a century later.
+  if (birth && key(t) < key(birth)) {
+    t.y += 100;
+    warnings.push(MRZ_WARNINGS.expiryCenturyFromBirth);
+  }
+  return checkCalendar('validTo', t, raw);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sex, countries, names
+
+function sexOf(c: string, warnings: string[]): 'M' | 'F' | 'X' {
+  if (c === 'M' || c === 'F') return c;
+  if (c === '<') return 'X';
+  if (c === 'X') {
+    warnings.push(MRZ_WARNINGS.sexXInMrz);
+    return 'X';
+  }
+  return fail('bad-sex', 'sex', `sex ${JSON.stringify(c)} is none of M, F, <`);
+}
+
+/** ICAO's one-letter Germany becomes ISO DEU; ICAO-only codes (GBD, UNO, XXA, ...) stay as printed. */
+function countryOf(field: 'issuingState' | 'nationality', raw: string): string {
+  if (raw === 'D<<') return 'DEU';
+  if (!/^[A-Z]{3}$/.test(raw)) fail('bad-country', field, `${field === 'issuingState' ? 'issuing state' : 'nationality'} ${JSON.stringify(raw)} is not a country code`);
+  return raw;
+}
+
+function fillersToSpaces(s: string): string {
+  return s.replace(/<+/g, ' ').trim();
+}
+
+function namesOf(raw: string, warnings: string[]): { surname: string; givenNames: string } {
+  if (/^<*$/.test(raw)) fail('bad-name', 'names', 'the name field is empty');
+  // A name field without a trailing filler may have been cut at the field's width (9303 part 3, truncation).
+  if (!raw.endsWith('<')) warnings.push(MRZ_WARNINGS.nameTruncated);
+  if (/\d/.test(raw)) warnings.push(MRZ_WARNINGS.digitsInName);
+  const split = raw.indexOf('<<');
+  const surname = fillersToSpaces(split < 0 ? raw : raw.slice(0, split));
+  const givenNames = split < 0 ? '' : fillersToSpaces(raw.slice(split + 2));
+  return { surname, givenNames };
+}
