@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SerialPortStream } from '@serialport/stream';
+import { autoDetect } from '@serialport/bindings-cpp';
+import { SerialTransport, mapSerialError, resolvePortPath } from '../../src/devices/serial.js';
+import type { DeviceError } from '../../src/devices/transport.js';
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+/** A socat pty pair at fixed paths, so it can be "unplugged" (killed) and "replugged" (started again). */
+function socatAt(device: string, sim: string): ChildProcess {
+  return spawn('socat', [`pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${sim}`], { stdio: 'ignore' });
+}
+
+describe('SerialTransport', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('maps open failures to device error codes with a fix', () => {
+    expect(mapSerialError(new Error('Error: No such file or directory, cannot open /dev/ttyUSB9'), '/dev/ttyUSB9').code).toBe('not-found');
+    const perm = mapSerialError(new Error('Error: Permission denied, cannot open /dev/ttyUSB0'), '/dev/ttyUSB0');
+    expect(perm.code).toBe('permission-denied');
+    expect(perm.message).toContain('dialout');
+    expect(perm.recovery).toBe('fix-config');
+    expect(mapSerialError(new Error('Error Resource temporarily unavailable Cannot lock port'), '/dev/ttyUSB0').code).toBe('busy');
+    expect(mapSerialError(new Error('Error: Inappropriate ioctl for device setting custom baud rate'), '/etc/passwd').code).toBe('unsupported');
+  });
+
+  it('finds a port by USB vendor/product id, case-insensitively, and says when none matches', async () => {
+    const list = async () => [
+      { path: '/dev/ttyS0', manufacturer: undefined, serialNumber: undefined, pnpId: undefined, locationId: undefined, vendorId: undefined, productId: undefined },
+      { path: '/dev/ttyUSB0', manufacturer: 'x', serialNumber: undefined, pnpId: undefined, locationId: undefined, vendorId: '10c4', productId: 'ea60' },
+    ];
+    expect(await resolvePortPath({ name: 'idcard', vendorId: '10C4', productId: 'EA60' }, list)).toBe('/dev/ttyUSB0');
+    await expect(resolvePortPath({ name: 'idcard', vendorId: '0403', productId: '6001' }, list)).rejects.toMatchObject({ code: 'not-found' });
+    await expect(resolvePortPath({ name: 'idcard' }, list)).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('a missing port: open rejects with not-found, keeps retrying, and opens once the device appears', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-serial-'));
+    const device = join(dir, 'device');
+    const t = new SerialTransport({ name: 'idcard', path: device, baudRate: 115200, reconnect: { initialMs: 20, maxMs: 100 } });
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => t.close());
+    const errors: DeviceError[] = [];
+    t.events.on('error', (e) => errors.push(e));
+    await expect(t.open()).rejects.toMatchObject({ code: 'not-found' });
+    expect(t.state).toBe('reconnecting');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(errors.map((e) => e.code)).toEqual(['not-found']); // reported once, not on every retry
+    const socat = socatAt(device, join(dir, 'sim'));
+    cleanups.push(() => void socat.kill());
+    await until(() => t.state === 'open');
+  });
+
+  it('survives an unplug: reports disconnected, reopens with backoff, and carries bytes again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-serial-'));
+    const device = join(dir, 'device');
+    const simPath = join(dir, 'sim');
+    let socat = socatAt(device, simPath);
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    await until(() => existsSync(device) && existsSync(simPath));
+    const t = new SerialTransport({ name: 'idcard', path: device, baudRate: 115200, reconnect: { initialMs: 20, maxMs: 200 } });
+    cleanups.push(() => t.close());
+    const states: string[] = [];
+    const errors: string[] = [];
+    t.events.on('state', (s) => states.push(s));
+    t.events.on('error', (e) => errors.push(e.code));
+    await t.open();
+
+    socat.kill('SIGKILL');
+    // A pty hang-up shows on the next write (a USB adapter's unplug also fails the pending read).
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(t.write(Uint8Array.of(1))).rejects.toMatchObject({ code: 'disconnected' });
+    await until(() => t.state === 'reconnecting');
+    expect(errors).toContain('disconnected');
+    await expect(t.write(Uint8Array.of(1))).rejects.toMatchObject({ code: 'disconnected' });
+
+    rmSync(device, { force: true });
+    rmSync(simPath, { force: true });
+    socat = socatAt(device, simPath);
+    cleanups.push(() => void socat.kill());
+    await until(() => t.state === 'open', 8000);
+    expect(states).toEqual(['opening', 'open', 'reconnecting', 'open']);
+
+    const sim = new SerialPortStream({ binding: autoDetect(), path: simPath, baudRate: 115200 });
+    await new Promise((r) => sim.once('open', r));
+    cleanups.push(() => new Promise<void>((r) => sim.close(() => r())));
+    const got = new Promise<Buffer>((r) => sim.once('data', r));
+    await t.write(Uint8Array.of(0xaa, 0x55));
+    expect([...(await got)]).toEqual([0xaa, 0x55]);
+  });
+
+  it('write before open is refused', async () => {
+    const t = new SerialTransport({ name: 'idcard', path: '/dev/null-nope', baudRate: 115200, reconnect: { initialMs: 20, maxMs: 100 } });
+    await expect(t.write(Uint8Array.of(1))).rejects.toMatchObject({ code: 'write-failed' });
+  });
+});
