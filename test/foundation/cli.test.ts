@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { buildReadResponse, encodeCardText } from '../../src/readers/idcard/index.js';
 
 async function gate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -111,6 +112,36 @@ describe('gate decide', () => {
     const args = decideArgs('entry', '').slice(0, -2);
     const badHex = await gate(...args, '--idcard-hex', 'zz');
     expect(JSON.parse(badHex.out)).toMatchObject({ decision: 'reject', reason: 'unreadable' });
+  });
+
+  it('decodes an ID-card reader frame (--idcard-hex) and an MRZ (--mrz)', async () => {
+    const base = decideArgs('entry', '').slice(0, -2);
+    const frame = buildReadResponse(
+      encodeCardText({
+        layout: 'resident',
+        name: '样本',
+        sex: '2',
+        nation: '01',
+        birthDate: '19491231',
+        address: '北京市',
+        number: '11010519491231002X',
+        authority: '北京市公安局',
+        validFrom: '20150101',
+        validTo: '长期',
+      }),
+    );
+    const hex = Buffer.from(frame).toString('hex');
+    const card = JSON.parse((await gate(...base, '--idcard-hex', hex)).out);
+    expect(card).toMatchObject({ decision: 'open', reason: 'ok', ticket: { id: 'E0001' } });
+
+    const corrupt = Buffer.from(frame);
+    corrupt[corrupt.length - 1] ^= 0xff;
+    expect(JSON.parse((await gate(...base, '--idcard-hex', corrupt.toString('hex'))).out).reason).toBe('unreadable');
+
+    const mrz = 'P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\\nC01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4';
+    expect(JSON.parse((await gate(...base, '--mrz', mrz)).out)).toMatchObject({ decision: 'open', ticket: { id: 'E0007' } });
+    const badDigit = mrz.replace('C01X00T478', 'C01X00T479');
+    expect(JSON.parse((await gate(...base, '--mrz', badDigit)).out).reason).toBe('document-invalid');
   });
 
   it('rejects usage errors with exit 2', async () => {

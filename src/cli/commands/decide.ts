@@ -8,27 +8,18 @@ import { decide, type LaneMode } from '../../decide/decide.js';
 import { messageFor } from '../../decide/messages.js';
 import type { Decision, Reason } from '../../decide/reasons.js';
 import { documentSchema, type Document } from '../../identity/document.js';
-
-type DecodeResult = { ok: true; document: Document } | { ok: false; error: unknown };
+import { decodeIdCard, type ReaderErrorCode } from '../../readers/idcard/index.js';
+import { parseMrz, type MrzErrorCode } from '../../readers/mrz/index.js';
 
 /** The document, or the reason it cannot be decided on (unreadable bytes, an invalid structure). */
 type Input = { document: Document } | { reason: Reason; detail: string };
 
 const LANE_MODES = ['normal', 'free', 'locked', 'maintenance'] as const;
 
-function describe(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const e = error as { code?: unknown; message?: unknown };
-    return [e.code, e.message].filter((x) => typeof x === 'string').join(': ') || JSON.stringify(error);
-  }
-  return String(error);
-}
-
-/** A decoder's failure: a broken check digit or structure is `document-invalid`, anything else `unreadable`. */
-function failed(error: unknown): Input {
-  const detail = describe(error);
-  return { reason: /check|digit|invalid|structure/i.test(detail) ? 'document-invalid' : 'unreadable', detail };
-}
+// A decoder's failure: a structure or check character the document cannot have is `document-invalid`; bytes or
+// text that are not a document at all are `unreadable` (the passenger should present it again).
+const INVALID_IDCARD = new Set<ReaderErrorCode>(['bad-number-check', 'bad-field']);
+const INVALID_MRZ = new Set<MrzErrorCode>(['check-digit', 'bad-date', 'bad-sex', 'bad-country', 'bad-name', 'bad-number', 'bad-document-code', 'unsupported']);
 
 /** `JSON`, `@FILE` or `@FILE#NAME` (one entry of a file holding several documents, like config/sample-documents.json). */
 function documentFromOption(value: string): Input {
@@ -62,32 +53,21 @@ function documentFromOption(value: string): Input {
   return { document: r.data };
 }
 
-// The readers are separate modules (issue: document readers); they are loaded only when their input is used.
-async function loadDecoder<T>(path: string, name: string): Promise<T> {
-  try {
-    const mod = (await import(path)) as Record<string, unknown>;
-    if (typeof mod[name] !== 'function') throw new Error(`${path} has no ${name}()`);
-    return mod[name] as T;
-  } catch (err) {
-    throw new UsageError(`this build cannot decode that input (${(err as Error).message.split('\n')[0]}); use --document JSON`);
-  }
-}
-
-async function readInput(values: { 'idcard-hex'?: string; mrz?: string; document?: string }, now: Date): Promise<Input> {
+function readInput(values: { 'idcard-hex'?: string; mrz?: string; document?: string }, now: Date): Input {
   const given = (['idcard-hex', 'mrz', 'document'] as const).filter((k) => values[k] !== undefined);
   if (given.length !== 1) throw new UsageError('give exactly one of --idcard-hex, --mrz, --document');
   if (values.document !== undefined) return documentFromOption(values.document);
   if (values['idcard-hex'] !== undefined) {
     const hex = values['idcard-hex'].replace(/[\s:]/g, '');
     if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return { reason: 'unreadable', detail: '--idcard-hex is not an even number of hex digits' };
-    const decodeIdCard = await loadDecoder<(b: Uint8Array) => DecodeResult>('../../readers/idcard/index.js', 'decodeIdCard');
     const r = decodeIdCard(Uint8Array.from(Buffer.from(hex, 'hex')));
-    return r.ok ? { document: r.document } : failed(r.error);
+    if (r.ok) return { document: r.document };
+    return { reason: INVALID_IDCARD.has(r.error.code) ? 'document-invalid' : 'unreadable', detail: r.error.toLine() };
   }
-  const parseMrz = await loadDecoder<(t: string, now: Date) => DecodeResult>('../../readers/mrz/index.js', 'parseMrz');
   // Lines may be given with literal "\n" or real newlines.
   const r = parseMrz(values.mrz!.replace(/\\n/g, '\n'), now);
-  return r.ok ? { document: r.document } : failed(r.error);
+  if (r.ok) return { document: r.document };
+  return { reason: INVALID_MRZ.has(r.error.code) ? 'document-invalid' : 'unreadable', detail: r.error.toLine() };
 }
 
 export const decideCommand: Command = {
@@ -142,7 +122,7 @@ example:
     const dbPath = values.db ?? config.db;
     if (!existsSync(dbPath)) throw new CacheError('open-failed', `no cache file at ${dbPath}; fill it with gate cache import`);
 
-    const input = await readInput(values, now);
+    const input = readInput(values, now);
     let result: Decision;
     if ('reason' in input) {
       io.stderr.write(`gate decide: ${input.detail}\n`);
