@@ -1,0 +1,60 @@
+// Publishing central's batches over MQTT 5 with QoS 1 (each publish awaits its PUBACK, so the order on the wire is the
+// order here), and listening to the gates' resync requests.
+import mqtt, { type MqttClient } from 'mqtt';
+import { randomBytes } from 'node:crypto';
+import { resyncRequestSchema, topics, type ResyncRequest } from '../sync/wire.js';
+import type { OutMessage } from './build.js';
+import type { Progress } from '../sync/progress.js';
+
+export interface CentralConnectOptions {
+  clientId?: string;
+  username?: string;
+  password?: string;
+  connectTimeoutMs?: number;
+}
+
+export async function connectCentral(url: string, o: CentralConnectOptions = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(url, {
+    protocolVersion: 5,
+    clientId: o.clientId ?? `central-${randomBytes(4).toString('hex')}`,
+    clean: true,
+    username: o.username,
+    password: o.password,
+    connectTimeout: o.connectTimeoutMs ?? 10_000,
+    reconnectPeriod: 1000,
+  });
+}
+
+/** Publish in order, QoS 1; returns the number of rows sent. */
+export async function publishAll(client: MqttClient, messages: readonly OutMessage[], progress?: Progress): Promise<number> {
+  let rows = 0;
+  for (const m of messages) {
+    await client.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
+    rows += m.rows;
+    progress?.update(rows);
+  }
+  progress?.finish();
+  return rows;
+}
+
+/** Call handler for each well-formed resync request of the station's gates; returns an unsubscribe function. */
+export async function onResyncRequests(client: MqttClient, station: string, handler: (r: ResyncRequest) => void): Promise<() => Promise<void>> {
+  const filter = topics.resyncRequestsAll(station);
+  const listener = (topic: string, payload: Buffer) => {
+    if (!/^gates\/v1\/[^/]+\/[^/]+\/sync\/resync-request$/.test(topic)) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    const r = resyncRequestSchema.safeParse(json);
+    if (r.success && r.data.station === station) handler(r.data);
+  };
+  client.on('message', listener);
+  await client.subscribeAsync(filter, { qos: 1 });
+  return async () => {
+    client.off('message', listener);
+    await client.unsubscribeAsync(filter);
+  };
+}
