@@ -1,0 +1,207 @@
+// The thin I/O loop around the pure lane: feeds it reads, MCU reports, link changes and clock ticks; carries out
+// its commands against the decision function, the LaneStore and the bridge link. A report from the MCU is
+// acknowledged only after the store has committed what it means, so a write that failed (disk full) is redone
+// when the MCU sends the report again.
+import { TypedEvents } from '../util/typed-events.js';
+import { errorLine, GateError, isGateError } from '../util/gate-error.js';
+import type { Logger } from '../util/log.js';
+import type { Document } from '../identity/document.js';
+import type { BridgeLink } from '../bridge/link.js';
+import { BridgeError } from '../bridge/errors.js';
+import type { AlarmEvent, DecisionEvent, LaneStore, PassageEvent } from './events.js';
+import type { DisplayMessage } from './display.js';
+import {
+  initialLane,
+  stepLane,
+  type LaneCommand,
+  type LaneDecideContext,
+  type LaneDecision,
+  type LaneInput,
+  type LaneMode,
+  type LaneState,
+  type LaneTiming,
+  type LaneTransition,
+} from './lane.js';
+
+/** The parts of the bridge link the lane uses (a BridgeLink, or a fake in tests). */
+export type LaneBridge = Pick<BridgeLink, 'authorise' | 'cancel' | 'setMode' | 'display' | 'sound' | 'onReport' | 'events' | 'state' | 'mcu'>;
+
+export type LaneDecide = (document: Document, ctx: LaneDecideContext) => LaneDecision;
+
+export interface LaneLoopOptions {
+  station: string;
+  direction: 'entry' | 'exit';
+  mode: LaneMode;
+  timing: LaneTiming;
+  decide: LaneDecide;
+  /** The document's HMAC key (null when no secret is configured). */
+  keyOf: (document: Document) => string | null;
+  store: LaneStore;
+  bridge: LaneBridge;
+  now?: () => number;
+  tickMs?: number;
+  log?: Logger;
+}
+
+export interface LaneEvents {
+  transition: LaneTransition;
+  decision: DecisionEvent;
+  passage: { event: PassageEvent; consumed: boolean };
+  alarm: AlarmEvent;
+  display: DisplayMessage;
+  /** A command that failed (storage, bridge): the lane has already reacted; this is for logs and status. */
+  error: GateError;
+  /** An authorise frame was handed to the link (for the latency bench). */
+  authorising: { authId: number; at: bigint };
+}
+
+export class LaneLoop {
+  readonly events = new TypedEvents<LaneEvents>((event, err) => this.opts.log?.error({ event, err: errorLine(err) }, 'lane listener failed'));
+  private lane: LaneState;
+  private readonly now: () => number;
+  private readonly inbox: LaneInput[] = [];
+  private draining = false;
+  private storeError: GateError | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private offs: (() => void)[] = [];
+
+  constructor(private readonly opts: LaneLoopOptions) {
+    this.now = opts.now ?? Date.now;
+    const at = this.now();
+    this.lane = initialLane({ station: opts.station, direction: opts.direction, mode: opts.mode, timing: opts.timing, firstAuthId: at & 0xffff, at });
+  }
+
+  get state(): LaneState {
+    return this.lane;
+  }
+
+  start(): void {
+    const { bridge } = this.opts;
+    bridge.onReport((report) => {
+      this.storeError = null;
+      this.feed({ type: 'report', at: this.now(), report });
+      // Not committed: throw so the link leaves the report unacknowledged and the MCU sends it again.
+      if (this.storeError) throw this.storeError;
+    });
+    this.offs.push(
+      bridge.events.on('up', (hello) => this.feed({ type: 'link', at: this.now(), up: true, emergency: hello.emergency })),
+      bridge.events.on('down', (err) => this.feed({ type: 'link', at: this.now(), up: false, detail: err.code })),
+    );
+    if (bridge.state === 'up') this.feed({ type: 'link', at: this.now(), up: true, emergency: bridge.mcu?.emergency });
+    this.timer = setInterval(() => this.feed({ type: 'tick', at: this.now() }), this.opts.tickMs ?? 100);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const off of this.offs.splice(0)) off();
+  }
+
+  /** A document from a reader. */
+  read(document: Document): void {
+    let docKey: string | null = null;
+    try {
+      docKey = this.opts.keyOf(document);
+    } catch (err) {
+      this.opts.log?.warn({ err: errorLine(err) }, 'document key failed');
+    }
+    this.feed({ type: 'document', at: this.now(), document, docKey });
+  }
+
+  /** A reader saw a document but could not read it. */
+  readFailed(): void {
+    this.feed({ type: 'unreadable', at: this.now() });
+  }
+
+  setMode(mode: LaneMode): void {
+    this.feed({ type: 'set-mode', at: this.now(), mode });
+  }
+
+  /** Inputs are handled one at a time, in order, each with all its commands, even when a command feeds another. */
+  feed(input: LaneInput): void {
+    this.inbox.push(input);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.inbox.shift(); next; next = this.inbox.shift()) {
+        const step = stepLane(this.lane, next);
+        this.lane = step.state;
+        for (const t of step.transitions) this.events.emit('transition', t);
+        for (const c of step.commands) this.run(c);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private run(c: LaneCommand): void {
+    const { store, bridge, log } = this.opts;
+    switch (c.type) {
+      case 'decide': {
+        let decision: LaneDecision;
+        try {
+          decision = this.opts.decide(c.document, c.ctx);
+        } catch (err) {
+          log?.error({ err: errorLine(err) }, 'the decision function threw');
+          decision = { decision: 'reject', reason: 'unreadable', ticket: null };
+        }
+        this.inbox.push({ type: 'decided', at: this.now(), decision: { decision: decision.decision, reason: decision.reason, ticket: decision.ticket } });
+        return;
+      }
+      case 'record-decision':
+        return this.record('decision', () => {
+          const e = store.recordDecision(c.event);
+          this.events.emit('decision', e);
+          this.inbox.push({ type: 'decision-recorded', at: this.now(), eventId: e.eventId });
+        });
+      case 'record-passage':
+        return this.record('passage', () => {
+          const r = store.recordPassage(c.event);
+          this.events.emit('passage', r);
+          this.inbox.push({ type: 'passage-recorded', at: this.now(), consumed: r.consumed });
+        });
+      case 'record-alarm':
+        return this.record('alarm', () => this.events.emit('alarm', store.recordAlarm(c.event)));
+      case 'authorise':
+        this.events.emit('authorising', { authId: c.authId, at: process.hrtime.bigint() });
+        bridge.authorise({ authId: c.authId, direction: c.direction, count: c.count, timeoutMs: c.timeoutMs }).catch((err: unknown) => {
+          this.fail(err);
+          const code = err instanceof BridgeError ? (err.nakReason ?? err.code) : 'transport';
+          this.feed({ type: 'authorise-failed', at: this.now(), code });
+        });
+        return;
+      case 'cancel':
+        bridge.cancel(c.authId).catch((err: unknown) => this.fail(err));
+        return;
+      case 'set-mode':
+        bridge.setMode(c.mode).catch((err: unknown) => this.fail(err));
+        return;
+      case 'display':
+        this.events.emit('display', c.display);
+        bridge.display(c.display).catch((err: unknown) => this.fail(err));
+        return;
+      case 'sound':
+        bridge.sound({ pattern: c.pattern, durationMs: c.pattern === 'alarm' ? 2000 : 300 }).catch((err: unknown) => this.fail(err));
+        return;
+    }
+  }
+
+  private record(what: 'decision' | 'passage' | 'alarm', write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      const e = isGateError(err) ? err : new GateError('lane', 'store-failed', errorLine(err), 'retry', { cause: err });
+      this.storeError = e;
+      this.fail(e);
+      this.inbox.push({ type: 'store-failed', at: this.now(), code: e.code, what });
+    }
+  }
+
+  private fail(err: unknown): void {
+    // A request refused because the link is down is expected (the lane already shows the fault): not an error.
+    if (err instanceof BridgeError && err.code === 'link-down') return;
+    const e = isGateError(err) ? err : new GateError('lane', 'failed', errorLine(err), 'retry', { cause: err });
+    this.opts.log?.warn({ code: e.code, layer: e.layer }, e.message);
+    this.events.emit('error', e);
+  }
+}

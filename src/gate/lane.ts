@@ -1,0 +1,403 @@
+// The lane: one passenger at a time, as a pure state machine. Inputs are events (a document read, a decision, what
+// storage and the MCU answered, time ticks); outputs are commands for the loop (decide, record, authorise, display)
+// and the transitions it made. Time is an input (`at`, ms); nothing here reads a clock or does I/O.
+//
+//   idle -> deciding -> authorised -> passing -> done | timeout | alarm -> idle (after resultHoldMs)
+//
+// Safety rules kept here: a ticket is consumed only by a 'passed' passage the MCU confirmed; a timeout, cancel or
+// MCU reset leaves it valid; while the fire alarm is on nobody is authorised and no lock is ever sent; if storage
+// fails the lane does not open and says why.
+import type { Decision, Direction, Reason } from '../decide/reasons.js';
+import type { Document, DocumentType } from '../identity/document.js';
+import type { AlarmEvent, AlarmType, DecisionEvent, NewEvent, PassageEvent } from './events.js';
+import type { Report, Sound } from '../bridge/messages.js';
+import { show, showIdle, showOpen, showReject, type DisplayMessage } from './display.js';
+
+export type LaneMode = 'normal' | 'free' | 'locked' | 'maintenance';
+export type LanePhase = 'idle' | 'deciding' | 'authorised' | 'passing' | 'done' | 'timeout' | 'alarm';
+export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket'>;
+
+/** What the injected decision function is told besides the document (the shape of src/decide's DecideContext). */
+export interface LaneDecideContext {
+  station: string;
+  direction: Direction;
+  now: Date;
+  mode: LaneMode;
+  emergency: boolean;
+}
+
+export interface LaneTiming {
+  /** Sent to the MCU with each authorisation. */
+  passageTimeoutMs: number;
+  /** How long a result (open, reject, alarm) stays on the display before the lane is idle again. */
+  resultHoldMs: number;
+  /** Beyond passageTimeoutMs, how long the lane waits for the MCU's word before it gives up on its own. */
+  guardMs: number;
+}
+
+interface Passenger {
+  docType: DocumentType | null;
+  docKey: string | null;
+  decision: LaneDecision | null;
+  decisionEventId: string | null;
+  authId: number | null;
+  /** The phase to enter once storage has the passage (set while a record-passage is outstanding). */
+  after: 'done' | 'timeout' | 'alarm' | null;
+}
+
+export interface LaneState {
+  phase: LanePhase;
+  since: number;
+  mode: LaneMode;
+  emergency: boolean;
+  linkUp: boolean;
+  /** The store's error code while writes fail; the lane opens for nobody meanwhile. */
+  storeFault: string | null;
+  direction: Direction;
+  station: string;
+  nextAuthId: number;
+  passenger: Passenger | null;
+  /** Authorisations already closed: a late or repeated report about them changes nothing. */
+  closed: number[];
+  timing: LaneTiming;
+}
+
+export type LaneInput =
+  | { type: 'document'; at: number; document: Document; docKey: string | null }
+  | { type: 'unreadable'; at: number }
+  | { type: 'decided'; at: number; decision: LaneDecision }
+  | { type: 'decision-recorded'; at: number; eventId: string }
+  | { type: 'passage-recorded'; at: number; consumed: boolean }
+  | { type: 'store-failed'; at: number; code: string; what: 'decision' | 'passage' | 'alarm' }
+  | { type: 'authorise-failed'; at: number; code: string }
+  | { type: 'report'; at: number; report: Report }
+  | { type: 'link'; at: number; up: boolean; emergency?: boolean; detail?: string }
+  | { type: 'set-mode'; at: number; mode: LaneMode }
+  | { type: 'tick'; at: number };
+
+export type LaneCommand =
+  | { type: 'decide'; document: Document; ctx: LaneDecideContext }
+  | { type: 'record-decision'; event: NewEvent<DecisionEvent> }
+  | { type: 'record-passage'; event: NewEvent<PassageEvent> }
+  | { type: 'record-alarm'; event: NewEvent<AlarmEvent> }
+  | { type: 'authorise'; authId: number; direction: Direction; count: number; timeoutMs: number }
+  | { type: 'cancel'; authId: number }
+  | { type: 'set-mode'; mode: LaneMode }
+  | { type: 'display'; display: DisplayMessage }
+  | { type: 'sound'; pattern: Sound };
+
+export interface LaneTransition {
+  from: LanePhase;
+  to: LanePhase;
+  /** The input type (or report kind) that caused it. */
+  cause: string;
+  at: number;
+}
+
+export interface LaneStep {
+  state: LaneState;
+  commands: LaneCommand[];
+  transitions: LaneTransition[];
+}
+
+const CLOSED_MEMORY = 16;
+
+export function initialLane(opts: { station: string; direction: Direction; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number }): LaneState {
+  return {
+    phase: 'idle',
+    since: opts.at,
+    mode: opts.mode,
+    emergency: false,
+    linkUp: false,
+    storeFault: null,
+    direction: opts.direction,
+    station: opts.station,
+    nextAuthId: clampAuthId(opts.firstAuthId),
+    passenger: null,
+    closed: [],
+    timing: opts.timing,
+  };
+}
+
+function clampAuthId(n: number): number {
+  const v = Math.floor(n) % 0xffff;
+  return v <= 0 ? v + 0xffff : v; // 1..65535: 0 means "any" on the wire
+}
+
+const iso = (at: number) => new Date(at).toISOString();
+const ACCEPTING: LanePhase[] = ['idle', 'done', 'timeout', 'alarm'];
+
+/** One step of the lane. Never mutates `prev`. */
+export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
+  const s: LaneState = { ...prev, closed: prev.closed, passenger: prev.passenger && { ...prev.passenger } };
+  const commands: LaneCommand[] = [];
+  const transitions: LaneTransition[] = [];
+  const cause = input.type === 'report' ? input.report.kind : input.type;
+  const go = (to: LanePhase) => {
+    if (to === s.phase) return;
+    transitions.push({ from: s.phase, to, cause, at: input.at });
+    s.phase = to;
+    s.since = input.at;
+  };
+  const display = (d: DisplayMessage) => commands.push({ type: 'display', display: d });
+  const idleScreen = () => showIdle(s.mode, s.emergency, s.linkUp, s.storeFault !== null);
+  const alarm = (type: AlarmType, active: boolean, detail: string | null = null) =>
+    commands.push({ type: 'record-alarm', event: { kind: 'alarm', at: iso(input.at), type, detail, active } });
+  const recordPassage = (outcome: PassageEvent['outcome'], p: Passenger | null, after: Passenger['after']) => {
+    commands.push({
+      type: 'record-passage',
+      event: {
+        kind: 'passage',
+        at: iso(input.at),
+        direction: s.direction,
+        outcome,
+        ticketId: p?.decision?.ticket?.id ?? null,
+        docKey: p?.docKey ?? null,
+        decisionEventId: p?.decisionEventId ?? null,
+      },
+    });
+    if (p && p === s.passenger) p.after = after;
+  };
+  const closeAuth = () => {
+    const id = s.passenger?.authId;
+    if (id) s.closed = [...s.closed, id].slice(-CLOSED_MEMORY);
+  };
+  /** The lane made the decision itself (mode, emergency, link): no need to ask the decision function. */
+  const decideHere = (): LaneDecision | null => {
+    if (s.emergency) return { decision: 'reject', reason: 'emergency', ticket: null };
+    if (s.mode === 'locked' || s.mode === 'maintenance') return { decision: 'reject', reason: 'gate-mode', ticket: null };
+    if (s.mode === 'free') return { decision: 'open', reason: 'ok', ticket: null };
+    if (!s.linkUp) return { decision: 'reject', reason: 'gate-mode', ticket: null };
+    return null;
+  };
+  const decided = (d: LaneDecision) => {
+    s.passenger!.decision = d;
+    const p = s.passenger!;
+    commands.push({
+      type: 'record-decision',
+      event: {
+        kind: 'decision',
+        at: iso(input.at),
+        direction: s.direction,
+        decision: d.decision,
+        reason: d.reason,
+        docType: p.docType,
+        docKey: p.docKey,
+        ticketId: d.ticket?.id ?? null,
+        train: d.ticket?.train ?? null,
+      },
+    });
+  };
+  const rejectScreen = (reason: Reason): DisplayMessage =>
+    reason === 'emergency' ? show('emergency', 'emergency') : reason === 'gate-mode' && !s.linkUp ? show('fault-link', 'gate-mode') : showReject(reason);
+  /** A mode the MCU should hold now; never a lock while the fire alarm is on. */
+  const sendMode = () => {
+    if (!s.linkUp) return;
+    if (s.emergency && s.mode !== 'free') return;
+    commands.push({ type: 'set-mode', mode: s.mode });
+  };
+
+  switch (input.type) {
+    case 'document':
+    case 'unreadable': {
+      if (!ACCEPTING.includes(s.phase)) break; // one passenger at a time: the next read waits for this one
+      s.passenger = {
+        docType: input.type === 'document' ? input.document.type : null,
+        docKey: input.type === 'document' ? input.docKey : null,
+        decision: null,
+        decisionEventId: null,
+        authId: null,
+        after: null,
+      };
+      go('deciding');
+      const here = input.type === 'unreadable' ? ({ decision: 'reject', reason: 'unreadable', ticket: null } as const) : decideHere();
+      if (here) decided(here);
+      else {
+        display(show('checking'));
+        commands.push({
+          type: 'decide',
+          document: (input as { document: Document }).document,
+          ctx: { station: s.station, direction: s.direction, now: new Date(input.at), mode: s.mode, emergency: s.emergency },
+        });
+      }
+      break;
+    }
+
+    case 'decided': {
+      if (s.phase !== 'deciding' || !s.passenger || s.passenger.decision) break;
+      // The decision function may not know the lane's state: the lane's own rules come first.
+      decided(decideHere() ?? input.decision);
+      break;
+    }
+
+    case 'decision-recorded': {
+      const p = s.passenger;
+      if (s.phase !== 'deciding' || !p?.decision) break;
+      p.decisionEventId = input.eventId;
+      const d = p.decision;
+      s.storeFault = null;
+      if (d.decision === 'open' && s.mode === 'free' && !s.emergency) {
+        display(show('free'));
+        go('done');
+      } else if (d.decision === 'open' && d.ticket && s.mode === 'normal' && !s.emergency && s.linkUp) {
+        p.authId = s.nextAuthId;
+        s.nextAuthId = clampAuthId(s.nextAuthId + 1);
+        commands.push({ type: 'authorise', authId: p.authId, direction: s.direction, count: 1, timeoutMs: s.timing.passageTimeoutMs });
+        display(showOpen(d.ticket));
+        commands.push({ type: 'sound', pattern: 'accept' });
+        go('authorised');
+      } else {
+        display(rejectScreen(d.decision === 'open' ? 'gate-mode' : d.reason));
+        commands.push({ type: 'sound', pattern: 'reject' });
+        go('done');
+      }
+      break;
+    }
+
+    case 'store-failed': {
+      s.storeFault = input.code;
+      display(show('fault-storage'));
+      if (input.what === 'decision' && s.phase === 'deciding') {
+        // Nothing was recorded, so nothing may open: the passenger is told to use another gate.
+        alarm('storage-fault', true, input.code);
+        go('done');
+      }
+      // While authorised/passing the passage report stays unacknowledged and comes again: stay put, and take it
+      // as new when it does.
+      if (input.what === 'passage' && s.passenger?.after) s.passenger.after = null;
+      break;
+    }
+
+    case 'authorise-failed': {
+      const p = s.passenger;
+      if (s.phase !== 'authorised' || !p?.authId) break;
+      commands.push({ type: 'cancel', authId: p.authId });
+      display(input.code === 'emergency' ? show('emergency', 'emergency') : show('fault-link'));
+      recordPassage('cancelled', p, 'done');
+      break;
+    }
+
+    case 'passage-recorded': {
+      const p = s.passenger;
+      if (!p?.after) break;
+      s.storeFault = null;
+      const to = p.after;
+      p.after = null;
+      closeAuth();
+      if (to === 'done') display(idleScreen());
+      go(to);
+      break;
+    }
+
+    case 'report':
+      onReport(input.report);
+      break;
+
+    case 'link': {
+      const wasUp = s.linkUp;
+      s.linkUp = input.up;
+      if (input.up) {
+        if (input.emergency !== undefined) s.emergency = input.emergency;
+        if (!wasUp) alarm('mcu-silent', false, input.detail ?? null);
+        sendMode();
+        if (ACCEPTING.includes(s.phase)) display(idleScreen());
+      } else if (wasUp) {
+        alarm('mcu-silent', true, input.detail ?? null);
+      }
+      // A passage under way is not given up here: the MCU reports its end in the next session (or the guard fires).
+      break;
+    }
+
+    case 'set-mode': {
+      s.mode = input.mode;
+      sendMode();
+      if (ACCEPTING.includes(s.phase)) display(idleScreen());
+      break;
+    }
+
+    case 'tick': {
+      const held = input.at - s.since;
+      if ((s.phase === 'done' || s.phase === 'timeout' || s.phase === 'alarm') && held >= s.timing.resultHoldMs) {
+        s.passenger = null;
+        display(idleScreen());
+        go('idle');
+      } else if ((s.phase === 'authorised' || s.phase === 'passing') && !s.passenger?.after && held >= s.timing.passageTimeoutMs + s.timing.guardMs) {
+        // The MCU never told us how it ended: count it as a timeout, which leaves the ticket valid.
+        const p = s.passenger!;
+        if (p.authId && s.linkUp) commands.push({ type: 'cancel', authId: p.authId });
+        recordPassage('timeout', p, 'timeout');
+      } else if (s.phase === 'deciding' && held >= s.timing.guardMs && !s.passenger?.decision) {
+        // A decision that never came (the decision function threw): the passenger is not left waiting.
+        decided({ decision: 'reject', reason: 'unreadable', ticket: null });
+      }
+      break;
+    }
+  }
+
+  function onReport(r: Report): void {
+    const p = s.passenger;
+    const current = p?.authId !== null && p?.authId !== undefined && 'authId' in r && r.authId === p.authId && !p.after;
+    const known = 'authId' in r && s.closed.includes(r.authId);
+    switch (r.kind) {
+      case 'passage-started':
+        if (current && s.phase === 'authorised') go('passing');
+        return;
+      case 'passage':
+        if (current) {
+          recordPassage('passed', p, 'done');
+        } else if (!known && !(p?.after && p.authId === r.authId)) {
+          // A passage the MCU counted for an authorisation this process does not know (given before a restart):
+          // it is recorded, but no ticket is consumed, since we cannot say whose it was.
+          recordPassage('passed', null, null);
+        }
+        return;
+      case 'passage-timeout':
+        if (current) {
+          display(idleScreen());
+          recordPassage('timeout', p, 'timeout');
+        }
+        return;
+      case 'reverse-passage':
+        alarm('reverse-passage', true, null);
+        if (current) {
+          display(showReject('gate-mode'));
+          recordPassage('cancelled', p, 'alarm');
+        } else if (ACCEPTING.includes(s.phase)) go('alarm');
+        return;
+      case 'tailgating':
+      case 'forced-entry':
+      case 'intrusion':
+        alarm(r.kind, true, null);
+        commands.push({ type: 'sound', pattern: 'alarm' });
+        if (ACCEPTING.includes(s.phase)) go('alarm');
+        return;
+      case 'door-fault':
+        alarm('door-fault', r.active, r.fault);
+        return;
+      case 'power':
+        alarm('power', r.state !== 'mains', r.state);
+        return;
+      case 'emergency':
+        alarm(r.active ? 'emergency-on' : 'emergency-off', r.active, null);
+        s.emergency = r.active;
+        // On: the MCU has opened the lanes and ends unstarted authorisations itself (passage-timeout follows).
+        // Off: the lanes stay open until we set a mode again.
+        if (!r.active) sendMode();
+        if (ACCEPTING.includes(s.phase) || r.active) display(r.active ? show('emergency', 'emergency') : idleScreen());
+        return;
+      case 'mcu-reset':
+        alarm('mcu-reset', false, r.cause);
+        if (p?.authId && !p.after && (s.phase === 'authorised' || s.phase === 'passing')) {
+          // The reboot lost the authorisation and will never report it: the ticket stays valid.
+          display(idleScreen());
+          recordPassage('cancelled', p, 'alarm');
+        }
+        return;
+      case 'watchdog-expired':
+        alarm('mcu-silent', false, `watchdog-${r.failMode}`);
+        return;
+    }
+  }
+
+  return { state: s, commands, transitions };
+}
