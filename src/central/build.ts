@@ -82,7 +82,7 @@ export function buildDelta(file: DeltaFile, o: DeltaOptions): { delta: Delta; me
     seq: o.seq,
     generatedAt: file.generatedAt ?? o.now.toISOString(),
     upserts: { passengers: file.upserts.passengers, tickets: file.upserts.tickets },
-    deletes: { passengers: file.deletes.passengers, tickets: file.deletes.tickets },
+    deletes: { passengers: file.deletes.passengers.map(({ kind, country, number }) => ({ kind, country, number })), tickets: file.deletes.tickets },
   };
   const rows = delta.upserts.passengers.length + delta.upserts.tickets.length + delta.deletes.passengers.length + delta.deletes.tickets.length;
   return {

@@ -176,7 +176,7 @@ function commit<D>(s: MachineState<D>, actions: MachineAction<D>[]): MachineStat
 }
 
 function onDelta<D>(s: MachineState<D>, ref: DeltaRef<D>, now: number, actions: MachineAction<D>[], o: MachineOptions): MachineState<D> {
-  const head = newerOf(s.head, ref);
+  const head = newerOf(s.head, { epoch: ref.epoch, seq: ref.seq });
   const base = s.assembling ?? s.have;
   if (base && compareCursor(ref, base) <= 0) {
     actions.push({ type: 'drop', reason: ref.epoch === base.epoch ? 'duplicate' : 'stale', epoch: ref.epoch, seq: ref.seq });

@@ -1,0 +1,159 @@
+// The engine against a real SQLite file, without a broker: bytes in, cache rows out.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { openDb, type Db } from '../../src/cache/db.js';
+import { SqliteCacheView, cacheCounts } from '../../src/cache/view.js';
+import { buildDelta, buildHead, buildSnapshot, type OutMessage } from '../../src/central/build.js';
+import { CacheApplier } from '../../src/sync/apply.js';
+import { SyncEngine, type Rejection } from '../../src/sync/engine.js';
+import { KeyRing } from '../../src/sync/verify.js';
+import { readSyncStatus } from '../../src/sync/status.js';
+import { topics, type ResyncRequest } from '../../src/sync/wire.js';
+import { SECRET, STATION, newKey, passenger, snapshotFile, tempDir, ticket } from './fixtures.js';
+
+const central = newKey();
+const intruder = newKey();
+
+let tmp: ReturnType<typeof tempDir>;
+let db: Db;
+let engine: SyncEngine;
+let rejected: Rejection[];
+let requests: ResyncRequest[];
+let now: number;
+
+function makeEngine(keys = [central.publicPem]) {
+  const applier = new CacheApplier(db, { station: STATION, secret: SECRET, stagePath: join(tmp.dir, 'stage.db') });
+  return new SyncEngine({
+    station: STATION,
+    gate: '01',
+    keys: new KeyRing(keys),
+    applier,
+    db,
+    clock: () => now,
+    publish: (topic, payload) => {
+      expect(topic).toBe(topics.resyncRequest(STATION, '01'));
+      requests.push(JSON.parse(payload.toString()));
+    },
+    onRejected: (r) => rejected.push(r),
+  });
+}
+
+const send = (msgs: OutMessage[]) => msgs.forEach((m) => engine.handle(m.topic, m.payload));
+const view = () => new SqliteCacheView(db, SECRET);
+const ticketStatus = (i: number) => view().tickets([view().keyOf(ticket(i))]).find((t) => t.id === ticket(i).id)?.status;
+const snapshot = (n: number, epoch: number) => buildSnapshot(snapshotFile(n), { key: central.key, epoch, chunkRows: 7 }).messages;
+const delta = (seq: number, file: Parameters<typeof buildDelta>[0], epoch = 100, key = central.key) =>
+  buildDelta(file, { key, station: STATION, epoch, seq, now: new Date(now) }).messages;
+const emptyDelta = { upserts: { passengers: [], tickets: [] }, deletes: { passengers: [], tickets: [] } };
+
+beforeEach(() => {
+  tmp = tempDir();
+  db = openDb(join(tmp.dir, 'gate.db'));
+  rejected = [];
+  requests = [];
+  now = Date.parse('2026-03-01T06:00:00Z');
+  engine = makeEngine();
+});
+afterEach(() => {
+  db.close();
+  tmp.cleanup();
+});
+
+describe('sync engine on a real SQLite file', () => {
+  it('loads a chunked snapshot, then applies deltas: refunds, uses elsewhere, verification changes, deletes', () => {
+    send(snapshot(20, 100));
+    expect(cacheCounts(db)).toMatchObject({ passengers: 20, tickets: 20 });
+    expect(view().syncState()).toMatchObject({ station: STATION, epoch: '100', seq: 0 });
+
+    send(delta(1, { upserts: { passengers: [passenger(3, 'rejected')], tickets: [ticket(4, 'refunded'), ticket(5, 'used-entry')] }, deletes: { passengers: [], tickets: [] } }));
+    send(delta(2, { upserts: { passengers: [], tickets: [ticket(50)] }, deletes: { passengers: [passenger(6)], tickets: [ticket(7).id] } }));
+    expect(ticketStatus(4)).toBe('refunded');
+    expect(ticketStatus(5)).toBe('used-entry');
+    expect(ticketStatus(7)).toBeUndefined();
+    expect(view().passenger(view().keyOf(passenger(3)))?.status).toBe('rejected');
+    expect(view().passenger(view().keyOf(passenger(6)))).toBeUndefined();
+    expect(cacheCounts(db)).toMatchObject({ passengers: 19, tickets: 20 });
+    expect(view().syncState()).toMatchObject({ epoch: '100', seq: 2 });
+    expect(rejected).toEqual([]);
+  });
+
+  it('drops a redelivered delta', () => {
+    send(snapshot(3, 100));
+    const d1 = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } });
+    send(d1);
+    send(delta(2, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'valid')] } }));
+    send(d1); // QoS 1 redelivery of an older batch must not undo seq 2
+    expect(ticketStatus(0)).toBe('valid');
+    expect(view().syncState()?.seq).toBe(2);
+  });
+
+  it.each([
+    ['a tampered byte', 'bad-signature'],
+    ['a wrong key', 'unknown-key'],
+    ['a missing signature', 'unsigned'],
+    ['another station', 'station-mismatch'],
+  ])('refuses a delta with %s, leaves the cache as it was and raises the alarm', (what, code) => {
+    send(snapshot(3, 100));
+    const before = db.prepare('SELECT * FROM tickets ORDER BY id').all();
+    let [msg] = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } });
+    if (what === 'a tampered byte') msg = { ...msg, payload: Buffer.from(msg.payload.toString().replace('"refunded"', '"refundee"')) };
+    if (what === 'a wrong key') msg = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } }, 100, intruder.key)[0];
+    if (what === 'a missing signature') msg = { ...msg, payload: Buffer.from(JSON.stringify(JSON.parse(msg.payload.toString()).signed)) };
+    if (what === 'another station') {
+      const other = buildDelta({ ...emptyDelta }, { key: central.key, station: 'BJP', epoch: 100, seq: 1, now: new Date(now) }).messages[0];
+      msg = { ...other, topic: topics.delta(STATION, 100, 1) };
+    }
+    engine.handle(msg.topic, msg.payload);
+    expect(rejected.map((r) => r.code)).toEqual([code]);
+    expect(db.prepare('SELECT * FROM tickets ORDER BY id').all()).toEqual(before);
+    expect(view().syncState()?.seq).toBe(0);
+    expect(readSyncStatus(db).lastRejected).toMatchObject({ code, count: 1 });
+  });
+
+  it('refuses a snapshot whose chunk was altered: the old cache stays', () => {
+    send(snapshot(3, 100));
+    const msgs = snapshot(10, 101);
+    const i = 2;
+    msgs[i] = { ...msgs[i], payload: Buffer.from(msgs[i].payload.toString().replace('G101', 'G102')) };
+    send(msgs);
+    expect(rejected.map((r) => [r.code, r.topic])).toEqual([['hash-mismatch', 'chunk']]);
+    expect(cacheCounts(db)).toMatchObject({ passengers: 3, tickets: 3 });
+    expect(view().syncState()?.epoch).toBe('100');
+    // The missing chunk leaves the snapshot incomplete: after the stall timeout the gate asks again.
+    now += 60_000;
+    engine.tick();
+    expect(requests.map((r) => r.reason)).toEqual(['snapshot-incomplete']);
+  });
+
+  it('asks for a resync when a delta is lost, and fills the gap from the republished one', () => {
+    send(snapshot(3, 100));
+    const d1 = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } });
+    send(delta(2, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(1, 'used-exit')] } }));
+    expect(ticketStatus(1)).toBe('valid'); // held, not applied out of order
+    now += 2_000;
+    engine.tick();
+    expect(requests).toMatchObject([{ reason: 'gap', have: { epoch: 100, seq: 0 }, want: { epoch: 100, seq: 2 }, station: STATION, gate: '01' }]);
+    send(d1);
+    expect(ticketStatus(0)).toBe('refunded');
+    expect(ticketStatus(1)).toBe('used-exit');
+    expect(view().syncState()?.seq).toBe(2);
+  });
+
+  it('a new epoch replaces the cache; the ledger stays', () => {
+    send(snapshot(5, 100));
+    db.prepare("INSERT INTO ledger VALUES ('T000000001', 'entry', 'SHH', '02', 1, 'e1', 'local')").run();
+    send(buildSnapshot({ ...snapshotFile(0), passengers: [passenger(9)], tickets: [ticket(9)] }, { key: central.key, epoch: 200 }).messages);
+    expect(cacheCounts(db)).toEqual({ passengers: 1, tickets: 1, ledger: 1 });
+    expect(view().syncState()).toMatchObject({ epoch: '200', seq: 0 });
+    expect(ticketStatus(9)).toBe('valid');
+  });
+
+  it('records the head, and a head naming the cache refreshes its age', () => {
+    send(snapshot(2, 100));
+    const later = new Date(now + 3_600_000).toISOString();
+    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 0, generatedAt: later })]);
+    expect(view().syncState()?.generatedAt).toBe(later);
+    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 4, generatedAt: later })]);
+    expect(readSyncStatus(db)).toMatchObject({ head: { epoch: 100, seq: 4 }, behindBy: 4 });
+  });
+});
