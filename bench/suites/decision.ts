@@ -3,7 +3,7 @@
 // in the same run: a bare better-sqlite3 point lookup of a holder's tickets by the doc_key index.
 import { join } from 'node:path';
 import { openDb } from '../../src/cache/db.js';
-import { setSyncState, upsertPassengers, upsertTickets } from '../../src/cache/write.js';
+import { setSyncState, upsertPassengers, upsertTickets, withTicketIndexDeferred } from '../../src/cache/write.js';
 import { SqliteCacheView } from '../../src/cache/view.js';
 import type { PassengerRecord, TicketRecord } from '../../src/cache/records.js';
 import { gateConfigSchema } from '../../src/config/schema.js';
@@ -79,7 +79,7 @@ export default async function decisionBench(ctx: BenchContext): Promise<void> {
   const built = process.hrtime.bigint();
   db.transaction(() => {
     upsertPassengers(db, SECRET, passengerRecords);
-    upsertTickets(db, SECRET, tickets());
+    withTicketIndexDeferred(db, () => upsertTickets(db, SECRET, tickets()));
     setSyncState(db, { station: 'VNP', epoch: 'bench', seq: 0, generatedAt: '2025-06-01T06:00:00+08:00', appliedAt: '2025-06-01T06:00:00+08:00' });
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');

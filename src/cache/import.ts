@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { snapshotFileSchema, type SnapshotFile } from './records.js';
 import { CacheError, type Db } from './db.js';
-import { clearCache, setSyncState, upsertPassengers, upsertTickets } from './write.js';
+import { clearCache, setSyncState, upsertPassengers, upsertTickets, withTicketIndexDeferred } from './write.js';
 import { formatIssues } from '../config/issues.js';
 import { canonicalIdentity } from '../identity/document-key.js';
 
@@ -66,7 +66,7 @@ export function importSnapshot(db: Db, secret: string | Buffer, snap: SnapshotFi
   return db.transaction(() => {
     clearCache(db);
     const passengers = upsertPassengers(db, secret, snap.passengers);
-    const tickets = upsertTickets(db, secret, snap.tickets);
+    const tickets = withTicketIndexDeferred(db, () => upsertTickets(db, secret, snap.tickets));
     setSyncState(db, { station: snap.station, epoch, seq: 0, generatedAt: snap.generatedAt, appliedAt: appliedAt.toISOString() });
     return { station: snap.station, generatedAt: snap.generatedAt, passengers, tickets, epoch };
   })();

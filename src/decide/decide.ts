@@ -4,7 +4,7 @@
 //   tickets for this station and direction -> status, ledger, time window.
 import type { CacheView, CachedTicket } from '../cache/view.js';
 import type { Rules } from '../config/schema.js';
-import { identitiesOf, identityOf, isChipCard, type Document } from '../identity/document.js';
+import { identitiesOf, isChipCard, type Document } from '../identity/document.js';
 import { documentErrors } from '../identity/validate.js';
 import { messageFor } from './messages.js';
 import type { Decision, Direction, Reason, TicketSummary } from './reasons.js';
@@ -25,17 +25,24 @@ export type DecideRules = Pick<Rules, 'timeZone' | 'entry' | 'exit' | 'maxCacheA
 
 const MINUTE = 60_000;
 
-// Intl formatters are costly to build (tens of microseconds); one per time zone is kept.
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
+// Intl formatters are costly to build (tens of microseconds) and to run (microseconds): one is kept per time zone,
+// and the last answer per zone is reused within the same minute (zone offsets are whole minutes, so the date
+// cannot change inside one).
+const dateFormats = new Map<string, { format: Intl.DateTimeFormat; minute: number; date: string }>();
 
 /** The calendar date YYYY-MM-DD at `at` in a time zone (en-CA formats dates as YYYY-MM-DD). */
 export function localDate(at: Date, timeZone: string): string {
+  const minute = Math.floor(at.getTime() / MINUTE);
   let f = dateFormats.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    f = { format: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }), minute: NaN, date: '' };
     dateFormats.set(timeZone, f);
   }
-  return f.format(at);
+  if (f.minute !== minute) {
+    f.date = f.format.format(at);
+    f.minute = minute;
+  }
+  return f.date;
 }
 
 function summary(t: CachedTicket): TicketSummary {
@@ -104,16 +111,17 @@ export function decide(doc: Document, view: CacheView, rules: DecideRules, ctx: 
   const sync = view.syncState();
   if (!sync || !(nowMs - sync.generatedAtMs <= rules.maxCacheAgeMinutes * MINUTE)) return decision('cache-stale');
 
+  // identitiesOf lists the document's own identity first; each key is one HMAC, computed once.
+  const keys = identitiesOf(doc).map((id) => view.keyOf(id));
   // Passports need central's online verification; chip cards are authenticated by the SAM.
   if (!isChipCard(doc)) {
-    const passenger = view.passenger(view.keyOf(identityOf(doc)));
+    const passenger = view.passenger(keys[0]);
     if (!passenger) return decision('not-verified');
     if (passenger.status === 'pending') return decision('verification-pending');
     if (passenger.status === 'rejected') return decision('verification-rejected');
     if (passenger.birthDate && doc.birthDate && passenger.birthDate !== doc.birthDate) return decision('identity-mismatch');
   }
 
-  const keys = identitiesOf(doc).map((id) => view.keyOf(id));
   const tickets = view.tickets(keys);
   if (tickets.length === 0) return decision('no-ticket');
   const here = tickets.filter((t) => (ctx.direction === 'entry' ? t.from : t.to) === ctx.station);
