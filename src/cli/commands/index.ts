@@ -4,5 +4,8 @@ import { configCheckCommand } from './config-check.js';
 import { cacheImportCommand } from './cache-import.js';
 import { cacheStatsCommand } from './cache-stats.js';
 import { decideCommand } from './decide.js';
+import { decodeIdcardCommand } from './decode-idcard.js';
+import { portsListCommand } from './ports.js';
+import { replayCommand } from './replay.js';
 
-export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand];
+export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, portsListCommand, replayCommand];
