@@ -336,7 +336,8 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
 
   function onReport(r: Report): void {
     const p = s.passenger;
-    const current = p?.authId !== null && p?.authId !== undefined && 'authId' in r && r.authId === p.authId && !p.after;
+    const current =
+      (s.phase === 'authorised' || s.phase === 'passing') && !!p?.authId && 'authId' in r && r.authId === p.authId && !p.after;
     const known = 'authId' in r && s.closed.includes(r.authId);
     switch (r.kind) {
       case 'passage-started':

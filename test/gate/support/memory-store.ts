@@ -1,0 +1,48 @@
+// An in-memory LaneStore that enforces what the SQLite one does: a ticket is consumed at most once per
+// (ticket, direction), every event gets an eventId and a gap-free seq. `failing` makes every write throw, as a full
+// disk would. Keep the object to simulate a daemon restart over the same storage.
+import { randomUUID } from 'node:crypto';
+import type { AlarmEvent, DecisionEvent, LaneStore, NewEvent, PassageEvent, GateEvent } from '../../../src/gate/events.js';
+import { GateError } from '../../../src/util/gate-error.js';
+
+export class MemoryLaneStore implements LaneStore {
+  readonly events: GateEvent[] = [];
+  /** (ticket|direction) -> eventId of the passage that consumed it. */
+  readonly ledger = new Map<string, string>();
+  failing = false;
+
+  private envelope() {
+    if (this.failing) throw new GateError('outbox', 'disk-full', 'database or disk is full', 'retry');
+    return { eventId: randomUUID(), seq: this.events.length + 1, station: 'TST', gate: '01' };
+  }
+
+  recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent {
+    const ev = { ...this.envelope(), ...e };
+    this.events.push(ev);
+    return ev;
+  }
+
+  recordPassage(e: NewEvent<PassageEvent>): { event: PassageEvent; consumed: boolean } {
+    const ev = { ...this.envelope(), ...e };
+    this.events.push(ev);
+    let consumed = false;
+    if (ev.outcome === 'passed' && ev.ticketId) {
+      const key = `${ev.ticketId}|${ev.direction}`;
+      if (!this.ledger.has(key)) {
+        this.ledger.set(key, ev.eventId);
+        consumed = true;
+      }
+    }
+    return { event: ev, consumed };
+  }
+
+  recordAlarm(e: NewEvent<AlarmEvent>): AlarmEvent {
+    const ev = { ...this.envelope(), ...e };
+    this.events.push(ev);
+    return ev;
+  }
+
+  of<K extends GateEvent['kind']>(kind: K): Extract<GateEvent, { kind: K }>[] {
+    return this.events.filter((e): e is Extract<GateEvent, { kind: K }> => e.kind === kind);
+  }
+}
