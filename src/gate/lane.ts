@@ -51,6 +51,8 @@ export interface LaneState {
   mode: LaneMode;
   emergency: boolean;
   linkUp: boolean;
+  /** The link was up once and went down: its return is worth an alarm (the first connection is not). */
+  linkLost: boolean;
   /** The store's error code while writes fail; the lane opens for nobody meanwhile. */
   storeFault: string | null;
   direction: Direction;
@@ -109,6 +111,7 @@ export function initialLane(opts: { station: string; direction: Direction; mode:
     mode: opts.mode,
     emergency: false,
     linkUp: false,
+    linkLost: false,
     storeFault: null,
     direction: opts.direction,
     station: opts.station,
@@ -298,10 +301,12 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       s.linkUp = input.up;
       if (input.up) {
         if (input.emergency !== undefined) s.emergency = input.emergency;
-        if (!wasUp) alarm('mcu-silent', false, input.detail ?? null);
+        if (s.linkLost) alarm('mcu-silent', false, input.detail ?? null);
+        s.linkLost = false;
         sendMode();
         if (ACCEPTING.includes(s.phase)) display(idleScreen());
       } else if (wasUp) {
+        s.linkLost = true;
         alarm('mcu-silent', true, input.detail ?? null);
       }
       // A passage under way is not given up here: the MCU reports its end in the next session (or the guard fires).
