@@ -63,10 +63,10 @@ export function startSubscriber(o: SubscriberOptions): Subscriber {
   client.on('connect', (ack) => {
     // With a session the broker still has the subscription; subscribing again is harmless and covers an expired one.
     client.subscribe(topics.all(o.station), { qos: 1 }, (err) => {
-      if (err) o.log?.error({ err: err.message }, 'sync subscribe failed');
+      if (err) return o.log?.error({ err: err.message }, 'sync subscribe failed');
+      o.log?.info({ sessionPresent: ack.sessionPresent }, 'sync connected');
+      o.onConnect?.(ack.sessionPresent);
     });
-    o.log?.info({ sessionPresent: ack.sessionPresent }, 'sync connected');
-    o.onConnect?.(ack.sessionPresent);
   });
   client.on('offline', () => o.onOffline?.());
   client.on('error', (err) => o.log?.warn({ err: err.message }, 'sync mqtt error'));
