@@ -166,6 +166,7 @@ describe('sync over MQTT', () => {
     await svc!.stop();
     svc = undefined;
     for (let i = 1; i <= 5; i++) await feed.delta(refund(i));
+    resyncs = [];
     await startGate();
     await until(() => seqNow() === 5);
     for (let i = 1; i <= 5; i++) expect(ticketStatus(i)).toBe('refunded');
