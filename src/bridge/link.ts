@@ -142,10 +142,18 @@ export class BridgeLink {
     await this.enqueue(msg, false);
   }
 
+  /** True while a request waits for its ACK or is queued. */
+  get busy(): boolean {
+    return this.inflight !== null || this.queue.length > 0;
+  }
+
   private enqueue(msg: DaemonMessage, first: boolean): Promise<Settled> {
     return new Promise((resolve, reject) => {
       const p: Pending = { msg, seq: 0, bytes: new Uint8Array(), attempts: 0, resolve, reject };
-      if (first) this.queue.unshift(p);
+      // HELLO goes first; an authorise or cancel overtakes queued display and sound requests (a passenger waits).
+      const urgent = msg.kind === 'authorise' || msg.kind === 'cancel';
+      const at = first ? 0 : urgent ? this.queue.findIndex((q) => q.msg.kind === 'display' || q.msg.kind === 'sound') : -1;
+      if (at >= 0) this.queue.splice(at, 0, p);
       else this.queue.push(p);
       this.pump();
     });

@@ -216,7 +216,8 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       const here = input.type === 'unreadable' ? ({ decision: 'reject', reason: 'unreadable', ticket: null } as const) : decideHere();
       if (here) decided(here);
       else {
-        display(show('checking'));
+        // No 'checking' screen: the decision is synchronous and takes microseconds, and a display request in flight
+        // would hold the authorise behind its ACK (one outstanding request on the link).
         commands.push({
           type: 'decide',
           document: (input as { document: Document }).document,
