@@ -5,7 +5,8 @@ import { cacheImportCommand } from './cache-import.js';
 import { cacheStatsCommand } from './cache-stats.js';
 import { decideCommand } from './decide.js';
 import { decodeIdcardCommand } from './decode-idcard.js';
+import { decodeMrzCommand } from './decode-mrz.js';
 import { portsListCommand } from './ports.js';
 import { replayCommand } from './replay.js';
 
-export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, portsListCommand, replayCommand];
+export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand];
