@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { openDb, type Db } from '../cache/db.js';
-import { bindSecret, clearCache, deletePassengers, deleteTickets, setSyncState, upsertPassengers, upsertTickets } from '../cache/write.js';
+import { bindSecret, clearCache, deletePassengers, deleteTickets, setSyncState, upsertPassengers, upsertTickets, withTicketIndexDeferred } from '../cache/write.js';
 import { SyncError } from './errors.js';
 import type { Chunk, Cursor, Delta, Manifest } from './wire.js';
 
@@ -161,7 +161,7 @@ export class CacheApplier {
         this.db.transaction(() => {
           clearCache(this.db);
           this.db.exec(`INSERT INTO main.passengers (${pCols}) SELECT ${pCols} FROM stage.passengers`);
-          this.db.exec(`INSERT INTO main.tickets (${tCols}) SELECT ${tCols} FROM stage.tickets`);
+          withTicketIndexDeferred(this.db, () => this.db.exec(`INSERT INTO main.tickets (${tCols}) SELECT ${tCols} FROM stage.tickets`));
           bindSecret(this.db, this.opts.secret);
           this.setState(m.epoch, m.seq, m.generatedAt);
         }).immediate(),

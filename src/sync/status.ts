@@ -66,7 +66,9 @@ export function readSyncStatus(db: Db): SyncStatusReport {
   const a = db.prepare('SELECT station, epoch, seq, generated_at, applied_at FROM sync_state WHERE id = 1').get() as
     | { station: string; epoch: string; seq: number; generated_at: string; applied_at: string }
     | undefined;
-  const r = db.prepare('SELECT * FROM sync_status WHERE id = 1').get() as StatusRow | undefined;
+  // A file older than migration 003 (read-only, not migrated) has no sync_status table yet.
+  const hasStatus = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_status'").get() !== undefined;
+  const r = hasStatus ? (db.prepare('SELECT * FROM sync_status WHERE id = 1').get() as StatusRow | undefined) : undefined;
   const head = r && r.head_epoch !== null && r.head_seq !== null ? { epoch: r.head_epoch, seq: r.head_seq, generatedAt: r.head_generated_at } : null;
   const behindBy = head && a && a.epoch === String(head.epoch) ? Math.max(0, head.seq - a.seq) : null;
   return {

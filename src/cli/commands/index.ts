@@ -1,5 +1,9 @@
 // Every `gate` sub-command. Add one line per command module.
 import type { Command } from '../command.js';
+import { centralKeygenCommand } from './central-keygen.js';
+import { centralSnapshotCommand } from './central-snapshot.js';
+import { centralDeltaCommand } from './central-delta.js';
+import { syncStatusCommand } from './sync-status.js';
 import { configCheckCommand } from './config-check.js';
 import { cacheImportCommand } from './cache-import.js';
 import { cacheStatsCommand } from './cache-stats.js';
@@ -9,4 +13,4 @@ import { decodeMrzCommand } from './decode-mrz.js';
 import { portsListCommand } from './ports.js';
 import { replayCommand } from './replay.js';
 
-export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand];
+export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand];
