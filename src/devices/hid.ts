@@ -90,13 +90,14 @@ export class HidTransport implements Transport {
   }
 
   /**
-   * Opens the device. If it is absent or cannot be opened, the error is reported on `events.error` and the
-   * transport keeps retrying with backoff (a scanner plugged in later is picked up); open() itself does not reject.
+   * Opens the device. When that fails the error is reported, thrown, AND the transport keeps retrying with backoff
+   * in the background (state `reconnecting`), like the serial transport: a scanner plugged in later is picked up.
    */
   async open(): Promise<void> {
     if (this._state !== 'closed') return;
     this.setState('opening');
-    await this.attempt();
+    const err = await this.attempt();
+    if (err) throw err;
   }
 
   async close(): Promise<void> {
@@ -118,26 +119,29 @@ export class HidTransport implements Transport {
     this.events.emit('state', s);
   }
 
-  private async attempt(): Promise<void> {
+  /** One open attempt; a failure is reported, a retry scheduled, and the error returned. */
+  private async attempt(): Promise<DeviceError | undefined> {
     this.timer = undefined;
     let dev: HidDeviceHandle;
     try {
       dev = await this.openDevice();
     } catch (err) {
-      if (this._state === 'closed') return;
-      this.events.emit('error', deviceError(err, this.name.slice(4)));
+      if (this._state === 'closed') return undefined;
+      const e = deviceError(err, this.name.slice(4));
+      this.events.emit('error', e);
       this.scheduleReconnect();
-      return;
+      return e;
     }
     if (this._state === 'closed') {
       await this.closeQuietly(dev);
-      return;
+      return undefined;
     }
     this.device = dev;
     this.delayMs = this.opts.reconnect?.initialMs ?? 250;
     dev.on('data', (data: Buffer) => this.events.emit('data', new Uint8Array(data)));
     dev.on('error', (err: unknown) => this.lost(dev, err));
     this.setState('open');
+    return undefined;
   }
 
   private async openDevice(): Promise<HidDeviceHandle> {

@@ -179,3 +179,27 @@ describe('HidTransport with an injected node-hid', () => {
     await expect(t.write()).rejects.toMatchObject({ code: 'unsupported' });
   });
 });
+
+describe('HidTransport open failures', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('an absent scanner: open() throws not-found and keeps retrying until it is plugged in', async () => {
+    vi.useFakeTimers();
+    const present = { value: false };
+    const opened: FakeDevice[] = [];
+    const t = new HidTransport({ vendorId: 0x0db5, productId: 0x0137, reconnect: { initialMs: 50, maxMs: 100 }, hid: fakeHid(present, opened) });
+    await expect(t.open()).rejects.toMatchObject({ code: 'not-found' });
+    expect(t.state).toBe('reconnecting');
+    present.value = true;
+    await vi.advanceTimersByTimeAsync(50);
+    expect(t.state).toBe('open');
+    await t.close();
+  });
+
+  it('a permission error says so (hidraw nodes need a udev rule)', async () => {
+    const hid: HidModule = { HIDAsync: { open: async () => { throw new Error('cannot open device: Permission denied'); } } };
+    const t = new HidTransport({ path: '/dev/hidraw0', hid });
+    await expect(t.open()).rejects.toMatchObject({ code: 'permission-denied', recovery: 'fix-config' });
+    await t.close();
+  });
+});
