@@ -25,7 +25,7 @@ example:
       true,
     );
     if (positionals.length !== 1) throw new UsageError('give exactly one delta FILE');
-    const key = loadSigningKey(requireOption(values.key, 'key'));
+    const keyPath = requireOption(values.key, 'key');
     const url = requireOption(values.url, 'url');
     const station = requireOption(values.station, 'station');
     if (!/^[A-Z0-9]{2,8}$/.test(station)) throw new UsageError(`--station must be 2-8 upper-case letters or digits, got "${station}"`);
@@ -33,6 +33,7 @@ example:
     const seqText = requireOption(values.seq, 'seq');
     if (!/^[1-9][0-9]{0,15}$/.test(epochText)) throw new UsageError(`--epoch must be a positive integer, got "${epochText}"`);
     if (!/^[1-9][0-9]{0,15}$/.test(seqText)) throw new UsageError(`--seq must be a positive integer, got "${seqText}"`);
+    const key = loadSigningKey(keyPath);
     const file = positionals[0];
     const parsed = deltaFileSchema.safeParse(readJsonFile(file));
     if (!parsed.success) {
