@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { crc16 } from '../../src/bridge/crc.js';
 import { encodeFrame, Framer, toHex } from '../../src/bridge/frame.js';
+import * as M from '../../src/bridge/messages.js';
+import { REASONS } from '../../src/decide/reasons.js';
 import { decodeMessage, MESSAGES, toFrame, type Message } from '../../src/bridge/messages.js';
 import { EXAMPLES, type MessageVector } from '../../firmware-bridge/vectors/generate.js';
 
@@ -42,5 +44,29 @@ describe('firmware-bridge vectors', () => {
     const out = new Framer().push(Buffer.from(s.hex, 'hex'));
     expect(out.filter((o) => o.kind === 'frame')).toHaveLength(s.frames);
     expect(out.flatMap((o) => (o.kind === 'discard' ? [o.reason] : []))).toEqual(s.discards);
+  });
+});
+
+describe('PROTOCOL.md', () => {
+  const doc = readFileSync(new URL('../../firmware-bridge/PROTOCOL.md', import.meta.url), 'utf8');
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it('lists every message with its type byte', () => {
+    for (const [name, m] of Object.entries(MESSAGES)) {
+      const hex = `0x${m.type.toString(16).toUpperCase().padStart(2, '0')}`;
+      expect(doc, name).toMatch(new RegExp(`\\| \`${hex}\` \\| \`${esc(name)}\``));
+    }
+  });
+
+  it('gives every code of every table, and every decision reason has a wire code', () => {
+    expect(Object.keys(M.REASON_CODES).filter((r) => r !== 'none').sort()).toEqual([...REASONS].sort());
+    const tables = { d: M.DIRECTIONS, m: M.MODES, f: M.FAIL_MODES, n: M.NAK_REASONS, c: M.DISPLAY_CODES, r: M.REASON_CODES, s: M.SOUNDS, x: M.DOOR_FAULTS, p: M.POWER_STATES, z: M.RESET_CAUSES };
+    for (const table of Object.values(tables))
+      for (const [name, code] of Object.entries(table)) {
+        const hex = code.toString(16).toUpperCase().padStart(2, '0');
+        const pair = `\`${esc(name)}\`\\s*\\|\\s*\`${hex}\``;
+        const rev = `\`${hex}\`\\s*\\|\\s*\`${esc(name)}\``;
+        expect(doc, `${name}=${hex}`).toMatch(new RegExp(`${pair}|${rev}`));
+      }
   });
 });
