@@ -190,3 +190,18 @@ export async function listHidDevices(hid?: HidModule): Promise<HidDeviceInfo[]> 
   const mod = hid ?? (await loadNodeHid(process.platform));
   return mod.devicesAsync ? await mod.devicesAsync() : (mod.devices?.() ?? []);
 }
+
+/** The transport for `devices.mrzHid` of the config (ids there are 4 hex digits). */
+export function hidTransportFromConfig(
+  cfg: { path?: string; vendorId?: string; productId?: string },
+  reconnect: { initialMs: number; maxMs: number },
+  hid?: HidModule,
+): HidTransport {
+  return new HidTransport({
+    path: cfg.path,
+    vendorId: cfg.vendorId !== undefined ? parseInt(cfg.vendorId, 16) : undefined,
+    productId: cfg.productId !== undefined ? parseInt(cfg.productId, 16) : undefined,
+    reconnect,
+    hid,
+  });
+}
