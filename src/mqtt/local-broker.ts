@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export interface BrokerOptions {
@@ -67,6 +67,9 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
   writeFileSync(
     conf,
     [
+      // Started as root, mosquitto would switch to the `mosquitto` user and could not write its persistence file
+      // in our private folder (losing sessions across stop()/start()); stay the user that started it.
+      `user ${userInfo().username}`,
       'persistence true',
       `persistence_location ${dataDir}/`,
       'autosave_interval 1',
@@ -88,7 +91,8 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
     url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     dataDir,
     async start() {
-      if (child && child.exitCode === null) return;
+      // A SIGKILLed child has exitCode null and signalCode set: only a live child counts as started.
+      if (child && child.exitCode === null && child.signalCode === null) return;
       child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr?.on('data', (d) => (output += d));
       const deadline = Date.now() + 5000;
