@@ -5,7 +5,7 @@ import { SerialPort } from 'serialport';
 import { percentile, usSince, type BenchContext } from '../harness.js';
 import { openPtyPair } from '../../src/devices/pty-pair.js';
 import { BridgeLink } from '../../src/bridge/link.js';
-import { SerialTransport } from '../../src/bridge/serial-transport.js';
+import { SerialTransport } from '../../src/devices/serial.js';
 import { Framer } from '../../src/bridge/frame.js';
 import { MESSAGES } from '../../src/bridge/messages.js';
 import { LaneLoop } from '../../src/gate/lane-loop.js';
@@ -40,7 +40,7 @@ export default async function bridge(ctx: BenchContext): Promise<void> {
   const sim = await McuSim.open(pair.sim, { heartbeatMs: 100, walkMs: 0 });
   let decidedAt = 0n;
   let written: ((at: bigint) => void) | null = null;
-  const transport = watchWrites(new SerialTransport({ path: pair.device }), MESSAGES.authorise.type, (at) => written?.(at));
+  const transport = watchWrites(new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), MESSAGES.authorise.type, (at) => written?.(at));
   const link = new BridgeLink(transport, { heartbeatMs: 100, watchdogMs: 2000, ackTimeoutMs: 100, retries: 3, failMode: 'locked' });
   let passages = 0;
   const lane = new LaneLoop({

@@ -99,7 +99,12 @@ export class BridgeLink {
       }),
     );
     this.setState('handshaking');
-    await this.transport.open();
+    try {
+      await this.transport.open();
+    } catch (err) {
+      // The transport keeps reopening by itself; the handshake starts when it reports 'open'.
+      this.events.emit('error', new BridgeError('transport', `${this.transport.name}: ${(err as Error).message}`, undefined, { cause: err }));
+    }
     this.heartbeat = setInterval(() => this.tick(), this.opts.heartbeatMs);
     this.handshake();
   }

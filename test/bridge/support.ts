@@ -1,7 +1,7 @@
 // A daemon link and a simulated MCU on the two ends of a real socat pty pair.
 import { openPtyPair, type PtyPair } from '../../src/devices/pty-pair.js';
 import { BridgeLink, type LinkOptions } from '../../src/bridge/link.js';
-import { SerialTransport } from '../../src/bridge/serial-transport.js';
+import { SerialTransport } from '../../src/devices/serial.js';
 import type { Report } from '../../src/bridge/messages.js';
 import { McuSim, type SimOptions } from '../../firmware-bridge/sim/mcu.js';
 
@@ -18,7 +18,7 @@ export interface Rig {
 export async function rig(opts: { link?: Partial<LinkOptions>; sim?: SimOptions; start?: boolean } = {}): Promise<Rig> {
   const pair = await openPtyPair('bridge');
   const sim = await McuSim.open(pair.sim, { heartbeatMs: 40, walkMs: 20, ...opts.sim });
-  const link = new BridgeLink(new SerialTransport({ path: pair.device, reconnectMs: 50 }), { ...FAST, ...opts.link });
+  const link = new BridgeLink(new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), { ...FAST, ...opts.link });
   const reports: Report[] = [];
   link.onReport((r) => void reports.push(r));
   if (opts.start !== false) {

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPtyPair, type PtyPair } from '../../src/devices/pty-pair.js';
 import { BridgeLink } from '../../src/bridge/link.js';
-import { SerialTransport } from '../../src/bridge/serial-transport.js';
+import { SerialTransport } from '../../src/devices/serial.js';
 import { LaneLoop, type LaneDecide } from '../../src/gate/lane-loop.js';
 import type { LaneTiming } from '../../src/gate/lane.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
@@ -37,7 +37,7 @@ async function setup(): Promise<{ sim: McuSim; store: MemoryLaneStore }> {
 }
 
 async function daemon(store: MemoryLaneStore, opts: { timing?: Partial<LaneTiming>; decide?: LaneDecide } = {}): Promise<Daemon> {
-  const link = new BridgeLink(new SerialTransport({ path: pair!.device, reconnectMs: 50 }), FAST);
+  const link = new BridgeLink(new SerialTransport({ name: 'mcu', path: pair!.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), FAST);
   const lane = new LaneLoop({
     station: 'TST',
     direction: 'entry',
