@@ -15,16 +15,18 @@ export function tempGate(station = 'BJP', gate = '03') {
   const path = join(dir, 'gate.db');
   const db: Db = openDb(path);
   const store = new SqliteOutboxStore(db, { station, gate });
-  return {
+  const g = {
     dir,
     path,
     db,
     store,
+    /** Closes the current g.db (a test may reopen it). */
     close() {
-      db.close();
+      g.db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return g;
 }
 
 export function mqttConfig(urls: string[], extra: Partial<GateConfig['mqtt']> = {}): GateConfig['mqtt'] {
