@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { verifyCommand, type VerifyContext } from '../../src/mqtt/command-verify.js';
 import { backoffDelay } from '../../src/mqtt/backoff.js';
+import type { SignedCommand } from '../../src/mqtt/schemas.js';
 import { generateSigningKeys, parsePublicKey } from '../../src/util/signing.js';
 
 const central = generateSigningKeys();
@@ -17,7 +18,7 @@ const ctx = (over: Partial<VerifyContext> = {}): VerifyContext => ({
   seen: () => false,
   ...over,
 });
-const signed = (key = central.privateKey, opts: { nowMs?: number; nonce?: string } = {}, to = target) =>
+const signed = (key = central.privateKey, opts: { nowMs?: number; nonce?: string } = {}, to = target): SignedCommand =>
   new CommandSigner(key).sign(to, 'lane-mode', { mode: 'locked' }, { nowMs: NOW, nonce: 'nonce-0001', ...opts }).command;
 
 describe('verifyCommand', () => {
