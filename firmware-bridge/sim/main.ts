@@ -40,6 +40,8 @@ const commands: Record<string, (args: string[]) => unknown> = {
   'drop-tx': ([n]) => (sim.faults.dropTx = Number(n) || 1),
   'corrupt-tx': ([n]) => (sim.faults.corruptTx = Number(n) || 1),
   'drop-rx': ([n]) => (sim.faults.dropRx = Number(n) || 1),
+  'drop-answers': ([n]) => (sim.faults.dropAnswers = Number(n) || 1),
+  'drop-acks': ([n]) => (sim.faults.dropAcks = Number(n) || 1),
   state: () => print({ mode: sim.mode, session: sim.session, failsafe: sim.failsafe, emergency: sim.emergency, auth: sim.auth, display: sim.lastDisplay }),
 };
 

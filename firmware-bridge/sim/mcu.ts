@@ -75,8 +75,12 @@ export class McuSim {
   lastDisplay: MessageOf<'display'> | null = null;
   lastSound: Sound | null = null;
   readonly received: DaemonMessage[] = [];
-  /** Frames the sim still drops / corrupts on the way out, and drops on the way in. */
-  faults = { dropTx: 0, corruptTx: 0, dropRx: 0 };
+  /**
+   * Line faults, each a number of frames still to hit: any frame out (dropTx, corruptTx) or in (dropRx), or only
+   * the sim's answers to requests (dropAnswers) and the daemon's ACKs of reports (dropAcks), for tests that must hit
+   * exactly that frame while heartbeats flow.
+   */
+  faults = { dropTx: 0, corruptTx: 0, dropRx: 0, dropAnswers: 0, dropAcks: 0 };
 
   private readonly framer = new Framer();
   private readonly opts: Required<SimOptions>;
@@ -268,7 +272,10 @@ export class McuSim {
       return;
     }
     const msg = r.msg;
-    if (msg.kind === 'ack' || msg.kind === 'nak') return this.onAnswer(msg, frame.seq);
+    if (msg.kind === 'ack' || msg.kind === 'nak') {
+      if (this.faults.dropAcks > 0 && this.inflight?.seq === frame.seq) return void this.faults.dropAcks--;
+      return this.onAnswer(msg, frame.seq);
+    }
     if (!isDaemonMessage(msg)) {
       if (frame.seq !== 0) this.answer(frame.seq, { kind: 'nak', reason: 'unknown-type' });
       return;
@@ -429,6 +436,7 @@ export class McuSim {
   private answer(seq: number, msg: Message): void {
     const bytes = encodeFrame(toFrame(msg, seq));
     if (msg.kind !== 'nak' || msg.reason !== 'no-session') this.lastRx = { seq, answer: bytes };
+    if (this.faults.dropAnswers > 0) return void this.faults.dropAnswers--;
     this.write(bytes);
   }
 

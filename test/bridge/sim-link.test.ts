@@ -69,7 +69,7 @@ describe('bridge link <-> simulated MCU over a pty', () => {
     r = await rig();
     await r.link.setMode('normal');
     await waitFor(() => r!.reports.length > 0); // let the reset report through first
-    r.sim.faults.dropTx = 1; // the ACK of the next request
+    r.sim.faults.dropAnswers = 1; // the ACK of the next request
     await r.link.authorise({ authId: 11, direction: 'entry', count: 1, timeoutMs: 2000 });
     expect(r.sim.received.filter((m) => m.kind === 'authorise').length).toBe(2);
     expect(r.sim.auth).toMatchObject({ authId: 11, remaining: 1 });
@@ -97,11 +97,12 @@ describe('bridge link <-> simulated MCU over a pty', () => {
     r.link.onReport((x) => {
       if (x.kind === 'intrusion') handled++;
     });
-    r.sim.faults.dropRx = 1; // our ACK of the intrusion report
+    r.sim.faults.dropAcks = 1; // our ACK of the intrusion report
     const delivered = new Promise((res) => r!.sim.events.on('delivered', (x) => x.kind === 'intrusion' && res(x)));
     r.sim.intrude();
     await delivered;
     expect(handled).toBe(1);
+    expect(r.sim.faults.dropAcks).toBe(0); // an ACK really was lost, and the retransmission was recognised
   });
 
   it('a report the daemon cannot commit stays unacknowledged and is delivered again', async () => {
