@@ -26,7 +26,7 @@ describe('verifyCommand', () => {
     expect(verifyCommand(JSON.stringify(signed()), ctx())).toEqual({ ok: true, command: { name: 'lane-mode', args: { mode: 'locked' }, nonce: 'nonce-0001', issuedMs: NOW } });
   });
 
-  it.each([
+  const cases: [string, () => string, Partial<VerifyContext>, string][] = [
     ['not JSON', () => '{', {}, 'malformed'],
     ['unsigned', () => JSON.stringify({ ...signed(), signature: undefined }), {}, 'unsigned'],
     ['signed by someone else', () => JSON.stringify(signed(intruder.privateKey)), {}, 'bad-signature'],
@@ -38,8 +38,9 @@ describe('verifyCommand', () => {
     ['already seen', () => JSON.stringify(signed()), { seen: () => true }, 'replayed'],
     ['name differs from topic', () => JSON.stringify(signed()), { topicName: 'release' }, 'malformed'],
     ['unknown command', () => JSON.stringify({ ...signed(), name: 'self-destruct' }), {}, 'unknown-command'],
-  ] as const)('refuses a command that is %s', (_what, payload, over, code) => {
-    const v = verifyCommand(payload(), ctx(over as Partial<VerifyContext>));
+  ];
+  it.each(cases)('refuses a command that is %s', (_what, payload, over, code) => {
+    const v = verifyCommand(payload(), ctx(over));
     expect(v.ok).toBe(false);
     expect(v).toMatchObject({ code });
   });
