@@ -15,7 +15,8 @@ export interface WorkerConfig {
   secret: string;
   station: string;
   gate: string;
-  url: string;
+  /** The broker; without one the worker takes batches from feed() (another transport, tests, the bench). */
+  url?: string;
   clientId?: string;
   username?: string;
   password?: string;
@@ -35,9 +36,10 @@ export type WorkerEvent =
   | { type: 'storage-fault'; code: string; message: string }
   | { type: 'progress'; progress: SnapshotProgress }
   | { type: 'resync-requested'; request: ResyncRequest }
+  | { type: 'handled'; id: number }
   | { type: 'stopped' };
 
-export type WorkerCommand = { type: 'stop' };
+export type WorkerCommand = { type: 'stop' } | { type: 'batch'; id: number; topic: string; payload: Uint8Array };
 
 export interface SyncEvents {
   ready: (Cursor & { generatedAt: string }) | null;
@@ -48,6 +50,8 @@ export interface SyncEvents {
   'storage-fault': { code: string; message: string };
   progress: SnapshotProgress;
   'resync-requested': ResyncRequest;
+  /** A fed batch has been handled (applied, held or refused). */
+  handled: number;
   error: Error;
 }
 
@@ -121,6 +125,8 @@ export class SyncService extends TypedEvents<SyncEvents> {
         return this.emit('progress', e.progress);
       case 'resync-requested':
         return this.emit('resync-requested', e.request);
+      case 'handled':
+        return this.emit('handled', e.id);
       case 'stopped':
         return;
     }
@@ -138,6 +144,20 @@ export class SyncService extends TypedEvents<SyncEvents> {
       this.progress.finish();
       this.progress = null;
     }
+  }
+
+  private fed = 0;
+
+  /**
+   * Hand the worker one message as if it came from the broker (topic + bytes); returns its id, echoed by 'handled'.
+   * A buffer that owns its memory is moved, not copied, so a large chunk costs this thread nothing.
+   */
+  feed(topic: string, payload: Uint8Array): number {
+    const id = ++this.fed;
+    const owns = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength && payload.buffer instanceof ArrayBuffer;
+    const msg: WorkerCommand = { type: 'batch', id, topic, payload };
+    this.worker.postMessage(msg, owns ? [payload.buffer as ArrayBuffer] : []);
+    return id;
   }
 
   /** Close the MQTT session (it stays at the broker) and the worker's connection. */

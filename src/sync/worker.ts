@@ -24,7 +24,8 @@ const engine = new SyncEngine({
   db,
   machine: cfg.machine,
   log,
-  publish: (topic, payload) => subscriber.client.publish(topic, payload, { qos: 1 }),
+  // Without a broker (batches fed by the parent) a resync request only reaches the parent, as an event.
+  publish: (topic, payload) => subscriber?.client.publish(topic, payload, { qos: 1 }),
   onRejected: (r) => post({ type: 'rejected', rejection: r }),
   onStorageFault: (e) => post({ type: 'storage-fault', code: e.code, message: e.message }),
   onState: (s) => post({ type: 'state', state: s }),
@@ -37,7 +38,7 @@ const engine = new SyncEngine({
     }
   },
 });
-const subscriber = startSubscriber({
+const subscriber = cfg.url === undefined ? undefined : startSubscriber({
   url: cfg.url,
   station: cfg.station,
   gate: cfg.gate,
@@ -52,10 +53,16 @@ const subscriber = startSubscriber({
   onOffline: () => post({ type: 'offline' }),
 });
 
+const ticker = subscriber ? undefined : setInterval(() => engine.tick(), cfg.tickMs ?? 1000);
+
 parentPort!.on('message', (m: WorkerCommand) => {
-  if (m.type !== 'stop') return;
-  void subscriber
-    .stop()
+  if (m.type === 'batch') {
+    engine.handle(m.topic, m.payload);
+    post({ type: 'handled', id: m.id });
+    return;
+  }
+  clearInterval(ticker);
+  void (subscriber?.stop() ?? Promise.resolve())
     .catch(() => undefined)
     .then(() => {
       applier.abortSnapshot();
