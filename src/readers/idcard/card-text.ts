@@ -134,11 +134,14 @@ export function readCardFields(text: Uint8Array): Result<CardFields> {
     const flag = (text[FLAG_OFFSET] | (text[FLAG_OFFSET + 1] << 8)).toString(16).padStart(4, '0');
     return fail('unknown-layout', `unknown card type flag U+${flag.toUpperCase()} at text offset ${FLAG_OFFSET}`);
   }
+  // One UTF-16 decode of the whole block, then fields by char offset (byte offset / 2).
+  const all = ucs2(text);
+  const raw = ([off, size]: readonly [number, number]) => all.slice(off / 2, (off + size) / 2);
   const fields: Record<string, string> = { layout };
-  for (const [key, [off, size]] of Object.entries(FIELDS[layout] as FieldMap)) fields[key] = ucs2(text.subarray(off, off + size)).trim();
+  for (const [key, span] of Object.entries(FIELDS[layout] as FieldMap)) fields[key] = raw(span).trim();
   if (layout === 'Y') {
     // Join the raw (padded) halves before trimming: a name may continue mid-word or after a space at char 35.
-    fields.nameLatin = (ucs2(text.subarray(Y_NAME_1[0], Y_NAME_1[0] + Y_NAME_1[1])) + ucs2(text.subarray(Y_NAME_2[0], Y_NAME_2[0] + Y_NAME_2[1]))).trim();
+    fields.nameLatin = (raw(Y_NAME_1) + raw(Y_NAME_2)).trim();
   }
   return { ok: true, value: fields as CardFields };
 }

@@ -54,8 +54,11 @@ export type Response =
  */
 export function parseResponse(command: CommandName, frame: Uint8Array): Result<Response> {
   const checked = checkFrame(frame);
-  if (!checked.ok) return checked;
-  const body = checked.body;
+  return checked.ok ? parseResponseBody(command, checked.body) : checked;
+}
+
+/** parseResponse for a frame already checked (preamble, length, checksum): the body between LEN and CHK. */
+export function parseResponseBody(command: CommandName, body: Uint8Array): Result<Response> {
   if (body.length < 3) return fail('unexpected-response', `a response needs SW1 SW2 SW3, got ${body.length} bytes`);
   const sw3 = body[2];
   const data = body.subarray(3);

@@ -1,7 +1,7 @@
 // A whole read-response frame <-> Document: what `gate decode idcard` and `gate decide --idcard-hex` call.
 import type { Document } from '../../identity/document.js';
 import { checkFrame } from './frame.js';
-import { PHOTO_LENGTH, TEXT_LENGTH, buildResponse, parseResponse, SW_OK } from './codec.js';
+import { PHOTO_LENGTH, TEXT_LENGTH, buildResponse, parseResponseBody, SW_OK } from './codec.js';
 import { decodeCardText } from './card-text.js';
 import { ReaderError } from './errors.js';
 
@@ -17,7 +17,7 @@ export function decodeIdCard(bytes: Uint8Array): DecodeResult {
   // The two read answers differ only in the count of length fields; the fingerprint variant is 09 0A-ish long.
   const body = checked.body;
   const command = body.length >= 9 && body[2] === SW_OK && ((body[3] << 8) | body[4]) === TEXT_LENGTH && isFingerprintShape(body) ? 'readWithFingerprint' : 'read';
-  const parsed = parseResponse(command, bytes);
+  const parsed = parseResponseBody(command, body);
   if (!parsed.ok) return parsed;
   if (parsed.value.command !== 'read' && parsed.value.command !== 'readWithFingerprint') {
     return { ok: false, error: new ReaderError('unexpected-response', 'not a read response') };

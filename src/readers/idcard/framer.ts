@@ -13,7 +13,15 @@ export interface FramerOptions {
 }
 
 export class IdCardFramer {
-  private buf: Uint8Array = new Uint8Array(0);
+  // Bytes held back live in store[head, tail): chunks are appended in place instead of re-concatenated, so a
+  // 1295-byte answer in 64-byte chunks is copied once, not twenty times.
+  private store = new Uint8Array(2048);
+  private head = 0;
+  private tail = 0;
+  /** Inside a partial frame: where the search for a preamble of a frame that cuts it short resumes. */
+  private innerScanFrom = 1;
+  /** Preambles already found inside the partial frame, re-checked as more bytes arrive. */
+  private innerCandidates: number[] = [];
   private readonly maxLen: number;
 
   constructor(opts: FramerOptions = {}) {
@@ -22,11 +30,11 @@ export class IdCardFramer {
 
   /** Bytes held back while waiting for the rest of a frame. */
   get pending(): number {
-    return this.buf.length;
+    return this.tail - this.head;
   }
 
   push(chunk: Uint8Array): FramerOutput[] {
-    this.buf = this.buf.length === 0 ? Uint8Array.from(chunk) : concat(this.buf, chunk);
+    this.append(chunk);
     return this.drain();
   }
 
@@ -35,31 +43,65 @@ export class IdCardFramer {
    * Reported as `truncated` when it began with a preamble, else as `garbage`.
    */
   flush(): FramerOutput[] {
-    if (this.buf.length === 0) return [];
-    const bytes = this.buf;
-    this.buf = new Uint8Array(0);
+    if (this.pending === 0) return [];
+    const bytes = this.view().slice();
+    this.reset();
     return [{ kind: 'discard', reason: isPreamblePrefix(bytes) ? 'truncated' : 'garbage', bytes }];
   }
 
   reset(): void {
-    this.buf = new Uint8Array(0);
+    this.head = this.tail = 0;
+    this.resetInner();
+  }
+
+  private view(): Uint8Array {
+    return this.store.subarray(this.head, this.tail);
+  }
+
+  private append(chunk: Uint8Array): void {
+    const need = this.tail - this.head + chunk.length;
+    if (this.tail + chunk.length > this.store.length) {
+      if (need > this.store.length) {
+        const bigger = new Uint8Array(Math.max(need, this.store.length * 2));
+        bigger.set(this.store.subarray(this.head, this.tail), 0);
+        this.store = bigger;
+      } else {
+        this.store.copyWithin(0, this.head, this.tail);
+      }
+      this.tail -= this.head;
+      this.head = 0;
+    }
+    this.store.set(chunk, this.tail);
+    this.tail += chunk.length;
+  }
+
+  private consume(n: number): void {
+    this.head += n;
+    if (this.head === this.tail) this.head = this.tail = 0;
+    this.resetInner();
+  }
+
+  private resetInner(): void {
+    this.innerScanFrom = 1;
+    this.innerCandidates = [];
   }
 
   private drain(): FramerOutput[] {
     const out: FramerOutput[] = [];
     for (;;) {
-      const buf = this.buf;
-      const start = indexOfPreamble(buf);
+      const buf = this.view();
+      if (buf.length === 0) return out;
+      const start = buf[0] === 0xaa && buf.length >= PREAMBLE.length && buf[4] === 0x69 && buf[3] === 0x96 && buf[1] === 0xaa && buf[2] === 0xaa ? 0 : indexOfPreamble(buf);
       if (start < 0) {
         // Keep a tail that may be the first bytes of a preamble split across chunks.
         const keep = partialPreambleTail(buf);
         if (buf.length > keep) out.push(discard('garbage', buf.subarray(0, buf.length - keep)));
-        this.buf = buf.subarray(buf.length - keep);
+        this.consume(buf.length - keep);
         return out;
       }
       if (start > 0) {
         out.push(discard('garbage', buf.subarray(0, start)));
-        this.buf = buf.subarray(start);
+        this.consume(start);
         continue;
       }
       if (buf.length < HEADER_LENGTH) return out;
@@ -72,10 +114,10 @@ export class IdCardFramer {
       const total = HEADER_LENGTH + len;
       if (buf.length < total) {
         // A complete valid frame starting inside this one means this one was cut short (a reader reset mid-answer).
-        const next = this.validFrameInside(buf, buf.length);
+        const next = this.validFrameInside(buf);
         if (next > 0) {
           out.push(discard('truncated', buf.subarray(0, next)));
-          this.buf = buf.subarray(next);
+          this.consume(next);
           continue;
         }
         return out;
@@ -85,21 +127,24 @@ export class IdCardFramer {
         continue;
       }
       out.push({ kind: 'frame', frame: buf.slice(0, total) });
-      this.buf = buf.subarray(total);
+      this.consume(total);
     }
   }
 
   /** Throw away a bad frame up to the next preamble inside it (it may hide a good frame), or up to `end`. */
   private skipTo(out: FramerOutput[], reason: DiscardReason, end: number): void {
-    const next = indexOfPreamble(this.buf, 1);
+    const buf = this.view();
+    const next = indexOfPreamble(buf, 1);
     const cut = next > 0 && next < end ? next : end;
-    out.push(discard(reason, this.buf.subarray(0, cut)));
-    this.buf = this.buf.subarray(cut);
+    out.push(discard(reason, buf.subarray(0, cut)));
+    this.consume(cut);
   }
 
-  private validFrameInside(buf: Uint8Array, end: number): number {
-    for (let at = indexOfPreamble(buf, 1); at > 0 && at < end; at = indexOfPreamble(buf, at + 1)) {
-      if (buf.length - at < HEADER_LENGTH) return -1;
+  private validFrameInside(buf: Uint8Array): number {
+    for (let at = indexOfPreamble(buf, this.innerScanFrom); at > 0; at = indexOfPreamble(buf, at + 1)) this.innerCandidates.push(at);
+    this.innerScanFrom = Math.max(1, buf.length - PREAMBLE.length + 1);
+    for (const at of this.innerCandidates) {
+      if (buf.length - at < HEADER_LENGTH) continue;
       const len = frameLen(buf, at);
       if (len < MIN_LEN || len > this.maxLen) continue;
       const total = HEADER_LENGTH + len;
@@ -111,13 +156,6 @@ export class IdCardFramer {
 
 function discard(reason: DiscardReason, bytes: Uint8Array): FramerOutput {
   return { kind: 'discard', reason, bytes: Uint8Array.from(bytes) };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Length of the longest suffix of buf that is a proper prefix of the preamble. */
