@@ -179,7 +179,15 @@ export class MqttConnection {
   private attempt(): void {
     if (this.stopped) return;
     const url = this.settings.urls[this.urlIndex % this.settings.urls.length];
-    const client = this.createClient(url, clientOptions(this.settings, this.opts.will, this.connectTimeoutMs));
+    let client: MqttClient;
+    try {
+      client = this.createClient(url, clientOptions(this.settings, this.opts.will, this.connectTimeoutMs));
+    } catch (err) {
+      // TLS material that does not parse throws synchronously from tls.connect: log it and keep retrying.
+      this.log.error({ url, err: (err as Error).message }, 'mqtt connect failed');
+      this.retryLater(url, false, (err as Error).message);
+      return;
+    }
     const cur = { client, url, up: false };
     this.current = cur;
     let lastError = 'connection closed';
@@ -222,11 +230,15 @@ export class MqttConnection {
     // The old client's handlers check `this.current` and fall silent; end it without waiting.
     cur.client.end(true);
     if (cur.up) this.events.emit('down', { url: cur.url, reason });
+    this.retryLater(cur.url, cur.up, reason);
+  }
+
+  private retryLater(url: string, wasUp: boolean, reason: string): void {
     if (this.stopped) return;
     // A broker that was up gets one more try before the fallback; one that failed at connect is skipped.
-    if (!cur.up) this.urlIndex++;
+    if (!wasUp) this.urlIndex++;
     const delayMs = backoffDelay(this.failures++, this.settings.reconnect, this.random);
-    this.events.emit('retry', { url: cur.url, reason, delayMs });
+    this.events.emit('retry', { url, reason, delayMs });
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.attempt();
