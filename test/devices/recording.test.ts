@@ -115,3 +115,41 @@ describe('record and replay', () => {
     expect(readFileSync(file, 'utf8')).toContain('gate-bytes');
   });
 });
+
+describe('gate replay of MRZ scanner recordings', () => {
+  const LINES = ['P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<', 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'];
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gate-rec-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (decoder: string, chunks: { t: number; bytes: Uint8Array | number[] }[]) => {
+    const file = join(dir, `${decoder}.jsonl`);
+    const head = { recording: 'gate-bytes', version: 1, decoder, device: decoder, startedAt: '2024-06-01T08:00:00.000Z' };
+    const body = chunks.map((c) => JSON.stringify({ t: c.t, dir: 'in', hex: Buffer.from(Uint8Array.from(c.bytes)).toString('hex') }));
+    writeFileSync(file, [JSON.stringify(head), ...body].join('\n') + '\n');
+    return file;
+  };
+
+  it('mrz-serial: lines split across chunks become one document', async () => {
+    const text = Buffer.from(LINES.join('\r') + '\r', 'latin1');
+    const file = write('mrz-serial', [
+      { t: 0, bytes: text.subarray(0, 30) },
+      { t: 20, bytes: text.subarray(30) },
+    ]);
+    const r = await gate(['replay', file]);
+    expect(r.code).toBe(0);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out.find((l) => l.document)?.document).toMatchObject({ type: 'mrz', format: 'TD3', number: 'L898902C3' });
+  });
+
+  it('mrz-hid: one boot-keyboard report per chunk, typed on a US layout', async () => {
+    const { encodeKeystrokes } = await import('../../src/readers/hid/index.js');
+    const reports = encodeKeystrokes(LINES.join('\r') + '\r');
+    const file = write('mrz-hid', reports.map((bytes, i) => ({ t: i, bytes })));
+    const r = await gate(['replay', file, '--summary']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).summary).toMatchObject({ decoder: 'mrz-hid', documents: 1, errors: 0 });
+  });
+});
