@@ -88,3 +88,27 @@ describe('ID-card reader over a socat pty', () => {
     expect(docs[0].type).toBe('cn-resident-id');
   });
 });
+
+describe('ID-card reader from config', () => {
+  it('builds the serial transport and session from devices.idcard and reads a card on a pty', async () => {
+    const { gateConfigSchema } = await import('../../../src/config/schema.js');
+    const { idCardReaderFromConfig } = await import('../../../src/readers/idcard/index.js');
+    const pair = await openPtyPair('idcard-config');
+    const { sim, close } = await startIdCardReaderSim(pair.sim);
+    const parsed = gateConfigSchema.safeParse({ station: 'BJP', gate: 'G01', devices: { idcard: { enabled: true, path: pair.device, pollIntervalMs: 50 } } });
+    if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.path.join('.')).join(', '));
+    const devices = parsed.data.devices;
+    expect(idCardReaderFromConfig({ ...devices, idcard: { ...devices.idcard, enabled: false } })).toBeNull();
+    const built = idCardReaderFromConfig(devices)!;
+    await built.transport.open();
+    const docs: Document[] = [];
+    built.reader.events.on('document', (d) => docs.push(d));
+    built.reader.start();
+    sim.placeCard(RESIDENT);
+    await until(() => docs.length === 1);
+    await built.reader.stop();
+    await built.transport.close();
+    await close();
+    await pair.close();
+  });
+});
