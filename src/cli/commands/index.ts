@@ -4,6 +4,7 @@ import { centralKeygenCommand } from './central-keygen.js';
 import { centralSnapshotCommand } from './central-snapshot.js';
 import { centralDeltaCommand } from './central-delta.js';
 import { syncStatusCommand } from './sync-status.js';
+import { eventsTailCommand } from './events-tail.js';
 import { configCheckCommand } from './config-check.js';
 import { cacheImportCommand } from './cache-import.js';
 import { cacheStatsCommand } from './cache-stats.js';
@@ -13,4 +14,4 @@ import { decodeMrzCommand } from './decode-mrz.js';
 import { portsListCommand } from './ports.js';
 import { replayCommand } from './replay.js';
 
-export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand];
+export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand, eventsTailCommand];
