@@ -38,7 +38,7 @@ export interface LinkEvents {
   up: HelloReply;
   down: BridgeError;
   status: McuStatus;
-  discard: { reason: DiscardReason | 'unknown-type' | 'bad-payload'; bytes: Uint8Array };
+  discard: { reason: DiscardReason | 'unknown-type' | 'bad-payload' | 'no-session'; bytes: Uint8Array };
   /** A problem that did not take the link down (a NAK we did not expect, a handler failure, a write error). */
   error: BridgeError;
 }
@@ -201,17 +201,20 @@ export class BridgeLink {
       return;
     const { heartbeatMs, watchdogMs, ackTimeoutMs, retries, failMode } = this.opts;
     this.enqueue({ kind: 'hello', major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR, heartbeatMs, watchdogMs, ackTimeoutMs, retries, failMode }, true).then(
-      (reply) => {
-        if (reply.kind !== 'hello-reply' || this._state === 'closed') return;
-        if (reply.major !== PROTOCOL_MAJOR) return this.retryHandshake(new BridgeError('version-mismatch', `the MCU speaks protocol ${reply.major}.${reply.minor}, we speak ${PROTOCOL_MAJOR}.x`));
-        this._mcu = reply;
-        this.lastReportSeq = -1; // sequence numbers restart with each session
-        this.lastRxAt = Date.now();
-        this.setState('up');
-        this.events.emit('up', reply);
-      },
+      () => {},
       (err: BridgeError) => this.retryHandshake(err),
     );
+  }
+
+  /** Called as the HELLO-REPLY frame is read, before the frames after it: reports that follow belong to the session. */
+  private established(reply: HelloReply): void {
+    if (this._state === 'closed') return;
+    if (reply.major !== PROTOCOL_MAJOR) return this.retryHandshake(new BridgeError('version-mismatch', `the MCU speaks protocol ${reply.major}.${reply.minor}, we speak ${PROTOCOL_MAJOR}.x`));
+    this._mcu = reply;
+    this.lastReportSeq = -1; // sequence numbers restart with each session
+    this.lastRxAt = Date.now();
+    this.setState('up');
+    this.events.emit('up', reply);
   }
 
   private retryHandshake(err: BridgeError): void {
@@ -280,6 +283,7 @@ export class BridgeLink {
         if (!p || p.seq !== frame.seq) return; // a late answer to an earlier attempt
         if (msg.kind === 'hello-reply' && p.msg.kind !== 'hello') return;
         this.settle(p);
+        if (msg.kind === 'hello-reply') this.established(msg);
         if (msg.kind !== 'nak') return p.resolve(msg);
         p.reject(new BridgeError('nak', `the MCU refused ${p.msg.kind}: ${msg.reason}`, msg.reason));
         if (msg.reason === 'no-session' && p.msg.kind !== 'hello') this.lose(new BridgeError('mcu-reset', 'the MCU no longer knows our session'));
@@ -306,6 +310,9 @@ export class BridgeLink {
   }
 
   private handleReport(report: Report, seq: number): void {
+    // Reports count only inside a session: bytes left in the line from before (a restarted daemon, an old session)
+    // stay unacknowledged and the MCU sends them again, numbered in the new session.
+    if (this._state !== 'up') return this.events.emit('discard', { reason: 'no-session', bytes: encodeFrame(toFrame(report, seq)) });
     this.reportChain = this.reportChain.then(async () => {
       if (seq === this.lastReportSeq) return this.reply({ kind: 'ack' }, seq); // a retransmission we already handled
       try {

@@ -61,6 +61,8 @@ export interface LaneState {
   passenger: Passenger | null;
   /** Authorisations already closed: a late or repeated report about them changes nothing. */
   closed: number[];
+  /** A passage of an unknown authorisation being recorded: once stored, a repeat of it must not count twice. */
+  unknownPending: number | null;
   timing: LaneTiming;
 }
 
@@ -118,6 +120,7 @@ export function initialLane(opts: { station: string; direction: Direction; mode:
     nextAuthId: clampAuthId(opts.firstAuthId),
     passenger: null,
     closed: [],
+    unknownPending: null,
     timing: opts.timing,
   };
 }
@@ -268,7 +271,10 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       }
       // While authorised/passing the passage report stays unacknowledged and comes again: stay put, and take it
       // as new when it does.
-      if (input.what === 'passage' && s.passenger?.after) s.passenger.after = null;
+      if (input.what === 'passage') {
+        if (s.unknownPending !== null) s.unknownPending = null;
+        else if (s.passenger?.after) s.passenger.after = null;
+      }
       break;
     }
 
@@ -282,6 +288,11 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     }
 
     case 'passage-recorded': {
+      if (s.unknownPending !== null) {
+        s.closed = [...s.closed, s.unknownPending].slice(-CLOSED_MEMORY);
+        s.unknownPending = null;
+        break;
+      }
       const p = s.passenger;
       if (!p?.after) break;
       s.storeFault = null;
@@ -356,6 +367,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
           // A passage the MCU counted for an authorisation this process does not know (given before a restart):
           // it is recorded, but no ticket is consumed, since we cannot say whose it was.
           recordPassage('passed', null, null);
+          s.unknownPending = r.authId || null;
         }
         return;
       case 'passage-timeout':

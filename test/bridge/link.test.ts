@@ -141,6 +141,16 @@ describe('BridgeLink', () => {
     expect(t.sent.filter((s) => s.msg.kind === 'hello')).toHaveLength(2);
   });
 
+  it('leaves reports that arrive before the session unacknowledged (stale bytes from an old session)', async () => {
+    const handled = vi.fn();
+    link.onReport(handled);
+    await link.start();
+    t.feed({ kind: 'passage', authId: 9, direction: 'entry', remaining: 0 }, 7);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(handled).not.toHaveBeenCalled();
+    expect(t.last('ack')).toBeUndefined();
+  });
+
   it('refuses requests while the link is down', async () => {
     await link.start();
     await expect(link.setMode('normal')).rejects.toMatchObject({ code: 'link-down' });

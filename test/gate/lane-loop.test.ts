@@ -126,8 +126,10 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     await waitFor(() => a.lane.state.phase === 'passing', 3000, 'passing');
     await a.stop(); // the daemon dies; the passenger walks on
     sim.finishWalk();
-    await daemon(store); // a new process over the same storage
+    await daemon(store); // a new process over the same storage: stale bytes of the old session are in the pty
     await waitFor(() => store.of('passage').length === 1, 3000, 'passage');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(store.of('passage')).toHaveLength(1);
     expect(store.of('passage')[0]).toMatchObject({ outcome: 'passed', ticketId: null });
     expect(store.ledger.size).toBe(0);
   });

@@ -203,6 +203,7 @@ describe('lane', () => {
     const d = new Driver();
     const cs = d.report({ kind: 'passage', authId: 4242, direction: 'entry', remaining: 0 });
     expect(of(cs, 'record-passage')[0].event).toMatchObject({ outcome: 'passed', ticketId: null, docKey: null });
+    expect(d.report({ kind: 'passage', authId: 4242, direction: 'entry', remaining: 0 })).toEqual([]); // delivered again
   });
 
   it('free mode: a read is an open without authorisation (the lanes are open); locked: a gate-mode reject', () => {
