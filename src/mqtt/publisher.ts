@@ -16,8 +16,10 @@ export interface PublisherOptions {
   /** Publishes awaiting PUBACK at once. */
   window?: number;
   publishTimeoutMs: number;
-  /** Rows read from SQLite per query. */
+  /** Rows read from SQLite per query, and the most sent marks written in one transaction. */
   readBatch?: number;
+  /** Sent marks wait at most this long to share one transaction (one fsync) with others. */
+  flushDelayMs?: number;
   /** Sent rows older than this are pruned (checked at most once per pruneEveryMs). */
   retentionMs?: number;
   pruneEveryMs?: number;
@@ -34,10 +36,6 @@ export interface PublisherEvents {
   failed: { seq: number; code: string };
 }
 
-interface InFlight {
-  timer: NodeJS.Timeout;
-}
-
 export class OutboxPublisher {
   readonly events: TypedEvents<PublisherEvents>;
   private readonly window: number;
@@ -52,9 +50,11 @@ export class OutboxPublisher {
   private buffer: OutboxRow[] = [];
   private bufferAt = 0;
   private exhausted = false;
-  private readonly inflight = new Map<number, InFlight>();
+  /** seq -> when it was published; a Map keeps insertion (= seq) order, so the first entry is the oldest. */
+  private readonly inflight = new Map<number, number>();
   private acked: number[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private lastPrune = 0;
   private offs: (() => void)[] = [];
 
@@ -103,13 +103,22 @@ export class OutboxPublisher {
     this.buffer = [];
     this.bufferAt = 0;
     this.exhausted = false;
+    const gen = this.generation;
+    // One timer for every publish in flight (a timer per publish costs a tenth of the throughput).
+    this.watchdog = setInterval(() => this.checkTimeouts(gen), Math.max(10, Math.floor(this.opts.publishTimeoutMs / 4)));
     this.pump();
+  }
+
+  private checkTimeouts(gen: number): void {
+    const oldest = this.inflight.entries().next();
+    if (!oldest.done && this.now() - oldest.value[1] >= this.opts.publishTimeoutMs) this.fail(gen, oldest.value[0], 'publish-timeout');
   }
 
   private onDown(): void {
     this.generation++;
     this.client = undefined;
-    for (const f of this.inflight.values()) clearTimeout(f.timer);
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
     this.inflight.clear();
     this.buffer = [];
     this.bufferAt = 0;
@@ -154,15 +163,11 @@ export class OutboxPublisher {
 
   private send(client: MqttClient, gen: number, row: OutboxRow): void {
     const seq = row.seq;
-    const timer = setTimeout(() => this.fail(gen, seq, 'publish-timeout'), this.opts.publishTimeoutMs);
-    this.inflight.set(seq, { timer });
+    this.inflight.set(seq, this.now());
     client.publish(eventTopic(this.gateId, row.kind), row.payload, { qos: 1 }, (err) => {
       if (gen !== this.generation) return;
       if (err) return this.fail(gen, seq, 'publish-refused', err);
-      const f = this.inflight.get(seq);
-      if (!f) return;
-      clearTimeout(f.timer);
-      this.inflight.delete(seq);
+      if (!this.inflight.delete(seq)) return;
       this.acked.push(seq);
       if (this.acked.length >= this.readBatch) this.flush();
       else this.scheduleFlush();
@@ -179,15 +184,13 @@ export class OutboxPublisher {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flush(), this.opts.flushDelayMs ?? 20);
   }
 
   private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.acked.length === 0) return;
     const seqs = this.acked;
     this.acked = [];

@@ -1,0 +1,61 @@
+// Drain of queued outbox events to a local mosquitto at QoS 1, in seq order with PUBACK-driven sent marks, against
+// a bare MQTT.js loop publishing the same payloads at QoS 1 (all at once, no ordering or bookkeeping) in the same run.
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import type { BenchContext } from '../harness.js';
+import { openDb } from '../../src/cache/db.js';
+import { mqttSchema } from '../../src/config/schema.js';
+import { MqttConnection } from '../../src/mqtt/connection.js';
+import { startLocalBroker } from '../../src/mqtt/local-broker.js';
+import { OutboxPublisher } from '../../src/mqtt/publisher.js';
+import { eventTopic } from '../../src/mqtt/topics.js';
+import { SqliteOutboxStore } from '../../src/outbox/store.js';
+
+export default async function mqttDrain(ctx: BenchContext): Promise<void> {
+  const n = ctx.quick ? 10_000 : 100_000;
+  const broker = await startLocalBroker();
+  const db = openDb(join(ctx.tmpDir, 'gate.db'));
+  try {
+    const store = new SqliteOutboxStore(db, { station: 'BJP', gate: '03' });
+    db.transaction(() => {
+      for (let i = 0; i < n; i++) {
+        store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: i % 7 ? 'open' : 'reject', reason: i % 7 ? 'ok' : 'no-ticket', docType: 'cn-resident-id', docKey: 'f'.repeat(64), ticketId: `E${String(i).padStart(9, '0')}`, train: 'G101' });
+      }
+    })();
+    const rows = store.pendingAfter(0, n);
+    ctx.log(`${n} events queued (${rows[0].payload.length} bytes each)`);
+
+    // Baseline: bare MQTT.js, same payloads and topics, QoS 1, everything in flight at once.
+    const bare = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'bench-bare' });
+    let t0 = process.hrtime.bigint();
+    await new Promise<void>((resolve, reject) => {
+      let left = rows.length;
+      for (const r of rows) {
+        bare.publish(eventTopic(store, r.kind), r.payload, { qos: 1 }, (err) => (err ? reject(err) : --left === 0 && resolve()));
+      }
+    });
+    const bareRate = n / (Number(process.hrtime.bigint() - t0) / 1e9);
+    await bare.endAsync();
+
+    // The outbox publisher: seq order, bounded window, publish timeouts, sent marks in SQLite.
+    const conn = new MqttConnection(mqttSchema.parse({ enabled: true, urls: [broker.url], clientId: 'bench-gate' }));
+    const publisher = new OutboxPublisher(store, conn, { publishTimeoutMs: 30_000 });
+    const up = new Promise<void>((r) => conn.events.once('up', () => r()));
+    conn.start();
+    await up;
+    t0 = process.hrtime.bigint();
+    const drained = new Promise<void>((r) => publisher.events.once('drained', () => r()));
+    publisher.start();
+    await drained;
+    const rate = n / (Number(process.hrtime.bigint() - t0) / 1e9);
+    const left = store.counts().pending;
+    publisher.stop();
+    await conn.stop();
+    if (left !== 0) throw new Error(`${left} events still pending after the drain`);
+    ctx.log(`bare MQTT.js ${Math.round(bareRate)} ev/s, outbox publisher ${Math.round(rate)} ev/s`);
+    ctx.record('mqtt.drain', { value: rate, unit: 'events/s', baseline: bareRate, goal: '>= 0.8x bare MQTT.js QoS 1 loop' });
+  } finally {
+    db.close();
+    await broker.close();
+  }
+}
