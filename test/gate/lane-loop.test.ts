@@ -71,7 +71,9 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     const d = await daemon(store);
     d.lane.read(PASSPORT);
     await waitFor(() => sim.auth, 3000, 'authorisation');
-    expect(sim.lastDisplay).toMatchObject({ code: 'open', train: 'G1234', car: '05', seat: '12F' });
+    // The authorise goes first; the display follows it on the link.
+    await waitFor(() => sim.lastDisplay?.code === 'open', 3000, 'open display');
+    expect(sim.lastDisplay).toMatchObject({ code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F' });
     await sim.walkThrough();
     await waitFor(() => store.of('passage').length === 1, 3000, 'passage');
     expect(store.of('passage')[0]).toMatchObject({ outcome: 'passed', ticketId: 'T-1', docKey: 'doc-key-1' });
