@@ -5,20 +5,24 @@
 // Each publish has a timeout; a PUBACK with a failure reason (MQTT.js has already forgotten the message) keeps the
 // row in the outbox and drops the connection, so it is retried after the backoff.
 import type { MqttClient } from 'mqtt';
-import type { OutboxRow, SqliteOutboxStore } from '../outbox/store.js';
+import type { EventKind, OutboxRow, SqliteOutboxStore } from '../outbox/store.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { TypedEvents } from '../util/typed-events.js';
 import type { MqttConnection } from './connection.js';
-import { eventTopic, type GateId } from './topics.js';
+import { eventTopic } from './topics.js';
+
+/** Sent marks per transaction at most: each flush is one fsync (synchronous=FULL) on the event loop. */
+const MAX_MARKS_PER_FLUSH = 8192;
 
 export interface PublisherOptions {
   /** Publishes awaiting PUBACK at once. */
   window?: number;
   publishTimeoutMs: number;
-  /** Rows read from SQLite per query, and the most sent marks written in one transaction. */
+  /** Rows read from SQLite per query. */
   readBatch?: number;
-  /** Sent marks wait at most this long to share one transaction (one fsync) with others. */
+  /** Sent marks wait at most this long to share one transaction (one fsync) with others; a mark lost in a crash
+   *  only means a duplicate. */
   flushDelayMs?: number;
   /** Sent rows older than this are pruned (checked at most once per pruneEveryMs). */
   retentionMs?: number;
@@ -42,7 +46,7 @@ export class OutboxPublisher {
   private readonly readBatch: number;
   private readonly now: () => number;
   private readonly log: Logger;
-  private readonly gateId: GateId;
+  private readonly topics: Record<EventKind, string>;
   /** Bumped on every connect/disconnect: callbacks of an older connection are ignored. */
   private generation = 0;
   private client: MqttClient | undefined;
@@ -63,12 +67,14 @@ export class OutboxPublisher {
     private readonly connection: MqttConnection,
     private readonly opts: PublisherOptions,
   ) {
-    this.window = opts.window ?? 256;
+    // 1024 in flight: the bench's knee on a local broker (256: 0.6x a bare loop, 1024: 0.8x, 4096: no better).
+    this.window = opts.window ?? 1024;
     this.readBatch = opts.readBatch ?? 1024;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? silentLogger();
     this.events = new TypedEvents((event, err) => this.log.error({ event, err }, 'publisher listener failed'));
-    this.gateId = { station: store.station, gate: store.gate };
+    const gateId = { station: store.station, gate: store.gate };
+    this.topics = { decision: eventTopic(gateId, 'decision'), passage: eventTopic(gateId, 'passage'), alarm: eventTopic(gateId, 'alarm') };
   }
 
   start(): void {
@@ -164,12 +170,12 @@ export class OutboxPublisher {
   private send(client: MqttClient, gen: number, row: OutboxRow): void {
     const seq = row.seq;
     this.inflight.set(seq, this.now());
-    client.publish(eventTopic(this.gateId, row.kind), row.payload, { qos: 1 }, (err) => {
+    client.publish(this.topics[row.kind], row.payload, { qos: 1 }, (err) => {
       if (gen !== this.generation) return;
       if (err) return this.fail(gen, seq, 'publish-refused', err);
       if (!this.inflight.delete(seq)) return;
       this.acked.push(seq);
-      if (this.acked.length >= this.readBatch) this.flush();
+      if (this.acked.length >= MAX_MARKS_PER_FLUSH) this.flush();
       else this.scheduleFlush();
       this.pump();
     });
@@ -185,7 +191,7 @@ export class OutboxPublisher {
 
   private scheduleFlush(): void {
     if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => this.flush(), this.opts.flushDelayMs ?? 20);
+    this.flushTimer = setTimeout(() => this.flush(), this.opts.flushDelayMs ?? 250);
   }
 
   private flush(): void {
