@@ -113,6 +113,13 @@ export class LaneLoop {
     this.feed({ type: 'unreadable', at: this.now() });
   }
 
+  /** Release the lane for one passage without a document; false when the lane cannot (busy, emergency, link down, mode). */
+  release(): boolean {
+    const wasFree = ['idle', 'done', 'timeout', 'alarm'].includes(this.lane.phase);
+    this.feed({ type: 'release', at: this.now() });
+    return wasFree && this.lane.passenger?.release === true;
+  }
+
   setMode(mode: LaneMode): void {
     this.feed({ type: 'set-mode', at: this.now(), mode });
   }

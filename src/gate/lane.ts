@@ -43,6 +43,8 @@ interface Passenger {
   authId: number | null;
   /** The phase to enter once storage has the passage (set while a record-passage is outstanding). */
   after: 'done' | 'timeout' | 'alarm' | null;
+  /** A release by a technician or central (no document, no ticket): recorded, authorised, consumes nothing. */
+  release?: boolean;
 }
 
 export interface LaneState {
@@ -77,6 +79,7 @@ export type LaneInput =
   | { type: 'report'; at: number; report: Report }
   | { type: 'link'; at: number; up: boolean; emergency?: boolean; detail?: string }
   | { type: 'set-mode'; at: number; mode: LaneMode }
+  | { type: 'release'; at: number }
   | { type: 'tick'; at: number };
 
 export type LaneCommand =
@@ -230,6 +233,17 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       break;
     }
 
+    case 'release': {
+      // One walk-through without a document (maintenance test, a wheelchair or staff passage released by central).
+      // Recorded like a decision so central sees it; never during the fire alarm (the lanes are open anyway), never
+      // without the MCU, and never over a passenger already being served.
+      if (!ACCEPTING.includes(s.phase) || s.emergency || !s.linkUp || s.mode === 'free' || s.mode === 'locked') break;
+      s.passenger = { docType: null, docKey: null, decision: null, decisionEventId: null, authId: null, after: null, release: true };
+      go('deciding');
+      decided({ decision: 'open', reason: 'ok', ticket: null });
+      break;
+    }
+
     case 'decided': {
       if (s.phase !== 'deciding' || !s.passenger || s.passenger.decision) break;
       // The decision function may not know the lane's state: the lane's own rules come first.
@@ -246,7 +260,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       if (d.decision === 'open' && s.mode === 'free' && !s.emergency) {
         display(show('free'));
         go('done');
-      } else if (d.decision === 'open' && d.ticket && s.mode === 'normal' && !s.emergency && s.linkUp) {
+      } else if (d.decision === 'open' && (p.release ? s.mode !== 'free' : d.ticket && s.mode === 'normal') && !s.emergency && s.linkUp) {
         p.authId = s.nextAuthId;
         s.nextAuthId = clampAuthId(s.nextAuthId + 1);
         commands.push({ type: 'authorise', authId: p.authId, direction: s.direction, count: 1, timeoutMs: s.timing.passageTimeoutMs });

@@ -246,3 +246,33 @@ describe('lane', () => {
     expect(d.state).toEqual(before);
   });
 });
+
+describe('lane release (maintenance test, central release)', () => {
+  it('in maintenance mode a release is recorded, authorises one passage, and its passage consumes no ticket', () => {
+    const d = new Driver('maintenance');
+    const out = d.feed({ type: 'release', at: d.t });
+    expect(of(out, 'record-decision')[0].event).toMatchObject({ decision: 'open', reason: 'ok', docType: null, docKey: null, ticketId: null });
+    expect(of(out, 'authorise')).toHaveLength(1);
+    expect(d.state.phase).toBe('authorised');
+    const passed = d.report({ kind: 'passage', authId: d.authId, direction: 'entry' });
+    expect(of(passed, 'record-passage')[0].event).toMatchObject({ outcome: 'passed', ticketId: null });
+    expect(d.state.phase).toBe('done');
+  });
+
+  it('is refused while locked, in free mode, during the fire alarm, without the MCU, and over a passenger being served', () => {
+    for (const mode of ['locked', 'free'] as const) {
+      const d = new Driver(mode);
+      expect(d.feed({ type: 'release', at: d.t })).toEqual([]);
+    }
+    const noLink = new Driver('maintenance', false);
+    expect(noLink.feed({ type: 'release', at: noLink.t })).toEqual([]);
+    const fire = new Driver('maintenance');
+    fire.report({ kind: 'emergency', active: true });
+    expect(of(fire.feed({ type: 'release', at: fire.t }), 'authorise')).toEqual([]);
+    const busy = new Driver();
+    busy.read();
+    busy.decide();
+    expect(busy.feed({ type: 'release', at: busy.t })).toEqual([]);
+    expect(busy.state.passenger?.release).toBeUndefined();
+  });
+});
