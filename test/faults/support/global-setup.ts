@@ -1,0 +1,49 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+interface Summary {
+  scenarios: number;
+  cycles: number;
+  lost: number;
+  doubleUsed: number;
+}
+
+/** Sums the tally lines; a line that is not a tally (a torn write) counts as a scenario with nothing else. */
+export function summarise(text: string): Summary {
+  const sum: Summary = { scenarios: 0, cycles: 0, lost: 0, doubleUsed: 0 };
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    sum.scenarios += 1;
+    try {
+      const t = JSON.parse(line) as Partial<Record<'cycles' | 'lost' | 'doubleUsed', unknown>>;
+      sum.cycles += Number(t.cycles) || 0;
+      sum.lost += Number(t.lost) || 0;
+      sum.doubleUsed += Number(t.doubleUsed) || 0;
+    } catch {
+      // A torn line still counts as a scenario; its numbers are unknown.
+    }
+  }
+  return sum;
+}
+
+export default function setup(): () => void {
+  const file = resolve(repo, '.faults/tally.jsonl');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, '');
+  // Test forks inherit the environment of the process that starts them.
+  process.env.FAULTS_TALLY = file;
+  return () => {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      text = '';
+    }
+    const s = summarise(text);
+    process.stdout.write(`faults: ${s.scenarios} scenarios, ${s.cycles} cycles, ${s.lost} lost, ${s.doubleUsed} double-used\n`);
+    if (s.lost !== 0 || s.doubleUsed !== 0) process.exitCode = 1;
+  };
+}
