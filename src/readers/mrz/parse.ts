@@ -300,17 +300,11 @@ function checkNumber(lines: string[], L: Layout, warnings: string[]): NumberResu
     if (run.length < 2) {
       throw new Failure(new MrzError('bad-number', 'number', 'a long document number has no continuation before its check digit'));
     }
-    const rest = run.slice(0, -1);
-    const ownCd = run[run.length - 1];
-    const fixedCd = asDigits(ownCd);
-    const without = icaoCheckDigit(nine + rest)!;
-    const withFiller = icaoCheckDigit(`${nine}<${rest}`)!;
-    if (!matches(nine + rest, fixedCd, without)) {
-      if (!matches(`${nine}<${rest}`, fixedCd, withFiller)) throw new Failure(checkDigitError('number', ownCd, without));
-      warnings.push(MRZ_WARNINGS.longNumberWithFiller);
-    }
-    applyCorrection(lines, [li, start + run.length - 1, start + run.length], fixedCd, 'number', warnings);
-    const value = (nine + rest).replace(/</g, '');
+    const reading = longNumberReading(nine, run);
+    if (!reading) throw new Failure(checkDigitError('number', run[run.length - 1], icaoCheckDigit(nine + run.slice(0, -1))!));
+    if (reading.withFiller) warnings.push(MRZ_WARNINGS.longNumberWithFiller);
+    applyCorrection(lines, [li, start + run.length - 1, start + run.length], reading.cd, 'number', warnings);
+    const value = (nine + run.slice(0, -1)).replace(/</g, '');
     if (!value) fail('bad-number', 'number', 'the document number is empty');
     return { value, optionalRest: [optional.slice(run.length)] };
   }
@@ -320,8 +314,38 @@ function checkNumber(lines: string[], L: Layout, warnings: string[]): NumberResu
     if (/^<*$/.test(nine)) fail('bad-number', 'number', 'the document number is empty');
     throw new Failure(checkDigitError('number', cd, expected));
   }
+  // The same blind spot in the check digit column: O/Q/D there may be a misread `<` marking a long number.
+  if (fixedCd !== cd && fixedCd === '0' && L.overflow) {
+    const [li, start, end] = L.overflow;
+    const optional = lines[li].slice(start, end);
+    const stop = optional.indexOf('<');
+    const run = stop < 0 ? optional : optional.slice(0, stop);
+    if (run.length >= 2 && longNumberReading(nine, run)) ambiguousNumber();
+  }
   applyCorrection(lines, L.numberCheck, fixedCd, 'number', warnings);
   return { value: nine.replace(/<+$/, '').replace(/</g, '') };
+}
+
+/**
+ * The check digit of a long number continued by `run` (the number's overflow and its check digit). Issuers disagree
+ * on whether the `<` belongs to the check digit input (finding 3): the standard reading is tried first, the
+ * filler reading only when the standard one fails. The check digit is never OCR-corrected here: its position is
+ * found by where the run ends, so a letter there may as well be the number's last character (a `1` misread as `<`
+ * after a number ending in Z would otherwise yield the number without its Z, and pass the composite).
+ */
+function longNumberReading(nine: string, run: string): { cd: string; withFiller: boolean } | null {
+  const rest = run.slice(0, -1);
+  const cd = run[run.length - 1];
+  if (cd < '0' || cd > '9') return null;
+  if (matches(nine + rest, cd, icaoCheckDigit(nine + rest)!)) return { cd, withFiller: false };
+  if (matches(`${nine}<${rest}`, cd, icaoCheckDigit(`${nine}<${rest}`)!)) return { cd, withFiller: true };
+  return null;
+}
+
+function ambiguousNumber(): never {
+  throw new Failure(
+    new MrzError('bad-number', 'number', 'the document number is ambiguous: a check digit read as O, Q or D may be a misread < that ends the number'),
+  );
 }
 
 /** The composite check digit over the (corrected) upper/middle line fields. */
