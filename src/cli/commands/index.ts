@@ -13,5 +13,7 @@ import { decodeIdcardCommand } from './decode-idcard.js';
 import { decodeMrzCommand } from './decode-mrz.js';
 import { portsListCommand } from './ports.js';
 import { replayCommand } from './replay.js';
+import { runCommand } from './run.js';
+import { demoCommand } from './demo.js';
 
-export const COMMANDS: Command[] = [configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand, eventsTailCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand, eventsTailCommand];

@@ -15,6 +15,8 @@ export interface IdCardReaderEvents {
   /** A failed read step, a card that cannot be decoded, a write that failed. The loop carries on. */
   error: GateError;
   'card-removed': undefined;
+  /** The reader answered a command with a well-formed frame (whatever its status): the line is alive. */
+  answer: undefined;
   'sam-reset': undefined;
   /** Bytes the framer threw away, or a valid frame nobody asked for (`unexpected`). Counts only, no content. */
   discard: { reason: DiscardReason | 'unexpected'; length: number };
@@ -84,7 +86,10 @@ export class IdCardReader {
         return { ok: false, error: err instanceof GateError ? err : new ReaderError('timeout', `write failed: ${String(err)}`) };
       }
       const got = await answer;
-      if (got !== 'timeout') return got;
+      if (got !== 'timeout') {
+        this.events.emit('answer', undefined);
+        return got;
+      }
       // Whatever half-frame is buffered now belongs to the answer that never completed.
       for (const d of this.framer.flush()) if (d.kind === 'discard') this.events.emit('discard', { reason: d.reason, length: d.bytes.length });
       return { ok: false, error: new ReaderError('timeout', `no answer to ${command} within ${timeoutMs} ms`) };

@@ -1,0 +1,50 @@
+// `gate run`: the daemon. Runs until SIGTERM/SIGINT, then finishes the passage in progress, flushes and exits 0.
+import { parseOptions, requireOption, type Command } from '../command.js';
+import { loadConfig, resolveSecret } from '../../config/load.js';
+import { GateDaemon } from '../../daemon/gate-daemon.js';
+import { appVersion, configVersion } from '../../daemon/versions.js';
+import { createLogger } from '../../util/log.js';
+import { errorLine } from '../../util/gate-error.js';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the gate: readers, lane, turnstile, MQTT and sync',
+  help: `usage: gate run --config FILE
+
+Runs the gate daemon with the devices, broker and cache of the config file. Logs go to stderr as JSON lines
+(pino; level from the config's logLevel or GATE_LOG_LEVEL) and never hold names, document numbers or photos.
+The state for \`gate status\` is written next to the database (<db>.status.json).
+SIGTERM or SIGINT: no new passenger is accepted, the passage in progress finishes (up to its timeout), the
+outbox is flushed for up to 3 s (what is left stays in the outbox and goes out after the restart), exit 0.
+
+options:
+  --config FILE   the gate's config (gate config check FILE validates it)
+
+example:
+  gate run --config /etc/gate/gate.json`,
+  async run(args, io) {
+    const { values } = parseOptions(args, { config: { type: 'string' } });
+    const loaded = loadConfig(requireOption(values.config, 'config'));
+    const { config } = loaded;
+    const log = createLogger({ level: process.env.GATE_LOG_LEVEL ?? config.logLevel });
+    const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log });
+    const stopped = new Promise<void>((resolve) => daemon.events.once('stopped', () => resolve()));
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'signal: stopping');
+      daemon.stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    try {
+      await daemon.start();
+    } catch (err) {
+      await daemon.stop({ drainMs: 0 }).catch(() => undefined);
+      throw err;
+    }
+    await stopped;
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    log.flush();
+    return 0;
+  },
+};

@@ -1,0 +1,419 @@
+// The gate daemon: the parts of every layer wired from one config. Readers feed documents to the lane; the lane
+// decides on the cache, records in the outbox and drives the MCU over the bridge; the reporter publishes the outbox
+// and takes central's commands; the sync worker keeps the cache current. This file only builds, starts and stops
+// them (and says what they are doing); each part owns its own recovery.
+import { dirname, join, basename } from 'node:path';
+import type { GateConfig } from '../config/schema.js';
+import { openDb, type Db } from '../cache/db.js';
+import { bindSecret } from '../cache/write.js';
+import { SqliteCacheView } from '../cache/view.js';
+import { decide } from '../decide/decide.js';
+import { identityOf, type Document } from '../identity/document.js';
+import { SqliteOutboxStore } from '../outbox/store.js';
+import { SerialTransport } from '../devices/serial.js';
+import { hidTransportFromConfig, type HidModule } from '../devices/hid.js';
+import { RecordingTransport } from '../devices/recording.js';
+import type { Transport } from '../devices/transport.js';
+import { BridgeLink } from '../bridge/link.js';
+import { LaneLoop } from '../gate/lane-loop.js';
+import type { LaneDecision, LaneMode } from '../gate/lane.js';
+import type { AlarmEvent, DecisionEvent, NewEvent, PassageEvent } from '../gate/events.js';
+import { idCardReaderFromConfig, type IdCardReader } from '../readers/idcard/index.js';
+import { MrzScanner } from '../readers/mrz/scanner.js';
+import { GateReporter } from '../mqtt/reporter.js';
+import type { StatusSnapshot } from '../mqtt/status.js';
+import type { CommandResultCode } from '../mqtt/schemas.js';
+import type { AuthorisedCommand } from '../mqtt/command-verify.js';
+import { SyncService } from '../sync/service.js';
+import { TypedEvents } from '../util/typed-events.js';
+import { errorLine, GateError } from '../util/gate-error.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { TicketSummary } from '../decide/reasons.js';
+import type { DocumentType } from '../identity/document.js';
+import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
+
+export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
+
+export class DaemonError extends GateError<DaemonErrorCode> {
+  constructor(code: DaemonErrorCode, message: string, options?: { cause?: unknown }) {
+    super('daemon', code, message, code === 'start-failed' ? 'fatal' : 'fix-config', options);
+  }
+}
+
+export interface DaemonOptions {
+  config: GateConfig;
+  secret: string;
+  /** Shown on the status topic: which config the gate runs. */
+  configVersion: string;
+  appVersion: string;
+  log?: Logger;
+  /** Wall clock in ms: the demo runs the gate on a virtual clock. */
+  clock?: () => number;
+  /** node-hid, injected in tests (there is no virtual HID device). */
+  hid?: HidModule;
+  /** Where `gate status` reads the daemon's state (default: next to the database). */
+  statusFile?: string;
+  /** Lane timing overrides (the demo and tests shorten the result hold). */
+  resultHoldMs?: number;
+}
+
+/** One decision as the passenger saw it (for the demo's lines and technicians' debug logs: no personal data). */
+export interface DecidedInfo {
+  at: number;
+  docType: DocumentType | null;
+  decision: LaneDecision['decision'];
+  reason: LaneDecision['reason'];
+  ticket: TicketSummary | null;
+}
+
+export interface DaemonEvents {
+  ready: { startedMs: number };
+  decided: DecidedInfo;
+  decision: DecisionEvent;
+  passage: { event: PassageEvent; consumed: boolean };
+  alarm: AlarmEvent;
+  /** A reader saw a document it could not read (or an MRZ that fails its checks). */
+  unreadable: { device: string; code: string };
+  device: { name: string; state: string; detail: string | null };
+  stopped: undefined;
+}
+
+type DeviceHealth = StatusSnapshot['devices'][string];
+
+/** The file `gate status` reads, written atomically by the daemon. */
+export function defaultStatusFile(dbPath: string): string {
+  return join(dirname(dbPath), `${basename(dbPath)}.status.json`);
+}
+
+export class GateDaemon {
+  readonly events: TypedEvents<DaemonEvents>;
+  readonly db: Db;
+  readonly store: SqliteOutboxStore;
+  readonly view: SqliteCacheView;
+  readonly lane: LaneLoop;
+  readonly link: BridgeLink;
+  readonly reporter: GateReporter | null;
+  sync: SyncService | null = null;
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  private readonly transports: { name: string; transport: Transport }[] = [];
+  private readonly health = new Map<string, DeviceHealth>();
+  private idcard: IdCardReader | null = null;
+  private readonly scanners: MrzScanner[] = [];
+  private statusTimer: NodeJS.Timeout | null = null;
+  private readonly startedMs: number;
+  private stopping: Promise<void> | null = null;
+  private readonly statusFile: string;
+  private lastMqttAdvice = '';
+
+  constructor(private readonly o: DaemonOptions) {
+    const c = o.config;
+    this.log = o.log ?? silentLogger();
+    this.clock = o.clock ?? Date.now;
+    this.startedMs = Date.now();
+    this.events = new TypedEvents<DaemonEvents>((event, err) => this.log.error({ event, err: errorLine(err) }, 'daemon listener failed'));
+    if (!c.gate) throw new DaemonError('no-gate-id', 'the config has no "gate" id: set "gate" (e.g. "03") to run the daemon');
+    if (!c.bridge.enabled) throw new DaemonError('no-bridge', 'bridge.enabled is false: the gate cannot open its turnstile without the MCU; enable the bridge');
+    this.statusFile = o.statusFile ?? defaultStatusFile(c.db);
+
+    this.db = openDb(c.db);
+    try {
+      bindSecret(this.db, o.secret);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    this.view = new SqliteCacheView(this.db, o.secret);
+    this.store = new SqliteOutboxStore(this.db, { station: c.station, gate: c.gate, now: this.clock });
+
+    const bridgePort = new SerialTransport({ name: 'bridge', ...c.bridge.port, reconnect: c.devices.reconnect });
+    this.watchTransport('bridge', bridgePort, false);
+    this.link = new BridgeLink(bridgePort, {
+      heartbeatMs: c.bridge.heartbeatMs,
+      watchdogMs: c.bridge.watchdogMs,
+      ackTimeoutMs: c.bridge.ackTimeoutMs,
+      retries: c.bridge.retries,
+      failMode: c.bridge.failMode,
+    });
+    this.lane = new LaneLoop({
+      station: c.station,
+      direction: c.lane.direction,
+      mode: c.lane.initialMode,
+      timing: { passageTimeoutMs: c.bridge.passageTimeoutMs, resultHoldMs: o.resultHoldMs ?? 2500, guardMs: 2000 },
+      decide: (doc, ctx) => this.decide(doc, ctx),
+      keyOf: (doc) => this.view.keyOf(identityOf(doc)),
+      store: this.store,
+      bridge: this.link,
+      now: this.clock,
+      log: this.log,
+    });
+    this.reporter = c.mqtt.enabled
+      ? new GateReporter({ store: this.store, mqtt: c.mqtt, status: () => this.statusSnapshot(), onCommand: (cmd) => this.onCommand(cmd), log: this.log, now: this.clock })
+      : null;
+    this.reporter?.connection.events.on('retry', (r) => {
+      const advice = mqttAdvice(r.url, r.reason);
+      this.setHealth('mqtt', 'fault', String(r.reason));
+      if (advice !== this.lastMqttAdvice) this.log.warn({ url: r.url, code: String(r.reason) }, advice);
+      this.lastMqttAdvice = advice;
+    });
+    this.reporter?.connection.events.on('up', () => {
+      this.lastMqttAdvice = '';
+      this.setHealth('mqtt', 'ok', null);
+    });
+    this.wireLane();
+  }
+
+  /** Open everything. Devices that are missing do not stop the start: they keep retrying and show as faults. */
+  async start(): Promise<void> {
+    const c = this.o.config;
+    this.lane.start();
+    this.reporter?.start();
+    this.startReaders();
+    this.link.events.on('up', () => this.setHealth('bridge', 'ok', null));
+    this.link.events.on('down', (err) => this.setHealth('bridge', 'fault', err.code));
+    await this.link.start();
+    if (c.sync.enabled && c.mqtt.enabled) {
+      const m = c.mqtt;
+      this.sync = await SyncService.start({
+        dbPath: c.db,
+        secret: this.o.secret,
+        station: c.station,
+        gate: c.gate!,
+        url: m.urls[0],
+        clientId: `${m.clientId ?? `gate-${c.station}-${c.gate}`}-sync`,
+        username: m.username,
+        password: m.password,
+        centralPublicKeys: c.sync.centralPublicKeys,
+        logLevel: c.logLevel,
+        onAlarm: (a) => this.recordAlarm(a),
+        clock: () => new Date(this.clock()),
+      });
+      this.sync.on('rejected', (r) => this.log.warn({ code: r.code }, 'sync batch refused'));
+      this.sync.on('state', (s) => this.log.debug({ sync: s }, 'sync state'));
+      this.sync.on('error', (err) => this.log.error({ err: errorLine(err) }, 'sync worker failed'));
+    }
+    this.statusTimer = setInterval(() => this.writeStatus(), 2000);
+    this.writeStatus();
+    const startedMs = Date.now() - this.startedMs;
+    this.log.info({ station: c.station, gate: c.gate, mode: c.lane.initialMode, startedMs }, 'gate ready');
+    this.events.emit('ready', { startedMs });
+  }
+
+  /** Finish the passage in progress (up to its timeout), then flush the outbox briefly and close everything. */
+  stop(opts: { drainMs?: number } = {}): Promise<void> {
+    this.stopping ??= this.shutdown(opts.drainMs ?? 3000);
+    return this.stopping;
+  }
+
+  private async shutdown(drainMs: number): Promise<void> {
+    const c = this.o.config;
+    this.log.info('stopping: no new passengers');
+    for (const s of this.scanners) s.stop();
+    await this.idcard?.stop();
+    const busy = (): boolean => this.lane.state.phase === 'authorised' || this.lane.state.phase === 'passing' || this.lane.state.phase === 'deciding';
+    const deadline = Date.now() + c.bridge.passageTimeoutMs + 2500;
+    while (busy() && Date.now() < deadline) await sleep(50);
+    if (this.reporter) {
+      const until = Date.now() + drainMs;
+      while (this.store.pendingCount() > 0 && this.reporter.connection.connected && Date.now() < until) await sleep(50);
+    }
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.lane.stop();
+    await this.reporter?.stop();
+    await this.sync?.stop();
+    if (this.link.state !== 'closed') await this.link.stop();
+    for (const t of this.transports) if (t.name !== 'bridge') await t.transport.close().catch(() => undefined);
+    this.writeStatus(true);
+    this.db.close();
+    this.log.info({ pending: 'kept in the outbox' }, 'stopped');
+    this.events.emit('stopped', undefined);
+  }
+
+  /** A technician's or central's release for one passage (maintenance mode or normal mode). */
+  release(): boolean {
+    return this.lane.release();
+  }
+
+  setMode(mode: LaneMode): void {
+    this.lane.setMode(mode);
+  }
+
+  statusSnapshot(): StatusSnapshot {
+    const counts = this.store.counts();
+    const sync = this.view.syncState();
+    const nowMs = this.clock();
+    const lane = this.lane.state;
+    const epoch = sync?.epoch ?? null;
+    return {
+      appVersion: this.o.appVersion,
+      configVersion: this.o.configVersion,
+      cache: {
+        epoch: epoch === null ? null : String(epoch),
+        seq: sync?.seq ?? null,
+        ageSeconds: sync ? Math.max(0, Math.round((nowMs - sync.generatedAtMs) / 1000)) : null,
+      },
+      laneMode: lane.emergency ? 'emergency' : lane.mode,
+      devices: Object.fromEntries(this.health),
+      outbox: {
+        pending: counts.pending,
+        lastSeq: counts.lastSeq,
+        oldestPendingAgeSeconds: counts.oldestPendingMs === null ? null : Math.max(0, Math.round((nowMs - counts.oldestPendingMs) / 1000)),
+      },
+      uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000),
+    };
+  }
+
+  // ---- wiring -----------------------------------------------------------------------------------------------
+
+  private decide(doc: Document, ctx: Parameters<typeof decide>[3]): LaneDecision {
+    const d = decide(doc, this.view, this.o.config.rules, ctx);
+    this.events.emit('decided', { at: ctx.now.getTime(), docType: doc.type, decision: d.decision, reason: d.reason, ticket: d.ticket });
+    return d;
+  }
+
+  private wireLane(): void {
+    const kick = () => this.reporter?.kick();
+    this.lane.events.on('decision', (e) => {
+      kick();
+      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train }, 'decision');
+      this.events.emit('decision', e);
+    });
+    this.lane.events.on('passage', (p) => {
+      kick();
+      this.log.info({ seq: p.event.seq, outcome: p.event.outcome, consumed: p.consumed, ticketId: p.event.ticketId }, 'passage');
+      this.events.emit('passage', p);
+    });
+    this.lane.events.on('alarm', (a) => {
+      kick();
+      this.log.warn({ seq: a.seq, type: a.type, detail: a.detail, active: a.active }, 'alarm');
+      this.events.emit('alarm', a);
+    });
+    this.lane.events.on('error', (e) => {
+      if (e.code === 'disk-full' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
+    });
+    this.lane.events.on('transition', (t) => this.log.debug({ from: t.from, to: t.to, cause: t.cause }, 'lane'));
+  }
+
+  private recordAlarm(a: NewEvent<AlarmEvent>): void {
+    try {
+      const e = this.store.recordAlarm(a);
+      this.reporter?.kick();
+      this.events.emit('alarm', e);
+    } catch (err) {
+      this.log.error({ err: errorLine(err) }, 'alarm not recorded');
+    }
+  }
+
+  private startReaders(): void {
+    const c = this.o.config;
+    const reader = idCardReaderFromConfig(c.devices, this.clock);
+    if (reader) {
+      this.idcard = reader.reader;
+      this.watchTransport('idcard', reader.transport, true);
+      const line = new LineHealth();
+      const judge = () => {
+        const v = line.verdict();
+        const advice = lineAdvice('idcard', c.devices.idcard.path, c.devices.idcard.baudRate, v);
+        if (advice && this.health.get('idcard')?.detail !== v) this.log.warn({ device: 'idcard', code: v }, advice);
+        if (v === 'silent' || v === 'wrong-baud') this.setHealth('idcard', 'fault', v);
+        else if (v === 'ok' && reader.transport.state === 'open') this.setHealth('idcard', 'ok', null);
+      };
+      reader.reader.events.on('answer', () => {
+        line.answer();
+        judge();
+      });
+      reader.reader.events.on('discard', (d) => {
+        line.discard(d.length);
+        judge();
+      });
+      reader.reader.events.on('document', (doc) => this.lane.read(doc));
+      reader.reader.events.on('error', (err) => {
+        if (err.code === 'timeout') {
+          line.timeout();
+          judge();
+          return;
+        }
+        // A card on the reader that cannot be decoded is the passenger's problem (shown on the lane); the rest is
+        // the device's and shows in the status.
+        if (err.code === 'bad-number-check' || err.code === 'bad-field' || err.code === 'unknown-layout') {
+          this.events.emit('unreadable', { device: 'idcard', code: err.code });
+          this.lane.readFailed();
+        } else this.log.warn({ device: 'idcard', code: err.code }, err.message);
+      });
+      reader.reader.events.on('sam-reset', () => this.log.warn({ device: 'idcard' }, 'SAM reset'));
+      reader.reader.start();
+    }
+    if (c.devices.mrzSerial.enabled) {
+      const m = c.devices.mrzSerial;
+      const serial = new SerialTransport({ name: 'mrzSerial', path: m.path, vendorId: m.vendorId, productId: m.productId, baudRate: m.baudRate, reconnect: c.devices.reconnect });
+      const t = m.recordTo ? new RecordingTransport(serial, m.recordTo, 'mrz-serial', this.clock) : serial;
+      this.addScanner('mrzSerial', t, 'serial', m.interLineTimeoutMs);
+    }
+    if (c.devices.mrzHid.enabled) {
+      const m = c.devices.mrzHid;
+      const hid = hidTransportFromConfig(m, c.devices.reconnect, this.o.hid);
+      const t = m.recordTo ? new RecordingTransport(hid, m.recordTo, 'mrz-hid', this.clock) : hid;
+      this.addScanner('mrzHid', t, 'hid', m.interLineTimeoutMs);
+    }
+  }
+
+  private addScanner(name: string, transport: Transport, input: 'serial' | 'hid', interLineTimeoutMs: number): void {
+    const scanner = new MrzScanner(transport, { input, interLineTimeoutMs, clock: this.clock });
+    scanner.events.on('document', (doc) => this.lane.read(doc));
+    scanner.events.on('rejected', (err) => {
+      this.events.emit('unreadable', { device: name, code: err.code });
+      this.lane.readFailed();
+    });
+    this.scanners.push(scanner);
+    this.watchTransport(name, transport, true);
+  }
+
+  /** Track a transport's health; `open` opens it now (the bridge link opens its own). */
+  private watchTransport(name: string, transport: Transport, open: boolean): void {
+    this.transports.push({ name, transport });
+    this.setHealth(name, 'absent', 'opening');
+    transport.events.on('state', (s) => {
+      if (s === 'open' && name !== 'bridge') this.setHealth(name, 'ok', null);
+      else if (s === 'reconnecting') this.setHealth(name, 'fault', this.health.get(name)?.detail ?? 'reconnecting');
+    });
+    transport.events.on('error', (err) => {
+      this.setHealth(name, 'fault', err.code);
+      this.log.warn({ device: name, code: err.code }, err.message);
+    });
+    if (open) transport.open().catch((err: unknown) => this.log.warn({ device: name, err: errorLine(err) }, 'open failed; retrying'));
+  }
+
+  private setHealth(name: string, state: DeviceHealth['state'], detail: string | null): void {
+    const prev = this.health.get(name);
+    if (prev?.state === state && prev.detail === detail) return;
+    this.health.set(name, { state, detail });
+    this.events.emit('device', { name, state, detail });
+  }
+
+  private async onCommand(cmd: AuthorisedCommand): Promise<{ ok: boolean; code: CommandResultCode }> {
+    this.log.info({ command: cmd.name, nonce: cmd.nonce }, 'command from central');
+    switch (cmd.name) {
+      case 'lane-mode':
+        this.setMode(cmd.args.mode as LaneMode);
+        return { ok: true, code: 'ok' };
+      case 'release':
+        return this.release() ? { ok: true, code: 'ok' } : { ok: false, code: 'refused' };
+      case 'resync':
+      case 'reload-config':
+        // The sync worker asks for a resync by itself on a gap; a config is reloaded by restarting the service.
+        return { ok: false, code: 'refused' };
+    }
+  }
+
+  private writeStatus(stopped = false): void {
+    try {
+      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase };
+      writeFileAtomic(this.statusFile, JSON.stringify(status, null, 2) + '\n');
+    } catch (err) {
+      this.log.warn({ err: errorLine(err) }, 'status file not written');
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
