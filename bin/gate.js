@@ -5,10 +5,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'dist', 'src', 'cli', 'main.js');
+const entry = join(root, 'dist', 'src', 'cli', 'entry.js');
 if (!existsSync(entry)) {
   console.error('gate: the build is missing (dist/). Run `npm run build` (npm ci does it through the prepare script).');
   process.exit(2);
 }
-const { main } = await import(pathToFileURL(entry).href);
-process.exitCode = await main(process.argv.slice(2));
+await import(pathToFileURL(entry).href);

@@ -1,0 +1,209 @@
+// A whole station around one gate daemon running as a child process (`gate run`, as systemd starts it): the
+// simulated ID reader, MRZ scanner and turnstile MCU on real socat pty pairs, a private Mosquitto, and central
+// (signing key, signed snapshot of tickets departing within the hour, a persistent subscriber to the gate's events).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import Database from 'better-sqlite3';
+import { openPtyPair, type PtyPair } from '../../src/devices/pty-pair.js';
+import { startIdCardReaderSim, type IdCardReaderSim } from '../../src/devices/sim/idcard-reader-sim.js';
+import { MrzScannerSim } from '../../src/devices/sim/mrz-scanner-sim.js';
+import { McuSim } from '../../firmware-bridge/sim/mcu.js';
+import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
+import { buildSnapshot } from '../../src/central/build.js';
+import { signingKeyFrom } from '../../src/central/keys.js';
+import { connectCentral, onResyncRequests, publishAll } from '../../src/central/publish.js';
+import { gateEventSchema, type GateEvent } from '../../src/gate/events.js';
+import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
+import { DEMO_SECRET } from '../../src/demo/data.js';
+import { waitFor } from '../../src/demo/support.js';
+
+export const STATION = 'VNP';
+export const GATE = '07';
+const ENTRY = resolve('src/cli/entry.ts');
+
+/** Tickets on G7 departing an hour from `nowMs`, for the documents of src/demo/data.ts. */
+export function stationSnapshot(nowMs: number): SnapshotFile {
+  const dep = new Date(nowMs + 60 * 60_000);
+  const arr = new Date(nowMs + 5 * 60 * 60_000);
+  const date = dep.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+  const t = (id: string, kind: TicketRecord['kind'], country: string, number: string, seat: string): TicketRecord => ({
+    id,
+    kind,
+    country,
+    number,
+    train: 'G7',
+    date,
+    from: STATION,
+    to: 'AOH',
+    departure: dep.toISOString(),
+    arrival: arr.toISOString(),
+    car: '03',
+    seat,
+    status: 'valid',
+  });
+  return {
+    station: STATION,
+    generatedAt: new Date(nowMs).toISOString(),
+    passengers: [
+      { kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12' },
+      { kind: 'passport', country: 'USA', number: '963545637', status: 'pending', birthDate: '1970-01-01' },
+    ],
+    tickets: [
+      t('R1', 'cn-resident-id', 'CHN', '11010519491231002X', '01A'),
+      t('P1', 'passport', 'DEU', 'C01X00T47', '01B'),
+      t('Y1', 'cn-pr', 'SAU', 'SAU320185010112', '01C'),
+      t('H1', 'cn-hmt-permit', 'CHN', '810000199205050039', '01D'),
+      t('L1', 'cn-resident-id', 'CHN', '310115199003073410', '01F'),
+      t('F1', 'cn-resident-id', 'CHN', '440305198511151625', '02A'),
+    ],
+  };
+}
+
+export interface GateProcess {
+  proc: ChildProcess;
+  /** Everything the daemon logged (stderr) so far. */
+  log(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the daemon logged "gate ready". */
+  ready: Promise<void>;
+}
+
+export interface World {
+  dir: string;
+  dbPath: string;
+  configPath: string;
+  broker: LocalBroker;
+  central: MqttClient;
+  /** Every gate event central received, in arrival order (a re-sent event may appear twice). */
+  received: GateEvent[];
+  reader: IdCardReaderSim;
+  scanner: MrzScannerSim;
+  mcu: McuSim;
+  pairs: PtyPair[];
+  startGate(extraEnv?: NodeJS.ProcessEnv): GateProcess;
+  publishSnapshot(): Promise<void>;
+  /** Read the gate's database from outside (read-only, like a technician). */
+  query<T>(sql: string, ...params: unknown[]): T[];
+  close(): Promise<void>;
+}
+
+export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number } = {}): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'gate-world-'));
+  const dbPath = join(dir, 'gate.db');
+  const pairs = [await openPtyPair('idcard'), await openPtyPair('mrz'), await openPtyPair('mcu')];
+  const [idPair, mrzPair, mcuPair] = pairs;
+  const reader = await startIdCardReaderSim(idPair.sim);
+  const scanner = await MrzScannerSim.open(mrzPair.sim, { framing: 'plain', lineEnding: 'CRLF' });
+  const mcu = await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: opts.mcuWalkMs ?? 50 });
+  const broker = await startLocalBroker();
+
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const key = signingKeyFrom(privateKey);
+  const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const snapshot = buildSnapshot(stationSnapshot(Date.now()), { key, epoch: 1 });
+
+  const central = await connectCentral(broker.url, { clientId: 'world-central' });
+  const received: GateEvent[] = [];
+  central.on('message', (topic, payload) => {
+    if (!topic.includes('/events/')) return;
+    const r = gateEventSchema.safeParse(JSON.parse(payload.toString('utf8')));
+    if (r.success) received.push(r.data);
+  });
+  // Central as a persistent session: what the gate publishes while central is away is kept for it.
+  await central.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
+  await onResyncRequests(central, STATION, () => void publishAll(central, snapshot.messages).catch(() => undefined));
+
+  const config = {
+    station: STATION,
+    gate: GATE,
+    secret: DEMO_SECRET,
+    db: dbPath,
+    logLevel: 'info',
+    devices: {
+      idcard: { enabled: true, path: idPair.device, baudRate: 115200, pollIntervalMs: 100 },
+      mrzSerial: { enabled: true, path: mrzPair.device, baudRate: 9600 },
+      reconnect: { initialMs: 100, maxMs: 1000 },
+    },
+    bridge: { port: { path: mcuPair.device, baudRate: 115200 }, heartbeatMs: 200, watchdogMs: 2000, passageTimeoutMs: opts.passageTimeoutMs ?? 5000 },
+    mqtt: { enabled: true, urls: [broker.url], centralPublicKeys: [publicPem], reconnect: { initialMs: 100, maxMs: 1000 }, publishTimeoutMs: 2000 },
+    sync: { enabled: true, centralPublicKeys: [publicPem] },
+  };
+  const configPath = join(dir, 'gate.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+
+  const gates: ChildProcess[] = [];
+  const world: World = {
+    dir,
+    dbPath,
+    configPath,
+    broker,
+    central,
+    received,
+    reader: reader.sim,
+    scanner,
+    mcu,
+    pairs,
+    startGate(extraEnv = {}) {
+      const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'run', '--config', configPath], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, GATE_LOG_LEVEL: 'info', ...extraEnv },
+      });
+      gates.push(proc);
+      let log = '';
+      let onReady: () => void = () => undefined;
+      const ready = new Promise<void>((r) => (onReady = r));
+      proc.stderr!.on('data', (d: Buffer) => {
+        log += d.toString('utf8');
+        if (log.includes('"msg":"gate ready"')) onReady();
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+      return { proc, log: () => log, exited, ready };
+    },
+    async publishSnapshot() {
+      await publishAll(central, snapshot.messages);
+    },
+    query<T>(sql: string, ...params: unknown[]): T[] {
+      const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare(sql).all(...params) as T[];
+      } finally {
+        db.close();
+      }
+    },
+    async close() {
+      for (const g of gates) if (g.exitCode === null && g.signalCode === null) g.kill('SIGKILL');
+      await central.endAsync().catch(() => undefined);
+      await reader.close();
+      await scanner.close();
+      await mcu.close();
+      for (const p of pairs) await p.close();
+      await broker.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/** Start the gate and wait until it runs with the signed snapshot loaded and the MCU link up. */
+export async function startLoadedGate(world: World): Promise<GateProcess> {
+  const gate = world.startGate();
+  await Promise.race([gate.ready, gate.exited.then((e) => Promise.reject(new Error(`gate exited (${e.code ?? e.signal}): ${gate.log().slice(-2000)}`)))]);
+  await waitFor(() => world.mcu.session && world.mcu.mode === 'normal', 10_000, 'the MCU session');
+  if (loadedEpoch(world) !== '1') {
+    await world.publishSnapshot();
+    await waitFor(() => loadedEpoch(world) === '1', 15_000, 'the snapshot to load');
+  }
+  return gate;
+}
+
+function loadedEpoch(world: World): string | null {
+  try {
+    return world.query<{ epoch: string }>('SELECT epoch FROM sync_state WHERE id = 1')[0]?.epoch ?? null;
+  } catch {
+    return null;
+  }
+}
