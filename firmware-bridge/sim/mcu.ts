@@ -320,7 +320,8 @@ export class McuSim {
     switch (msg.kind) {
       case 'authorise':
         if (this.emergency) return 'emergency';
-        if (this.mode !== 'normal') return 'mode';
+        // maintenance: closed to passengers, but the technician's test release is authorised.
+        if (this.mode !== 'normal' && this.mode !== 'maintenance') return 'mode';
         if (this.auth) return 'busy';
         if (msg.count === 0 || msg.authId === 0) return 'bad-payload';
         this.auth = { authId: msg.authId, direction: msg.direction, remaining: msg.count, started: false };

@@ -52,7 +52,7 @@ function prepared(db: Db): WriteStatements {
   return s;
 }
 
-const SECRET_CHECK_KEY = 'secret-check';
+export const SECRET_CHECK_KEY = 'secret-check';
 
 /** A fingerprint of the HMAC secret (an HMAC of a fixed label): reveals nothing, but tells two secrets apart. */
 export function secretFingerprint(secret: string | Buffer): string {

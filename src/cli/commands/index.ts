@@ -15,5 +15,8 @@ import { portsListCommand } from './ports.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { demoCommand } from './demo.js';
+import { doctorCommand } from './doctor.js';
+import { statusCommand } from './status.js';
+import { laneTestCommand } from './lane-test.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand, eventsTailCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand, eventsTailCommand];
