@@ -29,6 +29,15 @@ import { GateError } from '../util/gate-error.js';
 import { CARDS, DEMO_SECRET, DEMO_START, GATE, PASSPORTS, REFUND_TICKET, STATION, demoSnapshot } from './data.js';
 import { DemoClock, formatTime, waitFor, waitForEvent } from './support.js';
 
+export interface DemoResult {
+  /** Outcomes that differed from the script's expectation (0: the run is complete). */
+  failures: number;
+  /** The demo's folder (database, log) when kept. */
+  dir: string | null;
+  /** What central received (empty offline). */
+  received: GateEvent[];
+}
+
 export interface DemoOptions {
   out: NodeJS.WritableStream;
   /** Keep the gate running after the script (Ctrl-C stops it). */
@@ -59,12 +68,13 @@ interface Expect {
   walk?: 'walk' | 'tailgate';
 }
 
-export async function runDemo(o: DemoOptions): Promise<number> {
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const out = (line: string) => o.out.write(line + '\n');
   if (!socatAvailable()) throw new DemoError('no-socat', 'socat is not installed: the demo joins the simulated devices with pty pairs (apt install socat)');
   const dir = mkdtempSync(join(tmpdir(), 'gate-demo-'));
   const cleanup: (() => Promise<void> | void)[] = [];
   let failures = 0;
+  const received: GateEvent[] = [];
   try {
     const clock = new DemoClock(Date.parse(DEMO_START));
     const at = () => formatTime(clock.now());
@@ -95,7 +105,6 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       broker = await startLocalBroker();
       cleanup.push(() => broker!.close());
     }
-    const received: GateEvent[] = [];
     let central: MqttClient | null = null;
     if (broker) {
       central = await connectCentral(broker.url, { clientId: 'demo-central' });
@@ -276,7 +285,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
         process.once('SIGTERM', () => resolve());
       });
     }
-    return failures === 0 ? 0 : 1;
+    return { failures, dir: o.keepFiles ? dir : null, received };
   } finally {
     for (const c of cleanup.reverse()) {
       try {

@@ -22,6 +22,7 @@ example:
   npx gate demo`,
   async run(args, io) {
     const { values } = parseOptions(args, { 'keep-running': { type: 'boolean' }, 'keep-files': { type: 'boolean' }, offline: { type: 'boolean' } });
-    return runDemo({ out: io.stdout, keepRunning: values['keep-running'], keepFiles: values['keep-files'], offline: values.offline });
+    const r = await runDemo({ out: io.stdout, keepRunning: values['keep-running'], keepFiles: values['keep-files'], offline: values.offline });
+    return r.failures === 0 ? 0 : 1;
   },
 };
