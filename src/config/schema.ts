@@ -156,6 +156,8 @@ export const laneSchema = z
     /** Modes at start-up; central can change them by command. */
     initialMode: z.enum(['normal', 'free', 'locked', 'maintenance']).default('normal'),
     direction: z.enum(['entry', 'exit']).default('entry'),
+    /** How long a result (open, reject, alarm) stays on the display; the next document is read meanwhile. */
+    resultHoldMs: z.number().int().min(100).max(30_000).default(2500),
   })
   .strict();
 

@@ -54,7 +54,7 @@ export interface DaemonOptions {
   hid?: HidModule;
   /** Where `gate status` reads the daemon's state (default: next to the database). */
   statusFile?: string;
-  /** Lane timing overrides (the demo and tests shorten the result hold). */
+  /** Overrides lane.resultHoldMs (the demo shortens it). */
   resultHoldMs?: number;
 }
 
@@ -140,7 +140,7 @@ export class GateDaemon {
       station: c.station,
       direction: c.lane.direction,
       mode: c.lane.initialMode,
-      timing: { passageTimeoutMs: c.bridge.passageTimeoutMs, resultHoldMs: o.resultHoldMs ?? 2500, guardMs: 2000 },
+      timing: { passageTimeoutMs: c.bridge.passageTimeoutMs, resultHoldMs: o.resultHoldMs ?? c.lane.resultHoldMs, guardMs: 2000 },
       decide: (doc, ctx) => this.decide(doc, ctx),
       keyOf: (doc) => this.view.keyOf(identityOf(doc)),
       store: this.store,

@@ -254,7 +254,7 @@ describe('lane release (maintenance test, central release)', () => {
     expect(of(out, 'record-decision')[0].event).toMatchObject({ decision: 'open', reason: 'ok', docType: null, docKey: null, ticketId: null });
     expect(of(out, 'authorise')).toHaveLength(1);
     expect(d.state.phase).toBe('authorised');
-    const passed = d.report({ kind: 'passage', authId: d.authId, direction: 'entry' });
+    const passed = d.report({ kind: 'passage', authId: d.authId, direction: 'entry', remaining: 0 });
     expect(of(passed, 'record-passage')[0].event).toMatchObject({ outcome: 'passed', ticketId: null });
     expect(d.state.phase).toBe('done');
   });
