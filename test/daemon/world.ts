@@ -20,13 +20,22 @@ import { gateEventSchema, type GateEvent } from '../../src/gate/events.js';
 import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
 import { waitFor } from '../../src/demo/support.js';
+import { buildMrz } from '../../src/readers/mrz/build.js';
 
 export const STATION = 'VNP';
 export const GATE = '07';
 const ENTRY = resolve('src/cli/entry.ts');
 
-/** Tickets on G7 departing an hour from `nowMs`, for the documents of src/demo/data.ts. */
-export function stationSnapshot(nowMs: number): SnapshotFile {
+/** Passport number of the i-th generated traveller (verified, with ticket `X<i>`). */
+export const travellerNumber = (i: number) => `X${String(i).padStart(8, '0')}`;
+
+/** The MRZ of the i-th generated traveller (a German passport, as a scanner reads it). */
+export function travellerMrz(i: number): string[] {
+  return buildMrz({ format: 'TD3', documentCode: 'P', issuingState: 'D', surname: 'TRAVELLER', givenNames: 'TEST', number: travellerNumber(i), nationality: 'D', birthDate: '800101', sex: 'F', expiryDate: '350101' });
+}
+
+/** Tickets on G7 departing an hour from `nowMs`, for the documents of src/demo/data.ts (and `travellers` more). */
+export function stationSnapshot(nowMs: number, travellers = 0): SnapshotFile {
   const dep = new Date(nowMs + 60 * 60_000);
   const arr = new Date(nowMs + 5 * 60 * 60_000);
   const date = dep.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
@@ -51,6 +60,7 @@ export function stationSnapshot(nowMs: number): SnapshotFile {
     passengers: [
       { kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12' },
       { kind: 'passport', country: 'USA', number: '963545637', status: 'pending', birthDate: '1970-01-01' },
+      ...Array.from({ length: travellers }, (_, i) => ({ kind: 'passport' as const, country: 'DEU', number: travellerNumber(i), status: 'verified' as const, birthDate: '1980-01-01' })),
     ],
     tickets: [
       t('R1', 'cn-resident-id', 'CHN', '11010519491231002X', '01A'),
@@ -59,6 +69,7 @@ export function stationSnapshot(nowMs: number): SnapshotFile {
       t('H1', 'cn-hmt-permit', 'CHN', '810000199205050039', '01D'),
       t('L1', 'cn-resident-id', 'CHN', '310115199003073410', '01F'),
       t('F1', 'cn-resident-id', 'CHN', '440305198511151625', '02A'),
+      ...Array.from({ length: travellers }, (_, i) => t(`X${i}`, 'passport', 'DEU', travellerNumber(i), `${(i % 90) + 10}A`)),
     ],
   };
 }
@@ -91,7 +102,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number } = {}): Promise<World> {
+export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number; travellers?: number; resultHoldMs?: number } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'gate-world-'));
   const dbPath = join(dir, 'gate.db');
   const pairs = [await openPtyPair('idcard'), await openPtyPair('mrz'), await openPtyPair('mcu')];
@@ -104,7 +115,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const key = signingKeyFrom(privateKey);
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const snapshot = buildSnapshot(stationSnapshot(Date.now()), { key, epoch: 1 });
+  const snapshot = buildSnapshot(stationSnapshot(Date.now(), opts.travellers ?? 0), { key, epoch: 1 });
 
   const central = await connectCentral(broker.url, { clientId: 'world-central' });
   const received: GateEvent[] = [];
@@ -131,6 +142,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     bridge: { port: { path: mcuPair.device, baudRate: 115200 }, heartbeatMs: 200, watchdogMs: 2000, passageTimeoutMs: opts.passageTimeoutMs ?? 5000 },
     mqtt: { enabled: true, urls: [broker.url], centralPublicKeys: [publicPem], reconnect: { initialMs: 100, maxMs: 1000 }, publishTimeoutMs: 2000 },
     sync: { enabled: true, centralPublicKeys: [publicPem] },
+    lane: { resultHoldMs: opts.resultHoldMs ?? 2500 },
   };
   const configPath = join(dir, 'gate.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
