@@ -65,6 +65,12 @@ export interface LaneState {
   closed: number[];
   /** A passage of an unknown authorisation being recorded: once stored, a repeat of it must not count twice. */
   unknownPending: number | null;
+  /**
+   * A document read while the previous passenger was still being served (the next passenger scans while the one
+   * before walks through). It is decided as soon as the lane is free; a newer read replaces it; it expires after
+   * HELD_READ_MS (that passenger has walked away).
+   */
+  held: { document: Document; docKey: string | null; at: number } | null;
   timing: LaneTiming;
 }
 
@@ -108,6 +114,8 @@ export interface LaneStep {
 }
 
 const CLOSED_MEMORY = 16;
+/** How long a read made while the lane was busy stays valid. */
+export const HELD_READ_MS = 10_000;
 
 export function initialLane(opts: { station: string; direction: Direction; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number }): LaneState {
   return {
@@ -124,6 +132,7 @@ export function initialLane(opts: { station: string; direction: Direction; mode:
     passenger: null,
     closed: [],
     unknownPending: null,
+    held: null,
     timing: opts.timing,
   };
 }
@@ -209,7 +218,12 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
   switch (input.type) {
     case 'document':
     case 'unreadable': {
-      if (!ACCEPTING.includes(s.phase)) break; // one passenger at a time: the next read waits for this one
+      if (!ACCEPTING.includes(s.phase)) {
+        // One passenger at a time: the next read waits for this one (an unreadable one is read again anyway).
+        if (input.type === 'document') s.held = { document: input.document, docKey: input.docKey, at: input.at };
+        break;
+      }
+      s.held = null;
       s.passenger = {
         docType: input.type === 'document' ? input.document.type : null,
         docKey: input.type === 'document' ? input.docKey : null,
@@ -362,6 +376,16 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         decided({ decision: 'reject', reason: 'unreadable', ticket: null });
       }
       break;
+    }
+  }
+
+  // The lane is free again and a passenger is waiting with a document already read: serve them now.
+  if (s.held && ACCEPTING.includes(s.phase) && input.type !== 'document' && input.type !== 'unreadable') {
+    const held = s.held;
+    s.held = null;
+    if (input.at - held.at <= HELD_READ_MS) {
+      const next = stepLane(s, { type: 'document', at: input.at, document: held.document, docKey: held.docKey });
+      return { state: next.state, commands: [...commands, ...next.commands], transitions: [...transitions, ...next.transitions] };
     }
   }
 

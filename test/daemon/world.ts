@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import Database from 'better-sqlite3';
 import { openPtyPair, type PtyPair } from '../../src/devices/pty-pair.js';
 import { startIdCardReaderSim, type IdCardReaderSim } from '../../src/devices/sim/idcard-reader-sim.js';
@@ -15,7 +15,7 @@ import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { buildSnapshot } from '../../src/central/build.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
-import { connectCentral, onResyncRequests, publishAll } from '../../src/central/publish.js';
+import { onResyncRequests, publishAll } from '../../src/central/publish.js';
 import { gateEventSchema, type GateEvent } from '../../src/gate/events.js';
 import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
@@ -117,14 +117,15 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const snapshot = buildSnapshot(stationSnapshot(Date.now(), opts.travellers ?? 0), { key, epoch: 1 });
 
-  const central = await connectCentral(broker.url, { clientId: 'world-central' });
+  // Central as a persistent session (kept by the broker across its restarts): what the gate publishes while
+  // central is away is queued for it.
+  const central = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'world-central', clean: false, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 200 });
   const received: GateEvent[] = [];
   central.on('message', (topic, payload) => {
     if (!topic.includes('/events/')) return;
     const r = gateEventSchema.safeParse(JSON.parse(payload.toString('utf8')));
     if (r.success) received.push(r.data);
   });
-  // Central as a persistent session: what the gate publishes while central is away is kept for it.
   await central.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
   await onResyncRequests(central, STATION, () => void publishAll(central, snapshot.messages).catch(() => undefined));
 

@@ -276,3 +276,31 @@ describe('lane release (maintenance test, central release)', () => {
     expect(busy.state.passenger?.release).toBeUndefined();
   });
 });
+
+describe('lane: the next passenger reads while the previous one walks through', () => {
+  it('the read is held and decided as soon as the passage is recorded', () => {
+    const d = new Driver();
+    d.read();
+    d.decide();
+    const first = d.authId;
+    d.report({ kind: 'passage-started', authId: first, direction: 'entry' });
+    expect(d.feed({ type: 'document', at: d.t, document: PASSPORT, docKey: 'k2' })).toEqual([]);
+    expect(d.state.held?.docKey).toBe('k2');
+    const after = d.report({ kind: 'passage', authId: first, direction: 'entry', remaining: 0 });
+    expect(of(after, 'record-passage')[0].event).toMatchObject({ outcome: 'passed', docKey: 'k1' });
+    expect(of(after, 'decide')).toHaveLength(1);
+    expect(d.state).toMatchObject({ phase: 'deciding', held: null });
+    expect(d.state.passenger?.docKey).toBe('k2');
+  });
+
+  it('a held read expires when the lane stays busy too long (that passenger has gone)', () => {
+    const d = new Driver();
+    d.read();
+    d.decide();
+    d.feed({ type: 'document', at: d.t, document: PASSPORT, docKey: 'k2' });
+    d.t += 11_000;
+    const out = d.report({ kind: 'passage', authId: d.authId, direction: 'entry', remaining: 0 });
+    expect(of(out, 'decide')).toEqual([]);
+    expect(d.state.held).toBeNull();
+  });
+});
