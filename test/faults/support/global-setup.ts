@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +30,8 @@ export function summarise(text: string): Summary {
 }
 
 export default function setup(): () => void {
-  const file = resolve(repo, '.faults/tally.jsonl');
+  // One file per run: two runs at once (a developer and a watcher) must not wipe each other's lines.
+  const file = resolve(repo, `.faults/tally-${process.pid}.jsonl`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, '');
   // Test forks inherit the environment of the process that starts them.
@@ -42,6 +43,7 @@ export default function setup(): () => void {
     } catch {
       text = '';
     }
+    rmSync(file, { force: true });
     const s = summarise(text);
     process.stdout.write(`faults: ${s.scenarios} scenarios, ${s.cycles} cycles, ${s.lost} lost, ${s.doubleUsed} double-used\n`);
     if (s.lost !== 0 || s.doubleUsed !== 0) process.exitCode = 1;
