@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [-- --only NAME]`: runs every suite in bench/suites, prints a table and writes
 // bench/results.json as {"<name>": {"value", "unit", "baseline"?, "ratio"?, "goal"?}}.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -54,5 +54,8 @@ const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].len
 const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
 console.log('\n' + fmt(head) + '\n' + widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(fmt(r));
-writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-console.log(`\nwrote bench/results.json (${Object.keys(results).length} figures${quick ? ', --quick' : ''})`);
+// --only re-measures some suites: the other suites' figures in results.json are kept as they were.
+const file = join(here, 'results.json');
+const kept = only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+writeFileSync(file, JSON.stringify({ ...kept, ...results }, null, 2) + '\n');
+console.log(`\nwrote bench/results.json (${Object.keys(results).length} figures${quick ? ', --quick' : ''}${only ? `, others kept` : ''})`);
