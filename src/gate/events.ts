@@ -89,12 +89,28 @@ export type NewEvent<E extends GateEvent> = Omit<E, 'eventId' | 'seq' | 'station
  * Each method commits durably (synchronous=FULL) before it returns: the lane counts nothing done before that.
  * Throws a GateError with recovery 'fatal' or 'retry' when the write fails (disk full): the lane then refuses to open.
  */
+/** An authorisation handed to the MCU, remembered until its passage is recorded (survives a daemon restart). */
+export interface PendingAuthorisation {
+  authId: number;
+  direction: 'entry' | 'exit';
+  ticketId: string | null;
+  docKey: string | null;
+  decisionEventId: string | null;
+  atMs: number;
+}
+
 export interface LaneStore {
   recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent;
   /**
    * For outcome 'passed': consume the ticket in the ledger (once per direction) and record the passage event in one
    * transaction. `consumed` is false when the ledger already held it (the event is still recorded).
+   * With `authId`, the authorisation's pending row is cleared in the same transaction; a 'passed' passage the lane
+   * could not attribute (ticketId null: given before a restart) takes its ticket, docKey and decision from that row.
    */
-  recordPassage(e: NewEvent<PassageEvent>): { event: PassageEvent; consumed: boolean };
+  recordPassage(e: NewEvent<PassageEvent>, authId?: number | null): { event: PassageEvent; consumed: boolean };
+  /** Remember an authorisation before it goes to the MCU (optional: a store without it cannot attribute after a restart). */
+  rememberAuthorisation?(a: PendingAuthorisation): void;
+  /** The newest remembered authId, so a restarted lane does not reuse one the MCU may still hold. */
+  lastAuthId?(): number | null;
   recordAlarm(e: NewEvent<AlarmEvent>): AlarmEvent;
 }

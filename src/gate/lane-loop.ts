@@ -68,7 +68,14 @@ export class LaneLoop {
   constructor(private readonly opts: LaneLoopOptions) {
     this.now = opts.now ?? Date.now;
     const at = this.now();
-    this.lane = initialLane({ station: opts.station, direction: opts.direction, mode: opts.mode, timing: opts.timing, firstAuthId: at & 0xffff, at });
+    // After a restart, continue after the last authorisation the MCU may still hold (never reuse its id).
+    let last: number | null = null;
+    try {
+      last = opts.store.lastAuthId?.() ?? null;
+    } catch (err) {
+      opts.log?.warn({ err: errorLine(err) }, 'last authorisation unknown');
+    }
+    this.lane = initialLane({ station: opts.station, direction: opts.direction, mode: opts.mode, timing: opts.timing, firstAuthId: last !== null ? last + 1 : at & 0xffff, at });
   }
 
   get state(): LaneState {
@@ -163,13 +170,21 @@ export class LaneLoop {
         });
       case 'record-passage':
         return this.record('passage', () => {
-          const r = store.recordPassage(c.event);
+          const r = store.recordPassage(c.event, c.authId);
           this.events.emit('passage', r);
           this.inbox.push({ type: 'passage-recorded', at: this.now(), consumed: r.consumed });
         });
       case 'record-alarm':
         return this.record('alarm', () => this.events.emit('alarm', store.recordAlarm(c.event)));
       case 'authorise':
+        try {
+          // Remembered first: if this process dies before the passage is recorded, the next one knows whose it was.
+          store.rememberAuthorisation?.({ authId: c.authId, direction: c.direction, ticketId: c.ticketId, docKey: c.docKey, decisionEventId: c.decisionEventId, atMs: this.now() });
+        } catch (err) {
+          this.fail(err);
+          this.inbox.push({ type: 'authorise-failed', at: this.now(), code: 'store-failed' });
+          return;
+        }
         this.events.emit('authorising', { authId: c.authId, at: process.hrtime.bigint() });
         bridge.authorise({ authId: c.authId, direction: c.direction, count: c.count, timeoutMs: c.timeoutMs }).catch((err: unknown) => {
           this.fail(err);

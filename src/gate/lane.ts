@@ -91,9 +91,10 @@ export type LaneInput =
 export type LaneCommand =
   | { type: 'decide'; document: Document; ctx: LaneDecideContext }
   | { type: 'record-decision'; event: NewEvent<DecisionEvent> }
-  | { type: 'record-passage'; event: NewEvent<PassageEvent> }
+  /** authId: the MCU's authorisation this passage ends (its pending row is cleared; an unknown one is looked up). */
+  | { type: 'record-passage'; event: NewEvent<PassageEvent>; authId: number | null }
   | { type: 'record-alarm'; event: NewEvent<AlarmEvent> }
-  | { type: 'authorise'; authId: number; direction: Direction; count: number; timeoutMs: number }
+  | { type: 'authorise'; authId: number; direction: Direction; count: number; timeoutMs: number; ticketId: string | null; docKey: string | null; decisionEventId: string | null }
   | { type: 'cancel'; authId: number }
   | { type: 'set-mode'; mode: LaneMode }
   | { type: 'display'; display: DisplayMessage }
@@ -161,9 +162,10 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
   const idleScreen = () => showIdle(s.mode, s.emergency, s.linkUp, s.storeFault !== null);
   const alarm = (type: AlarmType, active: boolean, detail: string | null = null) =>
     commands.push({ type: 'record-alarm', event: { kind: 'alarm', at: iso(input.at), type, detail, active } });
-  const recordPassage = (outcome: PassageEvent['outcome'], p: Passenger | null, after: Passenger['after']) => {
+  const recordPassage = (outcome: PassageEvent['outcome'], p: Passenger | null, after: Passenger['after'], authId: number | null = p?.authId ?? null) => {
     commands.push({
       type: 'record-passage',
+      authId,
       event: {
         kind: 'passage',
         at: iso(input.at),
@@ -277,7 +279,16 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       } else if (d.decision === 'open' && (p.release ? s.mode !== 'free' : d.ticket && s.mode === 'normal') && !s.emergency && s.linkUp) {
         p.authId = s.nextAuthId;
         s.nextAuthId = clampAuthId(s.nextAuthId + 1);
-        commands.push({ type: 'authorise', authId: p.authId, direction: s.direction, count: 1, timeoutMs: s.timing.passageTimeoutMs });
+        commands.push({
+          type: 'authorise',
+          authId: p.authId,
+          direction: s.direction,
+          count: 1,
+          timeoutMs: s.timing.passageTimeoutMs,
+          ticketId: d.ticket?.id ?? null,
+          docKey: p.docKey,
+          decisionEventId: p.decisionEventId,
+        });
         display(showOpen(d.ticket));
         commands.push({ type: 'sound', pattern: 'accept' });
         go('authorised');
@@ -404,7 +415,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         } else if (!known && !(p?.after && p.authId === r.authId)) {
           // A passage the MCU counted for an authorisation this process does not know (given before a restart):
           // it is recorded, but no ticket is consumed, since we cannot say whose it was.
-          recordPassage('passed', null, null);
+          recordPassage('passed', null, null, r.authId || null);
           s.unknownPending = r.authId || null;
         }
         return;

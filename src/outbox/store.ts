@@ -13,6 +13,7 @@ import {
   type GateEvent,
   type LaneStore,
   type NewEvent,
+  type PendingAuthorisation,
   type PassageEvent,
 } from '../gate/events.js';
 import { GateError, type Recovery } from '../util/gate-error.js';
@@ -109,6 +110,11 @@ export class SqliteOutboxStore implements LaneStore {
     nonceSeen: Statement;
     nonceAdd: Statement;
     noncePrune: Statement;
+    pendingAuth: Statement;
+    forgetAuth: Statement;
+    rememberAuth: Statement;
+    pruneAuth: Statement;
+    lastAuth: Statement;
   };
 
   constructor(
@@ -137,6 +143,11 @@ export class SqliteOutboxStore implements LaneStore {
       nonceSeen: db.prepare('SELECT 1 FROM command_nonces WHERE nonce = ?'),
       nonceAdd: db.prepare('INSERT INTO command_nonces (nonce, issued_ms, seen_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       noncePrune: db.prepare('DELETE FROM command_nonces WHERE issued_ms < ?'),
+      pendingAuth: db.prepare('SELECT ticket_id, doc_key, decision_event_id FROM pending_auth WHERE auth_id = ?'),
+      forgetAuth: db.prepare('DELETE FROM pending_auth WHERE auth_id = ?'),
+      rememberAuth: db.prepare('INSERT OR REPLACE INTO pending_auth (auth_id, direction, ticket_id, doc_key, decision_event_id, at_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      pruneAuth: db.prepare('DELETE FROM pending_auth WHERE at_ms < ?'),
+      lastAuth: db.prepare('SELECT auth_id FROM pending_auth ORDER BY at_ms DESC, rowid DESC LIMIT 1').pluck(),
     };
   }
 
@@ -144,8 +155,15 @@ export class SqliteOutboxStore implements LaneStore {
     return this.write('record decision', () => this.append(decisionEventSchema, e));
   }
 
-  recordPassage(e: NewEvent<PassageEvent>): { event: PassageEvent; consumed: boolean } {
+  recordPassage(e: NewEvent<PassageEvent>, authId: number | null = null): { event: PassageEvent; consumed: boolean } {
     return this.write('record passage', () => {
+      if (authId) {
+        const pending = this.s.pendingAuth.get(authId) as { ticket_id: string | null; doc_key: string | null; decision_event_id: string | null } | undefined;
+        if (pending && e.outcome === 'passed' && e.ticketId === null) {
+          e = { ...e, ticketId: pending.ticket_id, docKey: pending.doc_key, decisionEventId: pending.decision_event_id };
+        }
+        this.s.forgetAuth.run(authId);
+      }
       const event = this.append(passageEventSchema, e);
       let consumed = false;
       if (event.outcome === 'passed' && event.ticketId !== null) {
@@ -154,6 +172,18 @@ export class SqliteOutboxStore implements LaneStore {
       }
       return { event, consumed };
     });
+  }
+
+  rememberAuthorisation(a: PendingAuthorisation): void {
+    this.write('remember authorisation', () => {
+      // Old rows (a passage never reported: the MCU rebooted) would only grow the table.
+      this.s.pruneAuth.run(a.atMs - 24 * 3_600_000);
+      this.s.rememberAuth.run(a.authId, a.direction, a.ticketId, a.docKey, a.decisionEventId, a.atMs);
+    });
+  }
+
+  lastAuthId(): number | null {
+    return (this.s.lastAuth.get() as number | undefined) ?? null;
   }
 
   recordAlarm(e: NewEvent<AlarmEvent>): AlarmEvent {

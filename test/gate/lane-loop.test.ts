@@ -119,7 +119,7 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     await waitFor(() => sim.mode === 'normal' && !sim.failsafe, 3000, 'mode restored');
   });
 
-  it('a daemon restart mid-passage (before the report): the ticket is consumed not at all, never twice', async () => {
+  it('a daemon restart mid-passage (before the report): the remembered authorisation lets the passage consume the ticket exactly once', async () => {
     const { sim, store } = await setup();
     const a = await daemon(store);
     a.lane.read(PASSPORT);
@@ -132,8 +132,9 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     await waitFor(() => store.of('passage').length === 1, 3000, 'passage');
     await new Promise((r) => setTimeout(r, 150));
     expect(store.of('passage')).toHaveLength(1);
-    expect(store.of('passage')[0]).toMatchObject({ outcome: 'passed', ticketId: null });
-    expect(store.ledger.size).toBe(0);
+    expect(store.of('passage')[0]).toMatchObject({ outcome: 'passed', ticketId: 'T-1', docKey: 'doc-key-1', decisionEventId: store.of('decision')[0].eventId });
+    expect([...store.ledger.keys()]).toEqual(['T-1|entry']);
+    expect(store.pending.size).toBe(0);
   });
 
   it('a daemon restart after recording but before the ACK reached the MCU: the ticket is consumed exactly once', async () => {

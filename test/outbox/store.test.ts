@@ -39,6 +39,20 @@ describe('SqliteOutboxStore', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a passage of an authorisation given before a restart consumes the remembered ticket once, and clears it', () => {
+    store.rememberAuthorisation({ authId: 4242, direction: 'entry', ticketId: 'T9', docKey: 'k9', decisionEventId: 'd9', atMs: now });
+    db.close();
+    open(); // the daemon restarted
+    expect(store.lastAuthId()).toBe(4242);
+    const r = store.recordPassage({ kind: 'passage', at: at(), direction: 'entry', outcome: 'passed', ticketId: null, docKey: null, decisionEventId: null }, 4242);
+    expect(r).toMatchObject({ consumed: true, event: { ticketId: 'T9', docKey: 'k9', decisionEventId: 'd9' } });
+    expect(store.lastAuthId()).toBeNull();
+    // The MCU repeats the report (our ACK was lost): recorded, but nothing more is consumed.
+    const again = store.recordPassage({ kind: 'passage', at: at(), direction: 'entry', outcome: 'passed', ticketId: null, docKey: null, decisionEventId: null }, 4242);
+    expect(again).toMatchObject({ consumed: false, event: { ticketId: null } });
+    expect(db.prepare('SELECT count(*) FROM ledger').pluck().get()).toBe(1);
+  });
+
   it('gives every record a UUIDv7 eventId and a gap-free seq, and stores exactly the event it returns', () => {
     const d = store.recordDecision({ kind: 'decision', at: at(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'cn-resident-id', docKey: 'k', ticketId: 'T1', train: 'G1' });
     const p = store.recordPassage(passage('T1')).event;

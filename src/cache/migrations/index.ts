@@ -4,6 +4,7 @@ import type { Db } from '../db.js';
 import { coreSchema } from './001-core.js';
 import { outboxSchema } from './002-outbox.js';
 import { syncStatusSchema } from './003-sync.js';
+import { pendingAuthSchema } from './004-pending-auth.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'core: passengers, tickets, ledger, sync state', up: coreSchema },
   { version: 2, name: 'outbox: durable events awaiting publication', up: outboxSchema },
   { version: 3, name: 'sync status: head, snapshot progress, resync requests, refused batches', up: syncStatusSchema },
+  { version: 4, name: 'pending authorisations: whose ticket a passage after a restart consumes', up: pendingAuthSchema },
 ];

@@ -2,7 +2,7 @@
 // (ticket, direction), every event gets an eventId and a gap-free seq. `failing` makes every write throw, as a full
 // disk would. Keep the object to simulate a daemon restart over the same storage.
 import { randomUUID } from 'node:crypto';
-import type { AlarmEvent, DecisionEvent, LaneStore, NewEvent, PassageEvent, GateEvent } from '../../../src/gate/events.js';
+import type { AlarmEvent, DecisionEvent, LaneStore, NewEvent, PassageEvent, GateEvent, PendingAuthorisation } from '../../../src/gate/events.js';
 import { GateError } from '../../../src/util/gate-error.js';
 
 export class MemoryLaneStore implements LaneStore {
@@ -22,8 +22,23 @@ export class MemoryLaneStore implements LaneStore {
     return ev;
   }
 
-  recordPassage(e: NewEvent<PassageEvent>): { event: PassageEvent; consumed: boolean } {
+  /** authId -> the pending authorisation (kept across a simulated restart, like the SQLite table). */
+  readonly pending = new Map<number, PendingAuthorisation>();
+
+  rememberAuthorisation(a: PendingAuthorisation): void {
+    this.envelope();
+    this.pending.set(a.authId, a);
+  }
+
+  lastAuthId(): number | null {
+    return [...this.pending.values()].at(-1)?.authId ?? null;
+  }
+
+  recordPassage(e: NewEvent<PassageEvent>, authId: number | null = null): { event: PassageEvent; consumed: boolean } {
+    const p = authId ? this.pending.get(authId) : undefined;
+    if (p && e.outcome === 'passed' && e.ticketId === null) e = { ...e, ticketId: p.ticketId, docKey: p.docKey, decisionEventId: p.decisionEventId };
     const ev = { ...this.envelope(), ...e };
+    if (authId) this.pending.delete(authId);
     this.events.push(ev);
     let consumed = false;
     if (ev.outcome === 'passed' && ev.ticketId) {
