@@ -1,10 +1,9 @@
 // The technician's tools against the simulated station: gate doctor (all well, then each fault a technician meets
 // on site, each with its one-line fix), gate lane test (release and close in maintenance mode), gate status.
 import { afterEach, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SerialPort } from 'serialport';
-import { main } from '../../src/cli/main.js';
+import { runGate } from '../support/cli.js';
 import { openDb } from '../../src/cache/db.js';
 import { bindSecret } from '../../src/cache/write.js';
 import { importSnapshot } from '../../src/cache/import.js';
@@ -23,16 +22,7 @@ afterEach(async () => {
   world = extraBroker = undefined;
 });
 
-async function gate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
+const gate = (...args: string[]) => runGate(args);
 
 /** The line of one check: "STATUS  name  text". */
 const check = (out: string, name: string) => out.split('\n').find((l) => l.split(/\s+/)[1] === name) ?? `(no ${name} line)`;

@@ -220,3 +220,10 @@ function loadedEpoch(world: World): string | null {
     return null;
   }
 }
+
+/** The seqs central received, each at its first arrival (a re-sent event keeps its seq): 1..N for a gate that lost nothing. */
+export function firstSeenSeqs(world: World): number[] {
+  const seen = new Set<number>();
+  for (const e of world.received) seen.add(e.seq);
+  return [...seen];
+}

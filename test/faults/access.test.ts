@@ -16,7 +16,7 @@ import { openDb } from '../../src/cache/db.js';
 import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import { generateSigningKeys } from '../../src/util/signing.js';
 import { healthySnapshot, mqttConfig, recorder, tempGate, until } from '../mqtt/helpers.js';
-import { makePki } from './support/pki.js';
+import { makePki } from '../support/pki.js';
 import { tally } from './support/tally.js';
 
 const central = generateSigningKeys();

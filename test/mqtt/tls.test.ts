@@ -1,7 +1,7 @@
 // TLS with client certificates and username/password against a mosquitto that requires both. The CA, server and
 // client certificates are made here with openssl.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,22 +9,10 @@ import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { GateReporter } from '../../src/mqtt/reporter.js';
 import { healthySnapshot, mqttConfig, recorder, tempGate, until } from './helpers.js';
+import { makePki } from '../support/pki.js';
 
-const openssl = (dir: string, ...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-
-function makePki(dir: string): void {
-  const key = (name: string) => openssl(dir, 'genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', `${name}.key`);
-  key('ca');
-  openssl(dir, 'req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=gate test CA');
-  for (const [name, cn, ext] of [
-    ['server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'],
-    ['client', 'gate-BJP-03', 'extendedKeyUsage=clientAuth\n'],
-  ]) {
-    key(name);
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl(dir, 'req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
-  }
+function makePkiWithPassword(dir: string): void {
+  makePki(dir);
   execFileSync('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), 'gate03', 'right-password']);
 }
 
@@ -35,7 +23,7 @@ describe('TLS with client certificates', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gate-pki-'));
-    makePki(dir);
+    makePkiWithPassword(dir);
     broker = await startLocalBroker({
       listenerLines: [
         `cafile ${join(dir, 'ca.crt')}`,

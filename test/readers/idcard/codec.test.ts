@@ -133,7 +133,7 @@ describe('the four layouts', () => {
   });
 
   it('2017 PR card: a failing 7-3-1 check char is a warning, not a rejection (specimens fail it)', () => {
-    const doc = decoded({ ...PR_2017, number: 'CAN110081080319', nationality: 'CAN' });
+    const doc = decoded({ ...PR_2017, number: 'CAN110081080319', nationality: 'CAN', birthDate: '19810803' });
     expect(doc.warnings).toEqual(['pr-2017-number-check-digit']);
   });
 
@@ -208,6 +208,16 @@ describe('the four layouts', () => {
 });
 
 describe('decodeIdCard errors', () => {
+  it('refuses a number that disagrees with the card it is on (a read corrupted past the 8-bit XOR)', () => {
+    // 18-character numbers carry the birth date; a valid check char does not make a changed number right.
+    expect(errorCode(frameOf({ ...RESIDENT, birthDate: '19491230' }))).toBe('bad-field');
+    expect(errorCode(frameOf({ ...PR_2023, birthDate: '19850102' }))).toBe('bad-field');
+    expect(errorCode(frameOf({ ...HMT_PERMIT, birthDate: '19940822' }))).toBe('bad-field');
+    // 2017 numbers start with the nationality and hold YYMMDD.
+    expect(errorCode(frameOf({ ...PR_2017, nationality: 'KEZ' }))).toBe('bad-field');
+    expect(errorCode(frameOf({ ...PR_2017, birthDate: '19901230' }))).toBe('bad-field');
+  });
+
   it('names a bad number check char, bad fields and an unknown layout', () => {
     expect(errorCode(frameOf({ ...RESIDENT, number: '110105194912310021' }))).toBe('bad-number-check');
     expect(errorCode(frameOf({ ...PR_2023, number: '932682198501010018' }))).toBe('bad-number-check');

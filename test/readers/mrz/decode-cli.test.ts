@@ -1,19 +1,9 @@
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runGate } from '../../support/cli.js';
 import { documentSchema } from '../../../src/identity/document.js';
 import { V } from './vectors.js';
 
-async function decode(input: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(['decode', 'mrz'], { stdout, stderr, stdin: Readable.from([Buffer.from(input)]) });
-  return { code, out, err };
-}
+const decode = (input: string) => runGate(['decode', 'mrz'], input);
 
 describe('gate decode mrz', () => {
   it('exit 0 and the Document JSON for a valid MRZ (surrounding whitespace, CRLF)', async () => {

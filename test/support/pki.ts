@@ -1,5 +1,5 @@
-// A throwaway PKI for the TLS fault scenarios: a CA, a server certificate for 127.0.0.1 and a client certificate,
-// made with openssl in a temp folder (the same recipe as test/mqtt/tls.test.ts).
+// A throwaway PKI for the TLS tests: a CA, a server certificate for 127.0.0.1 and a client certificate, made with
+// openssl in a temp folder.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
