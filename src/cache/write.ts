@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { CacheError, type Db } from './db.js';
 import type { PassengerRecord, TicketRecord } from './records.js';
-import { documentKey } from '../identity/document-key.js';
+import { documentKeyer, type DocumentKeyer } from '../identity/document-key.js';
 import type { DocumentIdentity } from '../identity/document.js';
 
 interface WriteStatements {
@@ -73,14 +73,29 @@ export function bindSecret(db: Db, secret: string | Buffer): void {
   }
 }
 
+/** The columns passengerRow and ticketRow fill, in order (the snapshot staging tables are written with them too). */
+export const PASSENGER_COLUMNS = ['doc_key', 'kind', 'status', 'birth_date'] as const;
+export const TICKET_COLUMNS = ['id', 'doc_key', 'train', 'date', 'from_station', 'to_station', 'departure', 'arrival', 'departure_ms', 'arrival_ms', 'car', 'seat', 'status'] as const;
+
+/** The values one passenger record is stored as, in PASSENGER_COLUMNS order. */
+export function passengerRow(keyOf: DocumentKeyer, r: PassengerRecord): [string, string, string, string | null] {
+  return [keyOf(r), r.kind, r.status, r.birthDate ?? null];
+}
+
+/** The values one ticket record is stored as, in TICKET_COLUMNS order; departure/arrival kept as the ISO text and as epoch ms for range tests. */
+export function ticketRow(keyOf: DocumentKeyer, r: TicketRecord): (string | number)[] {
+  return [r.id, keyOf(r), r.train, r.date, r.from, r.to, r.departure, r.arrival, Date.parse(r.departure), Date.parse(r.arrival), r.car, r.seat, r.status];
+}
+
 /** Insert or replace passengers; returns how many were written. */
 export function upsertPassengers(db: Db, secret: string | Buffer, records: Iterable<PassengerRecord>): number {
   const s = prepared(db);
   return db.transaction(() => {
     bindSecret(db, secret);
+    const keyOf = documentKeyer(secret);
     let n = 0;
     for (const r of records) {
-      s.upsertPassenger.run(documentKey(secret, r), r.kind, r.status, r.birthDate ?? null);
+      s.upsertPassenger.run(...passengerRow(keyOf, r));
       n++;
     }
     return n;
@@ -92,23 +107,10 @@ export function upsertTickets(db: Db, secret: string | Buffer, records: Iterable
   const s = prepared(db);
   return db.transaction(() => {
     bindSecret(db, secret);
+    const keyOf = documentKeyer(secret);
     let n = 0;
     for (const r of records) {
-      s.upsertTicket.run(
-        r.id,
-        documentKey(secret, r),
-        r.train,
-        r.date,
-        r.from,
-        r.to,
-        r.departure,
-        r.arrival,
-        Date.parse(r.departure),
-        Date.parse(r.arrival),
-        r.car,
-        r.seat,
-        r.status,
-      );
+      s.upsertTicket.run(...ticketRow(keyOf, r));
       n++;
     }
     return n;
@@ -120,8 +122,9 @@ export function deletePassengers(db: Db, secret: string | Buffer, identities: It
   const s = prepared(db);
   return db.transaction(() => {
     bindSecret(db, secret);
+    const keyOf = documentKeyer(secret);
     let n = 0;
-    for (const id of identities) n += s.deletePassenger.run(documentKey(secret, id)).changes;
+    for (const id of identities) n += s.deletePassenger.run(keyOf(id)).changes;
     return n;
   })();
 }

@@ -1,12 +1,27 @@
 // Writing verified batches into the gate's SQLite file. Runs on the sync worker's own connection (WAL: the decision
 // connection keeps reading the previous state until a commit). A delta is one transaction. A snapshot is staged
-// chunk by chunk into a separate scratch file (no lock on the gate's file while chunks trickle in), then swapped in
-// by ONE transaction that empties the cache tables and copies the staged rows: the lane sees the old cache or the
-// new one, never a mix, and the ledger is kept.
+// chunk by chunk (one short transaction each) into staging tables in the gate's file that nothing else reads, then
+// swapped in by ONE transaction that drops the live cache tables and renames the staged ones in their place: no row
+// is copied a second time, the lane sees the old cache or the new one, never a mix, and the ledger and the outbox
+// are not touched.
 import { createHash, type Hash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { openDb, type Db } from '../cache/db.js';
-import { bindSecret, clearCache, deletePassengers, deleteTickets, setSyncState, upsertPassengers, upsertTickets, withTicketIndexDeferred } from '../cache/write.js';
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../cache/db.js';
+import {
+  PASSENGER_COLUMNS,
+  SECRET_CHECK_KEY,
+  TICKET_COLUMNS,
+  bindSecret,
+  deletePassengers,
+  deleteTickets,
+  passengerRow,
+  setSyncState,
+  ticketRow,
+  upsertPassengers,
+  upsertTickets,
+} from '../cache/write.js';
+import { documentKeyer, type DocumentKeyer } from '../identity/document-key.js';
 import { SyncError } from './errors.js';
 import type { Chunk, Cursor, Delta, Manifest } from './wire.js';
 
@@ -22,14 +37,16 @@ export interface SnapshotProgress {
 export interface ApplierOptions {
   station: string;
   secret: string | Buffer;
-  /** The scratch file a snapshot is assembled in (default: the gate's file + ".sync-stage"). */
-  stagePath: string;
+  /** Where versions before in-file staging assembled a snapshot: a scratch file left there is removed. */
+  stagePath?: string;
   now?: () => Date;
 }
 
 interface Staging {
   manifest: Manifest;
-  db: Db;
+  insertPassenger: Statement;
+  insertTicket: Statement;
+  keyOf: DocumentKeyer;
   /** SHA-256 over the chunks in order: chunks that arrive early wait in `early` for their predecessors. */
   whole: Hash;
   nextInOrder: number;
@@ -41,6 +58,19 @@ function removeDbFiles(path: string): void {
   for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(f, { force: true });
 }
 
+/** Each cache table and the staging table its next contents are assembled in, with the staged rows' columns. */
+const CACHE_TABLES = [
+  { live: 'passengers', stage: 'sync_stage_passengers', columns: PASSENGER_COLUMNS, key: 'doc_key' },
+  { live: 'tickets', stage: 'sync_stage_tickets', columns: TICKET_COLUMNS, key: 'id' },
+] as const;
+
+/** Duplicates inside a snapshot collapse as a delta's upsert would: the last one wins. */
+function stagingUpsert(t: (typeof CACHE_TABLES)[number]): string {
+  const set = t.columns.filter((c) => c !== t.key).map((c) => `${c} = excluded.${c}`);
+  return `INSERT INTO ${t.stage} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})
+    ON CONFLICT (${t.key}) DO UPDATE SET ${set.join(', ')}`;
+}
+
 export class CacheApplier {
   private staging: Staging | null = null;
   private readonly now: () => Date;
@@ -50,6 +80,9 @@ export class CacheApplier {
     private readonly opts: ApplierOptions,
   ) {
     this.now = opts.now ?? (() => new Date());
+    // A snapshot cut short by a crash left its staging tables (and, before in-file staging, a scratch file).
+    this.dropStagingTables();
+    if (opts.stagePath) removeDbFiles(opts.stagePath);
   }
 
   /** The stream position the cache holds; null after a file import (its epoch is not central's) or when empty. */
@@ -83,12 +116,30 @@ export class CacheApplier {
 
   beginSnapshot(manifest: Manifest): void {
     this.abortSnapshot();
-    removeDbFiles(this.opts.stagePath);
-    const db = openDb(this.opts.stagePath);
-    // The scratch file is thrown away on a crash: no fsync per chunk, and no doc_key index to maintain while loading.
-    db.pragma('synchronous = OFF');
-    db.exec('DROP INDEX IF EXISTS tickets_by_doc');
-    this.staging = { manifest, db, whole: createHash('sha256'), nextInOrder: 0, early: new Map(), rows: 0 };
+    // The staging tables are created from the live tables' own definitions (constraints, STRICT, WITHOUT ROWID), so
+    // what is renamed in is exactly the schema the migrations made; the indexes are built once, at the swap.
+    this.write(() =>
+      this.db.transaction(() => {
+        for (const t of CACHE_TABLES) {
+          const sql = this.db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(t.live) as string | undefined;
+          // A table renamed in by an earlier swap has its name quoted in its definition.
+          const create = sql?.replace(new RegExp(`^CREATE TABLE\\s+"?${t.live}"?(?=[\\s(])`, 'i'), `CREATE TABLE ${t.stage}`);
+          if (!create || create === sql) throw new SyncError('apply-failed', `cannot read the definition of table ${t.live}`);
+          this.db.exec(create);
+        }
+      })(),
+    );
+    const [p, t] = CACHE_TABLES;
+    this.staging = {
+      manifest,
+      insertPassenger: this.db.prepare(stagingUpsert(p)),
+      insertTicket: this.db.prepare(stagingUpsert(t)),
+      keyOf: documentKeyer(this.opts.secret),
+      whole: createHash('sha256'),
+      nextInOrder: 0,
+      early: new Map(),
+      rows: 0,
+    };
   }
 
   /** Stage a chunk that already matched its manifest hash (verify.openChunk). */
@@ -99,13 +150,16 @@ export class CacheApplier {
     for (let next = st.early.get(st.nextInOrder); next; next = st.early.get(st.nextInOrder)) {
       st.early.delete(st.nextInOrder);
       st.whole.update(next.bytes);
+      // Keys are computed before the transaction opens: the gate file's write lock is held for the inserts only.
+      const passengers = next.chunk.passengers.map((r) => passengerRow(st.keyOf, r));
+      const tickets = next.chunk.tickets.map((r) => ticketRow(st.keyOf, r));
       this.write(() =>
-        st.db.transaction(() => {
-          upsertPassengers(st.db, this.opts.secret, next!.chunk.passengers);
-          upsertTickets(st.db, this.opts.secret, next!.chunk.tickets);
+        this.db.transaction(() => {
+          for (const row of passengers) st.insertPassenger.run(...row);
+          for (const row of tickets) st.insertTicket.run(...row);
         })(),
       );
-      st.rows += next.chunk.passengers.length + next.chunk.tickets.length;
+      st.rows += passengers.length + tickets.length;
       st.nextInOrder++;
     }
     return this.progress();
@@ -126,13 +180,13 @@ export class CacheApplier {
       const m = st.manifest;
       if (st.nextInOrder !== m.chunks.length) throw new SyncError('count-mismatch', `${st.nextInOrder} of ${m.chunks.length} chunks staged`);
       if (st.whole.digest('hex') !== m.sha256) throw new SyncError('hash-mismatch', `snapshot ${m.epoch}/${m.seq} does not match its whole-snapshot hash`);
-      const count = (t: string) => st.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
-      const staged = { passengers: count('passengers'), tickets: count('tickets') };
+      const count = (t: string) => this.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
+      const [p, t] = CACHE_TABLES;
+      const staged = { passengers: count(p.stage), tickets: count(t.stage) };
       if (staged.passengers !== m.counts.passengers || staged.tickets !== m.counts.tickets) {
         // Duplicate ids inside the snapshot collapse on upsert: central sent fewer distinct rows than it counted.
         throw new SyncError('count-mismatch', `staged ${staged.passengers}/${staged.tickets} rows, manifest says ${m.counts.passengers}/${m.counts.tickets}`);
       }
-      st.db.close();
       this.swap(m);
     } finally {
       this.abortSnapshot();
@@ -140,34 +194,46 @@ export class CacheApplier {
   }
 
   abortSnapshot(): void {
-    const st = this.staging;
     this.staging = null;
-    if (!st) return;
-    if (st.db.open) st.db.close();
-    removeDbFiles(this.opts.stagePath);
+    this.dropStagingTables();
   }
 
   get stagingManifest(): Manifest | undefined {
     return this.staging?.manifest;
   }
 
+  /**
+   * One IMMEDIATE transaction: drop the live cache tables (their indexes go with them), rename the staged tables in
+   * their place, recreate the indexes under the same names, rebind the secret and record the new position.
+   */
   private swap(m: Manifest): void {
-    const columns = (t: string) => (this.db.prepare(`SELECT name FROM pragma_table_info('${t}')`).pluck().all() as string[]).join(', ');
-    const pCols = columns('passengers');
-    const tCols = columns('tickets');
-    this.db.prepare('ATTACH DATABASE ? AS stage').run(this.opts.stagePath);
+    this.write(() =>
+      this.db.transaction(() => {
+        const names = CACHE_TABLES.map((t) => t.live);
+        const indexes = this.db
+          .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})`)
+          .pluck()
+          .all(...names) as string[];
+        for (const t of CACHE_TABLES) this.db.exec(`DROP TABLE ${t.live}`);
+        for (const t of CACHE_TABLES) this.db.exec(`ALTER TABLE ${t.stage} RENAME TO ${t.live}`);
+        for (const sql of indexes) this.db.exec(sql);
+        this.db.prepare('DELETE FROM meta WHERE key = ?').run(SECRET_CHECK_KEY);
+        bindSecret(this.db, this.opts.secret);
+        this.setState(m.epoch, m.seq, m.generatedAt);
+      }).immediate(),
+    );
+  }
+
+  /** Best effort: a table left behind is dropped by the next snapshot or the next start. */
+  private dropStagingTables(): void {
+    const left = this.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (${CACHE_TABLES.map(() => '?').join(', ')})`).pluck().all(...CACHE_TABLES.map((t) => t.stage)) as string[];
+    if (left.length === 0) return;
     try {
-      this.write(() =>
-        this.db.transaction(() => {
-          clearCache(this.db);
-          this.db.exec(`INSERT INTO main.passengers (${pCols}) SELECT ${pCols} FROM stage.passengers`);
-          withTicketIndexDeferred(this.db, () => this.db.exec(`INSERT INTO main.tickets (${tCols}) SELECT ${tCols} FROM stage.tickets`));
-          bindSecret(this.db, this.opts.secret);
-          this.setState(m.epoch, m.seq, m.generatedAt);
-        }).immediate(),
-      );
-    } finally {
-      this.db.exec('DETACH DATABASE stage');
+      this.db.transaction(() => {
+        for (const name of left) this.db.exec(`DROP TABLE IF EXISTS ${name}`);
+      })();
+    } catch {
+      // Disk full or I/O: the cache itself is untouched; beginSnapshot drops them again before staging.
     }
   }
 
