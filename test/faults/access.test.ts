@@ -7,15 +7,13 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
-import { GateReporter } from '../../src/mqtt/reporter.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
-import type { AuthorisedCommand } from '../../src/mqtt/command-verify.js';
 import { commandResultSchema } from '../../src/mqtt/schemas.js';
 import { openDb } from '../../src/cache/db.js';
 import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import { generateSigningKeys } from '../../src/util/signing.js';
-import { healthySnapshot, mqttConfig, recorder, tempGate, until } from '../mqtt/helpers.js';
+import { commandedGate, mqttConfig, recorder, tempGate, until } from '../mqtt/helpers.js';
 import { makePki } from '../support/pki.js';
 import { tally } from './support/tally.js';
 
@@ -34,20 +32,7 @@ describe('signed commands over a real broker', () => {
   });
   afterAll(async () => broker?.close());
 
-  function gate(tg: ReturnType<typeof tempGate>) {
-    const handled: AuthorisedCommand[] = [];
-    const reporter = new GateReporter({
-      store: tg.store,
-      mqtt: mqttConfig([broker.url], { centralPublicKeys: [central.publicKey], commandMaxSkewSeconds: 30 }),
-      status: () => healthySnapshot(tg.store),
-      onCommand: (c) => {
-        handled.push(c);
-        return { ok: true, code: 'ok' };
-      },
-    });
-    reporter.start();
-    return { reporter, handled, stop: () => reporter.stop() };
-  }
+  const gate = (tg: ReturnType<typeof tempGate>) => commandedGate(broker.url, central.publicKey, tg);
 
   it('refuses unsigned, badly signed, foreign-key, other-gate, stale and replayed commands; the handler never runs', async () => {
     const tg = tempGate('BJP', '03');

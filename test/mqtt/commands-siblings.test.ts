@@ -2,14 +2,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
-import { GateReporter } from '../../src/mqtt/reporter.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
-import type { AuthorisedCommand } from '../../src/mqtt/command-verify.js';
 import { commandResultSchema } from '../../src/mqtt/schemas.js';
 import { openDb } from '../../src/cache/db.js';
 import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import { generateSigningKeys } from '../../src/util/signing.js';
-import { healthySnapshot, mqttConfig, recorder, tempGate, until } from './helpers.js';
+import { commandedGate, recorder, tempGate, until } from './helpers.js';
 
 const central = generateSigningKeys();
 const intruder = generateSigningKeys();
@@ -25,20 +23,7 @@ describe('commands and siblings', () => {
   });
   afterAll(async () => broker.close());
 
-  function gate(gateId: string, tg = tempGate('BJP', gateId)) {
-    const handled: AuthorisedCommand[] = [];
-    const reporter = new GateReporter({
-      store: tg.store,
-      mqtt: mqttConfig([broker.url], { centralPublicKeys: [central.publicKey], commandMaxSkewSeconds: 30 }),
-      status: () => healthySnapshot(tg.store),
-      onCommand: (c) => {
-        handled.push(c);
-        return { ok: true, code: 'ok' };
-      },
-    });
-    reporter.start();
-    return { ...tg, reporter, handled, stop: () => reporter.stop() };
-  }
+  const gate = (gateId: string, tg = tempGate('BJP', gateId)) => ({ ...tg, ...commandedGate(broker.url, central.publicKey, tg) });
 
   it('runs an authorised command once and refuses unsigned, forged and replayed ones, also after a restart', async () => {
     const tg = tempGate('BJP', '03');

@@ -9,6 +9,8 @@ import { mqttSchema, type GateConfig } from '../../src/config/schema.js';
 import type { GateEvent } from '../../src/gate/events.js';
 import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import type { StatusSnapshot } from '../../src/mqtt/status.js';
+import { GateReporter } from '../../src/mqtt/reporter.js';
+import type { AuthorisedCommand } from '../../src/mqtt/command-verify.js';
 
 export function tempGate(station = 'BJP', gate = '03') {
   const dir = mkdtempSync(join(tmpdir(), `gate-${gate}-`));
@@ -97,4 +99,20 @@ export function firstSeen(events: GateEvent[]): GateEvent[] {
     order.push(e);
   }
   return order;
+}
+
+/** A gate's MQTT side on a temp store that takes central's commands (trusting `centralPublicKey`) and keeps what it was handed. */
+export function commandedGate(url: string, centralPublicKey: string, tg: ReturnType<typeof tempGate>) {
+  const handled: AuthorisedCommand[] = [];
+  const reporter = new GateReporter({
+    store: tg.store,
+    mqtt: mqttConfig([url], { centralPublicKeys: [centralPublicKey], commandMaxSkewSeconds: 30 }),
+    status: () => healthySnapshot(tg.store),
+    onCommand: (c) => {
+      handled.push(c);
+      return { ok: true, code: 'ok' };
+    },
+  });
+  reporter.start();
+  return { reporter, handled, stop: () => reporter.stop() };
 }
