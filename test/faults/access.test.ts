@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
@@ -13,7 +13,7 @@ import { commandResultSchema } from '../../src/mqtt/schemas.js';
 import { openDb } from '../../src/cache/db.js';
 import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import { generateSigningKeys } from '../../src/util/signing.js';
-import { commandedGate, mqttConfig, recorder, tempGate, until } from '../mqtt/helpers.js';
+import { commandedGate, mqttConfig, recorder, tempGate, until, useBroker } from '../mqtt/helpers.js';
 import { makePki } from '../support/pki.js';
 import { tally } from './support/tally.js';
 
@@ -22,26 +22,19 @@ const intruder = generateSigningKeys();
 const target = { station: 'BJP', gate: '03' };
 
 describe('signed commands over a real broker', () => {
-  let broker: LocalBroker;
-  const cleanups: (() => Promise<void> | void)[] = [];
-  beforeAll(async () => {
-    broker = await startLocalBroker();
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  afterAll(async () => broker?.close());
+  const shared = useBroker();
+  const cleanups = shared.cleanups;
 
-  const gate = (tg: ReturnType<typeof tempGate>) => commandedGate(broker.url, central.publicKey, tg);
+  const gate = (tg: ReturnType<typeof tempGate>) => commandedGate(shared.broker.url, central.publicKey, tg);
 
   it('refuses unsigned, badly signed, foreign-key, other-gate, stale and replayed commands; the handler never runs', async () => {
     const tg = tempGate('BJP', '03');
     cleanups.push(() => tg.close());
     let g = gate(tg);
     await until(() => g.reporter.connection.connected, 10_000, 'gate connected');
-    const results = await recorder(broker.url, 'gates/v1/BJP/03/cmd-result');
+    const results = await recorder(shared.broker.url, 'gates/v1/BJP/03/cmd-result');
     cleanups.push(() => results.close());
-    const centralClient = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    const centralClient = await mqtt.connectAsync(shared.broker.url, { protocolVersion: 5 });
     cleanups.push(() => centralClient.endAsync());
     const send = (topic: string, payload: unknown) => centralClient.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
     const codes = () => results.messages.map((m) => commandResultSchema.parse(JSON.parse(m.payload)).code);

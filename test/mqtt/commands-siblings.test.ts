@@ -1,38 +1,30 @@
 // Signed commands and station siblings over a real broker.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { commandResultSchema } from '../../src/mqtt/schemas.js';
 import { openDb } from '../../src/cache/db.js';
 import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import { generateSigningKeys } from '../../src/util/signing.js';
-import { commandedGate, recorder, tempGate, until } from './helpers.js';
+import { commandedGate, recorder, tempGate, until, useBroker } from './helpers.js';
 
 const central = generateSigningKeys();
 const intruder = generateSigningKeys();
 
 describe('commands and siblings', () => {
-  let broker: LocalBroker;
-  const cleanups: (() => Promise<void> | void)[] = [];
-  beforeAll(async () => {
-    broker = await startLocalBroker();
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  afterAll(async () => broker.close());
+  const shared = useBroker();
+  const cleanups = shared.cleanups;
 
-  const gate = (gateId: string, tg = tempGate('BJP', gateId)) => ({ ...tg, ...commandedGate(broker.url, central.publicKey, tg) });
+  const gate = (gateId: string, tg = tempGate('BJP', gateId)) => ({ ...tg, ...commandedGate(shared.broker.url, central.publicKey, tg) });
 
   it('runs an authorised command once and refuses unsigned, forged and replayed ones, also after a restart', async () => {
     const tg = tempGate('BJP', '03');
     cleanups.push(() => tg.close());
     let g = gate('03', tg);
     await until(() => g.reporter.connection.connected);
-    const results = await recorder(broker.url, 'gates/v1/BJP/03/cmd-result');
+    const results = await recorder(shared.broker.url, 'gates/v1/BJP/03/cmd-result');
     cleanups.push(() => results.close());
-    const centralClient = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    const centralClient = await mqtt.connectAsync(shared.broker.url, { protocolVersion: 5 });
     cleanups.push(() => centralClient.endAsync());
     const send = (topic: string, payload: unknown) => centralClient.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
     const codes = () => results.messages.map((m) => commandResultSchema.parse(JSON.parse(m.payload))).map((r) => r.code);

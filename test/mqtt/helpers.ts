@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { openDb, type Db } from '../../src/cache/db.js';
 import { mqttSchema, type GateConfig } from '../../src/config/schema.js';
 import type { GateEvent } from '../../src/gate/events.js';
@@ -115,4 +117,27 @@ export function commandedGate(url: string, centralPublicKey: string, tg: ReturnT
   });
   reporter.start();
   return { reporter, handled, stop: () => reporter.stop() };
+}
+
+/**
+ * A private broker for the tests of one describe block, and a list of cleanups run (last first) after each test.
+ * Call at the top of the describe; read `.broker` inside tests.
+ */
+export function useBroker(): { readonly broker: LocalBroker; cleanups: (() => Promise<void> | void)[] } {
+  let broker: LocalBroker | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  beforeAll(async () => {
+    broker = await startLocalBroker();
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  afterAll(async () => broker?.close());
+  return {
+    get broker() {
+      if (!broker) throw new Error('useBroker: the broker starts in beforeAll');
+      return broker;
+    },
+    cleanups,
+  };
 }

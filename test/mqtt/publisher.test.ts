@@ -2,25 +2,18 @@
 // status with its last will, and the owned reconnect loop with fallback URLs.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../src/mqtt/local-broker.js';
 import { GateReporter } from '../../src/mqtt/reporter.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { statusSchema } from '../../src/mqtt/schemas.js';
-import { firstSeen, healthySnapshot, mqttConfig, recordAlarms, recorder, tempGate, until, type Recorder } from './helpers.js';
+import { firstSeen, healthySnapshot, mqttConfig, recordAlarms, recorder, tempGate, until, type Recorder, useBroker } from './helpers.js';
 
 describe('outbox publisher over a real broker', () => {
-  let broker: LocalBroker;
-  const cleanups: (() => Promise<void> | void)[] = [];
-  beforeAll(async () => {
-    broker = await startLocalBroker();
-  });
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-  afterAll(async () => broker.close());
+  const shared = useBroker();
+  const cleanups = shared.cleanups;
 
-  function gate(gateId = '03', urls = [broker.url], window = 64) {
+  function gate(gateId = '03', urls = [shared.broker.url], window = 64) {
     const g = tempGate('BJP', gateId);
     const reporter = new GateReporter({
       store: g.store,
@@ -37,7 +30,7 @@ describe('outbox publisher over a real broker', () => {
   }
 
   async function sub(filter: string, opts = {}): Promise<Recorder> {
-    const r = await recorder(broker.url, filter, opts);
+    const r = await recorder(shared.broker.url, filter, opts);
     cleanups.push(() => r.close());
     return r;
   }
@@ -69,18 +62,18 @@ describe('outbox publisher over a real broker', () => {
     const r = await sub(`gates/v1/BJP/${gateId}/events/#`, { clientId: `central-${gateId}`, clean: false, properties: { sessionExpiryInterval: 300 } });
     // Central's session must be on the broker's disk before a crash (autosave every second); otherwise the restarted
     // broker drops what the gate republishes before central reconnects, and that loss would be the broker's.
-    const db = join(broker.dataDir, 'mosquitto.db');
+    const db = join(shared.broker.dataDir, 'mosquitto.db');
     await until(() => existsSync(db) && statSync(db).mtimeMs > subscribedAt + 5, 5000, 'broker autosave');
-    const g = gate(gateId, [broker.url], 8); // a narrow window keeps the drain slow enough to cut it in the middle
+    const g = gate(gateId, [shared.broker.url], 8); // a narrow window keeps the drain slow enough to cut it in the middle
     recordAlarms(g.store, 4000);
     let down = false;
     g.reporter.connection.events.on('down', () => (down = true));
     g.reporter.start();
     await until(() => r.messages.length >= 200, 10_000, 'drain under way');
-    await broker.stop(!crash);
+    await shared.broker.stop(!crash);
     await until(() => down, 10_000, 'gate sees the broker go');
     const firstUnsent = g.store.pendingAfter(0, 1)[0].seq;
-    await broker.start();
+    await shared.broker.start();
     await until(() => g.store.counts().pending === 0, 20_000, 'outbox drained after restart');
     return { r, g, firstUnsent };
   }
@@ -129,13 +122,13 @@ describe('outbox publisher over a real broker', () => {
 
   it('falls back to the next broker URL when the first one is down, with backoff between attempts', async () => {
     const dead = `mqtt://127.0.0.1:${await freePort()}`;
-    const conn = new MqttConnection(mqttConfig([dead, broker.url]), { random: () => 0.5 });
+    const conn = new MqttConnection(mqttConfig([dead, shared.broker.url]), { random: () => 0.5 });
     const retries: { url: string; delayMs: number }[] = [];
     conn.events.on('retry', (e) => retries.push(e));
     conn.start();
     cleanups.push(() => conn.stop());
     await until(() => conn.connected, 10_000, 'fallback connect');
-    expect(conn.url).toBe(broker.url);
+    expect(conn.url).toBe(shared.broker.url);
     expect(retries[0]).toMatchObject({ url: dead, delayMs: 25 });
   });
 });
