@@ -43,6 +43,7 @@ export interface PublisherEvents {
 export class OutboxPublisher {
   readonly events: TypedEvents<PublisherEvents>;
   private readonly window: number;
+  private pumpScheduled = false;
   private readonly readBatch: number;
   private readonly now: () => number;
   private readonly log: Logger;
@@ -177,6 +178,19 @@ export class OutboxPublisher {
       this.acked.push(seq);
       if (this.acked.length >= MAX_MARKS_PER_FLUSH) this.flush();
       else this.scheduleFlush();
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Refill the window once per turn of the event loop, not once per PUBACK: the PUBACKs of one socket read then
+   * free many slots, and the publishes that fill them leave in one write instead of one syscall each.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }
