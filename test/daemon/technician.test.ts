@@ -12,6 +12,7 @@ import { waitFor } from '../../src/demo/support.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { GateDaemon } from '../../src/daemon/gate-daemon.js';
 import { parseConfig } from '../../src/config/load.js';
+import { pino } from 'pino';
 import { stationSnapshot, startWorld, type World } from './world.js';
 
 let world: World | undefined;
@@ -113,6 +114,35 @@ describe('gate lane test', () => {
       { kind: 'passage', outcome: 'passed', ticketId: null },
     ]);
     expect(w.query('SELECT 1 FROM ledger')).toHaveLength(0);
+  });
+});
+
+describe('gate run: what a technician reads in the log and the status', () => {
+  it('a silent reader and a broker refusing the gate each give one line that names the fix, and show in the status', async () => {
+    world = await loadedWorld();
+    const w = world;
+    extraBroker = await startLocalBroker({ listenerLines: ['allow_anonymous false'] });
+    w.reader.setBehaviour({ silent: true });
+    const cfg = parseConfig(JSON.parse(readFileSync(w.configPath, 'utf8')));
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
+    const daemon = new GateDaemon({
+      config: { ...cfg, mqtt: { ...cfg.mqtt, urls: [extraBroker.url], username: 'gate07', password: 'wrong' }, sync: { ...cfg.sync, enabled: false } },
+      secret: DEMO_SECRET,
+      configVersion: 't',
+      appVersion: '0.0.0-test',
+      log,
+    });
+    await daemon.start();
+    try {
+      await waitFor(() => daemon.statusSnapshot().devices.idcard?.detail === 'silent', 10_000, 'the silent reader in the status');
+      await waitFor(() => daemon.statusSnapshot().devices.mqtt?.state === 'fault', 10_000, 'the refused broker in the status');
+      const msgs = lines.map((l) => JSON.parse(l) as { msg: string });
+      expect(msgs.filter((m) => /^idcard: no answer on .*check that it is the right port/.test(m.msg))).toHaveLength(1);
+      expect(msgs.some((m) => /refused (the username or password|this client \(not authorised\)): check mqtt.username/.test(m.msg))).toBe(true);
+    } finally {
+      await daemon.stop({ drainMs: 0 });
+    }
   });
 });
 
