@@ -400,8 +400,12 @@ export class GateDaemon {
       case 'release':
         return this.release() ? { ok: true, code: 'ok' } : { ok: false, code: 'refused' };
       case 'resync':
+        // The worker asks central for the snapshot and loads it again; progress shows on the sync status.
+        if (!this.sync) return { ok: false, code: 'refused' };
+        this.sync.resync();
+        return { ok: true, code: 'ok' };
       case 'reload-config':
-        // The sync worker asks for a resync by itself on a gap; a config is reloaded by restarting the service.
+        // A config is reloaded by restarting the service (systemctl restart gate): the lane must not change under a passenger.
         return { ok: false, code: 'refused' };
     }
   }

@@ -104,6 +104,11 @@ export class SyncEngine {
     }
   }
 
+  /** Central's `resync` command: request the whole snapshot again and load it even if its epoch is the one held. */
+  reload(): void {
+    this.feed({ type: 'reload', now: this.clock() });
+  }
+
   /** Timers: reorder window, head grace, stalled snapshot, resync retries. Call about once a second. */
   tick(): void {
     this.feed({ type: 'tick', now: this.clock() });

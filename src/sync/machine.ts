@@ -60,6 +60,8 @@ export interface MachineState<D> {
   gapSince: number | null;
   /** The last resync request: not repeated before `nextAt`. */
   resync: { reason: ResyncReason; at: number; nextAt: number; attempts: number } | null;
+  /** Central asked for a full reload: the next manifest of the epoch the gate holds is taken, not dropped. */
+  reload?: boolean;
 }
 
 export type MachineInput<D> =
@@ -68,6 +70,8 @@ export type MachineInput<D> =
   | { type: 'delta'; ref: DeltaRef<D>; now: number }
   | { type: 'head'; epoch: number; seq: number; now: number }
   | { type: 'tick'; now: number }
+  /** Central's `resync` command: load the whole snapshot again (even of the epoch held), asked for at once. */
+  | { type: 'reload'; now: number }
   /** Applying or committing failed after all (SQLite): `have` is what the file really holds now. */
   | { type: 'apply-failed'; have: Cursor | null; reason: ResyncReason; now: number };
 
@@ -114,6 +118,9 @@ export function step<D>(s: MachineState<D>, input: MachineInput<D>, o: MachineOp
       break;
     case 'tick':
       break;
+    case 'reload':
+      state = requestResync({ ...state, reload: true, resync: null }, 'requested', input.now, actions, o);
+      break;
     case 'apply-failed':
       // The cache holds what it held before the failed transaction; nothing staged survives. Ask again at once.
       if (state.assembling) actions.push({ type: 'abort-snapshot', epoch: state.assembling.epoch, seq: state.assembling.seq });
@@ -134,8 +141,8 @@ function onManifest<D>(s: MachineState<D>, m: { epoch: number; seq: number; chun
   // One snapshot per epoch (chunk topics are named by epoch alone): a manifest of the epoch the gate holds or is
   // assembling is a redelivery, an older epoch is stale.
   const at = { epoch: m.epoch, seq: m.seq };
-  const known = Math.max(s.have?.epoch ?? 0, s.assembling?.epoch ?? 0);
-  if (m.epoch <= known) {
+  const known = Math.max(s.reload ? 0 : (s.have?.epoch ?? 0), s.assembling?.epoch ?? 0);
+  if (m.epoch <= known || (s.reload && s.have && m.epoch < s.have.epoch)) {
     actions.push({ type: 'drop', reason: m.epoch === known ? 'duplicate' : 'stale', ...at });
     return s;
   }
@@ -172,7 +179,7 @@ function commit<D>(s: MachineState<D>, actions: MachineAction<D>[]): MachineStat
   const have = { epoch: a.epoch, seq: a.seq };
   // Deltas the snapshot already contains, or of an older epoch, are of no further use.
   const buffer = s.buffer.filter((d) => compareCursor(d, have) > 0);
-  return { ...s, have, assembling: null, buffer, gapSince: null, resync: null };
+  return { ...s, have, assembling: null, buffer, gapSince: null, resync: null, reload: false };
 }
 
 function onDelta<D>(s: MachineState<D>, ref: DeltaRef<D>, now: number, actions: MachineAction<D>[], o: MachineOptions): MachineState<D> {

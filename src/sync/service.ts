@@ -39,7 +39,7 @@ export type WorkerEvent =
   | { type: 'handled'; id: number }
   | { type: 'stopped' };
 
-export type WorkerCommand = { type: 'stop' } | { type: 'batch'; id: number; topic: string; payload: Uint8Array };
+export type WorkerCommand = { type: 'stop' } | { type: 'resync' } | { type: 'batch'; id: number; topic: string; payload: Uint8Array };
 
 export interface SyncEvents {
   ready: (Cursor & { generatedAt: string }) | null;
@@ -158,6 +158,11 @@ export class SyncService extends TypedEvents<SyncEvents> {
     const msg: WorkerCommand = { type: 'batch', id, topic, payload };
     this.worker.postMessage(msg, owns ? [payload.buffer as ArrayBuffer] : []);
     return id;
+  }
+
+  /** Central's `resync` command: the worker asks central for the snapshot and loads it again. */
+  resync(): void {
+    this.worker.postMessage({ type: 'resync' } satisfies WorkerCommand);
   }
 
   /** Close the MQTT session (it stays at the broker) and the worker's connection. */

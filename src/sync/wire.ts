@@ -107,7 +107,8 @@ export const envelopeSchema = z
   .strict();
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-export const RESYNC_REASONS = ['no-data', 'gap', 'new-epoch', 'behind-head', 'snapshot-incomplete', 'apply-failed'] as const;
+/** `requested`: central's signed `resync` command asked this gate to load the whole snapshot again. */
+export const RESYNC_REASONS = ['no-data', 'gap', 'new-epoch', 'behind-head', 'snapshot-incomplete', 'apply-failed', 'requested'] as const;
 export type ResyncReason = (typeof RESYNC_REASONS)[number];
 
 const cursorSchema = z.object({ epoch, seq }).strict();

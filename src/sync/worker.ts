@@ -61,6 +61,10 @@ parentPort!.on('message', (m: WorkerCommand) => {
     post({ type: 'handled', id: m.id });
     return;
   }
+  if (m.type === 'resync') {
+    engine.reload();
+    return;
+  }
   clearInterval(ticker);
   void (subscriber?.stop() ?? Promise.resolve())
     .catch(() => undefined)

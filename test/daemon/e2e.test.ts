@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CARDS, PASSPORTS } from '../../src/demo/data.js';
 import { waitFor } from '../../src/demo/support.js';
 import type { DecisionEvent, PassageEvent } from '../../src/gate/events.js';
-import { startLoadedGate, startWorld, type World } from './world.js';
+import { GATE, STATION, startLoadedGate, startWorld, type World } from './world.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -96,6 +96,42 @@ describe('gate run, end to end', () => {
     expect(w.query('SELECT 1 FROM ledger')).toHaveLength(1);
     second.proc.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
+  });
+
+  it("central's signed commands reach the running gate: lane mode, a remote release, a resync", async () => {
+    world = await startWorld();
+    const w = world;
+    const gate = await startLoadedGate(w);
+    const results: { name: string | null; code: string }[] = [];
+    w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(JSON.parse(payload.toString('utf8'))));
+    await w.central.subscribeAsync(`gates/v1/${STATION}/${GATE}/cmd-result`, { qos: 1 });
+    const send = async (name: 'lane-mode' | 'release' | 'resync', args: Record<string, unknown>) => {
+      const { topic, command } = w.signer.sign({ station: STATION, gate: GATE }, name, args);
+      await w.central.publishAsync(topic, JSON.stringify(command), { qos: 1 });
+      await waitFor(() => results.some((r) => r.name === name), 5000, `the result of ${name}`);
+    };
+
+    await send('lane-mode', { mode: 'maintenance' });
+    await waitFor(() => w.mcu.mode === 'maintenance', 5000, 'maintenance mode at the MCU');
+    await send('release', { direction: 'entry' });
+    await walkWhenAuthorised(w);
+    await waitFor(() => passages(w).length === 1, 5000, 'the released passage at central');
+    expect(passages(w)[0]).toMatchObject({ outcome: 'passed', ticketId: null });
+    await send('lane-mode', { mode: 'normal' });
+    await waitFor(() => w.mcu.mode === 'normal', 5000, 'normal mode at the MCU');
+
+    const appliedAt = () => w.query<{ applied_at: string }>('SELECT applied_at FROM sync_state WHERE id = 1')[0].applied_at;
+    const before = appliedAt();
+    await send('resync', {});
+    await waitFor(() => appliedAt() !== before, 15_000, 'the snapshot loaded again');
+    expect(results.map((r) => [r.name, r.code])).toEqual([
+      ['lane-mode', 'ok'],
+      ['release', 'ok'],
+      ['lane-mode', 'ok'],
+      ['resync', 'ok'],
+    ]);
+    gate.proc.kill('SIGTERM');
+    expect((await gate.exited).code).toBe(0);
   });
 
   it('SIGTERM while a passenger is authorised: the gate waits for the passage, records it, then exits 0', async () => {

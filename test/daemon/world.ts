@@ -15,6 +15,7 @@ import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { buildSnapshot } from '../../src/central/build.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
+import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { onResyncRequests, publishAll } from '../../src/central/publish.js';
 import { gateEventSchema, type GateEvent } from '../../src/gate/events.js';
 import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
@@ -95,6 +96,8 @@ export interface World {
   scanner: MrzScannerSim;
   mcu: McuSim;
   pairs: PtyPair[];
+  /** Central's command signer (the same key the gate trusts for sync). */
+  signer: CommandSigner;
   startGate(extraEnv?: NodeJS.ProcessEnv): GateProcess;
   publishSnapshot(): Promise<void>;
   /** Read the gate's database from outside (read-only, like a technician). */
@@ -160,6 +163,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     scanner,
     mcu,
     pairs,
+    signer: new CommandSigner(privateKey),
     startGate(extraEnv = {}) {
       const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'run', '--config', configPath], {
         stdio: ['ignore', 'ignore', 'pipe'],

@@ -77,6 +77,23 @@ describe('sync engine on a real SQLite file', () => {
     expect(rejected).toEqual([]);
   });
 
+  it("central's resync command: the gate asks for the snapshot and loads it again, even of the epoch it holds", () => {
+    send(snapshot(20, 100));
+    send(snapshot(20, 100)); // a redelivery of the epoch held is dropped...
+    expect(requests).toEqual([]);
+    // ...a cache damaged behind the sync's back (or suspected so by central) is what the command is for.
+    db.prepare('DELETE FROM tickets').run();
+    engine.reload();
+    expect(requests.map((r) => r.reason)).toEqual(['requested']);
+    send(snapshot(20, 100));
+    expect(cacheCounts(db)).toMatchObject({ passengers: 20, tickets: 20 });
+    expect(view().syncState()).toMatchObject({ epoch: '100', seq: 0 });
+    // Done: the next redelivery is a duplicate again.
+    db.prepare('DELETE FROM tickets').run();
+    send(snapshot(20, 100));
+    expect(cacheCounts(db)).toMatchObject({ tickets: 0 });
+  });
+
   it('drops a redelivered delta', () => {
     send(snapshot(3, 100));
     const d1 = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } });
