@@ -77,7 +77,13 @@ export interface DaemonEvents {
   unreadable: { device: string; code: string };
   device: { name: string; state: string; detail: string | null };
   stopped: undefined;
+  /** Central asked for the config to be reloaded: the runner stops the daemon (after the passage under way) and
+   *  exits with RELOAD_EXIT_CODE, which systemd answers with a restart that reads the config anew. */
+  'reload-requested': undefined;
 }
+
+/** EX_TEMPFAIL: `gate run` exits with it to be restarted by systemd (Restart=on-failure) with the new config. */
+export const RELOAD_EXIT_CODE = 75;
 
 type DeviceHealth = StatusSnapshot['devices'][string];
 
@@ -405,8 +411,10 @@ export class GateDaemon {
         this.sync.resync();
         return { ok: true, code: 'ok' };
       case 'reload-config':
-        // A config is reloaded by restarting the service (systemctl restart gate): the lane must not change under a passenger.
-        return { ok: false, code: 'refused' };
+        // Reloaded by a restart, never in place: the lane must not change under a passenger. The answer goes out
+        // first; the runner then stops (finishing the passage) and exits for systemd to start it again.
+        setTimeout(() => this.events.emit('reload-requested', undefined), 200);
+        return { ok: true, code: 'ok' };
     }
   }
 

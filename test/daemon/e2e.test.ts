@@ -98,14 +98,14 @@ describe('gate run, end to end', () => {
     expect((await second.exited).code).toBe(0);
   });
 
-  it("central's signed commands reach the running gate: lane mode, a remote release, a resync", async () => {
+  it("central's signed commands reach the running gate: lane mode, a remote release, a resync, a config reload", async () => {
     world = await startWorld();
     const w = world;
     const gate = await startLoadedGate(w);
     const results: { name: string | null; code: string }[] = [];
     w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(JSON.parse(payload.toString('utf8'))));
     await w.central.subscribeAsync(`gates/v1/${STATION}/${GATE}/cmd-result`, { qos: 1 });
-    const send = async (name: 'lane-mode' | 'release' | 'resync', args: Record<string, unknown>) => {
+    const send = async (name: 'lane-mode' | 'release' | 'resync' | 'reload-config', args: Record<string, unknown>) => {
       const { topic, command } = w.signer.sign({ station: STATION, gate: GATE }, name, args);
       await w.central.publishAsync(topic, JSON.stringify(command), { qos: 1 });
       await waitFor(() => results.some((r) => r.name === name), 5000, `the result of ${name}`);
@@ -124,14 +124,16 @@ describe('gate run, end to end', () => {
     const before = appliedAt();
     await send('resync', {});
     await waitFor(() => appliedAt() !== before, 15_000, 'the snapshot loaded again');
+    // reload-config: answered, then the daemon stops and exits 75 for systemd to start it with the new config.
+    await send('reload-config', {});
+    expect((await gate.exited).code).toBe(75);
     expect(results.map((r) => [r.name, r.code])).toEqual([
       ['lane-mode', 'ok'],
       ['release', 'ok'],
       ['lane-mode', 'ok'],
       ['resync', 'ok'],
+      ['reload-config', 'ok'],
     ]);
-    gate.proc.kill('SIGTERM');
-    expect((await gate.exited).code).toBe(0);
   });
 
   it('SIGTERM while a passenger is authorised: the gate waits for the passage, records it, then exits 0', async () => {

@@ -1,7 +1,7 @@
 // `gate run`: the daemon. Runs until SIGTERM/SIGINT, then finishes the passage in progress, flushes and exits 0.
 import { parseOptions, requireOption, type Command } from '../command.js';
 import { loadConfig, resolveSecret } from '../../config/load.js';
-import { GateDaemon } from '../../daemon/gate-daemon.js';
+import { GateDaemon, RELOAD_EXIT_CODE } from '../../daemon/gate-daemon.js';
 import { appVersion, configVersion } from '../../daemon/versions.js';
 import { createLogger } from '../../util/log.js';
 import { errorLine } from '../../util/gate-error.js';
@@ -16,6 +16,8 @@ Runs the gate daemon with the devices, broker and cache of the config file. Logs
 The state for \`gate status\` is written next to the database (<db>.status.json).
 SIGTERM or SIGINT: no new passenger is accepted, the passage in progress finishes (up to its timeout), the
 outbox is flushed for up to 3 s (what is left stays in the outbox and goes out after the restart), exit 0.
+Central's signed reload-config command stops it the same way with exit code 75, which systemd (Restart=on-failure)
+answers by starting it again with the config file as it is now.
 
 options:
   --config FILE   the gate's config (gate config check FILE validates it)
@@ -29,6 +31,12 @@ example:
     const log = createLogger({ level: process.env.GATE_LOG_LEVEL ?? config.logLevel });
     const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log });
     const stopped = new Promise<void>((resolve) => daemon.events.once('stopped', () => resolve()));
+    let exitCode = 0;
+    daemon.events.once('reload-requested', () => {
+      log.info('central asked for a config reload: stopping to be restarted');
+      exitCode = RELOAD_EXIT_CODE;
+      daemon.stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
+    });
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'signal: stopping');
       daemon.stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
@@ -45,6 +53,6 @@ example:
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     log.flush();
-    return 0;
+    return exitCode;
   },
 };
