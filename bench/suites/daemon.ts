@@ -11,7 +11,7 @@ import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { MrzScannerSim } from '../../src/devices/sim/mrz-scanner-sim.js';
 import { mosquittoPath, startLocalBroker } from '../../src/mqtt/local-broker.js';
 import { buildMrz } from '../../src/readers/mrz/build.js';
-import { waitFor } from '../../src/demo/support.js';
+import { waitFor } from '../../src/util/wait.js';
 import { percentile, type BenchContext } from '../harness.js';
 import { SECRET, buildStationCache, passportNumber, rng } from '../support/station-cache.js';
 

@@ -7,9 +7,10 @@ import Database from 'better-sqlite3';
 import type { GateConfig } from '../config/schema.js';
 import { SerialTransport } from '../devices/serial.js';
 import { listHidDevices, type HidModule } from '../devices/hid.js';
-import { BridgeLink } from '../bridge/link.js';
+import { bridgeFromConfig } from '../bridge/from-config.js';
 import { IdCardFramer, buildCommand, parseResponse } from '../readers/idcard/index.js';
 import { errorLine } from '../util/gate-error.js';
+import { waitFor } from '../util/wait.js';
 import { SECRET_CHECK_KEY, secretFingerprint } from '../cache/write.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
 
@@ -99,7 +100,7 @@ async function checkIdCard(c: GateConfig, waitMs: number): Promise<CheckResult> 
   try {
     for (let i = 0; i < 3 && !answered; i++) {
       await r.transport.write(buildCommand('samStatus'));
-      await until(() => answered !== null, waitMs / 3);
+      await waitFor(() => answered !== null, waitMs / 3, 'the SAM status').catch(() => undefined);
       if (!answered) health.timeout();
     }
   } finally {
@@ -112,15 +113,14 @@ async function checkIdCard(c: GateConfig, waitMs: number): Promise<CheckResult> 
 
 async function checkBridge(c: GateConfig, waitMs: number): Promise<CheckResult> {
   const p = c.bridge.port;
-  const transport = new SerialTransport({ name: 'bridge', ...p, reconnect: c.devices.reconnect });
-  const link = new BridgeLink(transport, { heartbeatMs: c.bridge.heartbeatMs, watchdogMs: c.bridge.watchdogMs, ackTimeoutMs: c.bridge.ackTimeoutMs, retries: c.bridge.retries, failMode: c.bridge.failMode });
+  const { transport, link } = bridgeFromConfig(c);
   let garbage = 0;
   let openError: string | null = null;
   link.events.on('discard', (d) => (garbage += d.bytes.length));
   transport.events.on('error', (e) => (openError ??= e.message));
   try {
     await link.start().catch((err: unknown) => (openError ??= errorLine(err)));
-    await until(() => link.state === 'up' || openError !== null, waitMs * 1.5);
+    await waitFor(() => link.state === 'up' || openError !== null, waitMs * 1.5, 'the MCU HELLO').catch(() => undefined);
     if (link.state === 'up') {
       const m = link.mcu!;
       return { status: 'ok', name: 'bridge', line: `MCU answers on ${p.path ?? 'USB id'}: firmware ${m.firmware}, fail mode ${c.bridge.failMode}${m.emergency ? ', FIRE ALARM ACTIVE' : ''}` };
@@ -204,9 +204,4 @@ function checkDisk(dbPath: string): CheckResult {
   const mb = Math.round(free / 1024 / 1024);
   if (free < MIN_FREE_BYTES) return { status: 'fail', name: 'disk', line: `${mb} MB free in ${dir}: below ${MIN_FREE_BYTES / 1024 / 1024} MB the outbox may fill the disk; free space` };
   return { status: 'ok', name: 'disk', line: `${mb} MB free in ${dir}` };
-}
-
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 }

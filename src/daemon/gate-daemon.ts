@@ -14,7 +14,8 @@ import { SerialTransport } from '../devices/serial.js';
 import { hidTransportFromConfig, type HidModule } from '../devices/hid.js';
 import { RecordingTransport } from '../devices/recording.js';
 import type { Transport } from '../devices/transport.js';
-import { BridgeLink } from '../bridge/link.js';
+import type { BridgeLink } from '../bridge/link.js';
+import { bridgeFromConfig } from '../bridge/from-config.js';
 import { LaneLoop } from '../gate/lane-loop.js';
 import type { LaneDecision, LaneMode } from '../gate/lane.js';
 import type { AlarmEvent, DecisionEvent, NewEvent, PassageEvent } from '../gate/events.js';
@@ -29,6 +30,7 @@ import { TypedEvents } from '../util/typed-events.js';
 import { errorLine, GateError } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { waitFor } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
@@ -133,15 +135,9 @@ export class GateDaemon {
     this.view = new SqliteCacheView(this.db, o.secret);
     this.store = new SqliteOutboxStore(this.db, { station: c.station, gate: c.gate, now: this.clock });
 
-    const bridgePort = new SerialTransport({ name: 'bridge', ...c.bridge.port, reconnect: c.devices.reconnect });
-    this.watchTransport('bridge', bridgePort, false);
-    this.link = new BridgeLink(bridgePort, {
-      heartbeatMs: c.bridge.heartbeatMs,
-      watchdogMs: c.bridge.watchdogMs,
-      ackTimeoutMs: c.bridge.ackTimeoutMs,
-      retries: c.bridge.retries,
-      failMode: c.bridge.failMode,
-    });
+    const bridge = bridgeFromConfig(c);
+    this.watchTransport('bridge', bridge.transport, false);
+    this.link = bridge.link;
     this.lane = new LaneLoop({
       station: c.station,
       direction: c.lane.direction,
@@ -218,11 +214,10 @@ export class GateDaemon {
     for (const s of this.scanners) s.stop();
     await this.idcard?.stop();
     const busy = (): boolean => this.lane.state.phase === 'authorised' || this.lane.state.phase === 'passing' || this.lane.state.phase === 'deciding';
-    const deadline = Date.now() + c.bridge.passageTimeoutMs + 2500;
-    while (busy() && Date.now() < deadline) await sleep(50);
+    await waitFor(() => !busy(), c.bridge.passageTimeoutMs + 2500, 'the passage under way', 50).catch(() => undefined);
     if (this.reporter) {
-      const until = Date.now() + drainMs;
-      while (this.store.pendingCount() > 0 && this.reporter.connection.connected && Date.now() < until) await sleep(50);
+      const reporter = this.reporter;
+      await waitFor(() => this.store.pendingCount() === 0 || !reporter.connection.connected, drainMs, 'the outbox to drain', 50).catch(() => undefined);
     }
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.lane.stop();
@@ -428,4 +423,3 @@ export class GateDaemon {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

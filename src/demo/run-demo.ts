@@ -27,7 +27,8 @@ import type { CardFields } from '../readers/idcard/index.js';
 import { createLogger } from '../util/log.js';
 import { GateError } from '../util/gate-error.js';
 import { CARDS, DEMO_SECRET, DEMO_START, GATE, PASSPORTS, REFUND_TICKET, STATION, demoSnapshot } from './data.js';
-import { DemoClock, formatTime, waitFor, waitForEvent } from './support.js';
+import { DemoClock, formatTime } from './support.js';
+import { waitFor, waitForEvent } from '../util/wait.js';
 
 export interface DemoResult {
   /** Outcomes that differed from the script's expectation (0: the run is complete). */

@@ -3,7 +3,7 @@
 // in the middle of the day (SIGKILL, broker down meanwhile) loses nothing; SIGTERM finishes the passage under way.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CARDS, PASSPORTS } from '../../src/demo/data.js';
-import { waitFor } from '../../src/demo/support.js';
+import { waitFor } from '../../src/util/wait.js';
 import type { DecisionEvent, PassageEvent } from '../../src/gate/events.js';
 import { GATE, STATION, startLoadedGate, startWorld, type World } from './world.js';
 

@@ -8,7 +8,7 @@ import { openDb } from '../../src/cache/db.js';
 import { bindSecret } from '../../src/cache/write.js';
 import { importSnapshot } from '../../src/cache/import.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
-import { waitFor } from '../../src/demo/support.js';
+import { waitFor } from '../../src/util/wait.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { GateDaemon } from '../../src/daemon/gate-daemon.js';
 import { parseConfig } from '../../src/config/load.js';

@@ -20,7 +20,7 @@ import { onResyncRequests, publishAll } from '../../src/central/publish.js';
 import { gateEventSchema, type GateEvent } from '../../src/gate/events.js';
 import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
-import { waitFor } from '../../src/demo/support.js';
+import { waitFor } from '../../src/util/wait.js';
 import { buildMrz } from '../../src/readers/mrz/build.js';
 
 export const STATION = 'VNP';

@@ -2,7 +2,7 @@
 // after the broker returns central receives every event, first seen in seq order, with no gap. CI holds the outage
 // for seconds; FAULTS_FULL=1 for three minutes (the gate's reconnect backoff reaches its maximum meanwhile).
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/demo/support.js';
+import { waitFor } from '../../src/util/wait.js';
 import { firstSeenSeqs, startLoadedGate, startWorld, travellerMrz, type World } from '../daemon/world.js';
 import { scaled, tally } from './support/tally.js';
 

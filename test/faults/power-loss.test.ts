@@ -4,7 +4,7 @@
 // PRAGMA integrity_check is ok. At the end central has every event, first seen in seq order, with no gap.
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/demo/support.js';
+import { waitFor } from '../../src/util/wait.js';
 import { firstSeenSeqs, startLoadedGate, startWorld, travellerMrz, type World } from '../daemon/world.js';
 import { scaled, tally } from './support/tally.js';
 import { prng } from './support/prng.js';

@@ -5,10 +5,9 @@ import { parseOptions, requireOption, UsageError, type Command } from '../comman
 import { loadConfig } from '../../config/load.js';
 import { openDb } from '../../cache/db.js';
 import { SqliteOutboxStore } from '../../outbox/store.js';
-import { SerialTransport } from '../../devices/serial.js';
-import { BridgeLink } from '../../bridge/link.js';
+import { bridgeFromConfig } from '../../bridge/from-config.js';
 import { LaneLoop } from '../../gate/lane-loop.js';
-import { waitFor } from '../../demo/support.js';
+import { waitFor } from '../../util/wait.js';
 import { errorLine } from '../../util/gate-error.js';
 
 export const laneTestCommand: Command = {
@@ -38,8 +37,7 @@ example:
 
     const db = openDb(c.db);
     const store = new SqliteOutboxStore(db, { station: c.station, gate: c.gate ?? 'unset' });
-    const transport = new SerialTransport({ name: 'bridge', ...c.bridge.port, reconnect: c.devices.reconnect });
-    const link = new BridgeLink(transport, { heartbeatMs: c.bridge.heartbeatMs, watchdogMs: c.bridge.watchdogMs, ackTimeoutMs: c.bridge.ackTimeoutMs, retries: c.bridge.retries, failMode: c.bridge.failMode });
+    const { transport, link } = bridgeFromConfig(c);
     const lane = new LaneLoop({
       station: c.station,
       direction,

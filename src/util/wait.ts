@@ -1,0 +1,36 @@
+// Waiting on a condition or an event with a deadline that names what was waited for (the demo, the daemon's
+// shutdown, the technician's tools, the tests). Polling, because the conditions span processes and devices.
+import type { TypedEvents } from './typed-events.js';
+
+export class WaitTimeout extends Error {}
+
+/** Poll until `cond` holds; throws WaitTimeout naming `what` after timeoutMs. */
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string, pollMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new WaitTimeout(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** The next event `name` whose payload satisfies `match`; the listener is removed on success and on timeout. */
+export function waitForEvent<E extends { [K in keyof E]: unknown }, K extends keyof E>(
+  events: TypedEvents<E>,
+  name: K,
+  match: (payload: E[K]) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<E[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new WaitTimeout(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const off = events.on(name, (p) => {
+      if (!match(p)) return;
+      clearTimeout(timer);
+      off();
+      resolve(p);
+    });
+  });
+}
