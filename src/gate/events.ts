@@ -84,11 +84,6 @@ export type GateEvent = z.infer<typeof gateEventSchema>;
 /** An event before the store gives it eventId, seq, station and gate. */
 export type NewEvent<E extends GateEvent> = Omit<E, 'eventId' | 'seq' | 'station' | 'gate'>;
 
-/**
- * What the lane needs from storage. Implemented over the gate's SQLite file (ledger + outbox in one transaction).
- * Each method commits durably (synchronous=FULL) before it returns: the lane counts nothing done before that.
- * Throws a GateError with recovery 'fatal' or 'retry' when the write fails (disk full): the lane then refuses to open.
- */
 /** An authorisation handed to the MCU, remembered until its passage is recorded (survives a daemon restart). */
 export interface PendingAuthorisation {
   authId: number;
@@ -99,6 +94,11 @@ export interface PendingAuthorisation {
   atMs: number;
 }
 
+/**
+ * What the lane needs from storage. Implemented over the gate's SQLite file (ledger + outbox in one transaction).
+ * Each method commits durably (synchronous=FULL) before it returns: the lane counts nothing done before that.
+ * Throws a GateError with recovery 'fatal' or 'retry' when the write fails (disk full): the lane then refuses to open.
+ */
 export interface LaneStore {
   recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent;
   /**

@@ -11,6 +11,7 @@ import { BridgeError } from '../bridge/errors.js';
 import type { AlarmEvent, DecisionEvent, LaneStore, PassageEvent } from './events.js';
 import type { DisplayMessage } from './display.js';
 import {
+  ACCEPTING,
   initialLane,
   stepLane,
   type LaneCommand,
@@ -122,7 +123,7 @@ export class LaneLoop {
 
   /** Release the lane for one passage without a document; false when the lane cannot (busy, emergency, link down, mode). */
   release(): boolean {
-    const wasFree = ['idle', 'done', 'timeout', 'alarm'].includes(this.lane.phase);
+    const wasFree = ACCEPTING.includes(this.lane.phase);
     this.feed({ type: 'release', at: this.now() });
     return wasFree && this.lane.passenger?.release === true;
   }

@@ -144,7 +144,8 @@ function clampAuthId(n: number): number {
 }
 
 const iso = (at: number) => new Date(at).toISOString();
-const ACCEPTING: LanePhase[] = ['idle', 'done', 'timeout', 'alarm'];
+/** Phases in which the lane takes the next passenger (a result on the display does not hold them up). */
+export const ACCEPTING: readonly LanePhase[] = ['idle', 'done', 'timeout', 'alarm'];
 
 /** One step of the lane. Never mutates `prev`. */
 export function stepLane(prev: LaneState, input: LaneInput): LaneStep {

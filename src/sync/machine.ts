@@ -139,11 +139,14 @@ function newerOf(a: Cursor | null, b: Cursor): Cursor {
 
 function onManifest<D>(s: MachineState<D>, m: { epoch: number; seq: number; chunkCount: number; now: number }, actions: MachineAction<D>[]): MachineState<D> {
   // One snapshot per epoch (chunk topics are named by epoch alone): a manifest of the epoch the gate holds or is
-  // assembling is a redelivery, an older epoch is stale.
+  // assembling is a redelivery, an older epoch is stale. After central's resync command, the epoch held is taken
+  // once more.
   const at = { epoch: m.epoch, seq: m.seq };
-  const known = Math.max(s.reload ? 0 : (s.have?.epoch ?? 0), s.assembling?.epoch ?? 0);
-  if (m.epoch <= known || (s.reload && s.have && m.epoch < s.have.epoch)) {
-    actions.push({ type: 'drop', reason: m.epoch === known ? 'duplicate' : 'stale', ...at });
+  const held = s.have?.epoch ?? 0;
+  const staging = s.assembling?.epoch ?? 0;
+  const taken = m.epoch > staging && (m.epoch > held || (s.reload === true && m.epoch === held));
+  if (!taken) {
+    actions.push({ type: 'drop', reason: m.epoch === Math.max(held, staging) ? 'duplicate' : 'stale', ...at });
     return s;
   }
   const a = s.assembling;
