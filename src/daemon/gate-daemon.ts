@@ -241,7 +241,7 @@ export class GateDaemon {
   }
 
   statusSnapshot(): StatusSnapshot {
-    const counts = this.store.counts();
+    const counts = this.store.backlog();
     const sync = this.view.syncState();
     const nowMs = this.clock();
     const lane = this.lane.state;

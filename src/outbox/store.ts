@@ -49,12 +49,17 @@ export interface OutboxRow {
   sentMs: number | null;
 }
 
-export interface OutboxCounts {
+/** What still waits for central: read through the partial index of unsent rows, cheap whatever the table holds. */
+export interface OutboxBacklog {
   pending: number;
-  sent: number;
   lastSeq: number;
   /** created_ms of the oldest unsent row. */
   oldestPendingMs: number | null;
+}
+
+export interface OutboxCounts extends OutboxBacklog {
+  /** Sent rows kept for retention: counting them scans the table (for `gate events tail`, not for a timer). */
+  sent: number;
 }
 
 export interface OutboxStoreOptions {
@@ -105,6 +110,7 @@ export class SqliteOutboxStore implements LaneStore {
     pendingAfter: Statement;
     markSent: Statement;
     counts: Statement;
+    backlog: Statement;
     prune: Statement;
     last: Statement;
     nonceSeen: Statement;
@@ -135,6 +141,11 @@ export class SqliteOutboxStore implements LaneStore {
       counts: db.prepare(
         `SELECT (SELECT count(*) FROM outbox WHERE sent_ms IS NULL) AS pending,
                 (SELECT count(*) FROM outbox WHERE sent_ms IS NOT NULL) AS sent,
+                (SELECT last_seq FROM outbox_seq WHERE id = 1) AS lastSeq,
+                (SELECT created_ms FROM outbox WHERE sent_ms IS NULL ORDER BY seq LIMIT 1) AS oldestPendingMs`,
+      ),
+      backlog: db.prepare(
+        `SELECT (SELECT count(*) FROM outbox WHERE sent_ms IS NULL) AS pending,
                 (SELECT last_seq FROM outbox_seq WHERE id = 1) AS lastSeq,
                 (SELECT created_ms FROM outbox WHERE sent_ms IS NULL ORDER BY seq LIMIT 1) AS oldestPendingMs`,
       ),
@@ -218,8 +229,13 @@ export class SqliteOutboxStore implements LaneStore {
     return this.s.counts.get() as OutboxCounts;
   }
 
+  /** Pending rows, last seq and the oldest pending row's age, without the sent rows' scan (the daemon's status timer). */
+  backlog(): OutboxBacklog {
+    return this.s.backlog.get() as OutboxBacklog;
+  }
+
   pendingCount(): number {
-    return this.counts().pending;
+    return this.backlog().pending;
   }
 
   /** The newest rows, newest first. */

@@ -105,6 +105,8 @@ describe('SqliteOutboxStore', () => {
     open();
     expect(store.recordAlarm({ kind: 'alarm', at: at(), type: 'power', detail: null, active: true }).seq).toBe(6);
     expect(store.counts()).toMatchObject({ pending: 1, lastSeq: 6, oldestPendingMs: now });
+    // The backlog (the daemon's status timer) says the same without counting the sent rows.
+    expect(store.backlog()).toEqual({ pending: 1, lastSeq: 6, oldestPendingMs: now });
   });
 
   it('refuses with disk-full (fatal) when the disk is full, and leaves ledger and outbox consistent', () => {
