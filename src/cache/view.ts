@@ -5,7 +5,7 @@ import type { Db } from './db.js';
 import type { TicketStatus } from './records.js';
 import type { Direction } from '../decide/reasons.js';
 import type { DocumentIdentity, IdentityKind } from '../identity/document.js';
-import { documentKey } from '../identity/document-key.js';
+import { documentKeyer, type DocumentKeyer } from '../identity/document-key.js';
 
 export interface CachedPassenger {
   docKey: string;
@@ -123,10 +123,11 @@ export class SqliteCacheView implements CacheView {
   private readonly ledgerStmt: Statement;
   private readonly syncStmt: Statement;
 
-  constructor(
-    db: Db,
-    private readonly secret: string | Buffer,
-  ) {
+  /** The secret bound once: every decision keys its document, and re-importing the key per call is wasted work. */
+  private readonly keyer: DocumentKeyer;
+
+  constructor(db: Db, secret: string | Buffer) {
+    this.keyer = documentKeyer(secret);
     this.passengerStmt = db.prepare('SELECT doc_key, kind, status, birth_date FROM passengers WHERE doc_key = ?');
     const cols = 'id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status';
     this.ticketsStmt = db.prepare(`SELECT ${cols} FROM tickets WHERE doc_key = ?`);
@@ -137,7 +138,7 @@ export class SqliteCacheView implements CacheView {
   }
 
   keyOf(identity: DocumentIdentity): string {
-    return documentKey(this.secret, identity);
+    return this.keyer(identity);
   }
 
   passenger(docKey: string): CachedPassenger | undefined {
