@@ -83,8 +83,9 @@ export function buildDelta(file: DeltaFile, o: DeltaOptions): { delta: Delta; me
     generatedAt: file.generatedAt ?? o.now.toISOString(),
     upserts: { passengers: file.upserts.passengers, tickets: file.upserts.tickets },
     deletes: { passengers: file.deletes.passengers.map(({ kind, country, number }) => ({ kind, country, number })), tickets: file.deletes.tickets },
+    ...(file.clearUses?.length ? { clearUses: file.clearUses } : {}),
   };
-  const rows = delta.upserts.passengers.length + delta.upserts.tickets.length + delta.deletes.passengers.length + delta.deletes.tickets.length;
+  const rows = delta.upserts.passengers.length + delta.upserts.tickets.length + delta.deletes.passengers.length + delta.deletes.tickets.length + (delta.clearUses?.length ?? 0);
   return {
     delta,
     messages: [

@@ -101,7 +101,8 @@ export class CentralFeed {
 
   async answer(r: ResyncRequest): Promise<void> {
     const have = r.have;
-    if (have && have.epoch === this.epoch && have.seq <= this.seq) {
+    // 'requested': central's resync command asked for the whole snapshot, so missing deltas are not an answer.
+    if (r.reason !== 'requested' && have && have.epoch === this.epoch && have.seq <= this.seq) {
       const missing: OutMessage[] = [];
       for (let s = have.seq + 1; s <= this.seq; s++) {
         const m = this.log.get(s);

@@ -16,6 +16,8 @@ export const deltaFileSchema = z
       .object({ passengers: z.array(identitySchema).default([]), tickets: z.array(z.string().min(1).max(64)).default([]) })
       .strict()
       .prefault({}),
+    /** Sibling uses to undo at every gate (a ticket consumed by a forged or mistaken passage). */
+    clearUses: z.array(z.object({ ticketId: z.string().min(1).max(64), direction: z.enum(['entry', 'exit']) }).strict()).optional(),
   })
   .strict();
 export type DeltaFile = z.infer<typeof deltaFileSchema>;

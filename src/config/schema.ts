@@ -136,8 +136,13 @@ export const mqttSchema = z
     statusIntervalSeconds: z.number().int().min(5).default(60),
     /** Sent outbox rows older than this are pruned. */
     retentionHours: z.number().int().min(1).default(72),
-    /** Ed25519 public key(s) of central (PEM or base64 SPKI DER) for commands; the first is current. */
+    /**
+     * Ed25519 public key(s) of central (PEM or base64 SPKI DER) that sign commands: a key of their own, never the
+     * sync key (sync.centralPublicKeys), so a key that can move the turnstile is held by fewer systems.
+     */
     centralPublicKeys: z.array(z.string()).default([]),
+    /** The gate's own Ed25519 private key (PEM) that signs its passage events; created on first start. Default: gate-key.pem beside the database. */
+    gateKeyFile: z.string().optional(),
     /** A signed command older or newer than this is refused. */
     commandMaxSkewSeconds: z.number().int().min(1).default(60),
   })
@@ -146,7 +151,7 @@ export const mqttSchema = z
 export const syncSchema = z
   .object({
     enabled: z.boolean().default(false),
-    /** Ed25519 public key(s) of central for snapshots and deltas (PEM or base64 SPKI DER). */
+    /** Ed25519 public key(s) of central for snapshots, deltas and the station roster (PEM or base64 SPKI DER). */
     centralPublicKeys: z.array(z.string()).default([]),
   })
   .strict();

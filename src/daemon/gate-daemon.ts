@@ -34,6 +34,8 @@ import { waitFor } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
+import { defaultGateKeyFile, loadOrCreateGateKey } from '../mqtt/gate-key.js';
+import { signFor } from '../util/signing.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -114,6 +116,8 @@ export class GateDaemon {
   private stopping: Promise<void> | null = null;
   private readonly statusFile: string;
   private lastMqttAdvice = '';
+  /** Id of the key this gate signs its passages with (central's roster must list its public half). */
+  readonly gateKeyId: string;
 
   constructor(private readonly o: DaemonOptions) {
     const c = o.config;
@@ -133,7 +137,15 @@ export class GateDaemon {
       throw err;
     }
     this.view = new SqliteCacheView(this.db, o.secret);
-    this.store = new SqliteOutboxStore(this.db, { station: c.station, gate: c.gate, now: this.clock });
+    // The gate signs its passage events so its siblings can refuse forgeries (src/mqtt/siblings.ts).
+    const gateKey = loadOrCreateGateKey(c.mqtt.gateKeyFile ?? defaultGateKeyFile(c.db));
+    this.gateKeyId = gateKey.keyId;
+    this.store = new SqliteOutboxStore(this.db, {
+      station: c.station,
+      gate: c.gate,
+      now: this.clock,
+      signPassage: (payload) => signFor('passage', gateKey.privateKey, payload),
+    });
 
     const bridge = bridgeFromConfig(c);
     this.watchTransport('bridge', bridge.transport, false);
@@ -151,7 +163,16 @@ export class GateDaemon {
       log: this.log,
     });
     this.reporter = c.mqtt.enabled
-      ? new GateReporter({ store: this.store, mqtt: c.mqtt, status: () => this.statusSnapshot(), onCommand: (cmd) => this.onCommand(cmd), log: this.log, now: this.clock })
+      ? new GateReporter({
+          store: this.store,
+          mqtt: c.mqtt,
+          syncPublicKeys: c.sync.centralPublicKeys,
+          status: () => this.statusSnapshot(),
+          onCommand: (cmd) => this.onCommand(cmd),
+          onRefused: (kind, code) => this.onRefused(kind, code),
+          log: this.log,
+          now: this.clock,
+        })
       : null;
     this.reporter?.connection.events.on('retry', (r) => {
       const advice = mqttAdvice(r.url, r.reason);
@@ -399,6 +420,8 @@ export class GateDaemon {
         this.setMode(cmd.args.mode as LaneMode);
         return { ok: true, code: 'ok' };
       case 'release':
+        // The lane serves one direction: a release for the other would open the flap the wrong way.
+        if (cmd.args.direction !== this.o.config.lane.direction) return { ok: false, code: 'wrong-direction' };
         return this.release() ? { ok: true, code: 'ok' } : { ok: false, code: 'refused' };
       case 'resync':
         // The worker asks central for the snapshot and loads it again; progress shows on the sync status.
@@ -411,6 +434,11 @@ export class GateDaemon {
         setTimeout(() => this.events.emit('reload-requested', undefined), 200);
         return { ok: true, code: 'ok' };
     }
+  }
+
+  /** A message from the network was refused. Counted, never one durable row each (a flood must not fill the outbox). */
+  private onRefused(kind: 'command' | 'sibling', code: string): void {
+    this.log.debug({ kind, code }, 'network message refused');
   }
 
   private writeStatus(stopped = false): void {

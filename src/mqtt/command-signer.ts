@@ -1,31 +1,44 @@
 // Central's side of gate commands: build and sign one. Used by tests, the demo and the `gate central` tools.
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { canonicalJson, parsePrivateKey, signBytes } from '../util/signing.js';
-import { COMMAND_ARGS, type CommandName, type SignedCommand } from './schemas.js';
+import { seal } from '../util/sealed.js';
+import { keyIdOf, parsePrivateKey } from '../util/signing.js';
+import { createPublicKey } from 'node:crypto';
+import { COMMAND_ARGS, type CommandBody, type CommandName } from './schemas.js';
 import { commandTopic, type GateId } from './topics.js';
-
-/** The bytes central signs and the gate verifies: the command bound to its target gate. */
-export function commandSigningBytes(target: GateId, c: Pick<SignedCommand, 'name' | 'args' | 'issuedAt' | 'nonce'>): Buffer {
-  return Buffer.from(canonicalJson({ name: c.name, args: c.args, issuedAt: c.issuedAt, nonce: c.nonce, station: target.station, gate: target.gate }), 'utf8');
-}
 
 export interface SignOptions {
   nowMs?: number;
   nonce?: string;
 }
 
+export interface SignedCommandMessage {
+  topic: string;
+  /** The bytes to publish. */
+  payload: Buffer;
+  body: CommandBody;
+}
+
 export class CommandSigner {
-  private readonly key: KeyObject;
+  private readonly key: { privateKey: KeyObject; keyId: string };
 
   /** privateKey: PEM or base64 PKCS#8 DER (src/util/signing.ts). */
   constructor(privateKey: string | KeyObject) {
-    this.key = typeof privateKey === 'string' ? parsePrivateKey(privateKey) : privateKey;
+    const k = typeof privateKey === 'string' ? parsePrivateKey(privateKey) : privateKey;
+    this.key = { privateKey: k, keyId: keyIdOf(createPublicKey(k)) };
   }
 
-  sign<N extends CommandName>(target: GateId, name: N, args: Record<string, unknown>, opts: SignOptions = {}): { topic: string; command: SignedCommand } {
+  sign<N extends CommandName>(target: GateId, name: N, args: Record<string, unknown>, opts: SignOptions = {}): SignedCommandMessage {
     COMMAND_ARGS[name].parse(args);
-    const unsigned = { name, args, issuedAt: new Date(opts.nowMs ?? Date.now()).toISOString(), nonce: opts.nonce ?? randomUUID() };
-    const signature = signBytes(this.key, commandSigningBytes(target, unsigned));
-    return { topic: commandTopic(target, name), command: { ...unsigned, signature } };
+    const body: CommandBody = {
+      v: 2,
+      type: 'command',
+      name,
+      args,
+      issuedAt: new Date(opts.nowMs ?? Date.now()).toISOString(),
+      nonce: opts.nonce ?? randomUUID(),
+      station: target.station,
+      gate: target.gate,
+    };
+    return { topic: commandTopic(target, name), payload: seal(this.key, 'command', body), body };
   }
 }

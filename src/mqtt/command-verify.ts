@@ -1,10 +1,12 @@
 // The pure half of command handling: is this message an authorised, fresh, first-seen command from central for
-// this gate? Order matters: the signature is checked before the nonce is looked up or stored, so nobody but
-// central can fill the nonce table; freshness bounds how long nonces must be kept.
-import type { KeyObject } from 'node:crypto';
-import { verifyBytes } from '../util/signing.js';
-import { commandSigningBytes } from './command-signer.js';
-import { COMMAND_ARGS, commandSchema, type CommandName, type CommandResultCode } from './schemas.js';
+// this gate? Order matters: size before parsing, the signature before anything in the body is believed, and the
+// nonce is looked up or stored only after, so nobody but central can fill the nonce table. Freshness has two
+// bounds: the gate's clock (|now - issuedAt| within the skew) and the newest issuedAt ever accepted (the high-water
+// mark, kept across restarts): a command older than the mark minus the skew is refused whatever the clock says,
+// so a clock stepped back cannot reopen the window for a command whose nonce has been pruned.
+import { openSealed } from '../util/sealed.js';
+import type { KeyRing } from '../util/signing.js';
+import { COMMAND_ARGS, COMMAND_LIMITS, commandBodySchema, type CommandName, type CommandResultCode } from './schemas.js';
 import type { GateId } from './topics.js';
 
 export interface AuthorisedCommand {
@@ -20,32 +22,33 @@ export interface VerifyContext {
   target: GateId;
   /** The last level of the topic: it must equal the command's name. */
   topicName: string;
-  keys: readonly KeyObject[];
+  keys: KeyRing;
   nowMs: number;
   maxSkewMs: number;
+  /** The newest issuedAt (ms) of any command accepted so far, or null. */
+  highWaterMs: number | null;
   seen(nonce: string): boolean;
 }
 
 export function verifyCommand(payload: Buffer | string, ctx: VerifyContext): Verdict {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString());
-  } catch {
-    return { ok: false, code: 'malformed', nonce: null, name: null };
+  const opened = openSealed(payload, 'command', ctx.keys, COMMAND_LIMITS);
+  if (!opened.ok) {
+    const code = opened.code === 'unknown-key' ? 'bad-signature' : opened.code === 'too-large' || opened.code === 'unsigned' || opened.code === 'bad-signature' ? opened.code : 'malformed';
+    return { ok: false, code, nonce: null, name: null };
   }
-  const o = (json && typeof json === 'object' ? json : {}) as Record<string, unknown>;
-  const nonce = typeof o.nonce === 'string' ? o.nonce : null;
-  const name = typeof o.name === 'string' ? o.name : null;
-  const refuse = (code: Exclude<CommandResultCode, 'ok'>): Verdict => ({ ok: false, code, nonce, name });
-  if (o.signature === undefined || o.signature === '' || o.signature === null) return refuse('unsigned');
-  if (name !== null && !(name in COMMAND_ARGS)) return refuse('unknown-command');
-  const parsed = commandSchema.safeParse(json);
-  if (!parsed.success) return refuse('malformed');
+  const parsed = commandBodySchema.safeParse(opened.value);
+  if (!parsed.success) {
+    const name = (opened.value as { name?: unknown } | null)?.name;
+    const unknown = typeof name === 'string' && !(name in COMMAND_ARGS);
+    return { ok: false, code: unknown ? 'unknown-command' : 'malformed', nonce: null, name: null };
+  }
   const c = parsed.data;
+  const refuse = (code: Exclude<CommandResultCode, 'ok'>): Verdict => ({ ok: false, code, nonce: c.nonce, name: c.name });
+  if (c.station !== ctx.target.station || c.gate !== ctx.target.gate) return refuse('wrong-gate');
   if (c.name !== ctx.topicName) return refuse('malformed');
-  if (ctx.keys.length === 0 || !verifyBytes(ctx.keys, commandSigningBytes(ctx.target, c), c.signature)) return refuse('bad-signature');
   const issuedMs = Date.parse(c.issuedAt);
   if (Math.abs(ctx.nowMs - issuedMs) > ctx.maxSkewMs) return refuse('stale');
+  if (ctx.highWaterMs !== null && issuedMs < ctx.highWaterMs - ctx.maxSkewMs) return refuse('stale');
   if (ctx.seen(c.nonce)) return refuse('replayed');
   if (!COMMAND_ARGS[c.name].safeParse(c.args).success) return refuse('bad-args');
   return { ok: true, command: { name: c.name, args: c.args, nonce: c.nonce, issuedMs } };

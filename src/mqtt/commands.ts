@@ -1,11 +1,10 @@
 // Central's commands on gates/v1/<station>/<gate>/cmd/<name>: verified (src/mqtt/command-verify.ts), nonces
 // persisted in SQLite before the handler runs (a restart must not reopen the replay window), handed to the
 // daemon's handler, and every one answered on .../cmd-result with {nonce, name, ok, code}.
-import type { KeyObject } from 'node:crypto';
 import type { SqliteOutboxStore } from '../outbox/store.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { parsePublicKey } from '../util/signing.js';
+import { KeyRing } from '../util/signing.js';
 import { verifyCommand, type AuthorisedCommand } from './command-verify.js';
 import type { MqttConnection } from './connection.js';
 import { commandResultSchema, type CommandResult, type CommandResultCode } from './schemas.js';
@@ -20,10 +19,19 @@ export interface CommandChannelOptions {
   maxSkewSeconds: number;
   now?: () => number;
   log?: Logger;
+  /** A command was refused (the daemon counts refusals and reports them coalesced). */
+  onRefused?(code: CommandResultCode): void;
 }
 
+/** Commands waiting to be handled at most: a flood beyond it is dropped unread (and counted), never queued without end. */
+const MAX_QUEUED = 64;
+/** Refusals answered on cmd-result at most per minute: central learns why its command failed, a flood gets no echo. */
+const REFUSAL_ANSWERS_PER_MINUTE = 30;
+
 export class CommandChannel {
-  private readonly keys: KeyObject[];
+  private readonly keys: KeyRing;
+  private queued = 0;
+  private answerWindow = { startMs: 0, count: 0 };
   private readonly now: () => number;
   private readonly log: Logger;
   /** Commands are handled one at a time, in arrival order. */
@@ -36,16 +44,26 @@ export class CommandChannel {
     private readonly handler: CommandHandler,
     private readonly opts: CommandChannelOptions,
   ) {
-    this.keys = opts.centralPublicKeys.map(parsePublicKey);
+    this.keys = new KeyRing(opts.centralPublicKeys);
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? silentLogger();
   }
 
   start(): void {
     this.connection.subscribe(commandFilter(this.gateId), 1, (topic, payload) => {
-      this.queue = this.queue.then(async () => {
-        await this.handle(topic, payload);
-      });
+      if (this.queued >= MAX_QUEUED) {
+        this.opts.onRefused?.('refused');
+        return;
+      }
+      this.queued++;
+      // A failure in one command is logged and contained: the queue carries on with the next.
+      this.queue = this.queue
+        .then(() => this.handle(topic, payload))
+        .then(
+          () => undefined,
+          (err: unknown) => this.log.error({ err: errorLine(err) }, 'command not handled'),
+        )
+        .finally(() => this.queued--);
     });
   }
 
@@ -65,12 +83,14 @@ export class CommandChannel {
       keys: this.keys,
       nowMs,
       maxSkewMs,
+      highWaterMs: this.store.nonceHighWater(),
       seen: (nonce) => this.store.nonceSeen(nonce),
     });
     let result: { nonce: string | null; name: string | null; ok: boolean; code: CommandResultCode };
     if (!verdict.ok) {
-      this.log.warn({ topicName, code: verdict.code }, 'command refused');
+      this.opts.onRefused?.(verdict.code);
       result = { nonce: verdict.nonce, name: verdict.name, ok: false, code: verdict.code };
+      if (!this.mayAnswerRefusal(nowMs)) return commandResultSchema.parse({ ...result, at: new Date(nowMs).toISOString() });
     } else {
       const c = verdict.command;
       result = { nonce: c.nonce, name: c.name, ok: false, code: 'failed' };
@@ -79,9 +99,11 @@ export class CommandChannel {
         if (!this.store.rememberNonce(c.nonce, c.issuedMs, nowMs)) {
           result.code = 'replayed';
         } else {
-          this.store.pruneNonces(nowMs - 2 * maxSkewMs);
+          // Kept until the high-water rule refuses them by itself (issuedAt < mark - skew), whatever the clock does.
+          this.store.pruneNonces((this.store.nonceHighWater() ?? c.issuedMs) - 2 * maxSkewMs);
           const r = await this.handler(c);
           result = { ...result, ok: r.ok, code: r.code };
+          if (!r.ok) this.opts.onRefused?.(r.code);
           this.log.info({ name: c.name, code: r.code }, 'command handled');
         }
       } catch (err) {
@@ -95,5 +117,11 @@ export class CommandChannel {
       this.log.warn({ err: errorLine(err) }, 'command result not published');
     }
     return answer;
+  }
+
+  private mayAnswerRefusal(nowMs: number): boolean {
+    const w = this.answerWindow;
+    if (nowMs - w.startMs >= 60_000 || nowMs < w.startMs) this.answerWindow = { startMs: nowMs, count: 0 };
+    return ++this.answerWindow.count <= REFUSAL_ANSWERS_PER_MINUTE;
   }
 }

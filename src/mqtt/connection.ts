@@ -41,7 +41,8 @@ export interface ConnectionEvents {
   retry: { url: string; reason: string; delayMs: number };
 }
 
-export type MessageHandler = (topic: string, payload: Buffer) => void;
+/** `userProperties`: the MQTT 5 user properties the message carried (a passage's `sig`). */
+export type MessageHandler = (topic: string, payload: Buffer, userProperties?: Record<string, string | string[]>) => void;
 
 /** A TLS option is PEM text or a path to a PEM file. */
 function pem(value: string | undefined, what: string): string | undefined {
@@ -204,9 +205,18 @@ export class MqttConnection {
         this.events.emit('up', { url });
       });
     });
-    client.on('message', (topic, payload) => {
+    client.on('message', (topic, payload, packet) => {
       if (this.current !== cur) return;
-      for (const s of this.subscriptions) if (topicMatches(s.filter, topic)) s.handler(topic, payload);
+      const props = packet.properties?.userProperties;
+      for (const s of this.subscriptions) {
+        if (!topicMatches(s.filter, topic)) continue;
+        // One handler's failure must not reach MQTT.js (it would end the connection) nor the other handlers.
+        try {
+          s.handler(topic, payload, props);
+        } catch (err) {
+          this.log.error({ filter: s.filter, err: (err as Error).message }, 'mqtt message handler failed');
+        }
+      }
     });
     client.on('close', () => {
       if (this.current === cur) this.lost(cur, lastError);

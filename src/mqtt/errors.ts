@@ -1,6 +1,6 @@
 import { GateError, type Recovery } from '../util/gate-error.js';
 
-export type MqttErrorCode = 'not-connected' | 'publish-timeout' | 'publish-refused' | 'connection-lost' | 'bad-tls-file' | 'bad-url';
+export type MqttErrorCode = 'not-connected' | 'publish-timeout' | 'publish-refused' | 'connection-lost' | 'bad-tls-file' | 'bad-url' | 'bad-gate-key';
 
 const RECOVERY: Record<MqttErrorCode, Recovery> = {
   'not-connected': 'retry',
@@ -9,6 +9,7 @@ const RECOVERY: Record<MqttErrorCode, Recovery> = {
   'connection-lost': 'retry',
   'bad-tls-file': 'fix-config',
   'bad-url': 'fix-config',
+  'bad-gate-key': 'fix-config',
 };
 
 export class MqttError extends GateError<MqttErrorCode> {

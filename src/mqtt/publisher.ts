@@ -171,7 +171,9 @@ export class OutboxPublisher {
   private send(client: MqttClient, gen: number, row: OutboxRow): void {
     const seq = row.seq;
     this.inflight.set(seq, this.now());
-    client.publish(this.topics[row.kind], row.payload, { qos: 1 }, (err) => {
+    // A passage carries the gate's signature of its exact bytes for the station's other gates (src/mqtt/siblings.ts).
+    const options = row.sig === null ? { qos: 1 as const } : { qos: 1 as const, properties: { userProperties: { sig: row.sig } } };
+    client.publish(this.topics[row.kind], row.payload, options, (err) => {
       if (gen !== this.generation) return;
       if (err) return this.fail(gen, seq, 'publish-refused', err);
       if (!this.inflight.delete(seq)) return;

@@ -15,6 +15,10 @@ export interface ReporterDeps {
   mqtt: GateConfig['mqtt'];
   status: () => StatusSnapshot;
   onCommand: CommandHandler;
+  /** Central's sync keys: the station roster that vouches for sibling gates is signed with one of them. */
+  syncPublicKeys?: readonly string[];
+  /** A message from the network was refused (a command, a sibling passage, the roster): counted by the daemon. */
+  onRefused?(kind: 'command' | 'sibling', code: string): void;
   log?: Logger;
   now?: () => number;
   random?: () => number;
@@ -49,8 +53,10 @@ export class GateReporter {
       maxSkewSeconds: d.mqtt.commandMaxSkewSeconds,
       now: d.now,
       log,
+      onRefused: (code) => d.onRefused?.('command', code),
     });
-    this.siblings = new SiblingPassages(d.store, this.connection, log);
+    this.siblings = new SiblingPassages(d.store, this.connection, { centralKeys: d.syncPublicKeys ?? [], log });
+    this.siblings.events.on('refused', (r) => d.onRefused?.('sibling', r.code));
   }
 
   start(): void {

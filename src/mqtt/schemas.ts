@@ -67,21 +67,41 @@ export type CommandName = keyof typeof COMMAND_ARGS;
 export const COMMAND_NAMES = Object.keys(COMMAND_ARGS) as CommandName[];
 
 /**
- * On gates/v1/<station>/<gate>/cmd/<name>. `signature` is Ed25519 (base64) by central over the canonical JSON
- * (keys sorted) of {name, args, issuedAt, nonce, station, gate}: station and gate come from the topic, so a
- * command signed for one gate cannot be replayed to another.
+ * The body of a command on gates/v1/<station>/<gate>/cmd/<name>, carried as exact text in a signed envelope
+ * (src/util/sealed.ts, purpose `command`): central's Ed25519 signature covers these bytes. station and gate name
+ * the one gate it is for, so a command signed for one gate cannot be replayed to another.
  */
-export const commandSchema = z
+export const commandBodySchema = z
   .object({
+    v: z.literal(2),
+    type: z.literal('command'),
     name: z.enum(COMMAND_NAMES as [CommandName, ...CommandName[]]),
     args: z.record(z.string(), z.unknown()),
     issuedAt: z.iso.datetime({ offset: true }),
     /** Unique per command (e.g. a UUID); a nonce already seen is refused. */
     nonce: z.string().min(8).max(128),
-    signature: z.string(),
+    station: z.string().regex(/^[A-Z0-9]{2,8}$/),
+    gate: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/),
   })
   .strict();
-export type SignedCommand = z.infer<typeof commandSchema>;
+export type CommandBody = z.infer<typeof commandBodySchema>;
+
+/**
+ * The signed envelope of every signed message (commands, sync manifest/delta/head, roster): `body` is the content as
+ * JSON text; `sig` is Ed25519 over `station-gate/v2/<purpose>\n` + the UTF-8 bytes of `body` (src/util/sealed.ts).
+ */
+export const signedEnvelopeSchema = z
+  .object({
+    v: z.literal(2),
+    /** First 8 bytes of SHA-256 over the signer's SPKI DER public key, hex. */
+    keyId: z.string().regex(/^[0-9a-f]{16}$/),
+    sig: z.string(),
+    body: z.string(),
+  })
+  .strict();
+
+/** A command's bytes at most (checked before parsing) and its body's nesting at most. */
+export const COMMAND_LIMITS = { maxBytes: 4096, maxDepth: 3 } as const;
 
 export const COMMAND_RESULT_CODES = [
   'ok',
@@ -90,8 +110,14 @@ export const COMMAND_RESULT_CODES = [
   'bad-args',
   'unsigned',
   'bad-signature',
+  /** Signed by central, but for another gate. */
+  'wrong-gate',
+  /** Larger than COMMAND_LIMITS.maxBytes: refused before parsing. */
+  'too-large',
   'stale',
   'replayed',
+  /** A release in a direction this lane does not serve. */
+  'wrong-direction',
   'refused',
   'failed',
 ] as const;

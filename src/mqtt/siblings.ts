@@ -1,53 +1,103 @@
 // Station siblings: every gate reads the passage events of the other gates of its station and marks those tickets
 // used in its own ledger (source 'sibling'), so a ticket used at gate 3 is refused at gate 4 before central's delta
-// arrives. Untrusted input from the broker: validated with zod, anything else is dropped with a log line.
+// arrives. A sibling use takes a ticket away from its holder, so only a passage that the named gate signed counts:
+// the gate must be on central's signed roster (src/mqtt/roster.ts) and the `sig` user property must be its Ed25519
+// signature (purpose `passage`) of the exact payload. Everything else is refused, counted, and never reaches the ledger.
 import type { SqliteOutboxStore } from '../outbox/store.js';
 import { passageEventSchema, type PassageEvent } from '../gate/events.js';
+import { parseBoundedJson } from '../util/bounded-json.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
+import { KeyRing, verifyFor } from '../util/signing.js';
 import { TypedEvents } from '../util/typed-events.js';
 import type { MqttConnection } from './connection.js';
+import { openRoster, rosterTopic, type HeldRoster } from './roster.js';
 import { parseGateTopic, stationPassageFilter } from './topics.js';
+
+/** A passage event's bytes at most: the event is a flat object of about 400 bytes. */
+export const PASSAGE_LIMITS = { maxBytes: 2048, maxDepth: 1 } as const;
+
+export type SiblingRefusal = 'too-large' | 'malformed' | 'unsigned' | 'not-on-roster' | 'bad-signature' | 'roster-refused';
 
 export interface SiblingEvents {
   /** A sibling's passage marked a ticket used here (first time only). */
   marked: { ticketId: string; direction: PassageEvent['direction']; fromGate: string; eventId: string };
-  /** A message on the passage topic that is not a valid passage event of this station. */
-  invalid: { topic: string };
+  /** A message on the passage or roster topic that was refused; `code` says why. */
+  refused: { code: SiblingRefusal; detail: string };
+  /** A newer roster was taken. */
+  roster: { version: number; gates: number };
+}
+
+export interface SiblingOptions {
+  /** Central's sync keys (config sync.centralPublicKeys): the roster is signed with one of them. */
+  centralKeys: readonly string[];
+  log?: Logger;
 }
 
 export class SiblingPassages {
   readonly events: TypedEvents<SiblingEvents>;
   private readonly log: Logger;
+  private readonly centralKeys: KeyRing;
+  private roster: HeldRoster | null = null;
 
   constructor(
     private readonly store: SqliteOutboxStore,
     private readonly connection: MqttConnection,
-    log?: Logger,
+    opts: SiblingOptions,
   ) {
-    this.log = log ?? silentLogger();
+    this.log = opts.log ?? silentLogger();
     this.events = new TypedEvents((event, err) => this.log.error({ event, err }, 'sibling listener failed'));
+    this.centralKeys = new KeyRing(opts.centralKeys);
+    const saved = store.savedRoster();
+    if (saved) this.takeRoster(saved, false);
+  }
+
+  /** The roster held: its version and gate count (for the status), or null. */
+  get rosterInfo(): { version: number; gates: number } | null {
+    return this.roster && { version: this.roster.version, gates: this.roster.keys.size };
   }
 
   start(): void {
-    this.connection.subscribe(stationPassageFilter(this.store.station), 1, (topic, payload) => this.handle(topic, payload));
+    this.connection.subscribe(rosterTopic(this.store.station), 1, (_topic, payload) => this.takeRoster(payload, true));
+    this.connection.subscribe(stationPassageFilter(this.store.station), 1, (topic, payload, props) => this.handle(topic, payload, props));
   }
 
-  handle(topic: string, payload: Buffer): void {
-    const t = parseGateTopic(topic);
-    if (!t || t.station !== this.store.station || t.gate === this.store.gate) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString());
-    } catch {
-      json = undefined;
-    }
-    const parsed = passageEventSchema.safeParse(json);
-    if (!parsed.success || parsed.data.gate !== t.gate || parsed.data.station !== t.station) {
-      this.log.warn({ topic }, 'invalid sibling passage dropped');
-      this.events.emit('invalid', { topic });
+  /** A roster message from the broker (or the one saved at the last start). */
+  takeRoster(bytes: Uint8Array, save: boolean): void {
+    const r = openRoster(bytes, this.store.station, this.centralKeys, this.roster?.version ?? null);
+    if (!r.ok) {
+      // The retained roster comes again on every reconnect: the one held is no news.
+      if (r.code === 'old-version' || (this.roster && r.code === 'unknown-key' && !save)) return;
+      this.refuse('roster-refused', r.code);
       return;
     }
+    const isNew = this.roster?.version !== r.roster.version;
+    this.roster = r.roster;
+    if (save && isNew) {
+      try {
+        this.store.saveRoster(bytes);
+      } catch (err) {
+        this.log.error({ err: errorLine(err) }, 'roster not saved');
+      }
+    }
+    if (isNew) {
+      this.log.info({ version: r.roster.version, gates: r.roster.keys.size }, 'station roster taken');
+      this.events.emit('roster', { version: r.roster.version, gates: r.roster.keys.size });
+    }
+  }
+
+  handle(topic: string, payload: Buffer, props?: Record<string, string | string[]>): void {
+    const t = parseGateTopic(topic);
+    if (!t || t.station !== this.store.station || t.gate === this.store.gate) return;
+    if (payload.byteLength > PASSAGE_LIMITS.maxBytes) return this.refuse('too-large', t.gate);
+    const sig = typeof props?.sig === 'string' ? props.sig : null;
+    if (sig === null) return this.refuse('unsigned', t.gate);
+    const key = this.roster?.keys.get(t.gate);
+    if (!key) return this.refuse('not-on-roster', t.gate);
+    if (!verifyFor('passage', [key], payload, sig)) return this.refuse('bad-signature', t.gate);
+    const json = parseBoundedJson(payload, PASSAGE_LIMITS);
+    const parsed = json.ok ? passageEventSchema.safeParse(json.value) : null;
+    if (!parsed?.success || parsed.data.gate !== t.gate || parsed.data.station !== t.station) return this.refuse('malformed', t.gate);
     const e = parsed.data;
     if (e.outcome !== 'passed' || e.ticketId === null) return;
     try {
@@ -57,5 +107,10 @@ export class SiblingPassages {
     } catch (err) {
       this.log.error({ err: errorLine(err) }, 'cannot record sibling passage');
     }
+  }
+
+  private refuse(code: SiblingRefusal, detail: string): void {
+    this.log.debug({ code, gate: detail }, 'sibling message refused');
+    this.events.emit('refused', { code, detail });
   }
 }

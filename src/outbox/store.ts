@@ -39,6 +39,8 @@ export class OutboxError extends GateError<OutboxErrorCode> {
 
 export type EventKind = GateEvent['kind'];
 
+const ROSTER_META_KEY = 'station-roster';
+
 export interface OutboxRow {
   seq: number;
   eventId: string;
@@ -47,6 +49,8 @@ export interface OutboxRow {
   payload: string;
   createdMs: number;
   sentMs: number | null;
+  /** The gate's signature of a passage payload (MQTT 5 user property `sig`), null otherwise. */
+  sig: string | null;
 }
 
 /** What still waits for central: read through the partial index of unsent rows, cheap whatever the table holds. */
@@ -67,6 +71,8 @@ export interface OutboxStoreOptions {
   gate: string;
   /** The clock: eventIds and created_ms come from it. */
   now?: () => number;
+  /** Signs a passage event's exact payload (the gate's key, purpose `passage`); without it passages go unsigned. */
+  signPassage?: (payload: Buffer) => string;
 }
 
 interface RawRow {
@@ -76,9 +82,10 @@ interface RawRow {
   payload: string;
   created_ms: number;
   sent_ms: number | null;
+  sig: string | null;
 }
 
-const toRow = (r: RawRow): OutboxRow => ({ seq: r.seq, eventId: r.event_id, kind: r.kind, payload: r.payload, createdMs: r.created_ms, sentMs: r.sent_ms });
+const toRow = (r: RawRow): OutboxRow => ({ seq: r.seq, eventId: r.event_id, kind: r.kind, payload: r.payload, createdMs: r.created_ms, sentMs: r.sent_ms, sig: r.sig ?? null });
 
 /** Map a better-sqlite3 failure to the outbox error the lane acts on (it refuses to open on any of them). */
 export function toOutboxError(err: unknown, what: string): OutboxError {
@@ -103,6 +110,7 @@ export class SqliteOutboxStore implements LaneStore {
   readonly station: string;
   readonly gate: string;
   private readonly now: () => number;
+  private readonly signPassage: ((payload: Buffer) => string) | undefined;
   private readonly s: {
     nextSeq: Statement;
     insert: Statement;
@@ -116,6 +124,9 @@ export class SqliteOutboxStore implements LaneStore {
     nonceSeen: Statement;
     nonceAdd: Statement;
     noncePrune: Statement;
+    nonceHighWater: Statement;
+    getMeta: Statement;
+    setMeta: Statement;
     pendingAuth: Statement;
     forgetAuth: Statement;
     rememberAuth: Statement;
@@ -130,9 +141,10 @@ export class SqliteOutboxStore implements LaneStore {
     this.station = opts.station;
     this.gate = opts.gate;
     this.now = opts.now ?? Date.now;
+    this.signPassage = opts.signPassage;
     this.s = {
       nextSeq: db.prepare('UPDATE outbox_seq SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq'),
-      insert: db.prepare('INSERT INTO outbox (seq, event_id, kind, payload, created_ms) VALUES (?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO outbox (seq, event_id, kind, payload, created_ms, sig) VALUES (?, ?, ?, ?, ?, ?)'),
       consume: db.prepare(
         'INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       ),
@@ -154,6 +166,9 @@ export class SqliteOutboxStore implements LaneStore {
       nonceSeen: db.prepare('SELECT 1 FROM command_nonces WHERE nonce = ?'),
       nonceAdd: db.prepare('INSERT INTO command_nonces (nonce, issued_ms, seen_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       noncePrune: db.prepare('DELETE FROM command_nonces WHERE issued_ms < ?'),
+      nonceHighWater: db.prepare('SELECT max(issued_ms) FROM command_nonces').pluck(),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       pendingAuth: db.prepare('SELECT ticket_id, doc_key, decision_event_id FROM pending_auth WHERE auth_id = ?'),
       forgetAuth: db.prepare('DELETE FROM pending_auth WHERE auth_id = ?'),
       rememberAuth: db.prepare('INSERT OR REPLACE INTO pending_auth (auth_id, direction, ticket_id, doc_key, decision_event_id, at_ms) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -212,6 +227,16 @@ export class SqliteOutboxStore implements LaneStore {
     return this.write('record sibling passage', () => this.s.consume.run(ticketId, e.direction, e.station, e.gate, Date.parse(e.at), e.eventId, 'sibling').changes === 1);
   }
 
+  /** The station roster message last taken (its signed bytes, verified again when read), or null. */
+  savedRoster(): Buffer | null {
+    const v = this.s.getMeta.get(ROSTER_META_KEY) as string | undefined;
+    return v === undefined ? null : Buffer.from(v, 'base64');
+  }
+
+  saveRoster(bytes: Uint8Array): void {
+    this.write('save roster', () => this.s.setMeta.run(ROSTER_META_KEY, Buffer.from(bytes).toString('base64')));
+  }
+
   /** Unsent rows after `afterSeq`, in seq order. */
   pendingAfter(afterSeq: number, limit: number): OutboxRow[] {
     return (this.s.pendingAfter.all(afterSeq, limit) as RawRow[]).map(toRow);
@@ -257,6 +282,14 @@ export class SqliteOutboxStore implements LaneStore {
     return this.write('remember nonce', () => this.s.nonceAdd.run(nonce, issuedMs, nowMs).changes === 1);
   }
 
+  /**
+   * The newest issuedAt of any command accepted (ms), or null: the replay high-water mark. Pruning only ever removes
+   * nonces far below it, so the newest row always stays and the mark survives restarts and clock steps.
+   */
+  nonceHighWater(): number | null {
+    return (this.s.nonceHighWater.get() as number | null | undefined) ?? null;
+  }
+
   /** Forget nonces of commands issued before `beforeMs`: those are refused as stale anyway. */
   pruneNonces(beforeMs: number): number {
     return this.write('prune nonces', () => this.s.noncePrune.run(beforeMs).changes);
@@ -269,7 +302,9 @@ export class SqliteOutboxStore implements LaneStore {
     const parsed = schema.safeParse(candidate);
     if (!parsed.success) throw new OutboxError('invalid-event', `${e.kind} event does not match its schema`, { cause: parsed.error });
     const event = parsed.data;
-    this.s.insert.run(seq, event.eventId, event.kind, JSON.stringify(event), nowMs);
+    const payload = JSON.stringify(event);
+    const sig = event.kind === 'passage' && this.signPassage ? this.signPassage(Buffer.from(payload, 'utf8')) : null;
+    this.s.insert.run(seq, event.eventId, event.kind, payload, nowMs, sig);
     return event;
   }
 

@@ -102,6 +102,11 @@ export class CacheApplier {
         deleteTickets(this.db, d.deletes.tickets);
         upsertPassengers(this.db, this.opts.secret, d.upserts.passengers);
         upsertTickets(this.db, this.opts.secret, d.upserts.tickets);
+        // Central says these sibling uses did not happen (a forged or mistaken passage): the ticket is usable again.
+        if (d.clearUses?.length) {
+          const clear = this.db.prepare("DELETE FROM ledger WHERE ticket_id = ? AND direction = ? AND source = 'sibling'");
+          for (const u of d.clearUses) clear.run(u.ticketId, u.direction);
+        }
         this.setState(d.epoch, d.seq, d.generatedAt);
       })(),
     );

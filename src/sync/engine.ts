@@ -78,7 +78,7 @@ export class SyncEngine {
         this.feed({ type: 'chunk', epoch: t.epoch, n: t.n, now });
         return;
       }
-      const signed = openEnvelope(payload, this.o.keys);
+      const signed = openEnvelope(payload, this.o.keys, t.kind);
       checkTopic(t, signed, this.o.station);
       switch (signed.type) {
         case 'snapshot-manifest':
@@ -90,7 +90,7 @@ export class SyncEngine {
           break;
         case 'head':
           this.write(() => syncStatus.head(this.o.db, signed, new Date(now).toISOString()));
-          this.feed({ type: 'head', epoch: signed.epoch, seq: signed.seq, now });
+          this.feed({ type: 'head', epoch: signed.epoch, seq: signed.seq, signedAt: Date.parse(signed.generatedAt), now });
           if (this.state.have && this.state.have.epoch === signed.epoch && this.state.have.seq === signed.seq) {
             this.write(() => this.o.applier.confirmCurrent(signed, signed.generatedAt));
           }

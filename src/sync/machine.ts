@@ -60,15 +60,20 @@ export interface MachineState<D> {
   gapSince: number | null;
   /** The last resync request: not repeated before `nextAt`. */
   resync: { reason: ResyncReason; at: number; nextAt: number; attempts: number } | null;
-  /** Central asked for a full reload: the next manifest of the epoch the gate holds is taken, not dropped. */
-  reload?: boolean;
+  /**
+   * Central's resync command asked for a full reload at `at`. A manifest of the epoch the gate holds is taken once
+   * more only when a head central signed after the request names that epoch (`confirmedEpoch`): a replayed old
+   * manifest of the same epoch is never taken. Central's reference feed answers with a new epoch anyway.
+   */
+  reload?: { at: number; confirmedEpoch: number | null } | null;
 }
 
 export type MachineInput<D> =
   | { type: 'manifest'; epoch: number; seq: number; chunkCount: number; now: number }
   | { type: 'chunk'; epoch: number; n: number; now: number }
   | { type: 'delta'; ref: DeltaRef<D>; now: number }
-  | { type: 'head'; epoch: number; seq: number; now: number }
+  /** signedAt: when central signed the head (its generatedAt), in ms. */
+  | { type: 'head'; epoch: number; seq: number; signedAt: number; now: number }
   | { type: 'tick'; now: number }
   /** Central's `resync` command: load the whole snapshot again (even of the epoch held), asked for at once. */
   | { type: 'reload'; now: number }
@@ -113,13 +118,16 @@ export function step<D>(s: MachineState<D>, input: MachineInput<D>, o: MachineOp
     case 'delta':
       state = onDelta(state, input.ref, input.now, actions, o);
       break;
-    case 'head':
-      state = { ...state, head: newerOf(state.head, { epoch: input.epoch, seq: input.seq }) };
+    case 'head': {
+      const r = state.reload;
+      const confirms = r && input.signedAt >= r.at && input.epoch === state.have?.epoch;
+      state = { ...state, head: newerOf(state.head, { epoch: input.epoch, seq: input.seq }), ...(confirms ? { reload: { ...r, confirmedEpoch: input.epoch } } : {}) };
       break;
+    }
     case 'tick':
       break;
     case 'reload':
-      state = requestResync({ ...state, reload: true, resync: null }, 'requested', input.now, actions, o);
+      state = requestResync({ ...state, reload: { at: input.now, confirmedEpoch: null }, resync: null }, 'requested', input.now, actions, o);
       break;
     case 'apply-failed':
       // The cache holds what it held before the failed transaction; nothing staged survives. Ask again at once.
@@ -140,11 +148,11 @@ function newerOf(a: Cursor | null, b: Cursor): Cursor {
 function onManifest<D>(s: MachineState<D>, m: { epoch: number; seq: number; chunkCount: number; now: number }, actions: MachineAction<D>[]): MachineState<D> {
   // One snapshot per epoch (chunk topics are named by epoch alone): a manifest of the epoch the gate holds or is
   // assembling is a redelivery, an older epoch is stale. After central's resync command, the epoch held is taken
-  // once more.
+  // once more if a head signed after the command confirmed it.
   const at = { epoch: m.epoch, seq: m.seq };
   const held = s.have?.epoch ?? 0;
   const staging = s.assembling?.epoch ?? 0;
-  const taken = m.epoch > staging && (m.epoch > held || (s.reload === true && m.epoch === held));
+  const taken = m.epoch > staging && (m.epoch > held || (s.reload?.confirmedEpoch === m.epoch && m.epoch === held));
   if (!taken) {
     actions.push({ type: 'drop', reason: m.epoch === Math.max(held, staging) ? 'duplicate' : 'stale', ...at });
     return s;
@@ -182,7 +190,7 @@ function commit<D>(s: MachineState<D>, actions: MachineAction<D>[]): MachineStat
   const have = { epoch: a.epoch, seq: a.seq };
   // Deltas the snapshot already contains, or of an older epoch, are of no further use.
   const buffer = s.buffer.filter((d) => compareCursor(d, have) > 0);
-  return { ...s, have, assembling: null, buffer, gapSince: null, resync: null, reload: false };
+  return { ...s, have, assembling: null, buffer, gapSince: null, resync: null, reload: null };
 }
 
 function onDelta<D>(s: MachineState<D>, ref: DeltaRef<D>, now: number, actions: MachineAction<D>[], o: MachineOptions): MachineState<D> {

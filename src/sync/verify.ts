@@ -1,64 +1,34 @@
 // The gate's checks on what central sent, in the order that keeps untrusted bytes away from the cache:
-// JSON -> envelope shape -> key known -> Ed25519 signature -> content shape -> station/topic agree.
-// Snapshot chunks carry no signature: their SHA-256 must equal the one in the (signed) manifest, checked before parsing.
-import type { KeyObject } from 'node:crypto';
-import { parsePublicKey, canonicalJson, verifyBytes } from '../util/signing.js';
-import { SyncError } from './errors.js';
-import {
-  chunkSchema,
-  envelopeSchema,
-  keyIdOf,
-  sha256Hex,
-  signedSchema,
-  type Chunk,
-  type Manifest,
-  type Signed,
-  type SyncTopic,
-} from './wire.js';
+// size -> envelope shape -> key known -> Ed25519 signature for the topic's purpose -> body parsed within bounds ->
+// content shape -> station/topic agree. Snapshot chunks carry no signature: their SHA-256 must equal the one in the
+// (signed) manifest, checked before parsing.
+import { openSealed } from '../util/sealed.js';
+import { KeyRing as SigningKeyRing } from '../util/signing.js';
+import { SyncError, type SyncErrorCode } from './errors.js';
+import { SYNC_LIMITS } from './limits.js';
+import { chunkSchema, sha256Hex, signedSchema, type Chunk, type Manifest, type Signed, type SyncTopic } from './wire.js';
 
-/** Central's public keys this gate trusts, by key id (a rotation lists the old and the new key). */
-export class KeyRing {
-  private readonly keys = new Map<string, KeyObject>();
-
-  constructor(publicKeys: readonly (string | KeyObject)[]) {
-    for (const k of publicKeys) {
-      const key = typeof k === 'string' ? parsePublicKey(k) : k;
-      if (key.asymmetricKeyType !== 'ed25519') throw new SyncError('unknown-key', `central key is ${key.asymmetricKeyType}, not ed25519`);
-      this.keys.set(keyIdOf(key), key);
+/** Central's sync keys this gate trusts, by key id (a rotation lists the old and the new key). */
+export class KeyRing extends SigningKeyRing {
+  constructor(publicKeys: ConstructorParameters<typeof SigningKeyRing>[0]) {
+    try {
+      super(publicKeys);
+    } catch (err) {
+      throw new SyncError('unknown-key', `central key: ${(err as Error).message}`, { cause: err });
     }
   }
-
-  get(keyId: string): KeyObject | undefined {
-    return this.keys.get(keyId);
-  }
-
-  ids(): string[] {
-    return [...this.keys.keys()];
-  }
 }
 
-function parseJson(bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-  } catch {
-    throw new SyncError('malformed', 'payload is not JSON');
-  }
-}
+const PURPOSE_OF_TOPIC = { manifest: 'sync-manifest', delta: 'sync-delta', head: 'sync-head' } as const;
 
-/** Verify a manifest, delta or head and return its content; throws SyncError naming what was wrong. */
-export function openEnvelope(bytes: Uint8Array, keys: KeyRing): Signed {
-  const json = parseJson(bytes);
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new SyncError('malformed', 'payload is not a JSON object');
-  if (!('sig' in json) || !('keyId' in json)) throw new SyncError('unsigned', 'batch carries no signature');
-  const env = envelopeSchema.safeParse(json);
-  if (!env.success) throw new SyncError('malformed', `envelope: ${env.error.issues[0]?.path.join('.')} ${env.error.issues[0]?.message}`);
-  const key = keys.get(env.data.keyId);
-  if (!key) throw new SyncError('unknown-key', `signed by key ${env.data.keyId}, which this gate does not trust`);
-  // The signature covers canonical JSON of exactly the object we go on to use, so no unsigned field can ride along.
-  if (!verifyBytes([key], Buffer.from(canonicalJson(env.data.signed), 'utf8'), env.data.sig)) {
-    throw new SyncError('bad-signature', `signature by key ${env.data.keyId} does not match the content`);
+/** Verify a manifest, delta or head arriving on a topic of `kind` and return its content; throws SyncError naming what was wrong. */
+export function openEnvelope(bytes: Uint8Array, keys: KeyRing, kind: Exclude<SyncTopic['kind'], 'chunk'>): Signed {
+  const opened = openSealed(bytes, PURPOSE_OF_TOPIC[kind], keys, SYNC_LIMITS[kind]);
+  if (!opened.ok) {
+    const code: SyncErrorCode = opened.code === 'unsigned' || opened.code === 'unknown-key' || opened.code === 'bad-signature' ? opened.code : opened.code === 'too-large' ? 'too-large' : 'malformed';
+    throw new SyncError(code, `${kind}: ${opened.message}`);
   }
-  const content = signedSchema.safeParse(env.data.signed);
+  const content = signedSchema.safeParse(opened.value);
   if (!content.success) {
     const issue = content.error.issues[0];
     throw new SyncError('malformed', `signed content: ${issue?.path.join('.')} ${issue?.message}`);
@@ -85,7 +55,13 @@ export function openChunk(bytes: Uint8Array, manifest: Manifest, n: number): Chu
   if (bytes.byteLength !== entry.bytes || sha256Hex(bytes) !== entry.sha256) {
     throw new SyncError('hash-mismatch', `chunk ${n} of epoch ${manifest.epoch} does not match its manifest hash`);
   }
-  const parsed = chunkSchema.safeParse(parseJson(bytes));
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch {
+    throw new SyncError('malformed', `chunk ${n} is not JSON`);
+  }
+  const parsed = chunkSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new SyncError('malformed', `chunk ${n}: ${issue?.path.join('.')} ${issue?.message}`);

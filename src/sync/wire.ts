@@ -1,12 +1,16 @@
 // The sync wire format (docs/sync.md is its reference): topics, message shapes, and the signed envelope.
-// Central signs canonical JSON of `signed` with Ed25519; snapshot chunks are bound to the signed manifest by SHA-256.
-import { createHash, type KeyObject } from 'node:crypto';
+// Central signs the exact body text of each manifest, delta and head for its purpose (src/util/sealed.ts);
+// snapshot chunks are bound to the signed manifest by SHA-256.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { passengerRecordSchema, ticketRecordSchema, type PassengerRecord, type TicketRecord } from '../cache/records.js';
 import { IDENTITY_KINDS } from '../identity/document.js';
-import { canonicalJson, signBytes } from '../util/signing.js';
+import { seal, type SealingKey } from '../util/sealed.js';
+import { SYNC_LIMITS } from './limits.js';
+import { keyIdOf as keyIdOfKey, type SigningPurpose } from '../util/signing.js';
 
-export const WIRE_VERSION = 1;
+/** 2: bodies signed as exact text for a purpose (1 signed canonical JSON of the parsed object). */
+export const WIRE_VERSION = 2;
 
 const stationCode = z.string().regex(/^[A-Z0-9]{2,8}$/);
 const gateId = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/);
@@ -16,7 +20,6 @@ const epoch = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** seq counts deltas within an epoch: the snapshot is "at seq S", the next delta is S + 1. */
 const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const hexDigest = z.string().regex(/^[0-9a-f]{64}$/);
-const keyId = z.string().regex(/^[0-9a-f]{16}$/);
 
 export const identitySchema = z
   .object({ kind: z.enum(IDENTITY_KINDS), country: z.string().regex(/^[A-Z]{1,3}$/), number: z.string().min(1).max(40) })
@@ -37,7 +40,7 @@ export const manifestSchema = z
       z
         .object({
           n: z.number().int().nonnegative(),
-          bytes: z.number().int().positive(),
+          bytes: z.number().int().positive().max(SYNC_LIMITS.chunk.maxBytes),
           sha256: hexDigest,
           passengers: z.number().int().nonnegative(),
           tickets: z.number().int().nonnegative(),
@@ -77,6 +80,11 @@ export const deltaSchema = z
     /** Applied after the deletes: a record in both ends up present. */
     upserts: z.object({ passengers: z.array(passengerRecordSchema), tickets: z.array(ticketRecordSchema) }).strict(),
     deletes: z.object({ passengers: z.array(identitySchema), tickets: z.array(z.string().min(1).max(64)) }).strict(),
+    /**
+     * Uses of tickets that another gate reported (ledger source 'sibling') and central says did not happen: the
+     * ticket becomes usable again at this gate. A gate's own passages are never cleared this way.
+     */
+    clearUses: z.array(z.object({ ticketId: z.string().min(1).max(64), direction: z.enum(['entry', 'exit']) }).strict()).max(10_000).optional(),
   })
   .strict();
 export type Delta = z.infer<typeof deltaSchema>;
@@ -97,15 +105,8 @@ export type Head = z.infer<typeof headSchema>;
 export const signedSchema = z.discriminatedUnion('type', [manifestSchema, deltaSchema, headSchema]);
 export type Signed = Manifest | Delta | Head;
 
-/** What travels for a manifest, a delta or a head: the signature is over canonicalJson(signed) as UTF-8. */
-export const envelopeSchema = z
-  .object({
-    sig: z.string().min(1),
-    keyId,
-    signed: z.record(z.string(), z.unknown()),
-  })
-  .strict();
-export type Envelope = z.infer<typeof envelopeSchema>;
+/** The signing purpose of each signed sync message: a signature made for one never verifies as another. */
+export const SYNC_PURPOSE: Record<Signed['type'], SigningPurpose> = { 'snapshot-manifest': 'sync-manifest', delta: 'sync-delta', head: 'sync-head' };
 
 /** `requested`: central's signed `resync` command asked this gate to load the whole snapshot again. */
 export const RESYNC_REASONS = ['no-data', 'gap', 'new-epoch', 'behind-head', 'snapshot-incomplete', 'apply-failed', 'requested'] as const;
@@ -171,25 +172,18 @@ export function parseTopic(topic: string): SyncTopic | undefined {
 
 // ---- keys and signing (central's side; the gate's checks are in verify.ts) ----
 
-/** A short public id of a key: the first 8 bytes of SHA-256 over its SPKI DER, hex. Lets a gate name the key it lacks. */
-export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
-}
+/** A short public id of a key (src/util/signing.ts keyIdOf). */
+export const keyIdOf = keyIdOfKey;
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export interface SigningKey {
-  privateKey: KeyObject;
-  keyId: string;
-}
+export type SigningKey = SealingKey;
 
 /** The bytes of a signed message as central publishes them. */
 export function sealEnvelope(key: SigningKey, signed: Signed): Buffer {
-  const signature = signBytes(key.privateKey, Buffer.from(canonicalJson(signed), 'utf8'));
-  const envelope: Envelope = { sig: signature, keyId: key.keyId, signed: signed as unknown as Record<string, unknown> };
-  return Buffer.from(JSON.stringify(envelope), 'utf8');
+  return seal(key, SYNC_PURPOSE[signed.type], signed);
 }
 
 export type { PassengerRecord, TicketRecord };

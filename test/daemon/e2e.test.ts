@@ -106,8 +106,8 @@ describe('gate run, end to end', () => {
     w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(JSON.parse(payload.toString('utf8'))));
     await w.central.subscribeAsync(`gates/v1/${STATION}/${GATE}/cmd-result`, { qos: 1 });
     const send = async (name: 'lane-mode' | 'release' | 'resync' | 'reload-config', args: Record<string, unknown>) => {
-      const { topic, command } = w.signer.sign({ station: STATION, gate: GATE }, name, args);
-      await w.central.publishAsync(topic, JSON.stringify(command), { qos: 1 });
+      const { topic, payload } = w.signer.sign({ station: STATION, gate: GATE }, name, args);
+      await w.central.publishAsync(topic, payload, { qos: 1 });
       await waitFor(() => results.some((r) => r.name === name), 5000, `the result of ${name}`);
     };
 
@@ -117,6 +117,11 @@ describe('gate run, end to end', () => {
     await walkWhenAuthorised(w);
     await waitFor(() => passages(w).length === 1, 5000, 'the released passage at central');
     expect(passages(w)[0]).toMatchObject({ outcome: 'passed', ticketId: null });
+    // This is an entry lane: a release for the exit direction is refused, and the MCU gets no authorisation.
+    const auths = () => w.mcu.received.filter((m) => m.kind === 'authorise').length;
+    const authsBefore = auths();
+    await send('release', { direction: 'exit' });
+    expect(auths()).toBe(authsBefore);
     await send('lane-mode', { mode: 'normal' });
     await waitFor(() => w.mcu.mode === 'normal', 5000, 'normal mode at the MCU');
 
@@ -130,6 +135,7 @@ describe('gate run, end to end', () => {
     expect(results.map((r) => [r.name, r.code])).toEqual([
       ['lane-mode', 'ok'],
       ['release', 'ok'],
+      ['release', 'wrong-direction'],
       ['lane-mode', 'ok'],
       ['resync', 'ok'],
       ['reload-config', 'ok'],

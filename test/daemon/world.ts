@@ -15,6 +15,7 @@ import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { buildSnapshot } from '../../src/central/build.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
+import type { SigningKey } from '../../src/sync/wire.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { onResyncRequests, publishAll } from '../../src/central/publish.js';
 import { gateEventSchema, type GateEvent } from '../../src/gate/events.js';
@@ -96,8 +97,10 @@ export interface World {
   scanner: MrzScannerSim;
   mcu: McuSim;
   pairs: PtyPair[];
-  /** Central's command signer (the same key the gate trusts for sync). */
+  /** Central's command signer: its own key, not the sync key (the gate trusts each for its purpose only). */
   signer: CommandSigner;
+  /** Central's sync signing key (snapshots, deltas, the station roster). */
+  syncKey: SigningKey;
   startGate(extraEnv?: NodeJS.ProcessEnv): GateProcess;
   publishSnapshot(): Promise<void>;
   /** Read the gate's database from outside (read-only, like a technician). */
@@ -118,7 +121,10 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const key = signingKeyFrom(privateKey);
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const snapshot = buildSnapshot(stationSnapshot(Date.now(), opts.travellers ?? 0), { key, epoch: 1 });
+  const commandKeys = generateKeyPairSync('ed25519');
+  const commandPem = commandKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const data = stationSnapshot(Date.now(), opts.travellers ?? 0);
+  const snapshot = buildSnapshot(data, { key, epoch: 1 });
 
   // Central as a persistent session (kept by the broker across its restarts): what the gate publishes while
   // central is away is queued for it.
@@ -130,7 +136,13 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     if (r.success) received.push(r.data);
   });
   await central.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
-  await onResyncRequests(central, STATION, () => void publishAll(central, snapshot.messages).catch(() => undefined));
+  // Like central's reference feed: a gap or missing data is answered with the snapshot; central's own resync
+  // command ('requested') with the same data under a new epoch.
+  let epoch = 1;
+  await onResyncRequests(central, STATION, (r) => {
+    const messages = r.reason === 'requested' ? buildSnapshot(data, { key, epoch: ++epoch }).messages : snapshot.messages;
+    void publishAll(central, messages).catch(() => undefined);
+  });
 
   const config = {
     station: STATION,
@@ -144,7 +156,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
       reconnect: { initialMs: 100, maxMs: 1000 },
     },
     bridge: { port: { path: mcuPair.device, baudRate: 115200 }, heartbeatMs: 200, watchdogMs: 2000, passageTimeoutMs: opts.passageTimeoutMs ?? 5000 },
-    mqtt: { enabled: true, urls: [broker.url], centralPublicKeys: [publicPem], reconnect: { initialMs: 100, maxMs: 1000 }, publishTimeoutMs: 2000 },
+    mqtt: { enabled: true, urls: [broker.url], centralPublicKeys: [commandPem], reconnect: { initialMs: 100, maxMs: 1000 }, publishTimeoutMs: 2000 },
     sync: { enabled: true, centralPublicKeys: [publicPem] },
     lane: { resultHoldMs: opts.resultHoldMs ?? 2500 },
   };
@@ -163,7 +175,8 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     scanner,
     mcu,
     pairs,
-    signer: new CommandSigner(privateKey),
+    signer: new CommandSigner(commandKeys.privateKey),
+    syncKey: key,
     startGate(extraEnv = {}) {
       const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'run', '--config', configPath], {
         stdio: ['ignore', 'ignore', 'pipe'],

@@ -36,7 +36,7 @@ describe('signed commands over a real broker', () => {
     cleanups.push(() => results.close());
     const centralClient = await mqtt.connectAsync(shared.broker.url, { protocolVersion: 5 });
     cleanups.push(() => centralClient.endAsync());
-    const send = (topic: string, payload: unknown) => centralClient.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
+    const send = (topic: string, payload: Buffer | string) => centralClient.publishAsync(topic, payload, { qos: 1 });
     const codes = () => results.messages.map((m) => commandResultSchema.parse(JSON.parse(m.payload)).code);
 
     const signer = new CommandSigner(central.privateKey);
@@ -44,24 +44,25 @@ describe('signed commands over a real broker', () => {
     const forged = new CommandSigner(intruder.privateKey).sign(target, 'release', { direction: 'entry' });
     const otherGate = signer.sign({ station: 'BJP', gate: '04' }, 'release', { direction: 'entry' });
     const stale = signer.sign(target, 'release', { direction: 'entry' }, { nowMs: Date.now() - 120_000 });
-    const refused: [string, unknown, string][] = [
-      ['unsigned', { ...good.command, signature: undefined }, 'unsigned'],
-      ['bad signature', { ...good.command, args: { mode: 'free' } }, 'bad-signature'],
-      ['wrong key', forged.command, 'bad-signature'],
-      ['another gate', otherGate.command, 'bad-signature'],
-      ['stale', stale.command, 'stale'],
+    const env = JSON.parse(good.payload.toString()) as Record<string, string>;
+    const refused: [string, string, Buffer | string, string][] = [
+      ['unsigned', 'lane-mode', JSON.stringify({ ...env, sig: undefined }), 'unsigned'],
+      ['bad signature', 'lane-mode', JSON.stringify({ ...env, body: env.body.replace('locked', 'free') }), 'bad-signature'],
+      ['wrong key', 'release', forged.payload, 'bad-signature'],
+      ['another gate', 'release', otherGate.payload, 'wrong-gate'],
+      ['stale', 'release', stale.payload, 'stale'],
     ];
-    for (const [, payload] of refused) await send(good.topic.replace(/[^/]+$/, (payload as { name: string }).name), payload);
+    for (const [, name, payload] of refused) await send(good.topic.replace(/[^/]+$/, name), payload);
     await until(() => results.messages.length === refused.length, 10_000, 'answers to the refused commands');
-    expect(codes()).toEqual(refused.map((r) => r[2]));
+    expect(codes()).toEqual(refused.map((r) => r[3]));
     expect(g.handled).toEqual([]);
 
     // The genuine command runs once; its replay is refused.
-    await send(good.topic, good.command);
-    await send(good.topic, good.command);
+    await send(good.topic, good.payload);
+    await send(good.topic, good.payload);
     await until(() => results.messages.length === refused.length + 2, 10_000, 'answers to the genuine command and its replay');
     expect(codes().slice(-2)).toEqual(['ok', 'replayed']);
-    expect(g.handled.map((c) => c.nonce)).toEqual([good.command.nonce]);
+    expect(g.handled.map((c) => c.nonce)).toEqual([good.body.nonce]);
 
     // A restart on the same SQLite file still knows the nonce.
     await g.stop();
@@ -71,7 +72,7 @@ describe('signed commands over a real broker', () => {
     g = gate(tg);
     cleanups.push(() => g.stop());
     await until(() => g.reporter.connection.connected, 10_000, 'gate reconnected');
-    await send(good.topic, good.command);
+    await send(good.topic, good.payload);
     await until(() => results.messages.length === refused.length + 3, 10_000, 'answer to the replay after restart');
     expect(codes().at(-1)).toBe('replayed');
     expect(g.handled).toEqual([]);

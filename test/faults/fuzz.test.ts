@@ -15,7 +15,8 @@ import { decodeMessage } from '../../src/bridge/messages.js';
 import { KeyRing, openChunk, openEnvelope } from '../../src/sync/verify.js';
 import { SyncError } from '../../src/sync/errors.js';
 import { buildDelta, buildSnapshot } from '../../src/central/build.js';
-import { canonicalJson } from '../../src/util/signing.js';
+import { SIGNING_PURPOSES, signFor, type SigningPurpose } from '../../src/util/signing.js';
+import { SYNC_LIMITS } from '../../src/sync/limits.js';
 import type { Manifest } from '../../src/sync/wire.js';
 import { HMT_PERMIT, PR_2017, PR_2023, RESIDENT } from '../readers/idcard/fixtures.js';
 import { STATION, newKey, passenger, snapshotFile, ticket } from '../sync/fixtures.js';
@@ -238,6 +239,11 @@ describe('MCU bridge frames', () => {
   });
 });
 
+/** JSON with keys sorted, to compare what the gate accepted with what central signed (test-side, small inputs). */
+const sorted = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+const stable = (v: unknown) => JSON.stringify(sorted(v));
+
 describe('signed sync batches', () => {
   const { key, publicPem } = newKey();
   const other = newKey();
@@ -248,17 +254,24 @@ describe('signed sync batches', () => {
     { key, station: STATION, epoch: 7, seq: 1, now: new Date('2026-03-01T01:00:00Z') },
   );
   const envelopes = [snapshot.messages[0].payload, delta.messages[0].payload, delta.messages[1].payload];
-  const signedOf = envelopes.map((b) => canonicalJson((JSON.parse(b.toString('utf8')) as { signed: unknown }).signed));
+  const kinds = ['manifest', 'delta', 'head'] as const;
+  const purposes = ['sync-manifest', 'sync-delta', 'sync-head'] as const;
+  const bodyOf = (b: Uint8Array) => (JSON.parse(Buffer.from(b).toString('utf8')) as { body: string }).body;
+  const signedOf = envelopes.map((b) => stable(JSON.parse(bodyOf(b))));
   const forged = buildDelta(
     { upserts: { passengers: [passenger(9)], tickets: [ticket(9)] }, deletes: { passengers: [], tickets: [] } },
     { key: other.key, station: STATION, epoch: 7, seq: 1, now: new Date('2026-03-01T01:00:00Z') },
   ).messages[0].payload;
   const chunk0 = snapshot.messages[1].payload;
   const manifest: Manifest = snapshot.manifest;
+  /** Central's own key signing a body text of its choice for a purpose: what an insider or a bug could produce. */
+  const sealText = (text: string, purpose: SigningPurpose) => Buffer.from(JSON.stringify({ v: 2, keyId: key.keyId, sig: signFor(purpose, key.privateKey, Buffer.from(text, 'utf8')), body: text }), 'utf8');
 
-  /** A JSON-aware mutation: change, drop or add a field somewhere in the envelope, keeping the signature. */
+  /** A JSON-aware mutation: change, drop or add a field somewhere in the envelope or its body, keeping the signature. */
   function mutateJson(rng: Rng, bytes: Uint8Array): Uint8Array {
     const env = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
+    const inBody = rng.int(2) === 0;
+    const root = inBody ? (JSON.parse(env.body as string) as Record<string, unknown>) : env;
     const paths: Array<[Record<string, unknown> | unknown[], string | number]> = [];
     const walk = (o: unknown) => {
       if (o && typeof o === 'object') {
@@ -268,7 +281,7 @@ describe('signed sync batches', () => {
         }
       }
     };
-    walk(env);
+    walk(root);
     const [holder, k] = rng.pick(paths);
     const h = holder as Record<string | number, unknown>;
     const values = [null, 0, 1, -1, 8, '', 'SHH', 'BJP', 'x', true, [], {}, 'used-entry', 1e21, '2026-03-01'];
@@ -278,18 +291,31 @@ describe('signed sync batches', () => {
     else if (op === 2 && typeof h[k] === 'string') h[k] = (h[k] as string).slice(0, -1) + String.fromCharCode(33 + rng.int(90));
     else if (op === 3 && typeof h[k] === 'number') h[k] = (h[k] as number) + 1;
     else h[`extra${rng.int(3)}`] = rng.pick(values);
+    if (inBody) env.body = JSON.stringify(root);
     return Buffer.from(JSON.stringify(env), 'utf8');
+  }
+
+  /** Insert `member` (text like `"k":v,`) right after a random `{` of `text` that opens an object. */
+  function insertMember(rng: Rng, text: string, member: (existingKey: string | null) => string): string {
+    const opens: number[] = [];
+    for (let i = 0; i < text.length; i++) if (text[i] === '{' && text[i + 1] === '"') opens.push(i);
+    const at = rng.pick(opens);
+    const existing = /^"((?:[^"\\]|\\.)*)"/.exec(text.slice(at + 1))?.[1] ?? null;
+    return text.slice(0, at + 1) + member(existing) + text.slice(at + 1);
   }
 
   it(`${PER_FAMILY} mutated batches: verification never throws anything but a SyncError and accepts only the signed content`, () => {
     const family = 'sync';
     const failures: string[] = [];
     let accepted = 0;
+    const refusedBy: Record<string, number> = {};
     for (let i = 0; i < PER_FAMILY; i++) {
       const rng = caseRng(family, i);
       const s = rng.int(envelopes.length);
-      const mode = i % 4;
+      const mode = i % 9;
       let bytes: Uint8Array;
+      /** The refusal code the case must get (undefined: any SyncError, or acceptance of exactly a signed batch). */
+      let want: string | undefined;
       if (mode === 0) bytes = mutateBytes(rng, rng.pick(BYTE_MUTATIONS), envelopes[s], envelopes[rng.int(envelopes.length)]);
       else if (mode === 1) bytes = mutateJson(rng, envelopes[s]);
       else if (mode === 2) {
@@ -300,8 +326,9 @@ describe('signed sync batches', () => {
           sig[rng.int(sig.length)] ^= 1 << rng.int(8);
           env.sig = sig.toString('base64');
           bytes = Buffer.from(JSON.stringify(env), 'utf8');
+          want = 'bad-signature';
         } else bytes = forged;
-      } else {
+      } else if (mode === 3) {
         // A chunk: unsigned, held to its manifest hash.
         const bad = mutateBytes(rng, rng.pick(BYTE_MUTATIONS), chunk0, chunk0);
         try {
@@ -311,16 +338,47 @@ describe('signed sync batches', () => {
           if (!(err instanceof SyncError)) failures.push(where(family, i, `chunk: threw ${String(err)}`));
         }
         continue;
+      } else if (mode === 4) {
+        // Deep nesting, up to 20,000 levels, signed by central itself, in the body or in the envelope.
+        const depth = 5 + rng.int(20_000);
+        const deep = '['.repeat(depth) + ']'.repeat(depth);
+        const body = bodyOf(envelopes[s]);
+        const text = body.slice(0, -1) + `,"x":${deep}}`;
+        bytes = rng.int(2) === 0 ? sealText(text, purposes[s]) : Buffer.from(`{"v":2,"x":${deep}}`);
+      } else if (mode === 5) {
+        // Oversized: a signed batch padded past its topic's limit (whitespace is valid JSON).
+        const limit = SYNC_LIMITS[kinds[s]].maxBytes;
+        if (s === 1 && rng.int(50) !== 0) continue; // 1 MiB deltas are slow to build: a few suffice
+        bytes = sealText(bodyOf(envelopes[s]) + ' '.repeat(limit + rng.int(1000)), purposes[s]);
+        want = 'too-large';
+      } else if (mode === 6) {
+        // __proto__ / constructor members inside the signed body.
+        const name = rng.pick(['__proto__', 'constructor', 'prototype']);
+        bytes = sealText(insertMember(rng, bodyOf(envelopes[s]), () => `"${name}":{"status":"used-entry"},`), purposes[s]);
+        want = 'malformed';
+      } else if (mode === 7) {
+        // A duplicate key inside the signed body: two parsers could read two different batches from one signature.
+        bytes = sealText(insertMember(rng, bodyOf(envelopes[s]), (k) => (k === null ? '"v":2,"v":2,' : `"${k}":0,`)), purposes[s]);
+        want = 'malformed';
+      } else {
+        // Cross-domain: the signed body re-signed by central for another purpose (a command, the roster, another kind).
+        const purpose = rng.pick(SIGNING_PURPOSES.filter((p) => p !== purposes[s]));
+        bytes = sealText(bodyOf(envelopes[s]), purpose);
+        want = 'bad-signature';
       }
       try {
-        const signed = openEnvelope(bytes, ring);
+        const signed = openEnvelope(bytes, ring, kinds[s]);
         accepted++;
-        if (!signedOf.includes(canonicalJson(signed))) failures.push(where(family, i, `accepted content that was never signed (mode ${mode})`));
+        if (want !== undefined || !signedOf.includes(stable(signed))) failures.push(where(family, i, `accepted content that was never signed for a ${kinds[s]} (mode ${mode})`));
       } catch (err) {
         if (!(err instanceof SyncError)) failures.push(where(family, i, `threw ${String(err)} (mode ${mode})`));
+        else {
+          refusedBy[err.code] = (refusedBy[err.code] ?? 0) + 1;
+          if (want !== undefined && err.code !== want) failures.push(where(family, i, `refused as ${err.code}, expected ${want} (mode ${mode})`));
+        }
       }
     }
-    process.stderr.write(`fuzz sync: ${PER_FAMILY} cases, ${accepted} accepted (each exactly a signed batch)\n`);
+    process.stderr.write(`fuzz sync: ${PER_FAMILY} cases, ${accepted} accepted (each exactly a signed batch), refused ${JSON.stringify(refusedBy)}\n`);
     tally({ scenario: 'fuzz: signed sync batches', cycles: PER_FAMILY, lost: 0, doubleUsed: 0 });
     expect(failures.slice(0, 10)).toEqual([]);
   });

@@ -13,17 +13,24 @@ import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import type { StatusSnapshot } from '../../src/mqtt/status.js';
 import { GateReporter } from '../../src/mqtt/reporter.js';
 import type { AuthorisedCommand } from '../../src/mqtt/command-verify.js';
+import { generateSigningKeys, parsePrivateKey, signFor } from '../../src/util/signing.js';
 
+/** A gate's SQLite file and store in a temp folder; its passages are signed with its own Ed25519 key (`key`). */
 export function tempGate(station = 'BJP', gate = '03') {
   const dir = mkdtempSync(join(tmpdir(), `gate-${gate}-`));
   const path = join(dir, 'gate.db');
   const db: Db = openDb(path);
-  const store = new SqliteOutboxStore(db, { station, gate });
+  const key = generateSigningKeys();
+  const privateKey = parsePrivateKey(key.privateKey);
+  const signPassage = (payload: Buffer) => signFor('passage', privateKey, payload);
+  const store = new SqliteOutboxStore(db, { station, gate, signPassage });
   const g = {
     dir,
     path,
     db,
     store,
+    key,
+    signPassage,
     /** Closes the current g.db (a test may reopen it). */
     close() {
       g.db.close();
@@ -104,10 +111,11 @@ export function firstSeen(events: GateEvent[]): GateEvent[] {
 }
 
 /** A gate's MQTT side on a temp store that takes central's commands (trusting `centralPublicKey`) and keeps what it was handed. */
-export function commandedGate(url: string, centralPublicKey: string, tg: ReturnType<typeof tempGate>) {
+export function commandedGate(url: string, centralPublicKey: string, tg: ReturnType<typeof tempGate>, syncPublicKeys: string[] = []) {
   const handled: AuthorisedCommand[] = [];
   const reporter = new GateReporter({
     store: tg.store,
+    syncPublicKeys,
     mqtt: mqttConfig([url], { centralPublicKeys: [centralPublicKey], commandMaxSkewSeconds: 30 }),
     status: () => healthySnapshot(tg.store),
     onCommand: (c) => {

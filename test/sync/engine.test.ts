@@ -85,6 +85,12 @@ describe('sync engine on a real SQLite file', () => {
     db.prepare('DELETE FROM tickets').run();
     engine.reload();
     expect(requests.map((r) => r.reason)).toEqual(['requested']);
+    // An old manifest of the epoch held, replayed by anyone after the command, is still not taken...
+    send(snapshot(20, 100));
+    expect(cacheCounts(db)).toMatchObject({ tickets: 0 });
+    // ...only once central has signed a head after the request that names the epoch.
+    now += 1000;
+    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 0, generatedAt: new Date(now).toISOString() })]);
     send(snapshot(20, 100));
     expect(cacheCounts(db)).toMatchObject({ passengers: 20, tickets: 20 });
     expect(view().syncState()).toMatchObject({ epoch: '100', seq: 0 });
@@ -113,9 +119,9 @@ describe('sync engine on a real SQLite file', () => {
     send(snapshot(3, 100));
     const before = db.prepare('SELECT * FROM tickets ORDER BY id').all();
     let [msg] = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } });
-    if (what === 'a tampered byte') msg = { ...msg, payload: Buffer.from(msg.payload.toString().replace('"refunded"', '"refundee"')) };
+    if (what === 'a tampered byte') msg = { ...msg, payload: Buffer.from(msg.payload.toString().replace('refunded', 'refundee')) };
     if (what === 'a wrong key') msg = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } }, 100, intruder.key)[0];
-    if (what === 'a missing signature') msg = { ...msg, payload: Buffer.from(JSON.stringify(JSON.parse(msg.payload.toString()).signed)) };
+    if (what === 'a missing signature') msg = { ...msg, payload: Buffer.from(JSON.stringify({ ...JSON.parse(msg.payload.toString()), sig: undefined })) };
     if (what === 'another station') {
       const other = buildDelta({ ...emptyDelta }, { key: central.key, station: 'BJP', epoch: 100, seq: 1, now: new Date(now) }).messages[0];
       msg = { ...other, topic: topics.delta(STATION, 100, 1) };

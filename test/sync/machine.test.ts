@@ -76,20 +76,20 @@ describe('sync state machine', () => {
   });
 
   it('notices a lost last batch from the retained head after the grace period', () => {
-    const r1 = run(at5, { type: 'head', epoch: 7, seq: 6, now: 0 });
+    const r1 = run(at5, { type: 'head', epoch: 7, seq: 6, signedAt: 0, now: 0 });
     expect(resyncs(r1.actions)).toEqual([]);
     const r2 = run(r1.state, { type: 'tick', now: o.headGraceMs });
     expect(resyncs(r2.actions)).toEqual([{ type: 'request-resync', reason: 'behind-head', have: { epoch: 7, seq: 5 }, want: { epoch: 7, seq: 6 } }]);
   });
 
   it('is content when the in-flight batch arrives within the head grace', () => {
-    const r = run(at5, { type: 'head', epoch: 7, seq: 6, now: 0 }, delta(7, 6, 10), { type: 'tick', now: o.headGraceMs * 10 });
+    const r = run(at5, { type: 'head', epoch: 7, seq: 6, signedAt: 0, now: 0 }, delta(7, 6, 10), { type: 'tick', now: o.headGraceMs * 10 });
     expect(resyncs(r.actions)).toEqual([]);
     expect(r.state.behindSince).toBeNull();
   });
 
   it('asks for data at once when it has none and hears a head', () => {
-    const r = run(initialState<D>(null), { type: 'head', epoch: 3, seq: 0, now: 0 });
+    const r = run(initialState<D>(null), { type: 'head', epoch: 3, seq: 0, signedAt: 0, now: 0 });
     expect(resyncs(r.actions)).toEqual([{ type: 'request-resync', reason: 'no-data', have: null, want: { epoch: 3, seq: 0 } }]);
   });
 

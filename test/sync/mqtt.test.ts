@@ -147,7 +147,7 @@ describe('sync over MQTT', () => {
     await feed.snapshot(snapshotFile(10));
     await until(() => seqNow() === 0);
     const { messages } = buildDelta(refund(1), { key: central.key, station: STATION, epoch: feed.epoch, seq: 1, now: new Date() });
-    const bad = Buffer.from(messages[0].payload.toString().replace('"refunded"', '"used-exit"'));
+    const bad = Buffer.from(messages[0].payload.toString().replace('refunded', 'used-exit'));
     await client.publishAsync(messages[0].topic, bad, { qos: 1 });
     const wrongKey = newKey();
     const other = buildDelta(refund(1), { key: wrongKey.key, station: STATION, epoch: feed.epoch, seq: 1, now: new Date() }).messages[0];

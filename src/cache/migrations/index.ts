@@ -5,6 +5,7 @@ import { coreSchema } from './001-core.js';
 import { outboxSchema } from './002-outbox.js';
 import { syncStatusSchema } from './003-sync.js';
 import { pendingAuthSchema } from './004-pending-auth.js';
+import { passageSigSchema } from './005-passage-sig.js';
 
 export interface Migration {
   version: number;
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'outbox: durable events awaiting publication', up: outboxSchema },
   { version: 3, name: 'sync status: head, snapshot progress, resync requests, refused batches', up: syncStatusSchema },
   { version: 4, name: 'pending authorisations: whose ticket a passage after a restart consumes', up: pendingAuthSchema },
+  { version: 5, name: 'passage signatures: the gate signs its passage events for its siblings', up: passageSigSchema },
 ];
