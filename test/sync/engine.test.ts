@@ -9,6 +9,7 @@ import { SyncEngine, type Rejection } from '../../src/sync/engine.js';
 import { KeyRing } from '../../src/sync/verify.js';
 import { readSyncStatus } from '../../src/sync/status.js';
 import { topics, type ResyncRequest } from '../../src/sync/wire.js';
+import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import { SECRET, STATION, newKey, passenger, snapshotFile, tempDir, ticket } from './fixtures.js';
 
 const central = newKey();
@@ -98,6 +99,30 @@ describe('sync engine on a real SQLite file', () => {
     db.prepare('DELETE FROM tickets').run();
     send(snapshot(20, 100));
     expect(cacheCounts(db)).toMatchObject({ tickets: 0 });
+  });
+
+  it("central's delta clears a sibling use (a forged or mistaken passage at another gate), never the gate's own", () => {
+    send(snapshot(3, 100));
+    const store = new SqliteOutboxStore(db, { station: STATION, gate: '01' });
+    const passage = (gate: string, ticketId: string) => ({
+      eventId: '01900000-0000-7000-8000-00000000000' + ticketId.slice(-1),
+      seq: 1,
+      station: STATION,
+      gate,
+      at: new Date(now).toISOString(),
+      kind: 'passage' as const,
+      direction: 'entry' as const,
+      outcome: 'passed' as const,
+      ticketId,
+      docKey: 'k',
+      decisionEventId: null,
+    });
+    expect(store.recordSiblingPassage(passage('07', ticket(0).id))).toBe(true);
+    store.recordPassage({ kind: 'passage', at: new Date(now).toISOString(), direction: 'entry', outcome: 'passed', ticketId: ticket(1).id, docKey: 'k', decisionEventId: null });
+    send(delta(1, { ...emptyDelta, clearUses: [{ ticketId: ticket(0).id, direction: 'entry' }, { ticketId: ticket(1).id, direction: 'entry' }] }));
+    expect(rejected).toEqual([]);
+    expect(db.prepare('SELECT ticket_id, source FROM ledger ORDER BY ticket_id').all()).toEqual([{ ticket_id: ticket(1).id, source: 'local' }]);
+    expect(view().syncState()?.seq).toBe(1);
   });
 
   it('drops a redelivered delta', () => {

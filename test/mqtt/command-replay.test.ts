@@ -1,0 +1,72 @@
+// Replay protection that survives clock steps: the attack 6. Command B prunes command A's nonce; the gate's
+// clock then steps back (an RTC that lags at boot until NTP corrects it) and A is replayed. The high-water mark of
+// accepted issuedAt, kept in the gate's file, refuses A whatever the clock says, also after a restart.
+import { describe, expect, it } from 'vitest';
+import { openDb } from '../../src/cache/db.js';
+import { CommandChannel } from '../../src/mqtt/commands.js';
+import { CommandSigner } from '../../src/mqtt/command-signer.js';
+import type { MqttConnection } from '../../src/mqtt/connection.js';
+import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { generateSigningKeys } from '../../src/util/signing.js';
+import { tempGate } from './helpers.js';
+
+const central = generateSigningKeys();
+const target = { station: 'BJP', gate: '03' };
+const T0 = Date.parse('2026-03-01T08:00:00Z');
+
+/** Only publish is used by handle(); answers are collected. */
+const connection = (answers: unknown[]) => ({ publish: (_t: string, p: string) => (answers.push(JSON.parse(p)), Promise.resolve()) }) as unknown as MqttConnection;
+
+describe('command replay after a clock step', () => {
+  it('refuses a command whose nonce was pruned when the clock steps back, also after a restart', async () => {
+    const tg = tempGate('BJP', '03');
+    let clock = T0;
+    const answers: unknown[] = [];
+    const handled: string[] = [];
+    const channel = (store: SqliteOutboxStore) =>
+      new CommandChannel(target, connection(answers), store, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
+        centralPublicKeys: [central.publicKey],
+        maxSkewSeconds: 60,
+        now: () => clock,
+      });
+    const signer = new CommandSigner(central.privateKey);
+    const a = signer.sign(target, 'lane-mode', { mode: 'locked' }, { nowMs: T0, nonce: 'command-A' });
+    const b = signer.sign(target, 'lane-mode', { mode: 'normal' }, { nowMs: T0 + 5 * 60_000, nonce: 'command-B' });
+    let ch = channel(tg.store);
+    expect((await ch.handle(a.topic, a.payload)).code).toBe('ok');
+    clock = T0 + 5 * 60_000;
+    expect((await ch.handle(b.topic, b.payload)).code).toBe('ok');
+    // B's acceptance pruned A's nonce: the nonce table alone could no longer recognise A.
+    expect(tg.store.nonceSeen('command-A')).toBe(false);
+    clock = T0 + 10_000; // the clock steps back: A looks fresh to the clock
+    expect((await ch.handle(a.topic, a.payload)).code).toBe('stale');
+    // A restart on the same file keeps the mark.
+    tg.db.close();
+    tg.db = openDb(tg.path);
+    ch = channel(new SqliteOutboxStore(tg.db, target));
+    expect((await ch.handle(a.topic, a.payload)).code).toBe('stale');
+    expect(handled).toEqual(['command-A', 'command-B']);
+    tg.close();
+  });
+
+  it('contains a failing handler: the command is answered failed and the next one still runs', async () => {
+    const tg = tempGate('BJP', '03');
+    const answers: { code: string }[] = [];
+    let calls = 0;
+    const ch = new CommandChannel(
+      target,
+      connection(answers),
+      tg.store,
+      () => {
+        if (calls++ === 0) throw new Error('boom');
+        return { ok: true, code: 'ok' };
+      },
+      { centralPublicKeys: [central.publicKey], maxSkewSeconds: 60, now: () => T0 },
+    );
+    const signer = new CommandSigner(central.privateKey);
+    await ch.handle('gates/v1/BJP/03/cmd/resync', signer.sign(target, 'resync', {}, { nowMs: T0 }).payload);
+    await ch.handle('gates/v1/BJP/03/cmd/resync', signer.sign(target, 'resync', {}, { nowMs: T0 }).payload);
+    expect(answers.map((x) => x.code)).toEqual(['failed', 'ok']);
+    tg.close();
+  });
+});
