@@ -3,6 +3,8 @@ import type { Command } from '../command.js';
 import { centralKeygenCommand } from './central-keygen.js';
 import { centralSnapshotCommand } from './central-snapshot.js';
 import { centralDeltaCommand } from './central-delta.js';
+import { centralRosterCommand } from './central-roster.js';
+import { keyCommand } from './key.js';
 import { syncStatusCommand } from './sync-status.js';
 import { eventsTailCommand } from './events-tail.js';
 import { configCheckCommand } from './config-check.js';
@@ -19,4 +21,4 @@ import { doctorCommand } from './doctor.js';
 import { statusCommand } from './status.js';
 import { laneTestCommand } from './lane-test.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand, eventsTailCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, centralRosterCommand, keyCommand, syncStatusCommand, eventsTailCommand];
