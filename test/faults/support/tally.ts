@@ -13,6 +13,10 @@ export interface Tally {
   cycles: number;
   lost: number;
   doubleUsed: number;
+  /** Forged or unsigned messages the gate acted on (a ticket used, a command run, a batch applied). */
+  forgedAccepted?: number;
+  /** Times the daemon died (exited without being asked to) during the scenario. */
+  crashes?: number;
 }
 
 /**
@@ -22,6 +26,6 @@ export interface Tally {
 export function tally(s: Tally): void {
   const file = process.env.FAULTS_TALLY;
   if (file === undefined || file === '') return;
-  const line = { scenario: s.scenario, cycles: s.cycles, lost: s.lost, doubleUsed: s.doubleUsed };
+  const line = { scenario: s.scenario, cycles: s.cycles, lost: s.lost, doubleUsed: s.doubleUsed, forgedAccepted: s.forgedAccepted ?? 0, crashes: s.crashes ?? 0 };
   appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
