@@ -1,4 +1,4 @@
-// Central -> gate records (DESIGN.md "Central -> gate data"), validated at the JSON edge with zod.
+// Central -> gate records (docs/design.md "Central -> gate data"), validated at the JSON edge with zod.
 import { z } from 'zod';
 import { IDENTITY_KINDS } from '../identity/document.js';
 

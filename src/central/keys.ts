@@ -4,7 +4,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { parsePrivateKey } from '../util/signing.js';
+import { parsePrivateKey, parsePublicKey } from '../util/signing.js';
+import { CentralError } from './errors.js';
 import { keyIdOf, type SigningKey } from '../sync/wire.js';
 
 export interface KeyFiles {
@@ -32,6 +33,37 @@ export function signingKeyFrom(privateKey: KeyObject | string): SigningKey {
   return { privateKey: key, keyId: keyIdOf(createPublicKey(key)) };
 }
 
+/**
+ * Central's private signing key from a file. A public key (the .pub beside it, PEM or base64 DER) or anything else
+ * is refused with one line naming the mistake, not OpenSSL's decoder error.
+ */
 export function loadSigningKey(path: string): SigningKey {
-  return signingKeyFrom(readFileSync(path, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let key: KeyObject;
+  try {
+    key = parsePrivateKey(text);
+  } catch {
+    if (isPublicKey(text)) {
+      throw new CentralError('public-key', `${path} is a public key; --key needs the private key (central-signing.key, not central-signing.pub)`);
+    }
+    throw new CentralError('bad-key', `${path} is not a private key (PKCS#8 PEM as gate central keygen writes it)`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new CentralError('bad-key', `${path} is an ${key.asymmetricKeyType} key; central signs with Ed25519 (gate central keygen)`);
+  }
+  return signingKeyFrom(key);
+}
+
+function isPublicKey(text: string): boolean {
+  try {
+    parsePublicKey(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -21,6 +21,7 @@ import type { LaneDecision, LaneMode } from '../gate/lane.js';
 import type { AlarmEvent, DecisionEvent, NewEvent, PassageEvent } from '../gate/events.js';
 import { idCardReaderFromConfig, type IdCardReader } from '../readers/idcard/index.js';
 import { MrzScanner } from '../readers/mrz/scanner.js';
+import type { ReadFailure, ReadFailureReason } from '../readers/outcome.js';
 import { GateReporter } from '../mqtt/reporter.js';
 import type { StatusSnapshot } from '../mqtt/status.js';
 import type { CommandResultCode } from '../mqtt/schemas.js';
@@ -77,8 +78,8 @@ export interface DaemonEvents {
   decision: DecisionEvent;
   passage: { event: PassageEvent; consumed: boolean };
   alarm: AlarmEvent;
-  /** A reader saw a document it could not read (or an MRZ that fails its checks). */
-  unreadable: { device: string; code: string };
+  /** A reader saw a document it could not read (or an MRZ that fails its checks), with the passenger's reason. */
+  unreadable: { device: string; code: string; reason: ReadFailureReason };
   device: { name: string; state: string; detail: string | null };
   stopped: undefined;
   /** Central asked for the config to be reloaded: the runner stops the daemon (after the passage under way) and
@@ -356,13 +357,10 @@ export class GateDaemon {
           judge();
           return;
         }
-        // A card on the reader that cannot be decoded is the passenger's problem (shown on the lane); the rest is
-        // the device's and shows in the status.
-        if (err.code === 'bad-number-check' || err.code === 'bad-field' || err.code === 'unknown-layout') {
-          this.events.emit('unreadable', { device: 'idcard', code: err.code });
-          this.lane.readFailed();
-        } else this.log.warn({ device: 'idcard', code: err.code }, err.message);
+        // The device's problem, shown in the status; a card that is not valid comes as 'rejected' (below).
+        this.log.warn({ device: 'idcard', code: err.code }, err.message);
       });
+      reader.reader.events.on('rejected', (r) => this.readFailed('idcard', r));
       reader.reader.events.on('sam-reset', () => this.log.warn({ device: 'idcard' }, 'SAM reset'));
       reader.reader.start();
     }
@@ -383,12 +381,15 @@ export class GateDaemon {
   private addScanner(name: string, transport: Transport, input: 'serial' | 'hid', interLineTimeoutMs: number): void {
     const scanner = new MrzScanner(transport, { input, interLineTimeoutMs, clock: this.clock });
     scanner.events.on('document', (doc) => this.lane.read(doc));
-    scanner.events.on('rejected', (err) => {
-      this.events.emit('unreadable', { device: name, code: err.code });
-      this.lane.readFailed();
-    });
+    scanner.events.on('rejected', (r) => this.readFailed(name, r));
     this.scanners.push(scanner);
     this.watchTransport(name, transport, true);
+  }
+
+  /** A reader could not make a Document of what it read: the lane shows the reader's reason (src/readers/outcome.ts). */
+  private readFailed(device: string, r: ReadFailure): void {
+    this.events.emit('unreadable', { device, code: r.error.code, reason: r.reason });
+    this.lane.readFailed(r.reason);
   }
 
   /** Track a transport's health; `open` opens it now (the bridge link opens its own). */

@@ -8,8 +8,10 @@ import { identitiesOf, isChipCard, type Document } from '../identity/document.js
 import { documentErrors } from '../identity/validate.js';
 import { messageFor } from './messages.js';
 import type { Decision, Direction, Reason, TicketSummary } from './reasons.js';
+import { verdictBeforeDocument, type LaneMode } from './lane-rules.js';
+import type { ReadFailureReason, ReadOutcome } from '../readers/outcome.js';
 
-export type LaneMode = 'normal' | 'free' | 'locked' | 'maintenance';
+export type { LaneMode } from './lane-rules.js';
 
 export interface DecideContext {
   station: string;
@@ -19,6 +21,8 @@ export interface DecideContext {
   mode?: LaneMode;
   /** Fire alarm: the microcontroller has opened the lane; nobody is held back and no ticket is consumed. */
   emergency?: boolean;
+  /** The MCU link is up (default true: `gate decide` has no MCU and decides as if it answered). */
+  mcuUp?: boolean;
 }
 
 export type DecideRules = Pick<Rules, 'timeZone' | 'entry' | 'exit' | 'maxCacheAgeMinutes'>;
@@ -50,7 +54,20 @@ function summary(t: CachedTicket): TicketSummary {
 }
 
 function decision(reason: Reason, ticket: CachedTicket | null = null): Decision {
-  return { decision: reason === 'ok' || reason === 'emergency' ? 'open' : 'reject', reason, ticket: ticket && summary(ticket), message: messageFor(reason) };
+  return { decision: reason === 'ok' ? 'open' : 'reject', reason, ticket: ticket && summary(ticket), message: messageFor(reason) };
+}
+
+/** The lane's conditions first (src/decide/lane-rules.ts), then a failed read's reason: the same order as the lane. */
+function before(ctx: DecideContext, readFailure?: { reason: ReadFailureReason }): Decision | null {
+  const c = { mode: ctx.mode ?? 'normal', emergency: ctx.emergency ?? false, mcuUp: ctx.mcuUp ?? true };
+  const v = verdictBeforeDocument(c, readFailure?.reason);
+  return v && { decision: v.decision, reason: v.reason, ticket: null, message: messageFor(v.reason) };
+}
+
+/** A read as the lane gets it (a Document, or the reader's reason) -> Decision, as the running gate decides it. */
+export function decideRead(read: Pick<ReadOutcome, 'ok'> & ({ ok: true; document: Document } | { ok: false; reason: ReadFailureReason }), view: CacheView, rules: DecideRules, ctx: DecideContext): Decision {
+  if (!read.ok) return before(ctx, read)!;
+  return decide(read.document, view, rules, ctx);
 }
 
 /** The time window in which a ticket opens this gate: [start, end) in epoch ms. */
@@ -98,10 +115,8 @@ function chooseTicket(judged: { t: CachedTicket; v: TicketVerdict }[]): Decision
 }
 
 export function decide(doc: Document, view: CacheView, rules: DecideRules, ctx: DecideContext): Decision {
-  if (ctx.emergency) return decision('emergency');
-  const mode = ctx.mode ?? 'normal';
-  if (mode === 'locked' || mode === 'maintenance') return decision('gate-mode');
-  if (mode === 'free') return decision('ok');
+  const lane = before(ctx);
+  if (lane) return lane;
 
   if (documentErrors(doc).length) return decision('document-invalid');
   const nowMs = ctx.now.getTime();

@@ -6,6 +6,7 @@ import { TypedEvents } from '../util/typed-events.js';
 import { errorLine, GateError, isGateError } from '../util/gate-error.js';
 import type { Logger } from '../util/log.js';
 import type { Document } from '../identity/document.js';
+import type { ReadFailureReason } from '../readers/outcome.js';
 import type { BridgeLink } from '../bridge/link.js';
 import { BridgeError } from '../bridge/errors.js';
 import type { AlarmEvent, DecisionEvent, LaneStore, PassageEvent } from './events.js';
@@ -116,9 +117,9 @@ export class LaneLoop {
     this.feed({ type: 'document', at: this.now(), document, docKey });
   }
 
-  /** A reader saw a document but could not read it. */
-  readFailed(): void {
-    this.feed({ type: 'unreadable', at: this.now() });
+  /** A reader saw a document but could not make one of it: the reason is the reader's (src/readers/outcome.ts). */
+  readFailed(reason: ReadFailureReason): void {
+    this.feed({ type: 'read-failed', at: this.now(), reason });
   }
 
   /** Release the lane for one passage without a document; false when the lane cannot (busy, emergency, link down, mode). */

@@ -8,12 +8,14 @@
 // MCU reset leaves it valid; while the fire alarm is on nobody is authorised and no lock is ever sent; if storage
 // fails the lane does not open and says why.
 import type { Decision, Direction, Reason } from '../decide/reasons.js';
+import { mayAuthorise, verdictBeforeDocument, type LaneConditions, type LaneMode } from '../decide/lane-rules.js';
+import type { ReadFailureReason } from '../readers/outcome.js';
 import type { Document, DocumentType } from '../identity/document.js';
 import type { AlarmEvent, AlarmType, DecisionEvent, NewEvent, PassageEvent } from './events.js';
 import type { Report, Sound } from '../bridge/messages.js';
 import { show, showIdle, showOpen, showReject, type DisplayMessage } from './display.js';
 
-export type LaneMode = 'normal' | 'free' | 'locked' | 'maintenance';
+export type { LaneMode } from '../decide/lane-rules.js';
 export type LanePhase = 'idle' | 'deciding' | 'authorised' | 'passing' | 'done' | 'timeout' | 'alarm';
 export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket'>;
 
@@ -24,6 +26,7 @@ export interface LaneDecideContext {
   now: Date;
   mode: LaneMode;
   emergency: boolean;
+  mcuUp: boolean;
 }
 
 export interface LaneTiming {
@@ -76,7 +79,8 @@ export interface LaneState {
 
 export type LaneInput =
   | { type: 'document'; at: number; document: Document; docKey: string | null }
-  | { type: 'unreadable'; at: number }
+  /** A reader saw a document and could not make one of it: the passenger's reason (src/readers/outcome.ts). */
+  | { type: 'read-failed'; at: number; reason: ReadFailureReason }
   | { type: 'decided'; at: number; decision: LaneDecision }
   | { type: 'decision-recorded'; at: number; eventId: string }
   | { type: 'passage-recorded'; at: number; consumed: boolean }
@@ -183,13 +187,11 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     const id = s.passenger?.authId;
     if (id) s.closed = [...s.closed, id].slice(-CLOSED_MEMORY);
   };
-  /** The lane made the decision itself (mode, emergency, link): no need to ask the decision function. */
-  const decideHere = (): LaneDecision | null => {
-    if (s.emergency) return { decision: 'reject', reason: 'emergency', ticket: null };
-    if (s.mode === 'locked' || s.mode === 'maintenance') return { decision: 'reject', reason: 'gate-mode', ticket: null };
-    if (s.mode === 'free') return { decision: 'open', reason: 'ok', ticket: null };
-    if (!s.linkUp) return { decision: 'reject', reason: 'gate-mode', ticket: null };
-    return null;
+  const conditions = (): LaneConditions => ({ mode: s.mode, emergency: s.emergency, mcuUp: s.linkUp });
+  /** The lane's conditions (and a failed read) decide on their own: src/decide/lane-rules.ts holds the rules. */
+  const decideHere = (readFailure?: ReadFailureReason): LaneDecision | null => {
+    const v = verdictBeforeDocument(conditions(), readFailure);
+    return v && { ...v, ticket: null };
   };
   const decided = (d: LaneDecision) => {
     s.passenger!.decision = d;
@@ -220,7 +222,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
 
   switch (input.type) {
     case 'document':
-    case 'unreadable': {
+    case 'read-failed': {
       if (!ACCEPTING.includes(s.phase)) {
         // One passenger at a time: the next read waits for this one (an unreadable one is read again anyway).
         if (input.type === 'document') s.held = { document: input.document, docKey: input.docKey, at: input.at };
@@ -236,7 +238,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         after: null,
       };
       go('deciding');
-      const here = input.type === 'unreadable' ? ({ decision: 'reject', reason: 'unreadable', ticket: null } as const) : decideHere();
+      const here = decideHere(input.type === 'read-failed' ? input.reason : undefined);
       if (here) decided(here);
       else {
         // No 'checking' screen: the decision is synchronous and takes microseconds, and a display request in flight
@@ -244,7 +246,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         commands.push({
           type: 'decide',
           document: (input as { document: Document }).document,
-          ctx: { station: s.station, direction: s.direction, now: new Date(input.at), mode: s.mode, emergency: s.emergency },
+          ctx: { station: s.station, direction: s.direction, now: new Date(input.at), mode: s.mode, emergency: s.emergency, mcuUp: s.linkUp },
         });
       }
       break;
@@ -254,7 +256,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       // One walk-through without a document (maintenance test, a wheelchair or staff passage released by central).
       // Recorded like a decision so central sees it; never during the fire alarm (the lanes are open anyway), never
       // without the MCU, and never over a passenger already being served.
-      if (!ACCEPTING.includes(s.phase) || s.emergency || !s.linkUp || s.mode === 'free' || s.mode === 'locked') break;
+      if (!ACCEPTING.includes(s.phase) || !mayAuthorise(conditions(), 'release')) break;
       s.passenger = { docType: null, docKey: null, decision: null, decisionEventId: null, authId: null, after: null, release: true };
       go('deciding');
       decided({ decision: 'open', reason: 'ok', ticket: null });
@@ -277,7 +279,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       if (d.decision === 'open' && s.mode === 'free' && !s.emergency) {
         display(show('free'));
         go('done');
-      } else if (d.decision === 'open' && (p.release ? s.mode !== 'free' : d.ticket && s.mode === 'normal') && !s.emergency && s.linkUp) {
+      } else if (d.decision === 'open' && (p.release || d.ticket) && mayAuthorise(conditions(), p.release ? 'release' : 'passenger')) {
         p.authId = s.nextAuthId;
         s.nextAuthId = clampAuthId(s.nextAuthId + 1);
         commands.push({
@@ -392,7 +394,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
   }
 
   // The lane is free again and a passenger is waiting with a document already read: serve them now.
-  if (s.held && ACCEPTING.includes(s.phase) && input.type !== 'document' && input.type !== 'unreadable') {
+  if (s.held && ACCEPTING.includes(s.phase) && input.type !== 'document' && input.type !== 'read-failed') {
     const held = s.held;
     s.held = null;
     if (input.at - held.at <= HELD_READ_MS) {

@@ -1,5 +1,5 @@
 // The normalised identity document: what every reader produces and what `gate decode` prints.
-// Field names are the contract of DESIGN.md ("Contracts"); do not rename them.
+// Field names are the contract of docs/design.md ("Contracts"); do not rename them.
 import { z } from 'zod';
 
 export const DOCUMENT_TYPES = ['cn-resident-id', 'cn-pr-2017', 'cn-pr-2023', 'cn-hmt-permit', 'mrz'] as const;

@@ -1,4 +1,4 @@
-// The gate's MQTT topics (DESIGN.md "MQTT topics"): one place builds and parses them.
+// The gate's MQTT topics (docs/design.md "MQTT topics"): one place builds and parses them.
 import type { EventKind } from '../outbox/store.js';
 
 export const TOPIC_ROOT = 'gates/v1';

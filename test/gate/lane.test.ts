@@ -94,7 +94,7 @@ describe('lane', () => {
 
   it('an unreadable document is a reject with the unreadable reason, without the decision function', () => {
     const d = new Driver();
-    const cs = d.feed({ type: 'unreadable', at: d.t });
+    const cs = d.feed({ type: 'read-failed', at: d.t, reason: 'unreadable' });
     expect(of(cs, 'decide')).toHaveLength(0);
     expect(of(cs, 'display')[0].display).toMatchObject({ code: 'reject', reason: 'unreadable' });
   });

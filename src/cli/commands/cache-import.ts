@@ -11,7 +11,7 @@ export const cacheImportCommand: Command = {
   help: `usage: gate cache import FILE [--db PATH] [--config FILE]
 
 Loads a snapshot file {"station", "generatedAt", "passengers": [...], "tickets": [...]} (records as in
-DESIGN.md) into the gate's SQLite file, replacing the passengers and tickets it held. The whole file is
+docs/design.md) into the gate's SQLite file, replacing the passengers and tickets it held. The whole file is
 checked first: a bad record is reported by index and field (e.g. tickets[3].departure) and nothing is loaded.
 The passage ledger is kept.
 

@@ -1,27 +1,31 @@
-// `gate central delta FILE --key PRIV --url URL --station S --epoch E --seq N`: sign and publish one delta.
+// `gate central delta FILE --key PRIV --url URL --station S --epoch E --seq N [--force]`: sign and publish one delta.
 import { parseOptions, requireOption, UsageError, writeJson, type Command } from '../command.js';
 import { buildDelta } from '../../central/build.js';
 import { deltaFileSchema } from '../../central/files.js';
 import { loadSigningKey } from '../../central/keys.js';
-import { publishWithProgress, readJsonFile } from '../../central/cli-support.js';
+import type { Head } from '../../sync/wire.js';
+import { checkDeltaAgainstHead, publishWithProgress, readJsonFile } from '../../central/cli-support.js';
 
 export const centralDeltaCommand: Command = {
   name: 'central delta',
   summary: 'sign and publish one sequenced delta (upserts and deletes) for a station',
-  help: `usage: gate central delta FILE --key PRIV --url MQTT_URL --station S --epoch E --seq N
+  help: `usage: gate central delta FILE --key PRIV --url MQTT_URL --station S --epoch E --seq N [--force]
 
 Reads a delta file {"generatedAt"?, "upserts": {"passengers": [...], "tickets": [...]},
 "deletes": {"passengers": [{kind, country, number}], "tickets": ["<ticket id>"]}}: a refund, a use at another
 station or a verification change is an upsert of the whole record with its new status. Signs it as delta N of
 epoch E and publishes stations/v1/S/sync/delta/E/N (QoS 1), then the retained head. N must be one more than the
 last delta of the epoch (the snapshot's seq for the first); gates that miss one ask for a resync.
+Before publishing, the station's retained head is read and verified with this key: a delta for another epoch,
+a seq that is not the head's + 1, no head at all, or a head this key did not sign is refused (exit 1) and the
+head stays as it was. --force publishes anyway (replaying a lost delta by hand, a head under another key).
 
 example:
   gate central delta refunds.json --key keys/central-signing.key --url mqtt://127.0.0.1:1883 --station SHH --epoch 1767225600 --seq 1`,
   async run(args, io) {
     const { values, positionals } = parseOptions(
       args,
-      { key: { type: 'string' }, url: { type: 'string' }, station: { type: 'string' }, epoch: { type: 'string' }, seq: { type: 'string' } },
+      { key: { type: 'string' }, url: { type: 'string' }, station: { type: 'string' }, epoch: { type: 'string' }, seq: { type: 'string' }, force: { type: 'boolean' } },
       true,
     );
     if (positionals.length !== 1) throw new UsageError('give exactly one delta FILE');
@@ -40,8 +44,11 @@ example:
       const i = parsed.error.issues[0];
       throw new UsageError(`${file}: ${i?.path.join('.') || '(root)'}: ${i?.message}`);
     }
-    const { delta, messages } = buildDelta(parsed.data, { key, station, epoch: Number(epochText), seq: Number(seqText), now: new Date() });
-    const rows = await publishWithProgress(url, messages, `delta ${station}/${epochText}/${seqText}`, io);
+    const epoch = Number(epochText);
+    const seq = Number(seqText);
+    const { delta, messages } = buildDelta(parsed.data, { key, station, epoch, seq, now: new Date() });
+    const guard = { station, key, force: values.force ?? false, check: (head: Head | null) => checkDeltaAgainstHead(head, station, epoch, seq) };
+    const rows = await publishWithProgress(url, messages, `delta ${station}/${epochText}/${seqText}`, io, guard);
     writeJson(io, { station, epoch: delta.epoch, seq: delta.seq, keyId: key.keyId, generatedAt: delta.generatedAt, rows });
     return 0;
   },

@@ -4,22 +4,16 @@ import { parseOptions, requireOption, UsageError, type Command } from '../comman
 import { loadConfig, resolveSecret } from '../../config/load.js';
 import { CacheError, openDb } from '../../cache/db.js';
 import { SqliteCacheView } from '../../cache/view.js';
-import { decide, type LaneMode } from '../../decide/decide.js';
-import { messageFor } from '../../decide/messages.js';
-import type { Decision, Reason } from '../../decide/reasons.js';
+import { decideRead, type LaneMode } from '../../decide/decide.js';
+import { LANE_MODES } from '../../decide/lane-rules.js';
+import type { Decision } from '../../decide/reasons.js';
 import { documentSchema, type Document } from '../../identity/document.js';
-import { decodeIdCard, type ReaderErrorCode } from '../../readers/idcard/index.js';
-import { parseMrz, type MrzErrorCode } from '../../readers/mrz/index.js';
+import { decodeIdCard } from '../../readers/idcard/index.js';
+import { parseMrz } from '../../readers/mrz/index.js';
+import { readOutcome, type ReadFailureReason, type ReadOutcome } from '../../readers/outcome.js';
 
-/** The document, or the reason it cannot be decided on (unreadable bytes, an invalid structure). */
-type Input = { document: Document } | { reason: Reason; detail: string };
-
-const LANE_MODES = ['normal', 'free', 'locked', 'maintenance'] as const;
-
-// A decoder's failure: a structure or check character the document cannot have is `document-invalid`; bytes or
-// text that are not a document at all are `unreadable` (the passenger should present it again).
-const INVALID_IDCARD = new Set<ReaderErrorCode>(['bad-number-check', 'bad-field']);
-const INVALID_MRZ = new Set<MrzErrorCode>(['check-digit', 'bad-date', 'bad-sex', 'bad-country', 'bad-name', 'bad-number', 'bad-document-code', 'unsupported']);
+/** What the lane would get from a reader (src/readers/outcome.ts maps decoder errors), with a line for stderr. */
+type Input = { ok: true; document: Document } | { ok: false; reason: ReadFailureReason; detail: string };
 
 /** `JSON`, `@FILE` or `@FILE#NAME` (one entry of a file holding several documents, like config/sample-documents.json). */
 function documentFromOption(value: string): Input {
@@ -38,7 +32,7 @@ function documentFromOption(value: string): Input {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { reason: 'unreadable', detail: `--document is not JSON: ${(err as Error).message}` };
+    return { ok: false, reason: 'unreadable', detail: `--document is not JSON: ${(err as Error).message}` };
   }
   if (pick !== undefined) {
     const entry = json && typeof json === 'object' ? (json as Record<string, unknown>)[pick] : undefined;
@@ -48,9 +42,9 @@ function documentFromOption(value: string): Input {
   const r = documentSchema.safeParse(json);
   if (!r.success) {
     const first = r.error.issues[0];
-    return { reason: 'document-invalid', detail: `${first.path.join('.') || '(top level)'}: ${first.message}` };
+    return { ok: false, reason: 'document-invalid', detail: `${first.path.join('.') || '(top level)'}: ${first.message}` };
   }
-  return { document: r.data };
+  return { ok: true, document: r.data };
 }
 
 function readInput(values: { 'idcard-hex'?: string; mrz?: string; document?: string }, now: Date): Input {
@@ -59,15 +53,17 @@ function readInput(values: { 'idcard-hex'?: string; mrz?: string; document?: str
   if (values.document !== undefined) return documentFromOption(values.document);
   if (values['idcard-hex'] !== undefined) {
     const hex = values['idcard-hex'].replace(/[\s:]/g, '');
-    if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return { reason: 'unreadable', detail: '--idcard-hex is not an even number of hex digits' };
-    const r = decodeIdCard(Uint8Array.from(Buffer.from(hex, 'hex')));
-    if (r.ok) return { document: r.document };
-    return { reason: INVALID_IDCARD.has(r.error.code) ? 'document-invalid' : 'unreadable', detail: r.error.toLine() };
+    if (!/^([0-9a-fA-F]{2})+$/.test(hex)) {
+      return { ok: false, reason: 'unreadable', detail: '--idcard-hex is not an even number of hex digits' };
+    }
+    return withDetail(readOutcome(decodeIdCard(Uint8Array.from(Buffer.from(hex, 'hex')))));
   }
   // Lines may be given with literal "\n" or real newlines.
-  const r = parseMrz(values.mrz!.replace(/\\n/g, '\n'), now);
-  if (r.ok) return { document: r.document };
-  return { reason: INVALID_MRZ.has(r.error.code) ? 'document-invalid' : 'unreadable', detail: r.error.toLine() };
+  return withDetail(readOutcome(parseMrz(values.mrz!.replace(/\\n/g, '\n'), now)));
+}
+
+function withDetail(o: ReadOutcome): Input {
+  return o.ok ? o : { ok: false, reason: o.reason, detail: o.error.toLine() };
 }
 
 export const decideCommand: Command = {
@@ -123,23 +119,20 @@ example:
     if (!existsSync(dbPath)) throw new CacheError('open-failed', `no cache file at ${dbPath}; fill it with gate cache import`);
 
     const input = readInput(values, now);
+    if (!input.ok) io.stderr.write(`gate decide: ${input.detail}\n`);
     let result: Decision;
-    if ('reason' in input) {
-      io.stderr.write(`gate decide: ${input.detail}\n`);
-      result = { decision: 'reject', reason: input.reason, ticket: null, message: messageFor(input.reason) };
-    } else {
-      const db = openDb(dbPath);
-      try {
-        result = decide(input.document, new SqliteCacheView(db, secret), config.rules, {
-          station: config.station,
-          direction,
-          now,
-          mode,
-          emergency: values.emergency ?? false,
-        });
-      } finally {
-        db.close();
-      }
+    // The same path as the lane: its mode and fire-alarm rules first, then the reader's reason, then the cache.
+    const db = openDb(dbPath);
+    try {
+      result = decideRead(input, new SqliteCacheView(db, secret), config.rules, {
+        station: config.station,
+        direction,
+        now,
+        mode,
+        emergency: values.emergency ?? false,
+      });
+    } finally {
+      db.close();
     }
     io.stdout.write(JSON.stringify(result) + '\n');
     return 0;

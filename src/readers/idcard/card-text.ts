@@ -1,5 +1,5 @@
 // The 256-byte text block of the four card layouts (research/idcard.md section 3): raw fields <-> bytes, and raw
-// fields -> the Document of DESIGN.md. All strings are UCS-2LE, space padded; the card type is the char at 248.
+// fields -> the Document of docs/design.md. All strings are UCS-2LE, space padded; the card type is the char at 248.
 import type { Document } from '../../identity/document.js';
 import { icaoCheckDigit, isValidMod11_2 } from '../../identity/check-digits.js';
 import { ReaderError } from './errors.js';

@@ -5,6 +5,7 @@ import type { Transport } from '../../devices/transport.js';
 import { Mutex, Waitress } from '../../devices/waitress.js';
 import { GateError } from '../../util/gate-error.js';
 import { TypedEvents } from '../../util/typed-events.js';
+import { readFailure, type ReadFailure } from '../outcome.js';
 import { IdCardFramer, type DiscardReason } from './framer.js';
 import { buildCommand, parseResponse, type CommandName, type Response, type Result } from './codec.js';
 import { ReaderError } from './errors.js';
@@ -13,7 +14,10 @@ import { initialSession, step, wakeAt, type SessionConfig, type SessionInput, ty
 export interface IdCardReaderEvents {
   document: Document;
   /** A failed read step, a card that cannot be decoded, a write that failed. The loop carries on. */
+  /** A device or line problem (timeouts, SAM statuses, bad frames): the session retries; the status shows it. */
   error: GateError;
+  /** A card that was read but is not a valid card: the reason for the passenger (src/readers/outcome.ts). */
+  rejected: ReadFailure;
   'card-removed': undefined;
   /** The reader answered a command with a well-formed frame (whatever its status): the line is alive. */
   answer: undefined;
@@ -121,6 +125,7 @@ export class IdCardReader {
         if (e.type === 'send') send = e;
         else if (e.type === 'document') this.events.emit('document', e.document);
         else if (e.type === 'error') this.events.emit('error', e.error);
+        else if (e.type === 'rejected') this.events.emit('rejected', readFailure(e.error));
         else this.events.emit(e.type, undefined);
       }
       if (!send) return;

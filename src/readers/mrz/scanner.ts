@@ -8,11 +8,12 @@ import { HidKeyboardDecoder } from '../hid/keyboard-decoder.js';
 import { MrzLineAssembler, type AssemblerOutput, type MrzDiscardReason } from './line-assembler.js';
 import { parseMrz } from './parse.js';
 import type { MrzError } from './errors.js';
+import { readFailure, type ReadFailure } from '../outcome.js';
 
 export interface MrzScannerEvents {
   document: Document;
-  /** A complete MRZ block that is not a valid document (check digit, date...): the lane shows document-invalid. */
-  rejected: MrzError;
+  /** A complete MRZ block that is not a valid document, with the passenger's reason (src/readers/outcome.ts). */
+  rejected: ReadFailure & { error: MrzError };
   discard: { reason: MrzDiscardReason; length: number };
 }
 
@@ -62,7 +63,7 @@ export class MrzScanner {
       }
       const r = parseMrz(o.text, new Date(this.clock()));
       if (r.ok) this.events.emit('document', r.document);
-      else this.events.emit('rejected', r.error);
+      else this.events.emit('rejected', { ...readFailure(r.error), error: r.error });
     }
     this.schedule();
   }

@@ -6,7 +6,7 @@ import { SerialTransport } from '../../../src/devices/serial.js';
 import { MrzScannerSim } from '../../../src/devices/sim/mrz-scanner-sim.js';
 import { MrzScanner } from '../../../src/readers/mrz/index.js';
 import type { Document } from '../../../src/identity/document.js';
-import type { MrzError } from '../../../src/readers/mrz/index.js';
+import type { MrzScannerEvents } from '../../../src/readers/mrz/index.js';
 import { V } from './vectors.js';
 
 describe.skipIf(!socatAvailable())('serial MRZ scanner over a pty pair', () => {
@@ -15,7 +15,7 @@ describe.skipIf(!socatAvailable())('serial MRZ scanner over a pty pair', () => {
   let scanner: MrzScanner;
   let sim: MrzScannerSim;
   const docs: Document[] = [];
-  const rejected: MrzError[] = [];
+  const rejected: MrzScannerEvents['rejected'][] = [];
 
   beforeEach(async () => {
     docs.length = 0;
@@ -58,7 +58,7 @@ describe.skipIf(!socatAvailable())('serial MRZ scanner over a pty pair', () => {
   it('a document with a wrong check digit is rejected, naming the field', async () => {
     await sim.scan(V.V20bad2, { framing: 'plain', lineEnding: 'CRLF' });
     await until(() => rejected.length === 1);
-    expect(rejected[0]).toMatchObject({ code: 'check-digit', field: 'birthDate' });
+    expect(rejected[0]).toMatchObject({ reason: 'document-invalid', error: { code: 'check-digit', field: 'birthDate' } });
     expect(docs).toEqual([]);
   });
 });
