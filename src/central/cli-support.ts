@@ -73,7 +73,7 @@ export async function readRetainedHead(client: MqttClient, station: string, key:
   if (payload === null) return null;
   const keyRing = new KeyRing([createPublicKey(key.privateKey)]);
   try {
-    const signed = openEnvelope(payload, keyRing);
+    const signed = openEnvelope(payload, keyRing, 'head');
     checkTopic({ kind: 'head', station }, signed, station);
     if (signed.type !== 'head') throw new Error(`a ${signed.type} on the head topic`);
     return signed;

@@ -45,7 +45,7 @@ async function retainedHead(): Promise<string | null> {
     const got = new Promise<string>((resolve) =>
       c.on('message', (t, p) => {
         if (t === 'test/probe') return;
-        const s = JSON.parse(p.toString('utf8')).signed;
+        const s = JSON.parse(JSON.parse(p.toString('utf8')).body);
         resolve(`${s.epoch}/${s.seq}`);
       }),
     );
