@@ -34,6 +34,7 @@ import { waitFor } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
+import { REFUSAL_ALARM, RefusalTally } from './refusals.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -103,6 +104,8 @@ export class GateDaemon {
   readonly link: BridgeLink;
   readonly reporter: GateReporter | null;
   sync: SyncService | null = null;
+  /** Refused network input (sync batches, commands, sibling passages), reported at most once a minute per kind. */
+  readonly refusals = new RefusalTally();
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly transports: { name: string; transport: Transport }[] = [];
@@ -189,13 +192,25 @@ export class GateDaemon {
         centralPublicKeys: c.sync.centralPublicKeys,
         logLevel: c.logLevel,
         onAlarm: (a) => this.recordAlarm(a),
+        onRefused: (code, n) => this.refusals.refuse('sync', code, n),
         clock: () => new Date(this.clock()),
       });
-      this.sync.on('rejected', (r) => this.log.warn({ code: r.code }, 'sync batch refused'));
       this.sync.on('state', (s) => this.log.debug({ sync: s }, 'sync state'));
       this.sync.on('error', (err) => this.log.error({ err: errorLine(err) }, 'sync worker failed'));
+      this.sync.on('down', (d) => {
+        this.setHealth('syncWorker', 'fault', `${d.reason}:${d.detail}`);
+        this.log.error({ reason: d.reason, detail: d.detail, retryInMs: d.retryInMs }, 'sync worker down: restarting');
+      });
+      this.sync.on('up', (u) => {
+        this.setHealth('syncWorker', 'ok', null);
+        this.log.info({ restarts: u.restarts }, 'sync worker running again');
+      });
+      if (!this.sync.downReason) this.setHealth('syncWorker', 'ok', null);
     }
-    this.statusTimer = setInterval(() => this.writeStatus(), 2000);
+    this.statusTimer = setInterval(() => {
+      this.reportRefusals();
+      this.writeStatus();
+    }, 2000);
     this.writeStatus();
     const startedMs = Date.now() - this.startedMs;
     this.log.info({ station: c.station, gate: c.gate, mode: c.lane.initialMode, startedMs }, 'gate ready');
@@ -262,6 +277,7 @@ export class GateDaemon {
         oldestPendingAgeSeconds: counts.oldestPendingMs === null ? null : Math.max(0, Math.round((nowMs - counts.oldestPendingMs) / 1000)),
       },
       uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000),
+      refusals: this.refusals.status(),
     };
   }
 
@@ -294,6 +310,14 @@ export class GateDaemon {
       if (e.code === 'disk-full' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
     });
     this.lane.events.on('transition', (t) => this.log.debug({ from: t.from, to: t.to, cause: t.cause }, 'lane'));
+  }
+
+  /** The refusal tally's due reports: one log line and one 'network-refused' alarm per kind (at most one a minute). */
+  private reportRefusals(): void {
+    for (const r of this.refusals.tick(this.clock())) {
+      this.log.warn({ kind: r.kind, total: r.total, detail: r.detail }, 'network input refused');
+      this.recordAlarm({ kind: 'alarm', type: REFUSAL_ALARM, detail: r.detail, active: true, at: new Date(r.atMs).toISOString() });
+    }
   }
 
   private recordAlarm(a: NewEvent<AlarmEvent>): void {

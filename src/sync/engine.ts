@@ -50,6 +50,7 @@ export class SyncEngine {
   /** The verified message being handled, for the actions its step produces. */
   private pendingManifest: Manifest | null = null;
   private pendingChunk: { n: number; chunk: Chunk; bytes: Uint8Array } | null = null;
+  private lastRefusalNoted: number | null = null;
 
   constructor(private readonly o: EngineOptions) {
     this.clock = o.clock ?? Date.now;
@@ -205,8 +206,13 @@ export class SyncEngine {
       this.o.onStorageFault?.(e);
       return;
     }
-    this.o.log?.warn({ code: e.code, topic }, `sync batch refused: ${e.message}`);
-    this.write(() => syncStatus.rejected(this.o.db, e.code, new Date(now).toISOString()));
+    // A flood of refusals must not become a flood of log lines and fsyncs (the lane shares the file's write lock):
+    // the log line and the sync_status row at most once a second; the daemon's tally counts every one.
+    if (this.lastRefusalNoted === null || now - this.lastRefusalNoted >= 1000 || now < this.lastRefusalNoted) {
+      this.lastRefusalNoted = now;
+      this.o.log?.warn({ code: e.code, topic }, `sync batch refused: ${e.message}`);
+      this.write(() => syncStatus.rejected(this.o.db, e.code, new Date(now).toISOString()));
+    }
     this.o.onRejected?.({ code: e.code, topic, message: e.message });
   }
 

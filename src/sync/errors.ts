@@ -4,6 +4,7 @@ import { GateError, type Recovery } from '../util/gate-error.js';
 
 export const SYNC_ERROR_CODES = [
   'malformed', // not JSON, or not the shape of docs/sync.md
+  'too-large', // over its topic kind's size limit (src/sync/limits.ts): refused unread
   'unsigned', // no signature where one is required
   'unknown-key', // signed by a key this gate does not trust
   'bad-signature', // signature does not match the bytes (tampered, or signed by another key with the same id)
@@ -18,6 +19,7 @@ export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
 const RECOVERY: Record<SyncErrorCode, Recovery> = {
   malformed: 'drop',
+  'too-large': 'drop',
   unsigned: 'drop',
   'unknown-key': 'fix-config',
   'bad-signature': 'drop',

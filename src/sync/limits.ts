@@ -1,0 +1,29 @@
+// How big a sync message may be, per topic kind, checked on the raw bytes before anything parses them. Central's
+// largest genuine messages fit well inside (a chunk holds at most a few MiB of JSON rows; a head is a few hundred
+// bytes). The broker's message_size_limit should be at least the largest of these (docs/sync.md).
+import { SyncError } from './errors.js';
+import { parseTopic, type SyncTopic } from './wire.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Largest accepted payload in bytes, per sync topic kind. */
+export const SYNC_SIZE_LIMITS: Readonly<Record<SyncTopic['kind'], number>> = {
+  manifest: 64 * KiB,
+  head: 4 * KiB,
+  delta: 1 * MiB,
+  chunk: 8 * MiB,
+};
+
+/** The largest of the limits: what the sync client tells the broker it accepts (MQTT 5 Maximum Packet Size). */
+export const SYNC_MAX_MESSAGE_BYTES = Math.max(...Object.values(SYNC_SIZE_LIMITS));
+/** Topic name, properties and headers on top of the payload, so a message just under its limit still arrives. */
+export const SYNC_PACKET_OVERHEAD_BYTES = 64 * KiB;
+
+/** A 'too-large' refusal when `bytes` is over the limit of the topic's kind; null when it may be parsed. */
+export function oversized(topic: string, bytes: number): SyncError | null {
+  const t = parseTopic(topic);
+  if (!t) return null; // not a sync topic: the engine ignores it unread
+  const limit = SYNC_SIZE_LIMITS[t.kind];
+  return bytes > limit ? new SyncError('too-large', `${t.kind} message of ${bytes} bytes is over its ${limit}-byte limit`) : null;
+}
