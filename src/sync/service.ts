@@ -178,7 +178,8 @@ export class SyncService extends TypedEvents<SyncEvents> {
       worker.on('message', (e: WorkerEvent) => {
         if (e.type === 'ready' && worker === this.worker) {
           this.upSinceMs = this.now();
-          if (this.down) this.cameUp();
+          // After a restart the worker counts as back once it answers a ping (ready alone is not working).
+          if (this.down) this.sendPing(worker, this.upSinceMs);
           settle();
         }
         this.dispatch(e);
@@ -234,6 +235,10 @@ export class SyncService extends TypedEvents<SyncEvents> {
       void worker.terminate();
       return;
     }
+    this.sendPing(worker, nowMs);
+  }
+
+  private sendPing(worker: Worker, nowMs: number): void {
     this.ping = { id: ++this.pings, sentMs: nowMs };
     worker.postMessage({ type: 'ping', id: this.ping.id } satisfies WorkerCommand);
   }
@@ -253,7 +258,9 @@ export class SyncService extends TypedEvents<SyncEvents> {
         for (const [code, n] of Object.entries(e.counts)) this.o.onRefused?.(code, n);
         return this.emit('refused', e.counts);
       case 'pong':
-        if (this.ping?.id === e.id) this.ping = null;
+        if (this.ping?.id !== e.id) return;
+        this.ping = null;
+        if (this.down && !this.down.timer) this.cameUp();
         return;
       case 'storage-fault':
         this.o.onAlarm?.({ kind: 'alarm', type: 'storage-fault', detail: e.code, active: true, at });
