@@ -35,6 +35,7 @@ import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
 import { REFUSAL_ALARM, RefusalTally } from './refusals.js';
+import { recoverStorage, type StorageRecovery } from './storage-recovery.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -106,6 +107,8 @@ export class GateDaemon {
   sync: SyncService | null = null;
   /** Refused network input (sync batches, commands, sibling passages), reported at most once a minute per kind. */
   readonly refusals = new RefusalTally();
+  /** Set when the database failed its integrity check at start and was replaced by a fresh file. */
+  readonly storageRecovery: StorageRecovery | null;
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly transports: { name: string; transport: Transport }[] = [];
@@ -128,6 +131,9 @@ export class GateDaemon {
     if (!c.bridge.enabled) throw new DaemonError('no-bridge', 'bridge.enabled is false: the gate cannot open its turnstile without the MCU; enable the bridge');
     this.statusFile = o.statusFile ?? defaultStatusFile(c.db);
 
+    // A damaged file is replaced before anything reads it: the gate starts on an empty cache (passengers are sent to
+    // the staffed lane as cache-stale) instead of exiting at every start.
+    this.storageRecovery = recoverStorage(c.db, this.clock(), this.log);
     this.db = openDb(c.db);
     try {
       bindSecret(this.db, o.secret);
@@ -174,6 +180,11 @@ export class GateDaemon {
     const c = this.o.config;
     this.lane.start();
     this.reporter?.start();
+    const recovered = this.storageRecovery;
+    if (recovered) {
+      this.setHealth('storage', 'degraded', `recovered-${recovered.code}`);
+      this.recordAlarm({ kind: 'alarm', type: 'storage-corrupt', detail: recovered.code, active: true, at: new Date(this.clock()).toISOString() });
+    }
     this.startReaders();
     this.link.events.on('up', () => this.setHealth('bridge', 'ok', null));
     this.link.events.on('down', (err) => this.setHealth('bridge', 'fault', err.code));
@@ -206,6 +217,8 @@ export class GateDaemon {
         this.log.info({ restarts: u.restarts }, 'sync worker running again');
       });
       if (!this.sync.downReason) this.setHealth('syncWorker', 'ok', null);
+      // The fresh file after a recovery has no cache: ask central for the whole snapshot now, not at the next head.
+      if (recovered) this.sync.resync();
     }
     this.statusTimer = setInterval(() => {
       this.reportRefusals();
