@@ -28,7 +28,10 @@ afterEach(async () => {
   tmp.cleanup();
 });
 
+// Short delays for the stand-in workers. The real worker boots through tsx and works through its queue before it
+// answers a ping: on a loaded machine that takes seconds, so its tests give it the production-like hang limit.
 const fast = { pingMs: 100, hangMs: 600, restartInitialMs: 100, restartMaxMs: 1000, stableMs: 60_000 };
+const realWorker = { ...fast, hangMs: 60_000 };
 
 function options(extra: Partial<SyncServiceOptions> = {}): SyncServiceOptions {
   return {
@@ -64,9 +67,9 @@ function fakeWorker(behaviour: 'hang' | 'answer' | 'eat-memory', limits: Constru
 describe('sync worker supervision', () => {
   it('restarts a killed worker with an alarm while it is down; the new worker loads a snapshot', async () => {
     const workers: Worker[] = [];
-    svc = await SyncService.start(options({ spawn: (cfg, limits) => (workers.push(spawnSyncWorker(cfg, limits)), workers.at(-1)!) }));
+    svc = await SyncService.start(options({ supervision: realWorker, spawn: (cfg, limits) => (workers.push(spawnSyncWorker(cfg, limits)), workers.at(-1)!) }));
     const down = waitForEvent(svc, 'down', () => true, 5000, 'the worker reported down');
-    const up = waitForEvent(svc, 'up', () => true, 20_000, 'the worker running again');
+    const up = waitForEvent(svc, 'up', () => true, 45_000, 'the worker running again');
     await workers[0].terminate();
     expect(await down).toMatchObject({ reason: 'exit', retryInMs: 100 });
     expect(svc.downReason).toBe('exit');
@@ -134,7 +137,7 @@ describe('sync worker supervision', () => {
 describe('refused batches at the thread boundary', () => {
   it('a flood of 5,000 garbage messages reaches the parent as a handful of counts', async () => {
     const reports: Record<string, number>[] = [];
-    svc = await SyncService.start(options({ onRefused: () => undefined }));
+    svc = await SyncService.start(options({ supervision: realWorker, onRefused: () => undefined }));
     svc.on('refused', (r) => reports.push(r));
     let last = 0;
     for (let i = 0; i < 5000; i++) last = svc.feed(`stations/v1/${STATION}/sync/head`, Buffer.from('{x'));
