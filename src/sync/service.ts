@@ -160,8 +160,14 @@ export class SyncService extends TypedEvents<SyncEvents> {
     return this.down?.reason ?? null;
   }
 
+  /** Supervision runs on the real clock: the demo's virtual clock runs fast and would make every worker look hung. */
   private now(): number {
-    return this.o.clock?.().getTime() ?? Date.now();
+    return Date.now();
+  }
+
+  /** Alarm times are on the daemon's clock, like every other event. */
+  private at(): string {
+    return (this.o.clock?.() ?? new Date()).toISOString();
   }
 
   /** Spawn a worker and wait for its 'ready' (or its death, which schedules the next attempt). */
@@ -206,7 +212,7 @@ export class SyncService extends TypedEvents<SyncEvents> {
     const wasDown = this.down !== null;
     this.down = { reason, detail, timer: setTimeout(() => this.restart(), retryInMs) };
     this.down.timer?.unref?.();
-    if (!wasDown) this.o.onAlarm?.({ kind: 'alarm', type: 'sync-worker-down', detail: `${reason}:${detail}`, active: true, at: new Date(this.now()).toISOString() });
+    if (!wasDown) this.o.onAlarm?.({ kind: 'alarm', type: 'sync-worker-down', detail: `${reason}:${detail}`, active: true, at: this.at() });
     this.emit('down', { reason, detail, retryInMs });
   }
 
@@ -220,7 +226,7 @@ export class SyncService extends TypedEvents<SyncEvents> {
   private cameUp(): void {
     const d = this.down!;
     this.down = null;
-    this.o.onAlarm?.({ kind: 'alarm', type: 'sync-worker-down', detail: `${d.reason}:${d.detail}`, active: false, at: new Date(this.now()).toISOString() });
+    this.o.onAlarm?.({ kind: 'alarm', type: 'sync-worker-down', detail: `${d.reason}:${d.detail}`, active: false, at: this.at() });
     this.emit('up', { restarts: this.restarts });
   }
 
