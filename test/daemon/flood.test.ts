@@ -2,12 +2,12 @@
 // 'network-refused' alarm (not 5,000), the status shows the count, and passengers scanned during the flood are let
 // through. The card-to-authorise figures are printed beside the quiet ones (the bench's hostile.flood figure is the
 // measured one; here the machine is shared, so only a loose bound is asserted).
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/util/wait.js';
 import type { AlarmEvent } from '../../src/gate/events.js';
-import { STATION, startLoadedGate, startWorld, travellerMrz, type World } from './world.js';
+import { startFlooder } from './adversary.js';
+import { STATION, passTraveller, startLoadedGate, startWorld, type World } from './world.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -15,45 +15,21 @@ afterEach(async () => {
   world = undefined;
 });
 
-const FLOOD_SCRIPT = `
-import mqtt from 'mqtt';
-const [url, station] = process.argv.slice(1);
-const c = await mqtt.connectAsync(url, { clientId: 'adversary' });
-process.stdout.write('connected\\n');
-for (let i = 0; i < 5000; i++) {
-  c.publish(i % 2 ? 'stations/v1/' + station + '/sync/head' : 'stations/v1/' + station + '/sync/delta/1/' + i, '{x', { qos: 0 });
-  if (i % 250 === 249) await new Promise((r) => setTimeout(r, 50));
-}
-await c.endAsync();
-`;
-
-async function cardToAuthorise(w: World, i: number): Promise<number> {
-  const t0 = performance.now();
-  await w.scanner.scan(travellerMrz(i));
-  await waitFor(() => w.mcu.auth !== null, 10_000, `the authorisation of traveller ${i}`, 2);
-  const ms = performance.now() - t0;
-  await w.mcu.walkThrough();
-  await waitFor(() => w.query('SELECT 1 FROM ledger WHERE ticket_id = ?', `X${i}`).length === 1, 8000, `traveller ${i} in the ledger`);
-  await waitFor(() => w.mcu.auth === null && w.mcu.lastDisplay?.code !== 'open', 8000, 'the lane free again', 5).catch(() => undefined);
-  return ms;
-}
-
 describe('gate run under a flood on the sync topics', () => {
   it('5,000 garbage messages: one network-refused alarm, the count in the status, passengers pass', async () => {
     world = await startWorld({ travellers: 20, resultHoldMs: 200 });
     const w = world;
     const gate = await startLoadedGate(w);
     const quiet: number[] = [];
-    for (let i = 0; i < 4; i++) quiet.push(await cardToAuthorise(w, i));
+    for (let i = 0; i < 4; i++) quiet.push(await passTraveller(w, i));
 
-    // The adversary is its own process (as on a station network), so the test's own loop measures undisturbed:
-    // 5,000 two-byte messages in bursts of 250 every 50 ms, on the head and on delta topics.
-    const adversary = spawn(process.execPath, ['--input-type=module', '-e', FLOOD_SCRIPT, w.broker.url, STATION], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const adversaryDone = new Promise<number | null>((r) => adversary.once('exit', (code) => r(code)));
-    await new Promise<void>((r) => adversary.stdout!.once('data', () => r()));
+    // The adversary is its own process (as on a station network), so the test's own loop measures undisturbed.
+    const adversary = await startFlooder(w.broker.url, STATION);
+    const sent = adversary.burst(5000);
     const flood: number[] = [];
-    for (let i = 4; i < 8; i++) flood.push(await cardToAuthorise(w, i));
-    expect(await adversaryDone).toBe(0);
+    for (let i = 4; i < 8; i++) flood.push(await passTraveller(w, i));
+    await sent;
+    await adversary.close();
 
     const statusFile = `${w.dbPath}.status.json`;
     const refusals = () => (JSON.parse(readFileSync(statusFile, 'utf8')) as { refusals?: { sync: { total: number; pending: number } } }).refusals?.sync;
