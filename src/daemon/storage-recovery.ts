@@ -58,6 +58,11 @@ export function recoverStorage(path: string, nowMs: number, log?: Logger): Stora
     let old: Db;
     try {
       old = new Database(movedTo, { readonly: true, fileMustExist: true });
+      // Lets SQLite read a file shorter than its header says (cut short by a full disk or a bad copy) instead of
+      // refusing every table: the pages that are there can still be read. writable_schema only takes effect outside
+      // better-sqlite3's defensive mode; the connection is read-only, so nothing can be written either way.
+      old.unsafeMode(true);
+      old.pragma('writable_schema = ON');
     } catch (err) {
       result.unreadable = errorLine(err);
       return result;

@@ -3,7 +3,7 @@
 import { closeSync, openSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
-export type Damage = 'zeroed-header' | 'truncated' | 'flipped-table-page';
+export type Damage = 'zeroed-header' | 'truncated' | 'cut-in-half' | 'flipped-table-page';
 
 /** The 1-based number of a leaf page of `table` (its root, or the right-most child of an interior root). */
 export function leafPageOf(path: string, table: string): { page: number; pageSize: number } {
@@ -31,6 +31,11 @@ export function leafPageOf(path: string, table: string): { page: number; pageSiz
 }
 
 export function damageFile(path: string, how: Damage, table = 'tickets'): void {
+  if (how === 'cut-in-half') {
+    // The header is whole, the pages after the middle are gone (a full disk during a copy, a torn restore).
+    truncateSync(path, Math.floor(statSync(path).size / 2));
+    return;
+  }
   if (how === 'truncated') {
     // Cut inside the 100-byte header: SQLite cannot even read what the file is.
     truncateSync(path, 60);

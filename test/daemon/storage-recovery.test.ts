@@ -63,6 +63,7 @@ describe('integrity check at start', () => {
   it.each<[Damage, string]>([
     ['zeroed-header', 'not-a-database'],
     ['truncated', 'corrupt'],
+    ['cut-in-half', 'corrupt'],
     ['flipped-table-page', 'corrupt'],
   ])('catches a %s file (%s)', (how, code) => {
     morning();
@@ -98,6 +99,21 @@ describe('recovery of a damaged file', () => {
       db.close();
     }
     expect(r.tables.find((t) => t.table === 'ledger')).toEqual({ table: 'ledger', copied: 2, damaged: false });
+  });
+
+  it('a file cut in half: the ledger, outbox and pending authorisation (early pages) are salvaged', () => {
+    const before = morning();
+    damageFile(path, 'cut-in-half');
+    const r = recoverStorage(path, NOW)!;
+    expect(r).toMatchObject({ code: 'corrupt', unreadable: null });
+    const db = openDb(path);
+    try {
+      expect(db.prepare('SELECT ticket_id FROM ledger ORDER BY ticket_id').pluck().all()).toEqual(['T000000001', 'T000000002']);
+      expect(db.prepare('SELECT event_id FROM outbox ORDER BY seq').pluck().all()).toEqual(before.outbox);
+      expect(db.prepare('SELECT count(*) FROM pending_auth').pluck().get()).toBe(1);
+    } finally {
+      db.close();
+    }
   });
 
   it.each<Damage>(['zeroed-header', 'truncated'])('a %s file: moved aside with its -wal, nothing readable, a fresh file that passes; a second start is clean', (how) => {
