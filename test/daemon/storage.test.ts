@@ -62,7 +62,8 @@ describe('gate run on a damaged database', () => {
 
       if (offline) {
         w.reader.placeCard(CARDS.hmtPermit);
-        await waitFor(() => w.query("SELECT 1 FROM outbox WHERE kind = 'decision'").length > 0, 8000, 'the decision recorded');
+        // The lane sends its display after recording the decision: wait for the display itself.
+        await waitFor(() => w.mcu.lastDisplay?.code === 'reject', 8000, 'the reject on the lane display');
         expect(w.mcu.lastDisplay).toMatchObject({ code: 'reject', reason: 'cache-stale' });
         w.reader.removeCard();
         await w.broker.start();
