@@ -62,8 +62,8 @@ describe('gate run on a damaged database', () => {
 
       if (offline) {
         w.reader.placeCard(CARDS.hmtPermit);
-        // The lane sends its display after recording the decision: wait for the display itself.
-        await waitFor(() => w.mcu.lastDisplay?.code === 'reject', 8000, 'the reject on the lane display');
+        // The lane shows the passenger the staffed-lane reason (cache-stale) while it has no cache.
+        await waitFor(() => w.mcu.lastDisplay?.reason === 'cache-stale', 8000, 'cache-stale on the lane display');
         expect(w.mcu.lastDisplay).toMatchObject({ code: 'reject', reason: 'cache-stale' });
         w.reader.removeCard();
         await w.broker.start();
