@@ -88,7 +88,7 @@ async function applyThroughWorker(ctx: BenchContext, dbPath: string, messages: O
   try {
     const done = new Promise<void>((resolve, reject) => {
       svc.on('state', (s) => s.epoch === epoch && resolve());
-      svc.on('rejected', (r) => reject(new Error(`snapshot refused: ${r.code} ${r.message}`)));
+      svc.on('refused', (r) => reject(new Error(`snapshot refused: ${Object.keys(r).join(',')}`)));
       svc.on('storage-fault', (f) => reject(new Error(`snapshot write failed: ${f.message}`)));
     });
     let finished = false;

@@ -1,5 +1,6 @@
 // The gate's SQLite file: cache (passengers, tickets), passage ledger, sync state and the event outbox live in
 // one file so that a ledger change and the event reporting it commit in one transaction.
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
 import { GateError } from '../util/gate-error.js';
@@ -61,4 +62,46 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
     }
   }
   return schemaVersion(db);
+}
+
+/** What the start-up check found: ok, or why the file cannot be trusted (the SQLite code or quick_check's first line). */
+export type IntegrityVerdict = { ok: true } | { ok: false; code: 'not-a-database' | 'corrupt'; detail: string };
+
+const CORRUPTION_CODES: Record<string, 'not-a-database' | 'corrupt'> = { SQLITE_NOTADB: 'not-a-database', SQLITE_CORRUPT: 'corrupt' };
+
+/**
+ * PRAGMA quick_check on the gate's file (O(size), no index cross-check): catches a zeroed or truncated header
+ * (SQLITE_NOTADB at the first read), damaged b-tree pages (SQLITE_CORRUPT, or quick_check's own findings) and
+ * flipped bytes inside pages. A missing file is ok (it will be created). Other failures (permissions, a full disk)
+ * are not corruption: they are thrown as open-failed, for a human to fix, and the file is left alone.
+ */
+export function checkIntegrity(path: string): IntegrityVerdict {
+  if (!existsSync(path)) return { ok: true };
+  let db: Db | undefined;
+  try {
+    // Read-only: a read-write connection would checkpoint a crash's WAL into the file on close, changing a damaged
+    // file that is to be kept for inspection as it was. A read-only one still reads the WAL's pages.
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    const rows = db.pragma('quick_check') as { quick_check: string }[];
+    const first = rows[0]?.quick_check ?? 'no answer';
+    return first === 'ok' ? { ok: true } : { ok: false, code: 'corrupt', detail: first.split('\n')[0].slice(0, 200) };
+  } catch (err) {
+    const code = sqliteCode(err);
+    const kind = code && (CORRUPTION_CODES[code] ?? (code.startsWith('SQLITE_CORRUPT') ? 'corrupt' : undefined));
+    if (kind) return { ok: false, code: kind, detail: `${code}: ${(err as Error).message.split('\n')[0]}` };
+    throw new CacheError('open-failed', `cannot check database ${path}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    try {
+      db?.close();
+    } catch {
+      // a file that failed its check may fail to close cleanly too; the verdict stands
+    }
+  }
+}
+
+/** The SQLite result code of a better-sqlite3 error (SQLITE_NOTADB, SQLITE_CORRUPT_INDEX, ...), if it has one. */
+export function sqliteCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }

@@ -37,6 +37,8 @@ import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
 import { defaultGateKeyFile, loadOrCreateGateKey } from '../mqtt/gate-key.js';
 import { signFor } from '../util/signing.js';
+import { REFUSAL_ALARM, RefusalTally } from './refusals.js';
+import { recoverStorage, type StorageRecovery } from './storage-recovery.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -106,6 +108,10 @@ export class GateDaemon {
   readonly link: BridgeLink;
   readonly reporter: GateReporter | null;
   sync: SyncService | null = null;
+  /** Refused network input (sync batches, commands, sibling passages), reported at most once a minute per kind. */
+  readonly refusals = new RefusalTally();
+  /** Set when the database failed its integrity check at start and was replaced by a fresh file. */
+  readonly storageRecovery: StorageRecovery | null;
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly transports: { name: string; transport: Transport }[] = [];
@@ -130,6 +136,9 @@ export class GateDaemon {
     if (!c.bridge.enabled) throw new DaemonError('no-bridge', 'bridge.enabled is false: the gate cannot open its turnstile without the MCU; enable the bridge');
     this.statusFile = o.statusFile ?? defaultStatusFile(c.db);
 
+    // A damaged file is replaced before anything reads it: the gate starts on an empty cache (passengers are sent to
+    // the staffed lane as cache-stale) instead of exiting at every start.
+    this.storageRecovery = recoverStorage(c.db, this.clock(), this.log);
     this.db = openDb(c.db);
     try {
       bindSecret(this.db, o.secret);
@@ -193,6 +202,11 @@ export class GateDaemon {
     const c = this.o.config;
     this.lane.start();
     this.reporter?.start();
+    const recovered = this.storageRecovery;
+    if (recovered) {
+      this.setHealth('storage', 'degraded', `recovered-${recovered.code}`);
+      this.recordAlarm({ kind: 'alarm', type: 'storage-corrupt', detail: recovered.code, active: true, at: new Date(this.clock()).toISOString() });
+    }
     this.startReaders();
     this.link.events.on('up', () => this.setHealth('bridge', 'ok', null));
     this.link.events.on('down', (err) => this.setHealth('bridge', 'fault', err.code));
@@ -211,13 +225,27 @@ export class GateDaemon {
         centralPublicKeys: c.sync.centralPublicKeys,
         logLevel: c.logLevel,
         onAlarm: (a) => this.recordAlarm(a),
+        onRefused: (code, n) => this.refusals.refuse('sync', code, n),
         clock: () => new Date(this.clock()),
       });
-      this.sync.on('rejected', (r) => this.log.warn({ code: r.code }, 'sync batch refused'));
       this.sync.on('state', (s) => this.log.debug({ sync: s }, 'sync state'));
       this.sync.on('error', (err) => this.log.error({ err: errorLine(err) }, 'sync worker failed'));
+      this.sync.on('down', (d) => {
+        this.setHealth('syncWorker', 'fault', `${d.reason}:${d.detail}`);
+        this.log.error({ reason: d.reason, detail: d.detail, retryInMs: d.retryInMs }, 'sync worker down: restarting');
+      });
+      this.sync.on('up', (u) => {
+        this.setHealth('syncWorker', 'ok', null);
+        this.log.info({ restarts: u.restarts }, 'sync worker running again');
+      });
+      if (!this.sync.downReason) this.setHealth('syncWorker', 'ok', null);
+      // The fresh file after a recovery has no cache: ask central for the whole snapshot now, not at the next head.
+      if (recovered) this.sync.resync();
     }
-    this.statusTimer = setInterval(() => this.writeStatus(), 2000);
+    this.statusTimer = setInterval(() => {
+      this.reportRefusals();
+      this.writeStatus();
+    }, 2000);
     this.writeStatus();
     const startedMs = Date.now() - this.startedMs;
     this.log.info({ station: c.station, gate: c.gate, mode: c.lane.initialMode, startedMs }, 'gate ready');
@@ -284,6 +312,7 @@ export class GateDaemon {
         oldestPendingAgeSeconds: counts.oldestPendingMs === null ? null : Math.max(0, Math.round((nowMs - counts.oldestPendingMs) / 1000)),
       },
       uptimeSeconds: Math.round((Date.now() - this.startedMs) / 1000),
+      refusals: this.refusals.status(),
     };
   }
 
@@ -316,6 +345,14 @@ export class GateDaemon {
       if (e.code === 'disk-full' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
     });
     this.lane.events.on('transition', (t) => this.log.debug({ from: t.from, to: t.to, cause: t.cause }, 'lane'));
+  }
+
+  /** The refusal tally's due reports: one log line and one 'network-refused' alarm per kind (at most one a minute). */
+  private reportRefusals(): void {
+    for (const r of this.refusals.tick(this.clock())) {
+      this.log.warn({ kind: r.kind, total: r.total, detail: r.detail }, 'network input refused');
+      this.recordAlarm({ kind: 'alarm', type: REFUSAL_ALARM, detail: r.detail, active: true, at: new Date(r.atMs).toISOString() });
+    }
   }
 
   private recordAlarm(a: NewEvent<AlarmEvent>): void {
@@ -439,7 +476,7 @@ export class GateDaemon {
 
   /** A message from the network was refused. Counted, never one durable row each (a flood must not fill the outbox). */
   private onRefused(kind: 'command' | 'sibling', code: string): void {
-    this.log.debug({ kind, code }, 'network message refused');
+    this.refusals.refuse(kind, code);
   }
 
   private writeStatus(stopped = false): void {

@@ -60,6 +60,12 @@ export const ALARM_TYPES = [
   'reader-fault',
   'sync-rejected',
   'storage-fault',
+  // Refused network input, coalesced per kind and minute (src/daemon/refusals.ts): detail `<kind>:<code>x<count>,...`.
+  'network-refused',
+  // The sync worker thread died or stopped answering (active) / runs again (inactive); detail: exit, error, hang.
+  'sync-worker-down',
+  // The gate's database failed its integrity check at start: moved aside, readable rows copied to a fresh file.
+  'storage-corrupt',
 ] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 

@@ -5,6 +5,24 @@ import { z } from 'zod';
 export const LANE_MODES = ['normal', 'free', 'locked', 'maintenance', 'emergency'] as const;
 export const DEVICE_STATES = ['ok', 'degraded', 'fault', 'absent'] as const;
 
+/** What a gate refuses from the network, by where it came from (the daemon's refusal tally counts them). */
+export const REFUSAL_KINDS = ['sync', 'command', 'sibling'] as const;
+export type RefusalKind = (typeof REFUSAL_KINDS)[number];
+
+const refusalStatus = z
+  .object({
+    /** Refusals since the gate started. */
+    total: z.number().int().nonnegative(),
+    /** Refusals not yet reported (they go out in the next report, at most a minute after the previous one). */
+    pending: z.number().int().nonnegative(),
+    /** The last coalesced report ('network-refused' alarm): when, and its detail (`<kind>:<code>x<count>,...`). */
+    lastReport: z.object({ at: z.iso.datetime({ offset: true }), detail: z.string() }).strict().nullable(),
+  })
+  .strict();
+export type RefusalStatus = z.infer<typeof refusalStatus>;
+const refusalsStatus = z.object({ sync: refusalStatus, command: refusalStatus, sibling: refusalStatus }).strict();
+export type RefusalsStatus = z.infer<typeof refusalsStatus>;
+
 const onlineStatus = z
   .object({
     state: z.literal('online'),
@@ -34,6 +52,9 @@ const onlineStatus = z
       })
       .strict(),
     uptimeSeconds: z.number().nonnegative(),
+    /** Refused network input per kind, coalesced: a flood shows as counts here and one alarm per kind a minute.
+     *  Absent from gates older than this field. */
+    refusals: refusalsStatus.optional(),
   })
   .strict();
 

@@ -50,6 +50,9 @@ export class SyncEngine {
   /** The verified message being handled, for the actions its step produces. */
   private pendingManifest: Manifest | null = null;
   private pendingChunk: { n: number; chunk: Chunk; bytes: Uint8Array } | null = null;
+  private lastRefusalNoted: number | null = null;
+  /** Refusals not yet in the sync_status row: how many, and the last one's code. */
+  private unnoted: { code: SyncErrorCode; count: number } | null = null;
 
   constructor(private readonly o: EngineOptions) {
     this.clock = o.clock ?? Date.now;
@@ -111,7 +114,9 @@ export class SyncEngine {
 
   /** Timers: reorder window, head grace, stalled snapshot, resync retries. Call about once a second. */
   tick(): void {
-    this.feed({ type: 'tick', now: this.clock() });
+    const now = this.clock();
+    if (this.unnoted && (this.lastRefusalNoted === null || now - this.lastRefusalNoted >= 1000 || now < this.lastRefusalNoted)) this.noteRefusals(now);
+    this.feed({ type: 'tick', now });
   }
 
   private feed(input: MachineInput<Delta>): void {
@@ -205,9 +210,23 @@ export class SyncEngine {
       this.o.onStorageFault?.(e);
       return;
     }
-    this.o.log?.warn({ code: e.code, topic }, `sync batch refused: ${e.message}`);
-    this.write(() => syncStatus.rejected(this.o.db, e.code, new Date(now).toISOString()));
+    // A flood of refusals must not become a flood of log lines and fsyncs (the lane shares the file's write lock):
+    // the log line and the sync_status row at most once a second (tick() writes what is left over); the daemon's
+    // tally counts every one.
+    this.unnoted = { code: e.code, count: (this.unnoted?.count ?? 0) + 1 };
+    if (this.lastRefusalNoted === null || now - this.lastRefusalNoted >= 1000 || now < this.lastRefusalNoted) {
+      this.o.log?.warn({ code: e.code, topic }, `sync batch refused: ${e.message}`);
+      this.noteRefusals(now);
+    }
     this.o.onRejected?.({ code: e.code, topic, message: e.message });
+  }
+
+  private noteRefusals(now: number): void {
+    const u = this.unnoted;
+    if (!u) return;
+    this.unnoted = null;
+    this.lastRefusalNoted = now;
+    this.write(() => syncStatus.rejected(this.o.db, u.code, new Date(now).toISOString(), u.count));
   }
 
   /** Bookkeeping writes must not stop the sync loop: a failure there is logged and the loop carries on. */

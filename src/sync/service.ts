@@ -1,10 +1,14 @@
-// The daemon's handle on sync: starts the sync worker thread and turns what it reports into events and alarms.
-// The decision path never waits for sync: all parsing, verifying and writing happens in the worker.
-import { Worker } from 'node:worker_threads';
+// The daemon's handle on sync: starts the sync worker thread, supervises it, and turns what it reports into events
+// and alarms. The decision path never waits for sync: all parsing, verifying and writing happens in the worker.
+// Supervision: a worker that exits, throws or stops answering pings is restarted with backoff; while it is down a
+// 'sync-worker-down' alarm is active. Its heap is capped (resourceLimits) so an oversized message kills the worker,
+// never the daemon. Refused batches are counted in the worker and reported here at most once a second as counts:
+// a flood of garbage on the sync topics costs this thread (the lane's) one message a second, not one per batch.
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { AlarmEvent, NewEvent } from '../gate/events.js';
 import { TypedEvents } from '../util/typed-events.js';
 import type { SnapshotProgress } from './apply.js';
-import type { Rejection, SyncStateReport } from './engine.js';
+import type { SyncStateReport } from './engine.js';
 import type { MachineOptions } from './machine.js';
 import { createProgress, type Progress } from './progress.js';
 import type { Cursor, ResyncRequest } from './wire.js';
@@ -32,21 +36,34 @@ export type WorkerEvent =
   | { type: 'connected'; sessionPresent: boolean }
   | { type: 'offline' }
   | { type: 'state'; state: SyncStateReport }
-  | { type: 'rejected'; rejection: Rejection }
+  | { type: 'refusals'; counts: Record<string, number> }
+  | { type: 'pong'; id: number }
   | { type: 'storage-fault'; code: string; message: string }
   | { type: 'progress'; progress: SnapshotProgress }
   | { type: 'resync-requested'; request: ResyncRequest }
   | { type: 'handled'; id: number }
   | { type: 'stopped' };
 
-export type WorkerCommand = { type: 'stop' } | { type: 'resync' } | { type: 'batch'; id: number; topic: string; payload: Uint8Array };
+export type WorkerCommand =
+  | { type: 'stop' }
+  | { type: 'resync' }
+  | { type: 'ping'; id: number }
+  | { type: 'batch'; id: number; topic: string; payload: Uint8Array };
+
+/** Why the worker is down: it exited, threw, or did not answer a ping in time. */
+export type WorkerDownReason = 'exit' | 'error' | 'hang';
 
 export interface SyncEvents {
   ready: (Cursor & { generatedAt: string }) | null;
   connected: { sessionPresent: boolean };
   offline: void;
   state: SyncStateReport;
-  rejected: Rejection;
+  /** Batches refused since the last report, by SyncErrorCode (at most one report a second). */
+  refused: Record<string, number>;
+  /** The worker died or hangs; a restart is scheduled after `retryInMs`. */
+  down: { reason: WorkerDownReason; detail: string; retryInMs: number };
+  /** The worker runs again after being down. */
+  up: { restarts: number };
   'storage-fault': { code: string; message: string };
   progress: SnapshotProgress;
   'resync-requested': ResyncRequest;
@@ -55,52 +72,181 @@ export interface SyncEvents {
   error: Error;
 }
 
+export interface SupervisionOptions {
+  /** How often the worker is pinged. */
+  pingMs: number;
+  /** A ping unanswered this long means the worker hangs: it is terminated and restarted. Loading a snapshot chunk
+   *  keeps the worker busy for a while, so this is generous. */
+  hangMs: number;
+  /** Restart delays: initialMs doubling up to maxMs; back to initialMs once a worker ran stableMs. */
+  restartInitialMs: number;
+  restartMaxMs: number;
+  stableMs: number;
+}
+
+export const DEFAULT_SUPERVISION: SupervisionOptions = { pingMs: 5000, hangMs: 60_000, restartInitialMs: 1000, restartMaxMs: 60_000, stableMs: 60_000 };
+
+/** The worker's heap cap: a snapshot chunk (8 MiB at most) parses in far less; a 100 MB message does not. */
+export const DEFAULT_WORKER_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 384, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 };
+
+/** Delay before restart number `failures` (0 = the first). */
+export function restartDelay(failures: number, o: Pick<SupervisionOptions, 'restartInitialMs' | 'restartMaxMs'>): number {
+  return Math.min(o.restartMaxMs, o.restartInitialMs * 2 ** Math.min(failures, 30));
+}
+
 export interface SyncServiceOptions extends WorkerConfig {
-  /** Wire to LaneStore.recordAlarm: a refused batch ('sync-rejected') or a failed cache write ('storage-fault'). */
+  /** Wire to LaneStore.recordAlarm: a failed cache write ('storage-fault'), the worker down and back
+   *  ('sync-worker-down'). Refused batches go to onRefused instead (coalesced by the daemon's refusal tally). */
   onAlarm?(alarm: NewEvent<AlarmEvent>): void;
+  /** `count` batches were refused with `code` (SyncErrorCode) since the previous call. */
+  onRefused?(code: string, count: number): void;
+  supervision?: Partial<SupervisionOptions>;
+  resourceLimits?: ResourceLimits;
+  /** How a worker thread is started (tests wrap it to kill or hang the worker). */
+  spawn?(cfg: WorkerConfig, limits: ResourceLimits): Worker;
   /** Where snapshot loading progress goes (a TTY gets a live line, anything else plain lines). */
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean };
   clock?: () => Date;
 }
 
 /** How to start the worker: the compiled .js next to this file, or the .ts source through tsx (tests, bench). */
-function spawnWorker(cfg: WorkerConfig): Worker {
+export function spawnSyncWorker(cfg: WorkerConfig, resourceLimits: ResourceLimits = DEFAULT_WORKER_LIMITS): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const entry = new URL('./worker.ts', here).href;
     const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: cfg });
+    return new Worker(boot, { eval: true, workerData: cfg, resourceLimits });
   }
-  return new Worker(new URL('./worker.js', here), { workerData: cfg });
+  return new Worker(new URL('./worker.js', here), { workerData: cfg, resourceLimits });
 }
 
 export class SyncService extends TypedEvents<SyncEvents> {
   private progress: Progress | null = null;
   private progressKey = '';
+  private worker: Worker | null = null;
+  private readonly sup: SupervisionOptions;
+  private readonly cfg: WorkerConfig;
+  private stopping = false;
+  /** Set while the worker is down: why, and the restart timer. */
+  private down: { reason: WorkerDownReason; detail: string; timer: NodeJS.Timeout | null } | null = null;
+  private failures = 0;
+  private restarts = 0;
+  private upSinceMs = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private ping: { id: number; sentMs: number } | null = null;
+  private pings = 0;
 
-  private constructor(
-    private readonly worker: Worker,
-    private readonly o: SyncServiceOptions,
-  ) {
+  private constructor(private readonly o: SyncServiceOptions) {
     super();
+    const { onAlarm: _a, onRefused: _r, progressOut: _p, clock: _c, supervision: _s, resourceLimits: _l, spawn: _w, ...cfg } = o;
+    this.cfg = cfg;
+    this.sup = { ...DEFAULT_SUPERVISION, ...o.supervision };
   }
 
-  /** Start the worker; resolves once it has opened the database (the MQTT connection comes up on its own). */
+  /**
+   * Start the worker; resolves once it has opened the database (the MQTT connection comes up on its own). A worker
+   * that fails to start is supervised like one that died later: start() still resolves, with the service down.
+   */
   static async start(o: SyncServiceOptions): Promise<SyncService> {
-    const { onAlarm: _a, progressOut: _p, clock: _c, ...cfg } = o;
-    const worker = spawnWorker(cfg);
-    const svc = new SyncService(worker, o);
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      worker.once('error', onError);
-      svc.once('ready', () => {
-        worker.off('error', onError);
-        resolve();
-      });
-      worker.on('message', (e: WorkerEvent) => svc.dispatch(e));
-    });
-    worker.on('error', (err) => svc.emit('error', err));
+    const svc = new SyncService(o);
+    await svc.launch();
+    svc.heartbeat = setInterval(() => svc.checkHeartbeat(), svc.sup.pingMs);
+    svc.heartbeat.unref?.();
     return svc;
+  }
+
+  /** Whether the worker is down (died or hung, restart pending), and why. */
+  get downReason(): WorkerDownReason | null {
+    return this.down?.reason ?? null;
+  }
+
+  /** Supervision runs on the real clock: the demo's virtual clock runs fast and would make every worker look hung. */
+  private now(): number {
+    return Date.now();
+  }
+
+  /** Alarm times are on the daemon's clock, like every other event. */
+  private at(): string {
+    return (this.o.clock?.() ?? new Date()).toISOString();
+  }
+
+  /** Spawn a worker and wait for its 'ready' (or its death, which schedules the next attempt). */
+  private launch(): Promise<void> {
+    const worker = (this.o.spawn ?? spawnSyncWorker)(this.cfg, this.o.resourceLimits ?? DEFAULT_WORKER_LIMITS);
+    this.worker = worker;
+    this.ping = null;
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      const settle = () => {
+        if (!settled) resolve();
+        settled = true;
+      };
+      worker.on('message', (e: WorkerEvent) => {
+        if (e.type === 'ready' && worker === this.worker) {
+          this.upSinceMs = this.now();
+          // After a restart the worker counts as back once it answers a ping (ready alone is not working).
+          if (this.down) this.sendPing(worker, this.upSinceMs);
+          settle();
+        }
+        this.dispatch(e);
+      });
+      worker.on('error', (err) => {
+        this.emit('error', err);
+        this.died(worker, 'error', errorCode(err));
+        settle();
+      });
+      worker.on('exit', (code) => {
+        this.died(worker, 'exit', `code-${code}`);
+        settle();
+      });
+    });
+  }
+
+  /** The worker ended (or is being ended for hanging): raise the alarm once and schedule a restart. */
+  private died(worker: Worker, reason: WorkerDownReason, detail: string): void {
+    if (worker !== this.worker || this.stopping) return;
+    this.worker = null;
+    this.ping = null;
+    if (this.now() - this.upSinceMs >= this.sup.stableMs) this.failures = 0;
+    const retryInMs = restartDelay(this.failures++, this.sup);
+    const wasDown = this.down !== null;
+    this.down = { reason, detail, timer: setTimeout(() => this.restart(), retryInMs) };
+    this.down.timer?.unref?.();
+    if (!wasDown) this.o.onAlarm?.({ kind: 'alarm', type: 'sync-worker-down', detail: `${reason}:${detail}`, active: true, at: this.at() });
+    this.emit('down', { reason, detail, retryInMs });
+  }
+
+  private restart(): void {
+    if (this.stopping || !this.down) return;
+    this.down.timer = null;
+    this.restarts++;
+    void this.launch();
+  }
+
+  private cameUp(): void {
+    const d = this.down!;
+    this.down = null;
+    this.o.onAlarm?.({ kind: 'alarm', type: 'sync-worker-down', detail: `${d.reason}:${d.detail}`, active: false, at: this.at() });
+    this.emit('up', { restarts: this.restarts });
+  }
+
+  /** One heartbeat: a ping out, or, when the last one is unanswered for hangMs, the worker ended as hung. */
+  private checkHeartbeat(nowMs = this.now()): void {
+    const worker = this.worker;
+    if (!worker || this.stopping) return;
+    if (this.ping) {
+      if (nowMs - this.ping.sentMs < this.sup.hangMs) return;
+      this.died(worker, 'hang', `no-pong-${Math.round((nowMs - this.ping.sentMs) / 1000)}s`);
+      // terminate() stops even a thread stuck in a loop; its 'exit' is ignored (it is no longer this.worker).
+      void worker.terminate();
+      return;
+    }
+    this.sendPing(worker, nowMs);
+  }
+
+  private sendPing(worker: Worker, nowMs: number): void {
+    this.ping = { id: ++this.pings, sentMs: nowMs };
+    worker.postMessage({ type: 'ping', id: this.ping.id } satisfies WorkerCommand);
   }
 
   private dispatch(e: WorkerEvent): void {
@@ -114,9 +260,14 @@ export class SyncService extends TypedEvents<SyncEvents> {
         return this.emit('offline', undefined);
       case 'state':
         return this.emit('state', e.state);
-      case 'rejected':
-        this.o.onAlarm?.({ kind: 'alarm', type: 'sync-rejected', detail: e.rejection.code, active: true, at });
-        return this.emit('rejected', e.rejection);
+      case 'refusals':
+        for (const [code, n] of Object.entries(e.counts)) this.o.onRefused?.(code, n);
+        return this.emit('refused', e.counts);
+      case 'pong':
+        if (this.ping?.id !== e.id) return;
+        this.ping = null;
+        if (this.down && !this.down.timer) this.cameUp();
+        return;
       case 'storage-fault':
         this.o.onAlarm?.({ kind: 'alarm', type: 'storage-fault', detail: e.code, active: true, at });
         return this.emit('storage-fault', { code: e.code, message: e.message });
@@ -156,22 +307,35 @@ export class SyncService extends TypedEvents<SyncEvents> {
     const id = ++this.fed;
     const owns = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength && payload.buffer instanceof ArrayBuffer;
     const msg: WorkerCommand = { type: 'batch', id, topic, payload };
-    this.worker.postMessage(msg, owns ? [payload.buffer as ArrayBuffer] : []);
+    // While the worker is down a fed batch is lost, as a message is while the broker is away (central resends).
+    this.worker?.postMessage(msg, owns ? [payload.buffer as ArrayBuffer] : []);
     return id;
   }
 
   /** Central's `resync` command: the worker asks central for the snapshot and loads it again. */
   resync(): void {
-    this.worker.postMessage({ type: 'resync' } satisfies WorkerCommand);
+    this.worker?.postMessage({ type: 'resync' } satisfies WorkerCommand);
   }
 
   /** Close the MQTT session (it stays at the broker) and the worker's connection. */
   async stop(): Promise<void> {
-    const done = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage({ type: 'stop' } satisfies WorkerCommand);
-    const timer = setTimeout(() => void this.worker.terminate(), 5000);
-    await done;
-    clearTimeout(timer);
+    this.stopping = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.down?.timer) clearTimeout(this.down.timer);
+    const worker = this.worker;
+    if (worker) {
+      const done = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage({ type: 'stop' } satisfies WorkerCommand);
+      const timer = setTimeout(() => void worker.terminate(), 5000);
+      await done;
+      clearTimeout(timer);
+    }
     this.removeAll();
   }
+}
+
+/** A code for the alarm detail: the error's code (ERR_WORKER_OUT_OF_MEMORY, ...) or its name, never its text. */
+function errorCode(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : err.name;
 }

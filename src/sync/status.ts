@@ -39,9 +39,10 @@ export const syncStatus = {
     const n = (db.prepare('SELECT resync_requests FROM sync_status WHERE id = 1').pluck().get() as number | undefined) ?? 0;
     upsert(db, { resync_reason: reason, resync_at: nowIso, resync_requests: n + 1 }, nowIso);
   },
-  rejected(db: Db, code: SyncErrorCode, nowIso: string): void {
+  /** `count` refusals (the engine writes a flood's refusals in one go, at most once a second), the last with `code`. */
+  rejected(db: Db, code: SyncErrorCode, nowIso: string, count = 1): void {
     const n = (db.prepare('SELECT rejected_count FROM sync_status WHERE id = 1').pluck().get() as number | undefined) ?? 0;
-    upsert(db, { rejected_code: code, rejected_at: nowIso, rejected_count: n + 1 }, nowIso);
+    upsert(db, { rejected_code: code, rejected_at: nowIso, rejected_count: n + count }, nowIso);
   },
 };
 

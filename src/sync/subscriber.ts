@@ -5,6 +5,8 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../util/log.js';
 import type { SyncEngine } from './engine.js';
+import type { SyncError } from './errors.js';
+import { oversized, SYNC_MAX_MESSAGE_BYTES, SYNC_PACKET_OVERHEAD_BYTES } from './limits.js';
 import { topics } from './wire.js';
 
 export interface SubscriberOptions {
@@ -26,6 +28,8 @@ export interface SubscriberOptions {
   log?: Logger;
   onConnect?(sessionPresent: boolean): void;
   onOffline?(): void;
+  /** A message refused before the engine saw it (over its size limit). */
+  onRefused?(e: SyncError): void;
 }
 
 export interface Subscriber {
@@ -42,7 +46,8 @@ export function startSubscriber(o: SubscriberOptions): Subscriber {
     protocolVersion: 5,
     clientId: o.clientId ?? syncClientId(o.station, o.gate),
     clean: false,
-    properties: { sessionExpiryInterval: o.sessionExpirySeconds ?? 7 * 24 * 3600 },
+    // Maximum Packet Size: the broker drops (never sends) anything larger, so it is not even read off the socket.
+    properties: { sessionExpiryInterval: o.sessionExpirySeconds ?? 7 * 24 * 3600, maximumPacketSize: SYNC_MAX_MESSAGE_BYTES + SYNC_PACKET_OVERHEAD_BYTES },
     username: o.username,
     password: o.password,
     keepalive: o.keepaliveSeconds ?? 30,
@@ -55,7 +60,9 @@ export function startSubscriber(o: SubscriberOptions): Subscriber {
   client.handleMessage = (packet, done) => {
     try {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      o.engine.handle(packet.topic, payload);
+      const tooLarge = oversized(packet.topic, payload.byteLength);
+      if (tooLarge) o.onRefused?.(tooLarge);
+      else o.engine.handle(packet.topic, payload);
     } finally {
       done();
     }

@@ -4,6 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../cache/db.js';
 import { createLogger, silentLogger } from '../util/log.js';
 import { CacheApplier } from './apply.js';
+import type { SyncError } from './errors.js';
+import { oversized } from './limits.js';
 import { SyncEngine } from './engine.js';
 import { startSubscriber } from './subscriber.js';
 import { KeyRing } from './verify.js';
@@ -12,6 +14,26 @@ import type { WorkerConfig, WorkerEvent, WorkerCommand } from './service.js';
 const cfg = workerData as WorkerConfig;
 const post = (e: WorkerEvent) => parentPort!.postMessage(e);
 const log = cfg.logLevel === 'silent' ? silentLogger() : createLogger({ name: 'sync', level: cfg.logLevel });
+
+// Refusals are counted here and sent to the parent as counts at most once a second: the parent's thread runs the
+// lane, and a flood of garbage must not cost it one message per batch.
+const REFUSAL_REPORT_MS = 1000;
+const refused = new Map<string, number>();
+let refusalTimer: NodeJS.Timeout | null = null;
+function countRefusal(code: string): void {
+  refused.set(code, (refused.get(code) ?? 0) + 1);
+  refusalTimer ??= setTimeout(reportRefusals, REFUSAL_REPORT_MS);
+}
+function reportRefusals(): void {
+  if (refusalTimer) clearTimeout(refusalTimer);
+  refusalTimer = null;
+  if (refused.size) post({ type: 'refusals', counts: Object.fromEntries(refused) });
+  refused.clear();
+}
+function refuseUnread(e: SyncError): void {
+  log.debug({ code: e.code }, e.message);
+  countRefusal(e.code);
+}
 
 const db = openDb(cfg.dbPath);
 const applier = new CacheApplier(db, { station: cfg.station, secret: cfg.secret, stagePath: cfg.stagePath ?? `${cfg.dbPath}.sync-stage` });
@@ -26,7 +48,7 @@ const engine = new SyncEngine({
   log,
   // Without a broker (batches fed by the parent) a resync request only reaches the parent, as an event.
   publish: (topic, payload) => subscriber?.client.publish(topic, payload, { qos: 1 }),
-  onRejected: (r) => post({ type: 'rejected', rejection: r }),
+  onRejected: (r) => countRefusal(r.code),
   onStorageFault: (e) => post({ type: 'storage-fault', code: e.code, message: e.message }),
   onState: (s) => post({ type: 'state', state: s }),
   onResyncRequested: (r) => post({ type: 'resync-requested', request: r }),
@@ -51,13 +73,20 @@ const subscriber = cfg.url === undefined ? undefined : startSubscriber({
   log,
   onConnect: (sessionPresent) => post({ type: 'connected', sessionPresent }),
   onOffline: () => post({ type: 'offline' }),
+  onRefused: refuseUnread,
 });
 
 const ticker = subscriber ? undefined : setInterval(() => engine.tick(), cfg.tickMs ?? 1000);
 
 parentPort!.on('message', (m: WorkerCommand) => {
+  if (m.type === 'ping') {
+    post({ type: 'pong', id: m.id });
+    return;
+  }
   if (m.type === 'batch') {
-    engine.handle(m.topic, m.payload);
+    const tooLarge = oversized(m.topic, m.payload.byteLength);
+    if (tooLarge) refuseUnread(tooLarge);
+    else engine.handle(m.topic, m.payload);
     post({ type: 'handled', id: m.id });
     return;
   }
@@ -66,6 +95,7 @@ parentPort!.on('message', (m: WorkerCommand) => {
     return;
   }
   clearInterval(ticker);
+  reportRefusals();
   void (subscriber?.stop() ?? Promise.resolve())
     .catch(() => undefined)
     .then(() => {

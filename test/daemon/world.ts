@@ -244,3 +244,14 @@ export function firstSeenSeqs(world: World): number[] {
   for (const e of world.received) seen.add(e.seq);
   return [...seen];
 }
+
+/** Traveller i scans a passport and walks through; returns ms from the scan to the MCU's authorisation. */
+export async function passTraveller(w: World, i: number): Promise<number> {
+  const t0 = performance.now();
+  await w.scanner.scan(travellerMrz(i));
+  await waitFor(() => w.mcu.auth !== null, 10_000, `the authorisation of traveller ${i}`, 2);
+  const ms = performance.now() - t0;
+  await w.mcu.walkThrough();
+  await waitFor(() => w.query('SELECT 1 FROM ledger WHERE ticket_id = ?', `X${i}`).length === 1, 8000, `traveller ${i} in the ledger`);
+  return ms;
+}

@@ -158,6 +158,23 @@ describe('sync engine on a real SQLite file', () => {
     expect(readSyncStatus(db).lastRejected).toMatchObject({ code, count: 1 });
   });
 
+  it('a flood of refusals writes the sync_status row at most once a second, with the full count', () => {
+    const head = `stations/v1/${STATION}/sync/head`;
+    const writes = () => db.prepare('SELECT updated_at FROM sync_status WHERE id = 1').pluck().get();
+    for (let i = 0; i < 1000; i++) engine.handle(head, Buffer.from('{x'));
+    expect(rejected).toHaveLength(1000);
+    // The first refusal is written at once; the other 999 in the same second wait for the next write.
+    expect(readSyncStatus(db).lastRejected).toMatchObject({ code: 'malformed', count: 1 });
+    const first = writes();
+    now += 500;
+    engine.tick();
+    expect(readSyncStatus(db).lastRejected).toMatchObject({ count: 1 });
+    expect(writes()).toBe(first);
+    now += 500;
+    engine.tick();
+    expect(readSyncStatus(db).lastRejected).toMatchObject({ code: 'malformed', count: 1000, at: new Date(now).toISOString() });
+  });
+
   it('refuses a snapshot whose chunk was altered: the old cache stays', () => {
     send(snapshot(3, 100));
     const msgs = snapshot(10, 101);

@@ -3,6 +3,7 @@ import { parseOptions, requireOption, type Command } from '../command.js';
 import { loadConfig, resolveSecret } from '../../config/load.js';
 import { GateDaemon, RELOAD_EXIT_CODE } from '../../daemon/gate-daemon.js';
 import { appVersion, configVersion } from '../../daemon/versions.js';
+import { installProcessPolicy, UNEXPECTED_EXIT_CODE } from '../../daemon/process-policy.js';
 import { createLogger } from '../../util/log.js';
 import { errorLine } from '../../util/gate-error.js';
 
@@ -18,6 +19,8 @@ SIGTERM or SIGINT: no new passenger is accepted, the passage in progress finishe
 outbox is flushed for up to 3 s (what is left stays in the outbox and goes out after the restart), exit 0.
 Central's signed reload-config command stops it the same way with exit code 75, which systemd (Restart=on-failure)
 answers by starting it again with the config file as it is now.
+An unexpected error (uncaught exception, unhandled rejection) is logged once (one line), the passage in progress
+finishes, and the process exits ${UNEXPECTED_EXIT_CODE} (EX_SOFTWARE), which systemd also answers with a restart.
 
 options:
   --config FILE   the gate's config (gate config check FILE validates it)
@@ -43,6 +46,7 @@ example:
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    const removePolicy = installProcessPolicy({ log, stop: () => daemon.stop(), stopTimeoutMs: config.bridge.passageTimeoutMs + 10_000 });
     try {
       await daemon.start();
     } catch (err) {
@@ -52,6 +56,7 @@ example:
     await stopped;
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    removePolicy();
     log.flush();
     return exitCode;
   },

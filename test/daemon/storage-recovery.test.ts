@@ -1,0 +1,137 @@
+// A damaged gate database, on real files: the start-up check catches a zeroed header, a file cut short and flipped
+// bytes in a table page; the file is moved aside untouched, and the gate's own records that can still be read
+// (ledger, pending authorisations, outbox, its sequence) are in the fresh file, the cache is empty.
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkIntegrity, openDb } from '../../src/cache/db.js';
+import { cacheCounts } from '../../src/cache/view.js';
+import { upsertTickets } from '../../src/cache/write.js';
+import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { asideName, recoverStorage } from '../../src/daemon/storage-recovery.js';
+import { SECRET, tempDir, ticket } from '../sync/fixtures.js';
+import { damageFile, type Damage } from './damage.js';
+
+const NOW = Date.parse('2026-12-05T08:00:00Z');
+let tmp: ReturnType<typeof tempDir>;
+let path: string;
+
+beforeEach(() => {
+  tmp = tempDir();
+  path = join(tmp.dir, 'gate.db');
+});
+afterEach(() => tmp.cleanup());
+
+/** A gate's file after a morning: 3,000 tickets, two passages in the ledger, events in the outbox, one pending authorisation. */
+function morning(): { outbox: string[]; lastSeq: number } {
+  const db = openDb(path);
+  upsertTickets(db, SECRET, Array.from({ length: 3000 }, (_, i) => ticket(i)));
+  const store = new SqliteOutboxStore(db, { station: 'SHH', gate: '01', now: () => NOW });
+  for (const id of ['T000000001', 'T000000002']) {
+    const d = store.recordDecision({ kind: 'decision', at: new Date(NOW).toISOString(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'mrz', docKey: 'k', ticketId: id, train: 'G101' });
+    store.recordPassage({ kind: 'passage', at: new Date(NOW).toISOString(), direction: 'entry', outcome: 'passed', ticketId: id, docKey: 'k', decisionEventId: d.eventId });
+  }
+  store.rememberAuthorisation({ authId: 7, direction: 'entry', ticketId: 'T000000003', docKey: 'k', decisionEventId: null, atMs: NOW });
+  const outbox = db.prepare('SELECT event_id FROM outbox ORDER BY seq').pluck().all() as string[];
+  const lastSeq = db.prepare('SELECT last_seq FROM outbox_seq').pluck().get() as number;
+  db.close();
+  return { outbox, lastSeq };
+}
+
+describe('integrity check at start', () => {
+  it('passes a sound file and an absent one', () => {
+    expect(checkIntegrity(path)).toEqual({ ok: true });
+    morning();
+    expect(checkIntegrity(path)).toEqual({ ok: true });
+    expect(recoverStorage(path, NOW)).toBeNull();
+  });
+
+  it('passes a sound file a crash left with a -wal, and keeps what the -wal holds', () => {
+    morning();
+    const db = openDb(path);
+    db.pragma('wal_autocheckpoint = 0');
+    db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
+    const wal = readFileSync(`${path}-wal`);
+    db.close();
+    writeFileSync(`${path}-wal`, wal);
+    expect(recoverStorage(path, NOW)).toBeNull();
+    const again = openDb(path);
+    expect(again.prepare("SELECT value FROM meta WHERE key = 'late'").pluck().get()).toBe('x');
+    again.close();
+  });
+
+  it.each<[Damage, string]>([
+    ['zeroed-header', 'not-a-database'],
+    ['truncated', 'corrupt'],
+    ['cut-in-half', 'corrupt'],
+    ['flipped-table-page', 'corrupt'],
+  ])('catches a %s file (%s)', (how, code) => {
+    morning();
+    damageFile(path, how);
+    const verdict = checkIntegrity(path);
+    expect(verdict).toMatchObject({ ok: false, code });
+    expect(verdict.ok ? '' : verdict.detail).toMatch(/\S/);
+  });
+});
+
+describe('recovery of a damaged file', () => {
+  it('flipped bytes in a cache page: moved aside untouched, the ledger, pending authorisation and outbox copied, the cache empty', () => {
+    const before = morning();
+    damageFile(path, 'flipped-table-page');
+    const damaged = readFileSync(path);
+    const r = recoverStorage(path, NOW)!;
+    expect(r).toMatchObject({ code: 'corrupt', movedTo: asideName(path, NOW), unreadable: null });
+    expect(readFileSync(r.movedTo).equals(damaged)).toBe(true);
+    expect(checkIntegrity(path)).toEqual({ ok: true });
+
+    const db = openDb(path);
+    try {
+      expect(db.prepare('SELECT ticket_id FROM ledger ORDER BY ticket_id').pluck().all()).toEqual(['T000000001', 'T000000002']);
+      expect(db.prepare('SELECT event_id FROM outbox ORDER BY seq').pluck().all()).toEqual(before.outbox);
+      expect(db.prepare('SELECT last_seq FROM outbox_seq').pluck().get()).toBe(before.lastSeq);
+      expect(db.prepare('SELECT auth_id, ticket_id FROM pending_auth').all()).toEqual([{ auth_id: 7, ticket_id: 'T000000003' }]);
+      expect(cacheCounts(db)).toMatchObject({ passengers: 0, tickets: 0 });
+      expect(db.prepare('SELECT count(*) FROM sync_state').pluck().get()).toBe(0);
+      // The next event continues the sequence: central sees no seq twice.
+      const store = new SqliteOutboxStore(db, { station: 'SHH', gate: '01', now: () => NOW });
+      expect(store.recordAlarm({ kind: 'alarm', type: 'storage-corrupt', detail: 'corrupt', active: true, at: new Date(NOW).toISOString() }).seq).toBe(before.lastSeq + 1);
+    } finally {
+      db.close();
+    }
+    expect(r.tables.find((t) => t.table === 'ledger')).toEqual({ table: 'ledger', copied: 2, damaged: false });
+  });
+
+  it('a file cut in half: the ledger, outbox and pending authorisation (early pages) are salvaged', () => {
+    const before = morning();
+    damageFile(path, 'cut-in-half');
+    const r = recoverStorage(path, NOW)!;
+    expect(r).toMatchObject({ code: 'corrupt', unreadable: null });
+    const db = openDb(path);
+    try {
+      expect(db.prepare('SELECT ticket_id FROM ledger ORDER BY ticket_id').pluck().all()).toEqual(['T000000001', 'T000000002']);
+      expect(db.prepare('SELECT event_id FROM outbox ORDER BY seq').pluck().all()).toEqual(before.outbox);
+      expect(db.prepare('SELECT count(*) FROM pending_auth').pluck().get()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it.each<Damage>(['zeroed-header', 'truncated'])('a %s file: moved aside with its -wal, nothing readable, a fresh file that passes; a second start is clean', (how) => {
+    morning();
+    // A crash leaves a -wal beside the file (a clean close would have folded it in): it moves with the file.
+    const db = openDb(path);
+    db.pragma('wal_autocheckpoint = 0');
+    db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
+    const wal = readFileSync(`${path}-wal`);
+    db.close();
+    writeFileSync(`${path}-wal`, wal);
+    damageFile(path, how);
+    const r = recoverStorage(path, NOW)!;
+    expect(['not-a-database', 'corrupt']).toContain(r.code);
+    expect(existsSync(r.movedTo)).toBe(true);
+    expect(readFileSync(`${r.movedTo}-wal`).equals(wal)).toBe(true);
+    expect(checkIntegrity(path)).toEqual({ ok: true });
+    expect(recoverStorage(path, NOW + 1000)).toBeNull();
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.corrupt-') && !f.endsWith('-wal') && !f.endsWith('-shm'))).toHaveLength(1);
+  });
+});
