@@ -1,5 +1,7 @@
 // docs/design.md is the project's design: it carries every reason code, gate event kind, alarm type, command and
 // error code the code defines, and nothing in the project points to the old DESIGN.md outside it.
+import { SIGNING_PURPOSES } from '../../src/util/signing.js';
+import { COMMAND_RESULT_CODES } from '../../src/mqtt/schemas.js';
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,8 +37,11 @@ describe('docs/design.md', () => {
     expect(refusals.filter((c) => !design.includes(`\`${c}\``))).toEqual([]);
   });
 
-  it('keeps the "Network trust" section for the lead to fill', () => {
-    expect(design).toMatch(/^## Network trust$/m);
+  it('says in "Network trust" what each signature is for and every refusal a command can get', () => {
+    const trust = design.slice(design.indexOf('## Network trust'));
+    expect(SIGNING_PURPOSES.filter((p) => !trust.includes(`\`${p}\``))).toEqual([]);
+    const codes = COMMAND_RESULT_CODES.filter((c) => !['ok', 'malformed', 'unknown-command', 'bad-args', 'unsigned', 'bad-signature', 'stale', 'replayed', 'refused', 'failed', 'too-large'].includes(c));
+    expect(codes.filter((c) => !trust.includes(`\`${c}\``))).toEqual([]);
   });
 
   it('is what README, docs and the source point to: no reference to DESIGN.md is left', () => {
