@@ -1,7 +1,8 @@
 // Run the `gate` CLI in-process with captured output, as the CLI tests do.
 import { PassThrough, Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { main } from '../../src/cli/main.js';
 
 export async function runGate(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
@@ -17,6 +18,8 @@ export async function runGate(args: string[], stdin = ''): Promise<{ code: numbe
 
 /** The CLI entry as a technician's shell runs it (tsx, so no build is needed). */
 export const GATE_ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url));
+/** tsx's loader by absolute URL, so the child may run in any working directory. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface GateProcessResult {
   code: number | null;
@@ -30,7 +33,7 @@ export interface GateProcessResult {
  */
 export function runGateProcess(args: string[], opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; cwd?: string; timeoutMs?: number } = {}): Promise<GateProcessResult> {
   return new Promise((resolvePromise, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', GATE_ENTRY, ...args], {
+    const proc = spawn(process.execPath, ['--import', TSX_LOADER, GATE_ENTRY, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },
       cwd: opts.cwd,

@@ -6,6 +6,7 @@ import { centralDeltaCommand } from './central-delta.js';
 import { syncStatusCommand } from './sync-status.js';
 import { eventsTailCommand } from './events-tail.js';
 import { configCheckCommand } from './config-check.js';
+import { configSchemaCommand } from './config-schema.js';
 import { cacheImportCommand } from './cache-import.js';
 import { cacheStatsCommand } from './cache-stats.js';
 import { decideCommand } from './decide.js';
@@ -19,4 +20,4 @@ import { doctorCommand } from './doctor.js';
 import { statusCommand } from './status.js';
 import { laneTestCommand } from './lane-test.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand, eventsTailCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, configSchemaCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, syncStatusCommand, eventsTailCommand];
