@@ -34,6 +34,7 @@ import { waitFor } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
+import { cacheVerdict } from './cache-health.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -199,6 +200,8 @@ export class GateDaemon {
     this.writeStatus();
     const startedMs = Date.now() - this.startedMs;
     this.log.info({ station: c.station, gate: c.gate, mode: c.lane.initialMode, startedMs }, 'gate ready');
+    const cache = cacheVerdict(this.statusSnapshot().cache, c.rules.maxCacheAgeMinutes);
+    if (cache.state !== 'ok') this.log.warn({ cache: cache.state }, `cache ${cache.line}`);
     this.events.emit('ready', { startedMs });
   }
 

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseOptions, requireOption, UsageError, type Command } from '../command.js';
 import { loadConfig, resolveSecret } from '../../config/load.js';
-import { CacheError, openDb } from '../../cache/db.js';
+import { CacheError } from '../../cache/db.js';
+import { openReadOnly } from '../../cache/read-only.js';
 import { SqliteCacheView } from '../../cache/view.js';
 import { decide, type LaneMode } from '../../decide/decide.js';
 import { messageFor } from '../../decide/messages.js';
@@ -128,7 +129,7 @@ example:
       io.stderr.write(`gate decide: ${input.detail}\n`);
       result = { decision: 'reject', reason: input.reason, ticket: null, message: messageFor(input.reason) };
     } else {
-      const db = openDb(dbPath);
+      const db = openReadOnly(dbPath); // it writes nothing: works on a file the user may only read
       try {
         result = decide(input.document, new SqliteCacheView(db, secret), config.rules, {
           station: config.station,
