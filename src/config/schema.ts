@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../util/log.js';
 
+/** Cross-field rules run on a section whose own keys are valid; a bad key is reported once, by itself. */
+const whenValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+
 const stationCode = z.string().regex(/^[A-Z0-9]{2,8}$/, 'a station code of 2-8 upper-case letters or digits');
 const minutes = z.number().int().min(0).max(24 * 60);
 
@@ -48,6 +51,15 @@ export const rulesSchema = z
       .describe("The cache is stale (passengers rejected with cache-stale; doctor and status say so) when central's last snapshot is older than this."),
   })
   .strict()
+  .superRefine((r, ctx) => {
+    if (r.entry.closesMinutesBefore >= r.entry.opensMinutesBefore) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entry', 'closesMinutesBefore'],
+        message: `a number below rules.entry.opensMinutesBefore (${r.entry.opensMinutesBefore}) so that the entry window is not empty`,
+      });
+    }
+  }, whenValid)
   .describe('The decision rules.');
 
 const usbId = (what: string) => z.string().regex(/^[0-9a-fA-F]{4}$/).describe(`USB ${what} in hex as \`gate ports\` prints it (e.g. "1a86"); with the other id, finds the device when no path is set.`);
@@ -70,6 +82,13 @@ export const hidDeviceSchema = z
     recordTo: path('Record the raw HID reports to this file for `gate replay`; its folder must exist').optional(),
   })
   .strict();
+
+/** A backoff whose ceiling is below its start would never back off. */
+function backoffInOrder(section: string) {
+  return (b: { initialMs: number; maxMs: number }, ctx: z.RefinementCtx) => {
+    if (b.maxMs < b.initialMs) ctx.addIssue({ code: 'custom', path: ['maxMs'], message: `a number not below ${section}.initialMs (${b.initialMs})` });
+  };
+}
 
 const enabled = (what: string, dflt: boolean) => z.boolean().default(dflt).describe(`Use ${what}.`);
 const interLine = z.number().int().min(10).default(300).describe('Max time in ms between the lines of one document.');
@@ -106,6 +125,7 @@ export const devicesSchema = z
         initialMs: z.number().int().min(10).default(250).describe('First pause before reopening an unplugged device, in ms.'),
         maxMs: z.number().int().min(100).default(10_000).describe('Longest pause between reopen attempts, in ms.'),
       })
+      .superRefine(backoffInOrder('devices.reconnect'), whenValid)
       .prefault({})
       .describe('Reconnect backoff after an unplug.'),
   })
@@ -124,6 +144,12 @@ export const bridgeSchema = z
     failMode: z.enum(['locked', 'free']).default('locked').describe('What the MCU does by itself when the daemon falls silent.'),
   })
   .strict()
+  .superRefine((b, ctx) => {
+    // One lost heartbeat must not trip the watchdog (and put the gate in its fail mode).
+    if (b.watchdogMs < 2 * b.heartbeatMs) {
+      ctx.addIssue({ code: 'custom', path: ['watchdogMs'], message: `a number at least twice bridge.heartbeatMs (${2 * b.heartbeatMs}) so that one late heartbeat does not trip the MCU's watchdog` });
+    }
+  }, whenValid)
   .describe('The turnstile microcontroller (firmware bridge).');
 
 const urlString = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883');
@@ -153,6 +179,7 @@ export const mqttSchema = z
         initialMs: z.number().int().min(10).default(1000).describe('First pause before reconnecting, in ms.'),
         maxMs: z.number().int().min(100).default(60_000).describe('Longest pause between reconnects, in ms.'),
       })
+      .superRefine(backoffInOrder('mqtt.reconnect'), whenValid)
       .prefault({})
       .describe('Reconnect backoff while the broker is unreachable.'),
     statusIntervalSeconds: z.number().int().min(5).default(60).describe('How often the retained status is published, in seconds.'),
@@ -210,7 +237,22 @@ export const gateConfigSchema = z
     sync: syncSchema.prefault({}),
     lane: laneSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Two devices on one serial port would each read half of the other's bytes.
+    const ports: [string[], string | undefined][] = [
+      [['bridge', 'port', 'path'], c.bridge.enabled ? c.bridge.port.path : undefined],
+      [['devices', 'idcard', 'path'], c.devices.idcard.enabled ? c.devices.idcard.path : undefined],
+      [['devices', 'mrzSerial', 'path'], c.devices.mrzSerial.enabled ? c.devices.mrzSerial.path : undefined],
+    ];
+    const seen = new Map<string, string>();
+    for (const [path, port] of ports) {
+      if (port === undefined) continue;
+      const first = seen.get(port);
+      if (first) ctx.addIssue({ code: 'custom', path, message: `a port no other device uses (${first} is the same)` });
+      else seen.set(port, path.join('.'));
+    }
+  }, whenValid);
 
 export type GateConfig = z.infer<typeof gateConfigSchema>;
 export type Rules = z.infer<typeof rulesSchema>;

@@ -159,3 +159,19 @@ describe('the JSON Schema', () => {
     expect(r.out).toBe(readFileSync('config/schema.json', 'utf8'));
   });
 });
+
+describe('cross-field rules', () => {
+  it.each([
+    [{ rules: { entry: { opensMinutesBefore: 5, closesMinutesBefore: 10 } } }, 'rules.entry.closesMinutesBefore: expected a number below rules.entry.opensMinutesBefore (5) so that the entry window is not empty, got 10'],
+    [{ bridge: { port: { path: '/dev/ttyUSB0' }, heartbeatMs: 2000 } }, "bridge.watchdogMs: expected a number at least twice bridge.heartbeatMs (4000) so that one late heartbeat does not trip the MCU's watchdog, got its default"],
+    [{ mqtt: { reconnect: { initialMs: 5000, maxMs: 1000 } } }, 'mqtt.reconnect.maxMs: expected a number not below mqtt.reconnect.initialMs (5000), got 1000'],
+    [{ devices: { idcard: { enabled: true, path: '/dev/ttyUSB0' } } }, 'devices.idcard.path: expected a port no other device uses (bridge.port.path is the same), got "/dev/ttyUSB0"'],
+  ])('%j is refused by config check and gate run with one line', async (edit, line) => {
+    const file = writeConfig(`cross-${Math.random().toString(36).slice(2)}.json`, (c) => {
+      for (const [k, v] of Object.entries(edit)) c[k] = { ...(c[k] ?? {}), ...v };
+    });
+    const check = await runGateProcess(['config', 'check', file]);
+    expect(check.code).toBe(1);
+    expect(problemLines(check.err)).toEqual([line]);
+  });
+});
