@@ -83,11 +83,11 @@ export async function main(args: string[], io: CliIO = { stdout: process.stdout,
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`gate ${command.name}: ${err.message} (gate ${command.name} --help)\n`);
-      return 2;
-    }
-    io.stderr.write(`gate ${command.name}: ${errorLine(err)}\n`);
-    return 1;
+    const usage = err instanceof UsageError;
+    const line = usage ? `${(err as Error).message} (gate ${command.name} --help)` : errorLine(err);
+    io.stderr.write(`gate ${command.name}: ${line}\n`);
+    // --json promises JSON on stdout whatever happens: a script reads the failure there too.
+    if (rest.includes('--json')) io.stdout.write(JSON.stringify({ ok: false, error: line.split('\n').map((l) => l.trim()).filter(Boolean) }, null, 2) + '\n');
+    return usage ? 2 : 1;
   }
 }

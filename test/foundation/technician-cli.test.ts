@@ -46,6 +46,12 @@ describe('gate status tells the truth', () => {
     expect(j.problems[0]).toMatch(/^not running: no status file at /);
   });
 
+  it('--json with a config that does not exist: still JSON on stdout, exit 1', async () => {
+    const r = await runGateProcess(['status', '--config', join(dir, 'nope.json'), '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ ok: false, error: [expect.stringMatching(/^config\/not-found: cannot read config file /)] });
+  });
+
   it('a status file the technician may not read is said so, not "no status file"', async () => {
     const config = writeConfig('status-locked.json', SECRET_A, { db: 'locked.db' });
     const file = defaultStatusFile(join(dir, 'locked.db'));
