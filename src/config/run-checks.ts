@@ -53,7 +53,6 @@ export function runProblems(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proce
   }
   out.push(folderProblem('db', c.db));
   if (c.sync.enabled && !c.mqtt.enabled) out.push('sync.enabled: sync needs mqtt.enabled true (central sends the cache over MQTT), got mqtt.enabled false');
-  if (c.sync.enabled && c.sync.centralPublicKeys.length === 0) out.push("sync.centralPublicKeys: expected central's public key (every batch is verified with it), got none");
   if (c.mqtt.enabled && c.mqtt.tls) {
     out.push(readableProblem('mqtt.tls.ca', c.mqtt.tls.ca), readableProblem('mqtt.tls.cert', c.mqtt.tls.cert), readableProblem('mqtt.tls.key', c.mqtt.tls.key));
   }

@@ -50,6 +50,8 @@ export async function runDoctor(o: DoctorOptions): Promise<CheckResult[]> {
   else add('fail', 'bridge', 'bridge.enabled is false: the gate cannot open its turnstile without the MCU');
   if (c.mqtt.enabled) results.push(await checkBroker(c, wait * 2));
   else add('warn', 'mqtt', 'mqtt.enabled is false: events stay in the outbox and central sees nothing');
+  // Not a refusal (the worker runs and waits), but no batch can ever be verified and applied.
+  if (c.sync.enabled && c.sync.centralPublicKeys.length === 0) add('warn', 'sync', "sync.centralPublicKeys is empty: every snapshot and delta is refused; add central's public key");
   results.push(...checkDatabase(c, o.secret, (o.now ?? Date.now)()));
   results.push(checkDisk(c.db));
   return results;

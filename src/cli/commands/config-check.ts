@@ -13,7 +13,7 @@ Reads FILE (JSON; // and /* */ comments and trailing commas allowed), validates 
 effective config as JSON with every default filled in, every path made absolute and secrets shown as "***".
 It refuses everything gate run refuses, with the same lines: the schema (types, ranges, IANA time zone), and
 what the daemon needs (a gate id, a readable secret, a port for each enabled device, existing folders for the
-database and recordings, sync with mqtt and central's key, a valid GATE_LOG_LEVEL).
+database and recordings, sync only with mqtt, a valid GATE_LOG_LEVEL).
 Relative paths in FILE are relative to FILE's folder. On problems prints one line each and exits 1.
 
 example:
