@@ -4,7 +4,7 @@
 // connection shares it. With the daemon stopped it is gone (a clean close checkpoints the WAL into the file and
 // removes both), and a user who cannot create it gets SQLITE_READONLY_DIRECTORY on the first query; then the file,
 // which is complete, is read into memory instead.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CacheError, type Db } from './db.js';
 
@@ -23,6 +23,7 @@ function probe(db: Db): void {
 
 /** A read-only connection: the file shared with a running daemon, or a private in-memory copy of it. */
 export function openReadOnly(path: string): Db {
+  if (!existsSync(path)) throw new CacheError('open-failed', `no database at ${path}: the gate creates it on start; gate cache import fills one`);
   let db: Db;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
