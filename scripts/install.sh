@@ -17,6 +17,8 @@ cp -a "$src/bin" "$src/src" "$src/firmware-bridge" "$src/config" "$src/package.j
 
 install -d -o root -g gate -m 0750 /etc/gate
 if [ -n "$config" ]; then install -o root -g gate -m 0640 "$config" /etc/gate/gate.json; fi
+# Editors check /etc/gate/gate.json against the schema beside it ("$schema": "./schema.json").
+install -o root -g gate -m 0644 "$src/config/schema.json" /etc/gate/schema.json
 [ -f /etc/gate/gate.json ] || { echo "install.sh: put the site config in /etc/gate/gate.json (see config/gate.example.jsonc)" >&2; }
 install -d -o gate -g gate -m 0750 /var/lib/gate
 

@@ -12,7 +12,7 @@ export interface ConfiguredBridge {
 /** Build (not open) the bridge of a config. */
 export function bridgeFromConfig(c: Pick<GateConfig, 'bridge' | 'devices'>): ConfiguredBridge {
   const b = c.bridge;
-  const transport = new SerialTransport({ name: 'bridge', ...b.port, reconnect: c.devices.reconnect });
+  const transport = new SerialTransport({ name: 'bridge', configKey: 'bridge.port', ...b.port, reconnect: c.devices.reconnect });
   const link = new BridgeLink(transport, { heartbeatMs: b.heartbeatMs, watchdogMs: b.watchdogMs, ackTimeoutMs: b.ackTimeoutMs, retries: b.retries, failMode: b.failMode });
   return { transport, link };
 }

@@ -69,7 +69,7 @@ export function bindSecret(db: Db, secret: string | Buffer): void {
   const stored = s.getMeta.get(SECRET_CHECK_KEY) as string | undefined;
   if (stored === undefined) s.setMeta.run(SECRET_CHECK_KEY, fp);
   else if (stored !== fp) {
-    throw new CacheError('secret-mismatch', 'the cache was filled with another HMAC secret; use the same secret or clear the cache first');
+    throw new CacheError('secret-mismatch', 'the cache was filled with another HMAC secret; use the same secret, or clear the cache first (gate cache clear --config FILE --yes; the ledger and outbox are kept)');
   }
 }
 

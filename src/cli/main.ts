@@ -2,11 +2,48 @@
 import { COMMANDS } from './commands/index.js';
 import { UsageError, type CliIO, type Command } from './command.js';
 import { errorLine } from '../util/gate-error.js';
+import { appVersion } from '../daemon/versions.js';
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: gate <command> [options]', '', 'commands:', ...lines, '', 'gate <command> --help shows the options of one command.'].join('\n') + '\n';
+  return (
+    [
+      'usage: gate <command> [options]',
+      '',
+      'commands:',
+      ...lines,
+      '',
+      'gate help <command> (or gate <command> --help) shows the options of one command; gate --version the version.',
+      'exit codes: 0 ok, 1 a check or the operation failed, 2 usage (unknown command or option, missing argument).',
+    ].join('\n') + '\n'
+  );
+}
+
+function commandHelp(command: Command): string {
+  return command.help.endsWith('\n') ? command.help : command.help + '\n';
+}
+
+/** `gate help CMD...`: that command's help (exit 0), or the usage error of an unknown one (exit 2). */
+function help(words: string[], io: CliIO): number {
+  if (words.length === 0) {
+    io.stdout.write(topHelp());
+    return 0;
+  }
+  const found = findCommand(words);
+  if (!found || found.rest.length > 0) return unknown(words, io);
+  io.stdout.write(commandHelp(found.command));
+  return 0;
+}
+
+function unknown(args: string[], io: CliIO): number {
+  const group = COMMANDS.filter((c) => c.name.startsWith(args[0] + ' '));
+  if (group.length) {
+    io.stderr.write(`gate ${args[0]}: choose one of: ${group.map((c) => c.name).join(', ')}\n`);
+  } else {
+    io.stderr.write(`gate: unknown command "${args.join(' ')}"; gate --help lists the commands\n`);
+  }
+  return 2;
 }
 
 /** The command whose name matches the most leading words of args. */
@@ -22,33 +59,35 @@ function findCommand(args: string[]): { command: Command; rest: string[] } | und
 }
 
 export async function main(args: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
-  if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
-    io.stdout.write(topHelp());
-    return args.length === 0 ? 2 : 0;
-  }
-  const found = findCommand(args);
-  if (!found) {
-    const group = COMMANDS.filter((c) => c.name.startsWith(args[0] + ' '));
-    if (group.length) {
-      io.stderr.write(`gate ${args[0]}: choose one of: ${group.map((c) => c.name).join(', ')}\n`);
-    } else {
-      io.stderr.write(`gate: unknown command "${args[0]}"; gate --help lists the commands\n`);
-    }
+  if (args.length === 0) {
+    // No command is a usage error: the help goes to stderr, stdout stays empty for scripts.
+    io.stderr.write(topHelp());
     return 2;
   }
+  if (args[0] === '--help' || args[0] === '-h') {
+    io.stdout.write(topHelp());
+    return 0;
+  }
+  if (args[0] === 'help') return help(args.slice(1), io);
+  if (args[0] === '--version' || args[0] === '-V' || args[0] === 'version') {
+    io.stdout.write(`gate ${appVersion()}\n`);
+    return 0;
+  }
+  const found = findCommand(args);
+  if (!found) return unknown(args, io);
   const { command, rest } = found;
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(command.help.endsWith('\n') ? command.help : command.help + '\n');
+    io.stdout.write(commandHelp(command));
     return 0;
   }
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`gate ${command.name}: ${err.message} (gate ${command.name} --help)\n`);
-      return 2;
-    }
-    io.stderr.write(`gate ${command.name}: ${errorLine(err)}\n`);
-    return 1;
+    const usage = err instanceof UsageError;
+    const line = usage ? `${(err as Error).message} (gate ${command.name} --help)` : errorLine(err);
+    io.stderr.write(`gate ${command.name}: ${line}\n`);
+    // --json promises JSON on stdout whatever happens: a script reads the failure there too.
+    if (rest.includes('--json')) io.stdout.write(JSON.stringify({ ok: false, error: line.split('\n').map((l) => l.trim()).filter(Boolean) }, null, 2) + '\n');
+    return usage ? 2 : 1;
   }
 }

@@ -13,7 +13,8 @@ export type ConfigErrorCode =
   | 'invalid'
   | 'secret-missing'
   | 'secret-file-unreadable'
-  | 'secret-too-short';
+  | 'secret-too-short'
+  | 'not-runnable';
 
 export class ConfigError extends GateError<ConfigErrorCode> {
   /** One line per problem (for `invalid`: key path, bad value, what was expected). */
@@ -101,9 +102,35 @@ export function parseConfig(input: unknown, source = 'config'): GateConfig {
 }
 
 export interface LoadedConfig {
+  /** Every path in it (db, secretFile, recordTo, mqtt.tls files) already absolute: see resolveConfigPaths. */
   config: GateConfig;
-  /** The file it came from: relative paths in it (secretFile) are resolved from its folder. */
+  /** The file it came from (absolute). */
   path: string;
+}
+
+/**
+ * One rule for every path in a config: relative to the config file's folder, never to the working directory, so a
+ * config means the same whether systemd, a technician in /root or a test starts the command. mqtt.tls values may be
+ * PEM text instead of a path; those are left alone.
+ */
+export function resolveConfigPaths(config: GateConfig, configFile: string): GateConfig {
+  const base = dirname(resolve(configFile));
+  const at = <T extends string | undefined>(p: T): T => (p === undefined ? p : (resolve(base, p) as T));
+  const file = (p: string | undefined) => (p === undefined || p.includes('-----BEGIN') ? p : at(p));
+  const d = config.devices;
+  return {
+    ...config,
+    db: at(config.db),
+    secretFile: at(config.secretFile),
+    devices: {
+      ...d,
+      idcard: { ...d.idcard, recordTo: at(d.idcard.recordTo) },
+      mrzSerial: { ...d.mrzSerial, recordTo: at(d.mrzSerial.recordTo) },
+      mrzHid: { ...d.mrzHid, recordTo: at(d.mrzHid.recordTo) },
+    },
+    bridge: { ...config.bridge, port: { ...config.bridge.port, recordTo: at(config.bridge.port.recordTo) } },
+    mqtt: config.mqtt.tls ? { ...config.mqtt, tls: { ...config.mqtt.tls, ca: file(config.mqtt.tls.ca), cert: file(config.mqtt.tls.cert), key: file(config.mqtt.tls.key) } } : config.mqtt,
+  };
 }
 
 export function loadConfig(path: string): LoadedConfig {
@@ -114,7 +141,7 @@ export function loadConfig(path: string): LoadedConfig {
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not-found' : 'unreadable';
     throw new ConfigError(code, `cannot read config file ${path}: ${(err as Error).message}`, [], { cause: err });
   }
-  return { config: parseConfig(parseJsonc(text, path), path), path: resolve(path) };
+  return { config: resolveConfigPaths(parseConfig(parseJsonc(text, path), path), path), path: resolve(path) };
 }
 
 /**

@@ -1,184 +1,241 @@
 // The gate's one config file. Every key is defaulted except what is site-specific (station, gate id, secret).
-// Each section says what it is for; `gate config check FILE` prints the effective config, config/schema.json is
-// generated from this file (scripts/gen-schema.ts) and config/gate.example.jsonc documents it.
+// Each key's description lives here (.describe) and is carried into config/schema.json (scripts/gen-schema.ts), so an
+// editor shows it on hover; `gate config check FILE` prints the effective config and config/gate.example.jsonc
+// documents it. Paths in the file are relative to the file's own folder (resolved by loadConfig).
 import { z } from 'zod';
+import { LOG_LEVELS } from '../util/log.js';
+
+/** Cross-field rules run on a section whose own keys are valid; a bad key is reported once, by itself. */
+const whenValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
 
 const stationCode = z.string().regex(/^[A-Z0-9]{2,8}$/, 'a station code of 2-8 upper-case letters or digits');
 const minutes = z.number().int().min(0).max(24 * 60);
 
+/** Intl knows the IANA zones; a misspelt one would only throw later, inside every passport decision. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const path = (what: string) => z.string().min(1).describe(`${what} (a path; relative paths are relative to the config file's folder)`);
+
 export const rulesSchema = z
   .object({
-    /** Local time zone of the station: dates (expiry, midnight) are compared there. */
-    timeZone: z.string().default('Asia/Shanghai'),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'an IANA time zone such as "Asia/Shanghai"')
+      .default('Asia/Shanghai')
+      .describe('Local IANA time zone of the station (e.g. "Asia/Shanghai"): dates (document expiry, the day of travel) are compared there.'),
     entry: z
       .object({
-        /** The gate opens for a train this many minutes before departure... */
-        opensMinutesBefore: minutes.default(120),
-        /** ...and closes this many minutes before departure (boarding closes). */
-        closesMinutesBefore: minutes.default(5),
+        opensMinutesBefore: minutes.default(120).describe('The entry gate opens for a train this many minutes before departure.'),
+        closesMinutesBefore: minutes.default(5).describe('The entry gate closes this many minutes before departure (boarding closes).'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('When an entry gate lets a ticket through.'),
     exit: z
       .object({
-        /** Exit allowed from departure until arrival plus this grace. */
-        graceMinutesAfterArrival: minutes.default(120),
+        graceMinutesAfterArrival: minutes.default(120).describe('Exit is allowed from departure until arrival plus this many minutes.'),
       })
-      .prefault({}),
-    /** The cache is stale (reject `cache-stale`) when the snapshot is older than this. */
-    maxCacheAgeMinutes: z.number().int().min(1).default(24 * 60),
+      .prefault({})
+      .describe('When an exit gate lets a ticket through.'),
+    maxCacheAgeMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 60)
+      .describe("The cache is stale (passengers rejected with cache-stale; doctor and status say so) when central's last snapshot is older than this."),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.entry.closesMinutesBefore >= r.entry.opensMinutesBefore) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entry', 'closesMinutesBefore'],
+        message: `a number below rules.entry.opensMinutesBefore (${r.entry.opensMinutesBefore}) so that the entry window is not empty`,
+      });
+    }
+  }, whenValid)
+  .describe('The decision rules.');
+
+const usbId = (what: string) => z.string().regex(/^[0-9a-fA-F]{4}$/).describe(`USB ${what} in hex as \`gate ports\` prints it (e.g. "1a86"); with the other id, finds the device when no path is set.`);
 
 export const serialPortSchema = z
   .object({
-    /** Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/... */
-    path: z.string().min(1).optional(),
-    /** Or find the port by USB ids (hex, as `gate ports` prints them). */
-    vendorId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
-    productId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
-    baudRate: z.number().int().positive().default(115200),
-    /** Record the raw byte stream (time + bytes) to this file for `gate replay`. */
-    recordTo: z.string().optional(),
+    path: z.string().min(1).optional().describe('Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...; or set vendorId and productId.'),
+    vendorId: usbId('vendor id').optional(),
+    productId: usbId('product id').optional(),
+    baudRate: z.number().int().positive().default(115200).describe('Line speed in baud.'),
+    recordTo: path('Record the raw byte stream (time + bytes) to this file for `gate replay`; its folder must exist').optional(),
   })
   .strict();
 
 export const hidDeviceSchema = z
   .object({
-    path: z.string().min(1).optional(),
-    vendorId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
-    productId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
-    recordTo: z.string().optional(),
+    path: z.string().min(1).optional().describe('hidraw or node-hid path of the scanner; or set vendorId and productId.'),
+    vendorId: usbId('vendor id').optional(),
+    productId: usbId('product id').optional(),
+    recordTo: path('Record the raw HID reports to this file for `gate replay`; its folder must exist').optional(),
   })
   .strict();
+
+/** A backoff whose ceiling is below its start would never back off. */
+function backoffInOrder(section: string) {
+  return (b: { initialMs: number; maxMs: number }, ctx: z.RefinementCtx) => {
+    if (b.maxMs < b.initialMs) ctx.addIssue({ code: 'custom', path: ['maxMs'], message: `a number not below ${section}.initialMs (${b.initialMs})` });
+  };
+}
+
+const enabled = (what: string, dflt: boolean) => z.boolean().default(dflt).describe(`Use ${what}.`);
+const interLine = z.number().int().min(10).default(300).describe('Max time in ms between the lines of one document.');
 
 export const devicesSchema = z
   .object({
-    /** The ID-card reader (SAM module) on a serial line. */
     idcard: serialPortSchema
       .extend({
-        enabled: z.boolean().default(true),
-        pollIntervalMs: z.number().int().min(50).default(300),
-        findTimeoutMs: z.number().int().min(10).default(200),
-        readTimeoutMs: z.number().int().min(100).default(3000),
-        /** Reset the SAM after this many failures in a row. */
-        resetAfterFailures: z.number().int().min(1).default(3),
+        enabled: enabled('the ID-card reader (true when the idcard section is present)', true),
+        pollIntervalMs: z.number().int().min(50).default(300).describe('How often the reader is asked for a card, in ms.'),
+        findTimeoutMs: z.number().int().min(10).default(200).describe('How long the SAM has to answer "find card", in ms.'),
+        readTimeoutMs: z.number().int().min(100).default(3000).describe('How long the SAM has to answer "read card", in ms.'),
+        resetAfterFailures: z.number().int().min(1).default(3).describe('Reset the SAM after this many failures in a row.'),
       })
-      .prefault({ enabled: false }),
-    /** MRZ scanner on a serial line. */
+      .prefault({ enabled: false })
+      .describe('The ID-card reader (SAM module) on a serial line: resident, PR 2017/2023 and HK/Macao/Taiwan cards.'),
     mrzSerial: serialPortSchema
       .extend({
-        enabled: z.boolean().default(false),
-        baudRate: z.number().int().positive().default(9600),
-        /** Max time between the lines of one document. */
-        interLineTimeoutMs: z.number().int().min(10).default(300),
+        enabled: enabled('the MRZ scanner on a serial line', false),
+        baudRate: z.number().int().positive().default(9600).describe('Line speed in baud.'),
+        interLineTimeoutMs: interLine,
       })
-      .prefault({}),
-    /** MRZ scanner as a USB HID keyboard (keyboard-wedge). */
+      .prefault({})
+      .describe('Passport MRZ scanner on a serial line.'),
     mrzHid: hidDeviceSchema
       .extend({
-        enabled: z.boolean().default(false),
-        interLineTimeoutMs: z.number().int().min(10).default(300),
+        enabled: enabled('the MRZ scanner as a USB HID keyboard', false),
+        interLineTimeoutMs: interLine,
       })
-      .prefault({}),
-    /** Reconnect backoff after an unplug. */
+      .prefault({})
+      .describe('Passport MRZ scanner as a USB HID keyboard (keyboard-wedge).'),
     reconnect: z
       .object({
-        initialMs: z.number().int().min(10).default(250),
-        maxMs: z.number().int().min(100).default(10_000),
+        initialMs: z.number().int().min(10).default(250).describe('First pause before reopening an unplugged device, in ms.'),
+        maxMs: z.number().int().min(100).default(10_000).describe('Longest pause between reopen attempts, in ms.'),
       })
-      .prefault({}),
+      .superRefine(backoffInOrder('devices.reconnect'), whenValid)
+      .prefault({})
+      .describe('Reconnect backoff after an unplug.'),
   })
-  .strict();
+  .strict()
+  .describe('The document readers.');
 
 export const bridgeSchema = z
   .object({
-    enabled: z.boolean().default(true),
-    port: serialPortSchema.prefault({}),
-    /** Heartbeat from the daemon; the MCU's watchdog fires after watchdogMs without one. */
-    heartbeatMs: z.number().int().min(50).default(500),
-    watchdogMs: z.number().int().min(200).default(3000),
-    ackTimeoutMs: z.number().int().min(10).default(100),
-    retries: z.number().int().min(0).default(3),
-    /** How long a passenger has to walk through after the gate opens. */
-    passageTimeoutMs: z.number().int().min(1000).default(10_000),
-    /** What the MCU does by itself when the daemon falls silent. */
-    failMode: z.enum(['locked', 'free']).default('locked'),
+    enabled: z.boolean().default(true).describe('The turnstile MCU link; gate run refuses to start without it.'),
+    port: serialPortSchema.prefault({}).describe("The MCU's serial port (firmware-bridge/PROTOCOL.md: 115200 baud)."),
+    heartbeatMs: z.number().int().min(50).default(500).describe('Heartbeat from the daemon to the MCU, in ms.'),
+    watchdogMs: z.number().int().min(200).default(3000).describe("The MCU's watchdog fires after this many ms without a heartbeat."),
+    ackTimeoutMs: z.number().int().min(10).default(100).describe('How long the MCU has to acknowledge a frame, in ms.'),
+    retries: z.number().int().min(0).default(3).describe('Resends of an unacknowledged frame.'),
+    passageTimeoutMs: z.number().int().min(1000).default(10_000).describe('How long a passenger has to walk through after the gate opens, in ms.'),
+    failMode: z.enum(['locked', 'free']).default('locked').describe('What the MCU does by itself when the daemon falls silent.'),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    // One lost heartbeat must not trip the watchdog (and put the gate in its fail mode).
+    if (b.watchdogMs < 2 * b.heartbeatMs) {
+      ctx.addIssue({ code: 'custom', path: ['watchdogMs'], message: `a number at least twice bridge.heartbeatMs (${2 * b.heartbeatMs}) so that one late heartbeat does not trip the MCU's watchdog` });
+    }
+  }, whenValid)
+  .describe('The turnstile microcontroller (firmware bridge).');
 
 const urlString = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883');
+const publicKeys = (what: string) => z.array(z.string()).default([]).describe(`Ed25519 public key(s) of central (PEM or base64 SPKI DER) for ${what}; the first is current.`);
 
 export const mqttSchema = z
   .object({
-    enabled: z.boolean().default(false),
-    /** Broker URLs, tried in order (fallback brokers). */
-    urls: z.array(urlString).min(1).default(['mqtt://127.0.0.1:1883']),
-    clientId: z.string().optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
+    enabled: z.boolean().default(false).describe('Report to central over MQTT (events, status, commands).'),
+    urls: z.array(urlString).min(1).default(['mqtt://127.0.0.1:1883']).describe('Broker URLs, tried in order (fallback brokers).'),
+    clientId: z.string().optional().describe('MQTT client id (default gate-<station>-<gate>).'),
+    username: z.string().optional().describe('Broker username.'),
+    password: z.string().optional().describe('Broker password (never printed).'),
     tls: z
       .object({
-        ca: z.string().optional(),
-        cert: z.string().optional(),
-        key: z.string().optional(),
-        rejectUnauthorized: z.boolean().default(true),
+        ca: z.string().optional().describe("The broker's CA: PEM text, or a path (relative to the config file's folder)."),
+        cert: z.string().optional().describe("The gate's client certificate: PEM text, or a path (relative to the config file's folder)."),
+        key: z.string().optional().describe("The gate's client key: PEM text, or a path (relative to the config file's folder)."),
+        rejectUnauthorized: z.boolean().default(true).describe("Refuse a broker whose certificate the CA does not sign."),
       })
       .strict()
-      .optional(),
-    keepaliveSeconds: z.number().int().min(5).default(30),
-    publishTimeoutMs: z.number().int().min(100).default(10_000),
+      .optional()
+      .describe('TLS settings for mqtts:// URLs.'),
+    keepaliveSeconds: z.number().int().min(5).default(30).describe('MQTT keepalive, in seconds.'),
+    publishTimeoutMs: z.number().int().min(100).default(10_000).describe('How long a publish may wait for its acknowledgement, in ms.'),
     reconnect: z
       .object({
-        initialMs: z.number().int().min(10).default(1000),
-        maxMs: z.number().int().min(100).default(60_000),
+        initialMs: z.number().int().min(10).default(1000).describe('First pause before reconnecting, in ms.'),
+        maxMs: z.number().int().min(100).default(60_000).describe('Longest pause between reconnects, in ms.'),
       })
-      .prefault({}),
-    statusIntervalSeconds: z.number().int().min(5).default(60),
-    /** Sent outbox rows older than this are pruned. */
-    retentionHours: z.number().int().min(1).default(72),
-    /**
-     * Ed25519 public key(s) of central (PEM or base64 SPKI DER) that sign commands: a key of their own, never the
-     * sync key (sync.centralPublicKeys), so a key that can move the turnstile is held by fewer systems.
-     */
-    centralPublicKeys: z.array(z.string()).default([]),
-    /** The gate's own Ed25519 private key (PEM) that signs its passage events; created on first start. Default: gate-key.pem beside the database. */
-    gateKeyFile: z.string().optional(),
-    /** A signed command older or newer than this is refused. */
-    commandMaxSkewSeconds: z.number().int().min(1).default(60),
+      .superRefine(backoffInOrder('mqtt.reconnect'), whenValid)
+      .prefault({})
+      .describe('Reconnect backoff while the broker is unreachable.'),
+    statusIntervalSeconds: z.number().int().min(5).default(60).describe('How often the retained status is published, in seconds.'),
+    retentionHours: z.number().int().min(1).default(72).describe('Sent outbox rows older than this are pruned.'),
+    // Central's command key is its own, never the sync key (sync.centralPublicKeys): a key that can move the
+    // turnstile is held by fewer systems.
+    centralPublicKeys: publicKeys('signed commands (a key of its own, never the sync key)'),
+    gateKeyFile: z
+      .string()
+      .optional()
+      .describe("The gate's own Ed25519 private key (PEM) that signs its passage events for the station's other gates; created on first start. Default: gate-key.pem beside the database."),
+    commandMaxSkewSeconds: z.number().int().min(1).default(60).describe('A signed command older or newer than this is refused.'),
   })
-  .strict();
+  .strict()
+  .describe('The link to central: events, status and commands.');
 
 export const syncSchema = z
   .object({
-    enabled: z.boolean().default(false),
-    /** Ed25519 public key(s) of central for snapshots, deltas and the station roster (PEM or base64 SPKI DER). */
-    centralPublicKeys: z.array(z.string()).default([]),
+    enabled: z.boolean().default(false).describe('Keep the cache current from central (needs mqtt.enabled).'),
+    centralPublicKeys: publicKeys('snapshots, deltas and the station roster'),
   })
-  .strict();
+  .strict()
+  .describe('Signed snapshots and deltas from central.');
 
 export const laneSchema = z
   .object({
-    /** Modes at start-up; central can change them by command. */
-    initialMode: z.enum(['normal', 'free', 'locked', 'maintenance']).default('normal'),
-    direction: z.enum(['entry', 'exit']).default('entry'),
-    /** How long a result (open, reject, alarm) stays on the display; the next document is read meanwhile. */
-    resultHoldMs: z.number().int().min(100).max(30_000).default(2500),
+    initialMode: z.enum(['normal', 'free', 'locked', 'maintenance']).default('normal').describe('The mode at start-up; central can change it by command.'),
+    direction: z.enum(['entry', 'exit']).default('entry').describe('Which way this lane lets passengers through.'),
+    resultHoldMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .default(2500)
+      .describe('How long a result (open, reject, alarm) stays on the display, in ms; the next document is read meanwhile.'),
   })
-  .strict();
+  .strict()
+  .describe('The lane.');
 
 export const gateConfigSchema = z
   .object({
-    /** Editors' pointer to config/schema.json; ignored by the gate. */
-    $schema: z.string().optional(),
-    station: stationCode,
-    /** This gate's id within the station, e.g. "03". Needed by `gate run`. */
-    gate: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'a gate id of 1-16 letters, digits, _ or -').optional(),
-    /** HMAC secret that keys documents; at least 32 characters; or `secretFile`. Needed to touch the cache. */
-    secret: z.string().min(32, 'at least 32 characters').optional(),
-    secretFile: z.string().optional(),
-    /** The gate's SQLite file (cache, ledger, outbox). */
-    db: z.string().default('/var/lib/gate/gate.db'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    $schema: z.string().optional().describe('Editors\' pointer to the JSON Schema (`gate config schema > schema.json` writes it next to the config); ignored by the gate.'),
+    station: stationCode.describe('Station code as central spells it (2-8 upper-case letters or digits).'),
+    gate: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,16}$/, 'a gate id of 1-16 letters, digits, _ or -')
+      .optional()
+      .describe('This gate\'s id within the station, e.g. "03". Needed by `gate run`.'),
+    secret: z
+      .string()
+      .min(32, 'at least 32 characters')
+      .optional()
+      .describe('HMAC secret that keys documents (at least 32 characters); or secretFile, or the GATE_SECRET environment variable.'),
+    secretFile: path('A file holding the HMAC secret').optional(),
+    db: path("The gate's SQLite file (cache, ledger, outbox); its folder must exist").default('/var/lib/gate/gate.db'),
+    logLevel: z.enum(LOG_LEVELS).default('info').describe('Log level (GATE_LOG_LEVEL overrides it).'),
     rules: rulesSchema.prefault({}),
     devices: devicesSchema.prefault({}),
     bridge: bridgeSchema.prefault({}),
@@ -186,7 +243,22 @@ export const gateConfigSchema = z
     sync: syncSchema.prefault({}),
     lane: laneSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Two devices on one serial port would each read half of the other's bytes.
+    const ports: [string[], string | undefined][] = [
+      [['bridge', 'port', 'path'], c.bridge.enabled ? c.bridge.port.path : undefined],
+      [['devices', 'idcard', 'path'], c.devices.idcard.enabled ? c.devices.idcard.path : undefined],
+      [['devices', 'mrzSerial', 'path'], c.devices.mrzSerial.enabled ? c.devices.mrzSerial.path : undefined],
+    ];
+    const seen = new Map<string, string>();
+    for (const [path, port] of ports) {
+      if (port === undefined) continue;
+      const first = seen.get(port);
+      if (first) ctx.addIssue({ code: 'custom', path, message: `a port no other device uses (${first} is the same)` });
+      else seen.set(port, path.join('.'));
+    }
+  }, whenValid);
 
 export type GateConfig = z.infer<typeof gateConfigSchema>;
 export type Rules = z.infer<typeof rulesSchema>;

@@ -3,7 +3,6 @@
 import { existsSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import mqtt from 'mqtt';
-import Database from 'better-sqlite3';
 import type { GateConfig } from '../config/schema.js';
 import { SerialTransport } from '../devices/serial.js';
 import { listHidDevices, type HidModule } from '../devices/hid.js';
@@ -12,6 +11,7 @@ import { IdCardFramer, buildCommand, parseResponse } from '../readers/idcard/ind
 import { errorLine } from '../util/gate-error.js';
 import { waitFor } from '../util/wait.js';
 import { SECRET_CHECK_KEY, secretFingerprint } from '../cache/write.js';
+import { openReadOnly } from '../cache/read-only.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -39,8 +39,8 @@ export async function runDoctor(o: DoctorOptions): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const add = (status: CheckStatus, name: string, line: string) => results.push({ status, name, line });
 
-  add('ok', 'config', `valid: station ${c.station}, gate ${c.gate ?? '(none)'}, direction ${c.lane.direction}, mode ${c.lane.initialMode}`);
-  if (!c.gate) add('fail', 'config', 'no "gate" id: gate run needs one (e.g. "gate": "03")');
+  // The config's own problems (runProblems) are added by the command, one FAIL line each.
+  add('ok', 'config', `schema valid: station ${c.station}, gate ${c.gate ?? '(none)'}, direction ${c.lane.direction}, mode ${c.lane.initialMode}, time zone ${c.rules.timeZone}`);
 
   if (c.devices.idcard.enabled) results.push(await checkIdCard(c, wait));
   else add('skip', 'idcard', 'devices.idcard.enabled is false');
@@ -50,6 +50,8 @@ export async function runDoctor(o: DoctorOptions): Promise<CheckResult[]> {
   else add('fail', 'bridge', 'bridge.enabled is false: the gate cannot open its turnstile without the MCU');
   if (c.mqtt.enabled) results.push(await checkBroker(c, wait * 2));
   else add('warn', 'mqtt', 'mqtt.enabled is false: events stay in the outbox and central sees nothing');
+  // Not a refusal (the worker runs and waits), but no batch can ever be verified and applied.
+  if (c.sync.enabled && c.sync.centralPublicKeys.length === 0) add('warn', 'sync', "sync.centralPublicKeys is empty: every snapshot and delta is refused; add central's public key");
   results.push(...checkDatabase(c, o.secret, (o.now ?? Date.now)()));
   results.push(checkDisk(c.db));
   return results;
@@ -170,12 +172,17 @@ async function checkBroker(c: GateConfig, waitMs: number): Promise<CheckResult> 
 
 function checkDatabase(c: GateConfig, secret: string | null, nowMs: number): CheckResult[] {
   if (!existsSync(c.db)) return [{ status: 'fail', name: 'cache', line: `no database at ${c.db}: the gate creates it on start; load tickets with sync or gate cache import` }];
-  const db = new Database(c.db, { readonly: true, fileMustExist: true });
+  let db;
+  try {
+    db = openReadOnly(c.db);
+  } catch (err) {
+    return [{ status: 'fail', name: 'cache', line: errorLine(err) }];
+  }
   try {
     const out: CheckResult[] = [];
     const fp = (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(SECRET_CHECK_KEY) as string | undefined) ?? null;
     if (secret && fp && fp !== secretFingerprint(secret)) {
-      out.push({ status: 'fail', name: 'secret', line: 'the HMAC secret differs from the one the cache was built with: restore the secret, or clear the cache and resync' });
+      out.push({ status: 'fail', name: 'secret', line: 'the HMAC secret differs from the one the cache was built with: restore the secret, or clear the cache (gate cache clear --config FILE --yes) and resync' });
     }
     const sync = db.prepare('SELECT epoch, seq, generated_at FROM sync_state WHERE id = 1').get() as { epoch: string; seq: number; generated_at: string } | undefined;
     if (!sync) out.push({ status: 'fail', name: 'cache', line: 'the cache is empty: enable sync (central publishes the snapshot) or load one with gate cache import' });
@@ -184,7 +191,8 @@ function checkDatabase(c: GateConfig, secret: string | null, nowMs: number): Che
       const max = c.rules.maxCacheAgeMinutes;
       const tickets = db.prepare('SELECT count(*) FROM tickets').pluck().get() as number;
       const line = `${tickets} tickets, epoch ${sync.epoch} seq ${sync.seq}, generated ${ageMin} min ago (max ${max})`;
-      out.push(ageMin > max ? { status: 'fail', name: 'cache', line: `${line}: too old, the gate rejects with cache-stale; check sync (gate sync status) and central` } : { status: 'ok', name: 'cache', line });
+      if (tickets === 0) out.push({ status: 'warn', name: 'cache', line: `${line}: no tickets, every passenger is refused; check the snapshot central publishes` });
+      else out.push(ageMin > max ? { status: 'fail', name: 'cache', line: `${line}: too old, the gate rejects with cache-stale; check sync (gate sync status) and central` } : { status: 'ok', name: 'cache', line });
     }
     const ob = db.prepare('SELECT count(*) AS pending, min(created_ms) AS oldest FROM outbox WHERE sent_ms IS NULL').get() as { pending: number; oldest: number | null };
     const oldestMin = ob.oldest === null ? 0 : Math.round((nowMs - ob.oldest) / 60_000);

@@ -39,6 +39,7 @@ import { defaultGateKeyFile, loadOrCreateGateKey } from '../mqtt/gate-key.js';
 import { signFor } from '../util/signing.js';
 import { REFUSAL_ALARM, RefusalTally } from './refusals.js';
 import { recoverStorage, type StorageRecovery } from './storage-recovery.js';
+import { cacheVerdict } from './cache-health.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -249,6 +250,8 @@ export class GateDaemon {
     this.writeStatus();
     const startedMs = Date.now() - this.startedMs;
     this.log.info({ station: c.station, gate: c.gate, mode: c.lane.initialMode, startedMs }, 'gate ready');
+    const cache = cacheVerdict(this.statusSnapshot().cache, c.rules.maxCacheAgeMinutes);
+    if (cache.state !== 'ok') this.log.warn({ cache: cache.state }, `cache ${cache.line}`);
     this.events.emit('ready', { startedMs });
   }
 

@@ -13,6 +13,8 @@ export type PortInfo = Awaited<ReturnType<SerialBinding['list']>>[number];
 export interface SerialTransportOptions {
   /** For logs and errors, e.g. "idcard". */
   name: string;
+  /** The config section that sets this port, named in hints (default `devices.<name>`; the MCU's is `bridge.port`). */
+  configKey?: string;
   path?: string;
   vendorId?: string;
   productId?: string;
@@ -141,11 +143,14 @@ export class SerialTransport implements Transport {
 
 /** The device path: the configured one, or the first port whose USB ids match. */
 export async function resolvePortPath(
-  opts: Pick<SerialTransportOptions, 'name' | 'path' | 'vendorId' | 'productId'>,
+  opts: Pick<SerialTransportOptions, 'name' | 'configKey' | 'path' | 'vendorId' | 'productId'>,
   list: () => Promise<PortInfo[]>,
 ): Promise<string> {
   if (opts.path) return opts.path;
-  if (!opts.vendorId || !opts.productId) throw new DeviceError('not-found', `${opts.name}: set devices.${opts.name}.path or vendorId + productId`);
+  if (!opts.vendorId || !opts.productId) {
+    const key = opts.configKey ?? `devices.${opts.name}`;
+    throw new DeviceError('not-found', `${opts.name}: set ${key}.path or ${key}.vendorId + ${key}.productId`);
+  }
   const want = (s?: string) => (s ?? '').toLowerCase();
   const ports = await list();
   const hit = ports.find((p) => want(p.vendorId) === want(opts.vendorId) && want(p.productId) === want(opts.productId));

@@ -8,6 +8,7 @@ import type { SyncEngine } from './engine.js';
 import type { SyncError } from './errors.js';
 import { oversized, SYNC_MAX_MESSAGE_BYTES, SYNC_PACKET_OVERHEAD_BYTES } from './limits.js';
 import { topics } from './wire.js';
+import { RepeatLimiter } from '../util/repeat-limiter.js';
 
 export interface SubscriberOptions {
   url: string;
@@ -67,7 +68,10 @@ export function startSubscriber(o: SubscriberOptions): Subscriber {
       done();
     }
   };
+  // While the broker is down mqtt.js reports the same error on every retry (each second): logged with backoff.
+  const repeated = new RepeatLimiter();
   client.on('connect', (ack) => {
+    repeated.reset();
     // With a session the broker still has the subscription; subscribing again is harmless and covers an expired one.
     client.subscribe(topics.all(o.station), { qos: 1 }, (err) => {
       if (err) return o.log?.error({ err: err.message }, 'sync subscribe failed');
@@ -76,7 +80,10 @@ export function startSubscriber(o: SubscriberOptions): Subscriber {
     });
   });
   client.on('offline', () => o.onOffline?.());
-  client.on('error', (err) => o.log?.warn({ err: err.message }, 'sync mqtt error'));
+  client.on('error', (err) => {
+    const v = repeated.hit((err as NodeJS.ErrnoException).code ?? err.message);
+    if (v.log) o.log?.warn({ err: err.message, ...(v.suppressed ? { repeated: v.suppressed } : {}) }, 'sync mqtt error');
+  });
   const timer = setInterval(() => o.engine.tick(), o.tickMs ?? 1000);
   return {
     client,

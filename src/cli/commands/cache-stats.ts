@@ -1,7 +1,8 @@
 // `gate cache stats --db PATH`: what the cache holds and how old it is. Reads only; needs no secret.
 import { statSync } from 'node:fs';
 import { parseOptions, requireOption, writeJson, type Command } from '../command.js';
-import { openDb, schemaVersion } from '../../cache/db.js';
+import { schemaVersion } from '../../cache/db.js';
+import { openReadOnly } from '../../cache/read-only.js';
 import { MIGRATIONS } from '../../cache/migrations/index.js';
 import { cacheCounts, SqliteCacheView } from '../../cache/view.js';
 
@@ -18,7 +19,7 @@ options:
   async run(args, io) {
     const { values } = parseOptions(args, { db: { type: 'string' } });
     const dbPath = requireOption(values.db, 'db');
-    const db = openDb(dbPath, { readonly: true });
+    const db = openReadOnly(dbPath);
     try {
       const counts = cacheCounts(db);
       // The secret is not needed to read the sync state; an empty one keys nothing here.

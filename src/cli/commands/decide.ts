@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseOptions, requireOption, UsageError, type Command } from '../command.js';
 import { loadConfig, resolveSecret } from '../../config/load.js';
-import { CacheError, openDb } from '../../cache/db.js';
+import { CacheError } from '../../cache/db.js';
+import { openReadOnly } from '../../cache/read-only.js';
 import { SqliteCacheView } from '../../cache/view.js';
 import { decideRead, type LaneMode } from '../../decide/decide.js';
 import { LANE_MODES } from '../../decide/lane-rules.js';
@@ -122,7 +123,7 @@ example:
     if (!input.ok) io.stderr.write(`gate decide: ${input.detail}\n`);
     let result: Decision;
     // The same path as the lane: its mode and fire-alarm rules first, then the reader's reason, then the cache.
-    const db = openDb(dbPath);
+    const db = openReadOnly(dbPath); // it writes nothing: works on a file the user may only read
     try {
       result = decideRead(input, new SqliteCacheView(db, secret), config.rules, {
         station: config.station,

@@ -1,7 +1,8 @@
 // `gate doctor`: checks config, devices, broker, cache, outbox and disk; one line each, the fix where one fails.
-import { parseOptions, requireOption, type Command } from '../command.js';
+import { parseOptions, requireOption, UsageError, type Command } from '../command.js';
 import { loadConfig, resolveSecret } from '../../config/load.js';
-import { formatResults, runDoctor } from '../../daemon/doctor.js';
+import { runProblems } from '../../config/run-checks.js';
+import { formatResults, runDoctor, type CheckResult } from '../../daemon/doctor.js';
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -9,10 +10,12 @@ export const doctorCommand: Command = {
   help: `usage: gate doctor --config FILE [--wait MS]
 
 Checks everything the gate needs, one line each (OK, WARN, FAIL, SKIP), with the fix where something fails:
-the config, each device port (present, permission, not held by another process), the ID reader's SAM and the
-MCU's HELLO handshake (silent line or garbage = wrong baud rate), the broker (reachable, credentials), the
-cache (filled, its age, the HMAC secret), the outbox depth and the free disk space.
-Stop the service first (systemctl stop gate): the doctor opens the same ports. Exit 1 when a check fails.
+the config (the same lines as gate config check), each device port (present, permission, not held by another
+process), the ID reader's SAM and the MCU's HELLO handshake (silent line or garbage = wrong baud rate), the broker
+(reachable, credentials), the cache (filled, its age, the HMAC secret), the outbox depth and the free disk space.
+It writes nothing: the database is opened read-only, so a technician in the gate's group can run it without root.
+Stop the service first (systemctl stop gate): the doctor opens the same ports.
+Exit 0 when every check is OK (or WARN/SKIP), 1 when one fails.
 
 options:
   --config FILE   the gate's config
@@ -23,14 +26,17 @@ example:
   async run(args, io) {
     const { values } = parseOptions(args, { config: { type: 'string' }, wait: { type: 'string' } });
     const loaded = loadConfig(requireOption(values.config, 'config'));
+    const wait = values.wait === undefined ? undefined : Number(values.wait);
+    if (wait !== undefined && !(Number.isInteger(wait) && wait > 0)) throw new UsageError(`--wait: expected a number of milliseconds, got "${values.wait}"`);
     let secret: string | null = null;
     try {
       secret = resolveSecret(loaded);
     } catch {
-      // reported by the cache line: the doctor still checks the rest
+      // its line comes from runProblems, the same one gate config check and gate run print
     }
-    const results = await runDoctor({ config: loaded.config, secret, handshakeMs: values.wait ? Number(values.wait) : undefined });
-    if (!secret) results.splice(1, 0, { status: 'fail', name: 'secret', line: 'no HMAC secret: set "secret" or "secretFile" in the config, or GATE_SECRET' });
+    const configLines: CheckResult[] = runProblems(loaded).map((line) => ({ status: 'fail', name: 'config', line }));
+    const results = await runDoctor({ config: loaded.config, secret, handshakeMs: wait });
+    results.splice(1, 0, ...configLines);
     io.stdout.write(formatResults(results));
     return results.some((r) => r.status === 'fail') ? 1 : 0;
   },

@@ -2,7 +2,7 @@
 // sent, the newest rows), and with --url watches the gate's topics live. Rows are summarised without document
 // keys or ticket ids: a technician's screen is not the place for them.
 import mqtt from 'mqtt';
-import { openDb } from '../../cache/db.js';
+import { openReadOnly } from '../../cache/read-only.js';
 import { gateEventSchema, type GateEvent } from '../../gate/events.js';
 import { SqliteOutboxStore, type OutboxRow } from '../../outbox/store.js';
 import { TOPIC_ROOT } from '../../mqtt/topics.js';
@@ -33,7 +33,7 @@ function rowView(r: OutboxRow): Record<string, unknown> {
 }
 
 function outboxView(path: string, limit: number, nowMs: number): Record<string, unknown> {
-  const db = openDb(path, { readonly: true });
+  const db = openReadOnly(path);
   try {
     // station/gate only label the store; the rows carry their own.
     const store = new SqliteOutboxStore(db, { station: '-', gate: '-' });

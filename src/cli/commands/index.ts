@@ -8,8 +8,10 @@ import { keyCommand } from './key.js';
 import { syncStatusCommand } from './sync-status.js';
 import { eventsTailCommand } from './events-tail.js';
 import { configCheckCommand } from './config-check.js';
+import { configSchemaCommand } from './config-schema.js';
 import { cacheImportCommand } from './cache-import.js';
 import { cacheStatsCommand } from './cache-stats.js';
+import { cacheClearCommand } from './cache-clear.js';
 import { decideCommand } from './decide.js';
 import { decodeIdcardCommand } from './decode-idcard.js';
 import { decodeMrzCommand } from './decode-mrz.js';
@@ -21,4 +23,4 @@ import { doctorCommand } from './doctor.js';
 import { statusCommand } from './status.js';
 import { laneTestCommand } from './lane-test.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, cacheImportCommand, cacheStatsCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, centralRosterCommand, keyCommand, syncStatusCommand, eventsTailCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, configSchemaCommand, cacheImportCommand, cacheStatsCommand, cacheClearCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, centralRosterCommand, keyCommand, syncStatusCommand, eventsTailCommand];

@@ -1,6 +1,7 @@
 // `gate run`: the daemon. Runs until SIGTERM/SIGINT, then finishes the passage in progress, flushes and exits 0.
 import { parseOptions, requireOption, type Command } from '../command.js';
 import { loadConfig, resolveSecret } from '../../config/load.js';
+import { assertRunnable } from '../../config/run-checks.js';
 import { GateDaemon, RELOAD_EXIT_CODE } from '../../daemon/gate-daemon.js';
 import { appVersion, configVersion } from '../../daemon/versions.js';
 import { installProcessPolicy, UNEXPECTED_EXIT_CODE } from '../../daemon/process-policy.js';
@@ -12,8 +13,8 @@ export const runCommand: Command = {
   summary: 'run the gate: readers, lane, turnstile, MQTT and sync',
   help: `usage: gate run --config FILE
 
-Runs the gate daemon with the devices, broker and cache of the config file. Logs go to stderr as JSON lines
-(pino; level from the config's logLevel or GATE_LOG_LEVEL) and never hold names, document numbers or photos.
+Runs the gate daemon with the devices, broker and cache of the config file. Logs go to stderr: readable lines on a
+terminal, JSON lines otherwise (GATE_LOG_FORMAT=json|pretty chooses; level from the config's logLevel or GATE_LOG_LEVEL) and never hold names, document numbers or photos.
 The state for \`gate status\` is written next to the database (<db>.status.json).
 SIGTERM or SIGINT: no new passenger is accepted, the passage in progress finishes (up to its timeout), the
 outbox is flushed for up to 3 s (what is left stays in the outbox and goes out after the restart), exit 0.
@@ -31,6 +32,7 @@ example:
     const { values } = parseOptions(args, { config: { type: 'string' } });
     const loaded = loadConfig(requireOption(values.config, 'config'));
     const { config } = loaded;
+    assertRunnable(loaded); // the same lines gate config check and gate doctor print
     const log = createLogger({ level: process.env.GATE_LOG_LEVEL ?? config.logLevel });
     const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log });
     const stopped = new Promise<void>((resolve) => daemon.events.once('stopped', () => resolve()));

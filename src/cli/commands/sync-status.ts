@@ -1,6 +1,6 @@
 // `gate sync status --db PATH`: where the gate's cache stands in central's stream.
 import { parseOptions, UsageError, writeJson, type Command } from '../command.js';
-import { openDb } from '../../cache/db.js';
+import { openReadOnly } from '../../cache/read-only.js';
 import { loadConfig } from '../../config/load.js';
 import { readSyncStatus } from '../../sync/status.js';
 
@@ -20,7 +20,7 @@ example:
     const { values } = parseOptions(args, { db: { type: 'string' }, config: { type: 'string' } });
     const dbPath = values.db ?? (values.config !== undefined ? loadConfig(values.config).config.db : undefined);
     if (!dbPath) throw new UsageError('missing required option --db');
-    const db = openDb(dbPath, { readonly: true });
+    const db = openReadOnly(dbPath);
     try {
       writeJson(io, readSyncStatus(db));
     } finally {
