@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // socat and Mosquitto: installed by the test command when it can, else one line saying how (test/support/system-parts.ts).
+    globalSetup: ['test/support/system-parts.ts'],
   },
 });

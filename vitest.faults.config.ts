@@ -8,6 +8,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    globalSetup: ['test/faults/support/global-setup.ts'],
+    globalSetup: ['test/support/system-parts.ts', 'test/faults/support/global-setup.ts'],
   },
 });

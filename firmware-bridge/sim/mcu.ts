@@ -3,7 +3,9 @@
 // queued until acknowledged, its own watchdog and fail mode, an emergency input the daemon cannot override, reboots
 // that lose RAM. Tests and the demo drive its sensors through the methods below and can drop or corrupt frames.
 import { randomInt } from 'node:crypto';
-import { SerialPort } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { autoDetect } from '@serialport/bindings-cpp';
+import type { SerialBinding } from '../../src/devices/serial.js';
 import { TypedEvents } from '../../src/util/typed-events.js';
 import { encodeFrame, Framer, type Frame } from '../../src/bridge/frame.js';
 import {
@@ -96,7 +98,7 @@ export class McuSim {
   private closed = false;
 
   private constructor(
-    private readonly port: SerialPort,
+    private readonly port: SerialPortStream,
     opts: SimOptions,
   ) {
     this.opts = {
@@ -111,8 +113,9 @@ export class McuSim {
     port.on('data', (d: Buffer) => this.onData(d));
   }
 
-  static async open(path: string, opts: SimOptions = {}): Promise<McuSim> {
-    const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
+  /** `binding`: the one the pair's ends are opened with (native for ptys, linkedBinding for an in-process pair). */
+  static async open(path: string, opts: SimOptions = {}, binding: SerialBinding = autoDetect() as unknown as SerialBinding): Promise<McuSim> {
+    const port = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     const sim = new McuSim(port, opts);
     sim.boot('power-on');

@@ -10,7 +10,7 @@ import { SqliteCacheView } from '../cache/view.js';
 import { decide } from '../decide/decide.js';
 import { identityOf, type Document } from '../identity/document.js';
 import { SqliteOutboxStore } from '../outbox/store.js';
-import { SerialTransport } from '../devices/serial.js';
+import { SerialTransport, type SerialBinding } from '../devices/serial.js';
 import { hidTransportFromConfig, type HidModule } from '../devices/hid.js';
 import { RecordingTransport } from '../devices/recording.js';
 import type { Transport } from '../devices/transport.js';
@@ -64,6 +64,9 @@ export interface DaemonOptions {
   statusFile?: string;
   /** Overrides lane.resultHoldMs (the demo shortens it). */
   resultHoldMs?: number;
+  /** The serial binding of the ID-card reader, serial MRZ scanner and MCU ports (default: the native one). The demo
+   *  passes the in-process link on a machine without socat. */
+  serialBinding?: SerialBinding;
 }
 
 /** One decision as the passenger saw it (for the demo's lines and technicians' debug logs: no personal data). */
@@ -158,7 +161,7 @@ export class GateDaemon {
       signPassage: (payload) => signFor('passage', gateKey.privateKey, payload),
     });
 
-    const bridge = bridgeFromConfig(c);
+    const bridge = bridgeFromConfig(c, o.serialBinding);
     this.watchTransport('bridge', bridge.transport, false);
     this.link = bridge.link;
     this.lane = new LaneLoop({
@@ -370,7 +373,7 @@ export class GateDaemon {
 
   private startReaders(): void {
     const c = this.o.config;
-    const reader = idCardReaderFromConfig(c.devices, this.clock);
+    const reader = idCardReaderFromConfig(c.devices, this.clock, this.o.serialBinding);
     if (reader) {
       this.idcard = reader.reader;
       this.watchTransport('idcard', reader.transport, true);
@@ -406,7 +409,7 @@ export class GateDaemon {
     }
     if (c.devices.mrzSerial.enabled) {
       const m = c.devices.mrzSerial;
-      const serial = new SerialTransport({ name: 'mrzSerial', path: m.path, vendorId: m.vendorId, productId: m.productId, baudRate: m.baudRate, reconnect: c.devices.reconnect });
+      const serial = new SerialTransport({ name: 'mrzSerial', path: m.path, vendorId: m.vendorId, productId: m.productId, baudRate: m.baudRate, reconnect: c.devices.reconnect, binding: this.o.serialBinding });
       const t = m.recordTo ? new RecordingTransport(serial, m.recordTo, 'mrz-serial', this.clock) : serial;
       this.addScanner('mrzSerial', t, 'serial', m.interLineTimeoutMs);
     }

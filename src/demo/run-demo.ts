@@ -1,7 +1,10 @@
 // `gate demo`: a whole gate with no hardware. The daemon runs as on a real gate, against a simulated ID-card reader,
-// MRZ scanner and turnstile MCU on pty pairs, a private Mosquitto (when installed) and central's reference tools
-// (signed snapshot, signed delta, a subscriber standing for central). A scripted hour at a station is played on a
-// virtual clock; each passage prints one line, and the run checks every outcome it expects (exit 1 if one differs).
+// MRZ scanner and turnstile MCU on pty pairs, a private Mosquitto and central's reference tools (signed snapshot,
+// signed delta, a subscriber standing for central). A scripted hour at a station is played on a virtual clock; each
+// passage prints one line, and the run checks every outcome it expects (exit 1 if one differs).
+// On a bare machine (Node and npm only) the same hour plays with embedded stand-ins: the devices joined in this
+// process through serialport's mock binding instead of socat ptys, and aedes instead of Mosquitto. The header says
+// which parts ran.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +14,11 @@ import type { MqttClient } from 'mqtt';
 import { parseConfig } from '../config/load.js';
 import { GateDaemon, type DecidedInfo } from '../daemon/gate-daemon.js';
 import { appVersion, configVersion } from '../daemon/versions.js';
-import { openPtyPair, socatAvailable, type PtyPair } from '../devices/pty-pair.js';
+import { openDevicePair, type DevicePair } from '../devices/pty-pair.js';
 import { startIdCardReaderSim, type IdCardReaderSim } from '../devices/sim/idcard-reader-sim.js';
 import { MrzScannerSim } from '../devices/sim/mrz-scanner-sim.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
-import { mosquittoPath, startLocalBroker, type LocalBroker } from '../mqtt/local-broker.js';
+import { startBroker, type LocalBroker } from '../mqtt/local-broker.js';
 import { buildDelta, buildSnapshot, type OutMessage } from '../central/build.js';
 import { signingKeyFrom } from '../central/keys.js';
 import { connectCentral, onResyncRequests, publishAll } from '../central/publish.js';
@@ -45,13 +48,13 @@ export interface DemoOptions {
   keepRunning?: boolean;
   /** Keep the demo's folder (database, log) instead of removing it; it is printed at the end. */
   keepFiles?: boolean;
-  /** Run without a broker even when Mosquitto is installed. */
+  /** Run without a broker (the gate's outbox fills). */
   offline?: boolean;
 }
 
-export class DemoError extends GateError<'no-socat' | 'step-timeout'> {
-  constructor(code: 'no-socat' | 'step-timeout', message: string) {
-    super('demo', code, message, code === 'no-socat' ? 'fix-config' : 'fatal');
+export class DemoError extends GateError<'step-timeout'> {
+  constructor(code: 'step-timeout', message: string) {
+    super('demo', code, message, 'fatal');
   }
 }
 
@@ -71,7 +74,6 @@ interface Expect {
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const out = (line: string) => o.out.write(line + '\n');
-  if (!socatAvailable()) throw new DemoError('no-socat', 'socat is not installed: the demo joins the simulated devices with pty pairs (apt install socat)');
   const dir = mkdtempSync(join(tmpdir(), 'gate-demo-'));
   const cleanup: (() => Promise<void> | void)[] = [];
   let failures = 0;
@@ -80,18 +82,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const clock = new DemoClock(Date.parse(DEMO_START));
     const at = () => formatTime(clock.now());
 
-    // Devices on pty pairs, each with its simulator on the other end.
-    const pairs: PtyPair[] = [];
-    for (const name of ['idcard', 'mrz', 'mcu']) pairs.push(await openPtyPair(name));
+    // Devices on pty pairs (socat), or on pairs joined in this process where socat is missing; each with its
+    // simulator on the other end, opened with the pair's binding.
+    const pairs: DevicePair[] = [];
+    for (const name of ['idcard', 'mrz', 'mcu']) pairs.push(await openDevicePair(name));
     cleanup.push(async () => {
       for (const p of pairs) await p.close();
     });
     const [idPair, mrzPair, mcuPair] = pairs;
-    const reader = await startIdCardReaderSim(idPair.sim);
+    const serialBinding = idPair.binding;
+    const reader = await startIdCardReaderSim(idPair.sim, {}, serialBinding);
     cleanup.push(() => reader.close());
-    const scanner = await MrzScannerSim.open(mrzPair.sim, { framing: 'stx-etx', lineEnding: 'CR' });
+    const scanner = await MrzScannerSim.open(mrzPair.sim, { framing: 'stx-etx', lineEnding: 'CR' }, 9600, serialBinding);
     cleanup.push(() => scanner.close());
-    const mcu = await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: 150 });
+    const mcu = await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: 150 }, serialBinding);
     cleanup.push(() => mcu.close());
 
     // Central: its signing key, the signed snapshot, and (with a broker) a subscriber for everything the gate sends.
@@ -102,8 +106,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const snapshot = buildSnapshot(snapshotFile, { key, epoch: 1 });
 
     let broker: LocalBroker | null = null;
-    if (!o.offline && mosquittoPath()) {
-      broker = await startLocalBroker();
+    if (!o.offline) {
+      broker = await startBroker();
       cleanup.push(() => broker!.close());
     }
     let central: MqttClient | null = null;
@@ -150,15 +154,21 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const logFile = join(dir, 'gate.log');
     const log = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: true }) });
 
-    out(`gate demo: station ${STATION}, gate ${GATE}, ${new Date(clock.now()).toISOString().slice(0, 10)} (virtual clock, Asia/Shanghai)`);
-    out(`  devices: ID-card reader ${idPair.device}, MRZ scanner ${mrzPair.device}, turnstile MCU ${mcuPair.device} (simulated, socat ptys)`);
-    out(broker ? `  broker:  private Mosquitto at ${broker.url}; central subscribes to gates/v1/${STATION}/+/events/#` : '  broker:  none (Mosquitto not installed or --offline): the gate runs offline and its outbox fills');
+    out(`gate demo: station ${STATION}, gate ${GATE}, ${new Date(clock.now()).toISOString().slice(0, 10)} (virtual clock, Asia/Shanghai); ${partsLine(idPair, broker)}`);
+    out(`  devices: ID-card reader ${idPair.device}, MRZ scanner ${mrzPair.device}, turnstile MCU ${mcuPair.device} (simulated, ${idPair.kind === 'pty' ? 'socat ptys' : "joined in-process through serialport's mock binding: socat not installed"})`);
+    out(
+      !broker
+        ? '  broker:  none (--offline): the gate runs offline and its outbox fills'
+        : broker.kind === 'mosquitto'
+          ? `  broker:  private Mosquitto at ${broker.url}; central subscribes to gates/v1/${STATION}/+/events/#`
+          : `  broker:  embedded MQTT broker (aedes, in this process; Mosquitto not installed) at ${broker.url}; central subscribes to gates/v1/${STATION}/+/events/#`,
+    );
 
     if (!broker) {
       feeder = await SyncService.start({ dbPath, secret: DEMO_SECRET, station: STATION, gate: GATE, centralPublicKeys: [publicPem] });
       cleanup.push(() => feeder!.stop());
     }
-    const daemon = new GateDaemon({ config, secret: DEMO_SECRET, configVersion: configVersion(config), appVersion: appVersion(), log, clock: () => clock.now(), resultHoldMs: 300 });
+    const daemon = new GateDaemon({ config, secret: DEMO_SECRET, configVersion: configVersion(config), appVersion: appVersion(), log, clock: () => clock.now(), resultHoldMs: 300, serialBinding: idPair.kind === 'in-process' ? serialBinding : undefined });
     cleanup.push(() => daemon.stop({ drainMs: 0 }));
     const t0 = Date.now();
     await daemon.start();
@@ -298,6 +308,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     if (!o.keepFiles) rmSync(dir, { recursive: true, force: true });
     else out(`demo files kept in ${dir}`);
   }
+}
+
+/** Which parts are the system's real ones and which are embedded stand-ins (the header's summary). */
+function partsLine(devices: DevicePair, broker: LocalBroker | null): string {
+  const dev = devices.kind === 'pty' ? 'devices on socat ptys' : 'devices in-process (no socat)';
+  const mq = !broker ? 'no broker (offline)' : broker.kind === 'mosquitto' ? 'Mosquitto broker' : 'embedded aedes broker (no Mosquitto)';
+  return `${dev}, ${mq}`;
 }
 
 function describe(e: GateEvent): string {

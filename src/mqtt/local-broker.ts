@@ -1,11 +1,13 @@
 // A private Mosquitto on a free loopback port with its own config and data folder: never the machine's broker
 // on 1883. Used by the demo and the tests. stop()/start() keep the port and the persistence folder, so a test
-// can kill the broker mid-drain and bring the same broker back.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+// can kill the broker mid-drain and bring the same broker back. Where Mosquitto is not installed (a bare machine
+// with Node and npm only) the demo stands an embedded broker (aedes, in-process) in its place: startBroker().
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { findOnPath } from '../util/find-on-path.js';
 
 export interface BrokerOptions {
   /** Extra mosquitto.conf lines for the listener (TLS, auth). */
@@ -15,6 +17,8 @@ export interface BrokerOptions {
 }
 
 export interface LocalBroker {
+  /** Mosquitto as a child process, or aedes embedded in this process. */
+  kind: 'mosquitto' | 'embedded';
   port: number;
   url: string;
   dataDir: string;
@@ -25,13 +29,8 @@ export interface LocalBroker {
   log(): string;
 }
 
-const MOSQUITTO_PATHS = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
-
 export function mosquittoPath(): string | undefined {
-  const found = MOSQUITTO_PATHS.find((p) => existsSync(p));
-  if (found) return found;
-  const which = spawnSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' });
-  return which.status === 0 ? which.stdout.trim() : undefined;
+  return findOnPath('mosquitto');
 }
 
 export async function freePort(): Promise<number> {
@@ -87,6 +86,7 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
   let child: ChildProcess | undefined;
   let output = '';
   const broker: LocalBroker = {
+    kind: 'mosquitto',
     port,
     url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     dataDir,
@@ -117,4 +117,58 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
   };
   await broker.start();
   return broker;
+}
+
+/**
+ * aedes in this process on a free loopback port: the stand-in for Mosquitto on a machine without it. aedes 2 speaks
+ * MQTT 5 (the gate connects with protocolVersion 5; aedes 1.x refuses it). Sessions and retained messages live in
+ * memory, in the broker object, so stop()/start() keep them as Mosquitto's persistence file does.
+ */
+export async function startEmbeddedBroker(): Promise<LocalBroker> {
+  const { Aedes } = await import('aedes');
+  const aedes = await Aedes.createBroker();
+  const port = await freePort();
+  const sockets = new Set<Socket>();
+  let server: Server | null = null;
+  let output = '';
+  aedes.on('clientError', (client, err) => (output += `client ${client.id}: ${err.message}\n`));
+  const broker: LocalBroker = {
+    kind: 'embedded',
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    dataDir: '',
+    async start() {
+      if (server) return;
+      const s = createServer((socket) => {
+        sockets.add(socket);
+        socket.once('close', () => sockets.delete(socket));
+        aedes.handle(socket);
+      });
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, '127.0.0.1', () => resolve());
+      });
+      server = s;
+    },
+    async stop() {
+      const s = server;
+      if (!s) return;
+      server = null;
+      // Like a broker going away: every connection drops now, not when the clients next write.
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+    async close() {
+      await broker.stop();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    },
+    log: () => output,
+  };
+  await broker.start();
+  return broker;
+}
+
+/** Mosquitto when it is installed, otherwise the embedded broker. */
+export async function startBroker(): Promise<LocalBroker> {
+  return mosquittoPath() ? startLocalBroker() : startEmbeddedBroker();
 }

@@ -8,15 +8,15 @@ export const demoCommand: Command = {
   help: `usage: gate demo [--keep-running] [--keep-files] [--offline]
 
 Starts the gate daemon against a simulated ID-card reader, MRZ scanner and turnstile MCU (pty pairs made with
-socat), a private Mosquitto on a free port when one is installed (otherwise the gate runs offline and its outbox
-fills), and central's tools: a signed snapshot of sample passengers and tickets, a signed refund delta, and a
+socat; without socat, ports joined in-process), a private Mosquitto on a free port (without Mosquitto, an
+embedded aedes broker), and central's tools: a signed snapshot of sample passengers and tickets, a signed refund delta, and a
 subscriber that shows what central received. Plays a scripted hour on a virtual clock: one line per passage.
 Exits 0 when every outcome is the expected one.
 
 options:
   --keep-running   keep the gate up after the script (Ctrl-C stops it)
   --keep-files     keep the demo's folder (database, log) and print where it is
-  --offline        do not start a broker even when Mosquitto is installed
+  --offline        start no broker: the gate runs offline and its outbox fills
 
 example:
   npx gate demo`,

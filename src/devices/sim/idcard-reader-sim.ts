@@ -4,6 +4,7 @@
 // placeCard / removeCard / setBehaviour. Runs on the sim end of a pty pair, or on any byte sink.
 import { SerialPortStream } from '@serialport/stream';
 import { autoDetect } from '@serialport/bindings-cpp';
+import type { SerialBinding } from '../serial.js';
 import {
   IdCardFramer,
   buildReadResponse,
@@ -181,9 +182,16 @@ export class IdCardReaderSim {
   }
 }
 
-/** Run a simulated reader on a serial device (the sim end of a pty pair). */
-export async function startIdCardReaderSim(path: string, behaviour: Partial<SimBehaviour> = {}): Promise<{ sim: IdCardReaderSim; close(): Promise<void> }> {
-  const port = new SerialPortStream({ binding: autoDetect(), path, baudRate: 115200, autoOpen: false });
+/**
+ * Run a simulated reader on a serial device (the sim end of a pty pair). `binding`: the one the pair's ends are
+ * opened with (the native one for ptys, linkedBinding for a pair joined in-process).
+ */
+export async function startIdCardReaderSim(
+  path: string,
+  behaviour: Partial<SimBehaviour> = {},
+  binding: SerialBinding = autoDetect() as unknown as SerialBinding,
+): Promise<{ sim: IdCardReaderSim; close(): Promise<void> }> {
+  const port = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   const sim = new IdCardReaderSim(
     (bytes) =>

@@ -3,6 +3,7 @@
 // optionally cut into chunks, slow between chunks, with line noise before the block.
 import { SerialPortStream } from '@serialport/stream';
 import { autoDetect } from '@serialport/bindings-cpp';
+import type { SerialBinding } from '../serial.js';
 import { frameMrz, type MrzFraming, type MrzLineEnding } from '../../readers/mrz/framing.js';
 
 export interface ScanBehaviour {
@@ -33,9 +34,9 @@ export class MrzScannerSim {
     this.behaviour = { ...DEFAULTS, ...behaviour };
   }
 
-  /** Open the sim end of a pty pair (MRZ scanners run at 9600 8N1 by default). */
-  static async open(path: string, behaviour: Partial<ScanBehaviour> = {}, baudRate = 9600): Promise<MrzScannerSim> {
-    return new MrzScannerSim(await openSink(path, baudRate), behaviour);
+  /** Open the sim end of a pty pair (MRZ scanners run at 9600 8N1 by default) with the pair's binding. */
+  static async open(path: string, behaviour: Partial<ScanBehaviour> = {}, baudRate = 9600, binding?: SerialBinding): Promise<MrzScannerSim> {
+    return new MrzScannerSim(await openSink(path, baudRate, binding), behaviour);
   }
 
   setBehaviour(b: Partial<ScanBehaviour>): void {
@@ -66,8 +67,8 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-async function openSink(path: string, baudRate: number): Promise<ByteSink> {
-  const port = new SerialPortStream({ binding: autoDetect(), path, baudRate, autoOpen: false });
+async function openSink(path: string, baudRate: number, binding: SerialBinding = autoDetect() as unknown as SerialBinding): Promise<ByteSink> {
+  const port = new SerialPortStream({ binding, path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   return {
     write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (err) => (err ? reject(err) : port.drain(() => resolve())))),
