@@ -165,7 +165,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     );
 
     if (!broker) {
-      feeder = await SyncService.start({ dbPath, secret: DEMO_SECRET, station: STATION, gate: GATE, centralPublicKeys: [publicPem] });
+      feeder = await SyncService.start({ dbPath, secret: DEMO_SECRET, station: STATION, gate: GATE, centralPublicKeys: [publicPem], logLevel: 'warn' });
       cleanup.push(() => feeder!.stop());
     }
     const daemon = new GateDaemon({ config, secret: DEMO_SECRET, configVersion: configVersion(config), appVersion: appVersion(), log, clock: () => clock.now(), resultHoldMs: 300, serialBinding: idPair.kind === 'in-process' ? serialBinding : undefined });

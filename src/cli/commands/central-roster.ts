@@ -14,12 +14,12 @@ export const centralRosterCommand: Command = {
 
 Signs the roster with central's SYNC key (purpose roster) and publishes it retained on stations/v1/S/roster.
 Gates take a passage event of another gate only when that gate is on the roster and its signature checks out.
-PUBKEY is what \`gate key --config FILE\` prints on the gate (base64 SPKI DER), or a file holding it (PEM or base64).
+PUBKEY is what \`gate key\` prints on the gate (base64 SPKI DER), or a file holding it (PEM or base64).
 --version must be larger than the roster's last version: gates never go back to a smaller one. List every gate
 of the station each time: a gate left out is no longer believed.
 
 example:
-  gate central roster --key keys/sync.key --url mqtts://station:8883 --station SHH --version 2 --gate 01=MCowBQYDK2VwAyEA... --gate 02=gate02.pub`,
+  gate central roster --key keys/central-sync-signing.key --url mqtts://station:8883 --station SHH --version 2 --gate 01=MCowBQYDK2VwAyEA... --gate 02=gate02.pub`,
   async run(args, io) {
     const { values } = parseOptions(args, {
       key: { type: 'string' },
@@ -44,7 +44,7 @@ example:
         if (k.asymmetricKeyType !== 'ed25519') throw new Error(k.asymmetricKeyType);
         publicKey = k.export({ type: 'spki', format: 'der' }).toString('base64');
       } catch {
-        throw new UsageError(`--gate ${m[1]}: not an Ed25519 public key (run \`gate key --config FILE\` on the gate)`);
+        throw new UsageError(`--gate ${m[1]}: not an Ed25519 public key (run \`gate key\` on the gate)`);
       }
       return { gate: m[1], publicKey };
     });
