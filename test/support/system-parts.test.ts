@@ -53,7 +53,7 @@ describe('the test command on a machine without socat or Mosquitto', () => {
     try {
       const r = await vitest(['-c', config, file], bare.env);
       expect(r.code, r.out).toBe(1);
-      expect(setupLines(r.out)).toEqual([expect.stringMatching(/^test setup: socat and mosquitto are not installed .*`sudo apt-get install -y --no-install-recommends socat mosquitto`/)]);
+      expect(setupLines(r.out)).toEqual([expect.stringMatching(/^test setup: socat, mosquitto and openssl are not installed .*`sudo apt-get install -y --no-install-recommends socat mosquitto openssl`/)]);
       // No test ran: no test counts, no failures.
       expect(r.out).not.toMatch(/Tests\s+\d|passed|failed|ENOENT/);
     } finally {
@@ -70,16 +70,17 @@ describe('the test command on a machine without socat or Mosquitto', () => {
       const log = join(bare.bin, 'apt-get.log');
       const socat = findOnPath('socat');
       const mosquitto = findOnPath('mosquitto');
-      expect(socat && mosquitto, 'socat and mosquitto on this machine').toBeTruthy();
+      const openssl = findOnPath('openssl');
+      expect(socat && mosquitto && openssl, 'socat, mosquitto and openssl on this machine').toBeTruthy();
       bare.addScript(
         'apt-get',
-        `#!/bin/sh\necho "$@" >> ${log}\nif [ "$1" = install ]; then /bin/ln -sf ${socat} ${bare.bin}/socat; /bin/ln -sf ${mosquitto} ${bare.bin}/mosquitto; fi\n`,
+        `#!/bin/sh\necho "$@" >> ${log}\nif [ "$1" = install ]; then /bin/ln -sf ${socat} ${bare.bin}/socat; /bin/ln -sf ${mosquitto} ${bare.bin}/mosquitto; /bin/ln -sf ${openssl} ${bare.bin}/openssl; fi\n`,
       );
       const r = await vitest(['test/support/infra.test.ts'], bare.env);
       expect(setupLines(r.out)).toEqual([
-        'test setup: installing socat mosquitto with apt-get (socat joins the code and the simulated devices with pty pairs; the MQTT tests start a private Mosquitto on a free port)',
+        'test setup: installing socat mosquitto openssl with apt-get (socat joins the code and the simulated devices with pty pairs; the MQTT tests start a private Mosquitto on a free port; the TLS tests issue a private CA and certificates)',
       ]);
-      expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['update -qq', 'install -y -qq --no-install-recommends socat mosquitto']);
+      expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['update -qq', 'install -y -qq --no-install-recommends socat mosquitto openssl']);
       expect(r.code, r.out).toBe(0);
       // Every test of the file ran on the linked-in socat and mosquitto, and passed.
       expect(r.out).toMatch(/Tests\s+(\d+) passed \(\1\)/);

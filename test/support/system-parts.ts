@@ -14,6 +14,7 @@ interface SystemPart {
 const PARTS: SystemPart[] = [
   { tool: 'socat', pkg: 'socat', why: 'socat joins the code and the simulated devices with pty pairs' },
   { tool: 'mosquitto', pkg: 'mosquitto', why: 'the MQTT tests start a private Mosquitto on a free port' },
+  { tool: 'openssl', pkg: 'openssl', why: 'the TLS tests issue a private CA and certificates' },
 ];
 
 export interface Machine {
@@ -24,6 +25,9 @@ export interface Machine {
   sudo: boolean;
   aptGet: boolean;
 }
+
+/** "a", "a and b", "a, b and c". */
+const listed = (xs: string[]) => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
 
 export type Plan = { kind: 'ready' } | { kind: 'install'; argv: string[]; line: string } | { kind: 'stop'; line: string };
 
@@ -46,8 +50,8 @@ export function planSystemParts(m: Machine): Plan {
   return {
     kind: 'stop',
     line: m.aptGet
-      ? `test setup: ${pkgs.join(' and ')} ${are} not installed and this user cannot install ${them} (no root, no passwordless sudo): run \`${run}\`, then the tests again`
-      : `test setup: ${pkgs.join(' and ')} ${are} not installed and there is no apt-get here: install ${pkgs.join(' and ')} (on Debian: \`${run}\`), then the tests again`,
+      ? `test setup: ${listed(pkgs)} ${are} not installed and this user cannot install ${them} (no root, no passwordless sudo): run \`${run}\`, then the tests again`
+      : `test setup: ${listed(pkgs)} ${are} not installed and there is no apt-get here: install ${listed(pkgs)} (on Debian: \`${run}\`), then the tests again`,
   };
 }
 
@@ -82,5 +86,5 @@ export default function setup(): void {
     }
   }
   const still = PARTS.filter((p) => !findOnPath(p.tool)).map((p) => p.tool);
-  if (still.length) stop(`test setup: ${still.join(' and ')} still not found on PATH after apt-get install: add its folder to PATH`);
+  if (still.length) stop(`test setup: ${listed(still)} still not found on PATH after apt-get install: add its folder to PATH`);
 }
