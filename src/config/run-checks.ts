@@ -5,6 +5,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, resolveSecret, type LoadedConfig } from './load.js';
 import { isLogLevel, unknownLevelLine } from '../util/log.js';
+import { keyIdOf, parsePublicKey } from '../util/signing.js';
 
 type DeviceAddress = { path?: string; vendorId?: string; productId?: string };
 
@@ -56,7 +57,34 @@ export function runProblems(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proce
   if (c.mqtt.enabled && c.mqtt.tls) {
     out.push(readableProblem('mqtt.tls.ca', c.mqtt.tls.ca), readableProblem('mqtt.tls.cert', c.mqtt.tls.cert), readableProblem('mqtt.tls.key', c.mqtt.tls.key));
   }
+  out.push(...keyProblems(c.mqtt.centralPublicKeys, c.sync.centralPublicKeys));
   return out.filter((p): p is string => p !== null);
+}
+
+/**
+ * Central's keys: each an Ed25519 public key, and the command key never one of the sync keys. A key in both lists
+ * would let whoever holds the sync key (more systems: it signs every data batch) also move the turnstile.
+ */
+function keyProblems(commandKeys: readonly string[], syncKeys: readonly string[]): string[] {
+  const out: string[] = [];
+  const ids = (key: string, list: readonly string[]) =>
+    list.map((text, i) => {
+      try {
+        const k = parsePublicKey(text);
+        if (k.asymmetricKeyType !== 'ed25519') throw new Error(`a ${k.asymmetricKeyType} key`);
+        return keyIdOf(k);
+      } catch (err) {
+        out.push(`${key}[${i}]: expected an Ed25519 public key (PEM or base64 SPKI DER), got ${(err as Error).message.split('\n')[0]}`);
+        return null;
+      }
+    });
+  const command = ids('mqtt.centralPublicKeys', commandKeys);
+  const sync = ids('sync.centralPublicKeys', syncKeys);
+  command.forEach((id, i) => {
+    const j = id === null ? -1 : sync.indexOf(id);
+    if (j >= 0) out.push(`mqtt.centralPublicKeys[${i}]: the same key as sync.centralPublicKeys[${j}]; central's command key must be a key of its own (gate central keygen makes one)`);
+  });
+  return out;
 }
 
 /** Throws ConfigError `not-runnable` with one line per problem (what `gate run` prints before it stops). */

@@ -102,6 +102,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const key = signingKeyFrom(privateKey);
     const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    // Central's command key is its own, never the sync key (the gate refuses a config that lists one in both).
+    const commandPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const snapshotFile = demoSnapshot();
     const snapshot = buildSnapshot(snapshotFile, { key, epoch: 1 });
 
@@ -147,7 +149,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       },
       bridge: { port: { path: mcuPair.device, baudRate: 115200 }, heartbeatMs: 200, watchdogMs: 2000, passageTimeoutMs: 8000 },
       mqtt: broker
-        ? { enabled: true, urls: [broker.url], centralPublicKeys: [publicPem], statusIntervalSeconds: 5, reconnect: { initialMs: 200, maxMs: 2000 } }
+        ? { enabled: true, urls: [broker.url], centralPublicKeys: [commandPem], statusIntervalSeconds: 5, reconnect: { initialMs: 200, maxMs: 2000 } }
         : { enabled: false },
       sync: { enabled: !!broker, centralPublicKeys: [publicPem] },
     });

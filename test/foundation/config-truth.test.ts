@@ -87,6 +87,26 @@ describe('gate config check, gate doctor and gate run refuse the same configs wi
     expect(failLines).toEqual(lines);
   });
 
+  it("central's command key listed as a sync key too, or a key that is not Ed25519: refused everywhere, naming the key", async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pem = (k: import('node:crypto').KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
+    const shared = pem(generateKeyPairSync('ed25519').publicKey);
+    const rsa = pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey);
+    const file = writeConfig('keys.json', (c) => {
+      c.mqtt = { enabled: true, centralPublicKeys: [shared] };
+      c.sync = { enabled: true, centralPublicKeys: [rsa, shared] };
+    });
+    const lines = [
+      'sync.centralPublicKeys[0]: expected an Ed25519 public key (PEM or base64 SPKI DER), got a rsa key',
+      "mqtt.centralPublicKeys[0]: the same key as sync.centralPublicKeys[1]; central's command key must be a key of its own (gate central keygen makes one)",
+    ];
+    for (const args of [['config', 'check', file], ['run', '--config', file]]) {
+      const r = await runGateProcess(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(problemLines(r.err)).toEqual(lines);
+    }
+  });
+
   it('a secretFile that does not exist: doctor says which file it cannot read, not that no secret is set', async () => {
     const file = writeConfig('secretfile.json', (c) => {
       delete c.secret;
