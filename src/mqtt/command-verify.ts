@@ -25,8 +25,8 @@ export interface VerifyContext {
   keys: KeyRing;
   nowMs: number;
   maxSkewMs: number;
-  /** The newest issuedAt (ms) of any command accepted so far, or null. */
-  highWaterMs: number | null;
+  /** The newest issuedAt (ms) of any command accepted so far, or null (read only for a validly signed command). */
+  highWaterMs: number | null | (() => number | null);
   seen(nonce: string): boolean;
 }
 
@@ -48,7 +48,8 @@ export function verifyCommand(payload: Buffer | string, ctx: VerifyContext): Ver
   if (c.name !== ctx.topicName) return refuse('malformed');
   const issuedMs = Date.parse(c.issuedAt);
   if (Math.abs(ctx.nowMs - issuedMs) > ctx.maxSkewMs) return refuse('stale');
-  if (ctx.highWaterMs !== null && issuedMs < ctx.highWaterMs - ctx.maxSkewMs) return refuse('stale');
+  const highWater = typeof ctx.highWaterMs === 'function' ? ctx.highWaterMs() : ctx.highWaterMs;
+  if (highWater !== null && issuedMs < highWater - ctx.maxSkewMs) return refuse('stale');
   if (ctx.seen(c.nonce)) return refuse('replayed');
   if (!COMMAND_ARGS[c.name].safeParse(c.args).success) return refuse('bad-args');
   return { ok: true, command: { name: c.name, args: c.args, nonce: c.nonce, issuedMs } };

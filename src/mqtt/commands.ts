@@ -83,14 +83,15 @@ export class CommandChannel {
       keys: this.keys,
       nowMs,
       maxSkewMs,
-      highWaterMs: this.store.nonceHighWater(),
+      highWaterMs: () => this.store.nonceHighWater(),
       seen: (nonce) => this.store.nonceSeen(nonce),
     });
     let result: { nonce: string | null; name: string | null; ok: boolean; code: CommandResultCode };
     if (!verdict.ok) {
       this.opts.onRefused?.(verdict.code);
       result = { nonce: verdict.nonce, name: verdict.name, ok: false, code: verdict.code };
-      if (!this.mayAnswerRefusal(nowMs)) return commandResultSchema.parse({ ...result, at: new Date(nowMs).toISOString() });
+      // Past the answer budget a refusal is only counted: no answer, no further work for a flood.
+      if (!this.mayAnswerRefusal(nowMs)) return { ...result, at: new Date(nowMs).toISOString() };
     } else {
       const c = verdict.command;
       result = { nonce: c.nonce, name: c.name, ok: false, code: 'failed' };

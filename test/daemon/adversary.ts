@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 const SCRIPT = `
 import mqtt from 'mqtt';
 import { createInterface } from 'node:readline';
-const [url, station, gate] = process.argv.slice(1);
-const topics = ['stations/v1/' + station + '/sync/head', 'stations/v1/' + station + '/sync/delta/1/'];
+const [url, station, gate, only] = process.argv.slice(1);
+const topics = only === 'gate' ? [] : ['stations/v1/' + station + '/sync/head', 'stations/v1/' + station + '/sync/delta/1/'];
 if (gate) topics.push('gates/v1/' + station + '/' + gate + '/cmd/release', 'gates/v1/' + station + '/ZZ/events/passage');
 const c = await mqtt.connectAsync(url, { clientId: 'adversary-' + process.pid });
 process.stdout.write('connected\\n');
@@ -30,8 +30,9 @@ export interface Flooder {
   close(): Promise<void>;
 }
 
-export async function startFlooder(url: string, station: string, gate?: string): Promise<Flooder> {
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT, url, station, ...(gate ? [gate] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** `gate`: also flood that gate's command topic and a forged gate's passage topic; with `only: 'gate'`, only those. */
+export async function startFlooder(url: string, station: string, gate?: string, only?: 'gate'): Promise<Flooder> {
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT, url, station, ...(gate ? [gate] : []), ...(only ? [only] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const waiters: (() => void)[] = [];
   let buf = '';

@@ -132,7 +132,14 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   const received: GateEvent[] = [];
   central.on('message', (topic, payload) => {
     if (!topic.includes('/events/')) return;
-    const r = gateEventSchema.safeParse(JSON.parse(payload.toString('utf8')));
+    // Anyone with publish rights can post under events/ (the hostile tests do): central ignores what is not an event.
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    const r = gateEventSchema.safeParse(json);
     if (r.success) received.push(r.data);
   });
   await central.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
