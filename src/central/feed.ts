@@ -10,6 +10,9 @@ import { buildDelta, buildHead, buildSnapshot, type OutMessage } from './build.j
 import type { DeltaFile } from './files.js';
 import { onResyncRequests, publishAll } from './publish.js';
 
+/** Republish the snapshot, or cut a new one, at most this often: the gates retry unanswered requests with backoff. */
+const REPUBLISH_INTERVAL_MS = 2000;
+
 export interface FeedOptions {
   client: MqttClient;
   key: SigningKey;
@@ -32,6 +35,9 @@ export class CentralFeed {
   readonly requests: ResyncRequest[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotAt = 0;
+  /** The current epoch's manifest and chunks as published (republished as they are, never re-cut, for a request). */
+  private snapshotMessages: OutMessage[] = [];
+  private republishedAt = 0;
 
   constructor(private readonly o: FeedOptions) {
     this.clock = o.clock ?? (() => new Date());
@@ -52,6 +58,7 @@ export class CentralFeed {
       this.log.clear();
       const built = buildSnapshot(this.current(), { key: this.o.key, epoch: this.epoch, seq: 0, chunkRows: this.o.chunkRows });
       this.snapshotAt = this.clock().getTime();
+      this.snapshotMessages = built.messages.filter((m) => !m.retain);
       await publishAll(this.o.client, built.messages);
       return this.epoch;
     });
@@ -99,23 +106,44 @@ export class CentralFeed {
     });
   }
 
+  /**
+   * Answer one request. Resync requests are not signed, so anyone on the station broker can send them: an answer
+   * must cost the station little however often it is asked. Missing deltas are republished as they were; a gate
+   * that needs the snapshot (no data, or central's resync command) gets the current epoch's snapshot again, with a
+   * fresh head first (which confirms a reload: docs/sync.md section 6), at most once per REPUBLISH_INTERVAL_MS. Gates
+   * that hold the epoch drop it unread as a duplicate. Only a gap that the delta log no longer covers cuts a new epoch.
+   */
   async answer(r: ResyncRequest): Promise<void> {
     const have = r.have;
-    // 'requested': central's resync command asked for the whole snapshot, so missing deltas are not an answer.
+    if (have && have.epoch > this.epoch) return; // from a gate of another central's stream: not ours to answer
+    if (this.epoch === 0 || this.snapshotMessages.length === 0) return void (await this.snapshot());
     if (r.reason !== 'requested' && have && have.epoch === this.epoch && have.seq <= this.seq) {
       const missing: OutMessage[] = [];
       for (let s = have.seq + 1; s <= this.seq; s++) {
         const m = this.log.get(s);
-        if (!m) return void (await this.snapshot());
+        if (!m) return void (await this.newSnapshotAtMostEvery());
         missing.push(m[0]);
       }
       const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, generatedAt: this.generatedAt });
       await this.serial(() => publishAll(this.o.client, [...missing, head]));
       return;
     }
-    if (have && have.epoch > this.epoch) return; // from a gate of another central's stream: not ours to answer
-    // Several gates may ask at once: one new snapshot answers every request made before it went out.
-    if (Date.parse(r.at) < this.snapshotAt) return;
+    await this.republishSnapshot();
+  }
+
+  /** The current snapshot again, after a head signed now; at most once per interval, however many ask. */
+  private async republishSnapshot(): Promise<void> {
+    const now = this.clock().getTime();
+    if (now - this.republishedAt < REPUBLISH_INTERVAL_MS && now >= this.republishedAt) return;
+    this.republishedAt = now;
+    const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, generatedAt: new Date(now).toISOString() });
+    await this.serial(() => publishAll(this.o.client, [head, ...this.snapshotMessages]));
+  }
+
+  /** A new epoch when the delta log no longer covers a gap; several gates asking at once share one. */
+  private async newSnapshotAtMostEvery(): Promise<void> {
+    const now = this.clock().getTime();
+    if (now - this.snapshotAt < REPUBLISH_INTERVAL_MS && now >= this.snapshotAt) return;
     await this.snapshot();
   }
 

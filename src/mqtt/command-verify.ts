@@ -28,12 +28,15 @@ export interface VerifyContext {
   /** The newest issuedAt (ms) of any command accepted so far, or null (read only for a validly signed command). */
   highWaterMs: number | null | (() => number | null);
   seen(nonce: string): boolean;
+  /** Asked before the signature check (src/util/rate-budget.ts); false refuses as rate-limited. */
+  mayVerify?: () => boolean;
 }
 
 export function verifyCommand(payload: Buffer | string, ctx: VerifyContext): Verdict {
-  const opened = openSealed(payload, 'command', ctx.keys, COMMAND_LIMITS);
+  const opened = openSealed(payload, 'command', ctx.keys, { ...COMMAND_LIMITS, mayVerify: ctx.mayVerify });
   if (!opened.ok) {
-    const code = opened.code === 'unknown-key' ? 'bad-signature' : opened.code === 'too-large' || opened.code === 'unsigned' || opened.code === 'bad-signature' ? opened.code : 'malformed';
+    const passThrough = ['too-large', 'unsigned', 'bad-signature', 'rate-limited'] as const;
+    const code = opened.code === 'unknown-key' ? 'bad-signature' : (passThrough as readonly string[]).includes(opened.code) ? (opened.code as (typeof passThrough)[number]) : 'malformed';
     return { ok: false, code, nonce: null, name: null };
   }
   const parsed = commandBodySchema.safeParse(opened.value);

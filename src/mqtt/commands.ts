@@ -5,7 +5,8 @@ import type { SqliteOutboxStore } from '../outbox/store.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { KeyRing } from '../util/signing.js';
-import { verifyCommand, type AuthorisedCommand } from './command-verify.js';
+import { verifyCommand, type AuthorisedCommand, type Verdict } from './command-verify.js';
+import { RateBudget } from '../util/rate-budget.js';
 import type { MqttConnection } from './connection.js';
 import { commandResultSchema, type CommandResult, type CommandResultCode } from './schemas.js';
 import { commandFilter, commandResultTopic, parseGateTopic, type GateId } from './topics.js';
@@ -23,14 +24,19 @@ export interface CommandChannelOptions {
   onRefused?(code: CommandResultCode): void;
 }
 
-/** Commands waiting to be handled at most: a flood beyond it is dropped unread (and counted), never queued without end. */
+/** Authorised commands waiting to be carried out at most (only central can fill it). */
 const MAX_QUEUED = 64;
+/** Ed25519 checks of commands per second (and in a burst): central sends a few a day. */
+const COMMAND_VERIFICATIONS_PER_SECOND = 10;
+const COMMAND_VERIFICATIONS_BURST = 20;
 /** Refusals answered on cmd-result at most per minute: central learns why its command failed, a flood gets no echo. */
 const REFUSAL_ANSWERS_PER_MINUTE = 30;
 
 export class CommandChannel {
   private readonly keys: KeyRing;
   private queued = 0;
+  /** Signature checks of messages that name central's key: a flood of forged ones is cut off here. */
+  private readonly verifications = new RateBudget(COMMAND_VERIFICATIONS_PER_SECOND, COMMAND_VERIFICATIONS_BURST);
   private answerWindow = { startMs: 0, count: 0 };
   private readonly now: () => number;
   private readonly log: Logger;
@@ -51,20 +57,28 @@ export class CommandChannel {
 
   start(): void {
     this.connection.subscribe(commandFilter(this.gateId), 1, (topic, payload) => {
+      // Checked on arrival, synchronously: only authorised commands wait in the queue, so a flood of unsigned or
+      // forged ones can never crowd out central's genuine command.
+      const verdict = this.check(topic, payload);
+      if (!verdict.ok) {
+        void this.contained(this.act(verdict));
+        return;
+      }
       if (this.queued >= MAX_QUEUED) {
         this.opts.onRefused?.('refused');
         return;
       }
       this.queued++;
-      // A failure in one command is logged and contained: the queue carries on with the next.
-      this.queue = this.queue
-        .then(() => this.handle(topic, payload))
-        .then(
-          () => undefined,
-          (err: unknown) => this.log.error({ err: errorLine(err) }, 'command not handled'),
-        )
-        .finally(() => this.queued--);
+      this.queue = this.contained(this.queue.then(() => this.act(verdict))).finally(() => this.queued--);
     });
+  }
+
+  /** A failure in one command is logged and contained: the queue carries on with the next. */
+  private contained(p: Promise<unknown>): Promise<void> {
+    return p.then(
+      () => undefined,
+      (err: unknown) => this.log.error({ err: errorLine(err) }, 'command not handled'),
+    );
   }
 
   /** Settles when every command received so far is answered. */
@@ -72,20 +86,29 @@ export class CommandChannel {
     return this.queue;
   }
 
+  /** Check one message and carry it out (or refuse it), then answer on cmd-result. */
   async handle(topic: string, payload: Buffer): Promise<CommandResult> {
-    const parsed = parseGateTopic(topic);
-    const topicName = parsed?.rest[1] ?? '';
+    return this.act(this.check(topic, payload));
+  }
+
+  private check(topic: string, payload: Buffer): Verdict {
+    const topicName = parseGateTopic(topic)?.rest[1] ?? '';
     const nowMs = this.now();
-    const maxSkewMs = this.opts.maxSkewSeconds * 1000;
-    const verdict = verifyCommand(payload, {
+    return verifyCommand(payload, {
       target: this.gateId,
       topicName,
       keys: this.keys,
       nowMs,
-      maxSkewMs,
+      maxSkewMs: this.opts.maxSkewSeconds * 1000,
       highWaterMs: () => this.store.nonceHighWater(),
       seen: (nonce) => this.store.nonceSeen(nonce),
+      mayVerify: () => this.verifications.take(nowMs),
     });
+  }
+
+  private async act(verdict: Verdict): Promise<CommandResult> {
+    const nowMs = this.now();
+    const maxSkewMs = this.opts.maxSkewSeconds * 1000;
     let result: { nonce: string | null; name: string | null; ok: boolean; code: CommandResultCode };
     if (!verdict.ok) {
       this.opts.onRefused?.(verdict.code);

@@ -41,6 +41,9 @@ export interface ConnectionEvents {
   retry: { url: string; reason: string; delayMs: number };
 }
 
+/** The largest packet the gate's main connection accepts: the roster's 64 KiB plus topic and properties. */
+export const MAX_INBOUND_PACKET_BYTES = 128 * 1024;
+
 /** `userProperties`: the MQTT 5 user properties the message carried (a passage's `sig`). */
 export type MessageHandler = (topic: string, payload: Buffer, userProperties?: Record<string, string | string[]>) => void;
 
@@ -63,6 +66,9 @@ export function clientOptions(s: MqttSettings, will: Will | undefined, connectTi
     username: s.username,
     password: s.password,
     clean: true,
+    // The broker sends this connection nothing larger (MQTT 5 Maximum Packet Size): what it receives (commands, sibling
+    // passages, the roster) is at most 64 KiB, so a 200 MB message published by anyone never reaches the lane's heap.
+    properties: { maximumPacketSize: MAX_INBOUND_PACKET_BYTES },
     keepalive: s.keepaliveSeconds,
     reconnectPeriod: 0,
     connectTimeout: connectTimeoutMs,

@@ -55,7 +55,7 @@ export class GateReporter {
       log,
       onRefused: (code) => d.onRefused?.('command', code),
     });
-    this.siblings = new SiblingPassages(d.store, this.connection, { centralKeys: d.syncPublicKeys ?? [], log });
+    this.siblings = new SiblingPassages(d.store, this.connection, { centralKeys: d.syncPublicKeys ?? [], log, now: d.now });
     this.siblings.events.on('refused', (r) => d.onRefused?.('sibling', r.code));
   }
 

@@ -139,6 +139,8 @@ export const COMMAND_RESULT_CODES = [
   'replayed',
   /** A release in a direction this lane does not serve. */
   'wrong-direction',
+  /** More signed commands than the gate verifies per second arrived (a flood): not verified, not run. */
+  'rate-limited',
   'refused',
   'failed',
 ] as const;

@@ -9,6 +9,7 @@ import { parseBoundedJson } from '../util/bounded-json.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { KeyRing, verifyFor } from '../util/signing.js';
+import { RateBudget } from '../util/rate-budget.js';
 import { TypedEvents } from '../util/typed-events.js';
 import type { MqttConnection } from './connection.js';
 import { openRoster, rosterTopic, type HeldRoster } from './roster.js';
@@ -17,7 +18,17 @@ import { parseGateTopic, stationPassageFilter } from './topics.js';
 /** A passage event's bytes at most: the event is a flat object of about 400 bytes. */
 export const PASSAGE_LIMITS = { maxBytes: 2048, maxDepth: 1 } as const;
 
-export type SiblingRefusal = 'too-large' | 'malformed' | 'unsigned' | 'not-on-roster' | 'bad-signature' | 'roster-refused';
+export type SiblingRefusal = 'too-large' | 'malformed' | 'unsigned' | 'not-on-roster' | 'bad-signature' | 'rate-limited' | 'stale' | 'roster-refused';
+
+/**
+ * Ed25519 checks per second (and in a burst) for each rostered gate: a busy gate reports a passage every second or
+ * two, so a genuine sibling stays well inside; a flood of forged passages in a rostered gate's name is cut off here
+ * instead of stalling the lane. A passage dropped this way is still settled by central's delta.
+ */
+const VERIFICATIONS_PER_SECOND = 5;
+const VERIFICATIONS_BURST = 20;
+/** A sibling passage older than this is not taken (the ledger is a fast path; central's delta covers the rest). */
+const MAX_PASSAGE_AGE_MS = 24 * 3_600_000;
 
 export interface SiblingEvents {
   /** A sibling's passage marked a ticket used here (first time only). */
@@ -32,6 +43,7 @@ export interface SiblingOptions {
   /** Central's sync keys (config sync.centralPublicKeys): the roster is signed with one of them. */
   centralKeys: readonly string[];
   log?: Logger;
+  now?: () => number;
 }
 
 export class SiblingPassages {
@@ -39,6 +51,8 @@ export class SiblingPassages {
   private readonly log: Logger;
   private readonly centralKeys: KeyRing;
   private roster: HeldRoster | null = null;
+  private readonly budgets = new Map<string, RateBudget>();
+  private readonly now: () => number;
 
   constructor(
     private readonly store: SqliteOutboxStore,
@@ -48,6 +62,7 @@ export class SiblingPassages {
     this.log = opts.log ?? silentLogger();
     this.events = new TypedEvents((event, err) => this.log.error({ event, err }, 'sibling listener failed'));
     this.centralKeys = new KeyRing(opts.centralKeys);
+    this.now = opts.now ?? Date.now;
     const saved = store.savedRoster();
     if (saved) this.takeRoster(saved, false);
   }
@@ -94,12 +109,17 @@ export class SiblingPassages {
     if (sig === null) return this.refuse('unsigned', t.gate);
     const key = this.roster?.keys.get(t.gate);
     if (!key) return this.refuse('not-on-roster', t.gate);
+    const now = this.now();
+    let budget = this.budgets.get(t.gate);
+    if (!budget) this.budgets.set(t.gate, (budget = new RateBudget(VERIFICATIONS_PER_SECOND, VERIFICATIONS_BURST)));
+    if (!budget.take(now)) return this.refuse('rate-limited', t.gate);
     if (!verifyFor('passage', [key], payload, sig)) return this.refuse('bad-signature', t.gate);
     const json = parseBoundedJson(payload, PASSAGE_LIMITS);
     const parsed = json.ok ? passageEventSchema.safeParse(json.value) : null;
     if (!parsed?.success || parsed.data.gate !== t.gate || parsed.data.station !== t.station) return this.refuse('malformed', t.gate);
     const e = parsed.data;
     if (e.outcome !== 'passed' || e.ticketId === null) return;
+    if (Math.abs(now - Date.parse(e.at)) > MAX_PASSAGE_AGE_MS) return this.refuse('stale', t.gate);
     try {
       if (this.store.recordSiblingPassage(e)) {
         this.events.emit('marked', { ticketId: e.ticketId, direction: e.direction, fromGate: e.gate, eventId: e.eventId });

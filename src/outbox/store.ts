@@ -127,6 +127,7 @@ export class SqliteOutboxStore implements LaneStore {
     nonceHighWater: Statement;
     getMeta: Statement;
     setMeta: Statement;
+    cleared: Statement;
     pendingAuth: Statement;
     forgetAuth: Statement;
     rememberAuth: Statement;
@@ -168,6 +169,7 @@ export class SqliteOutboxStore implements LaneStore {
       noncePrune: db.prepare('DELETE FROM command_nonces WHERE issued_ms < ?'),
       nonceHighWater: db.prepare('SELECT max(issued_ms) FROM command_nonces').pluck(),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      cleared: db.prepare('SELECT 1 FROM cleared_uses WHERE event_id = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       pendingAuth: db.prepare('SELECT ticket_id, doc_key, decision_event_id FROM pending_auth WHERE auth_id = ?'),
       forgetAuth: db.prepare('DELETE FROM pending_auth WHERE auth_id = ?'),
@@ -224,7 +226,11 @@ export class SqliteOutboxStore implements LaneStore {
   recordSiblingPassage(e: PassageEvent): boolean {
     if (e.outcome !== 'passed' || e.ticketId === null || e.gate === this.gate || e.station !== this.station) return false;
     const ticketId = e.ticketId;
-    return this.write('record sibling passage', () => this.s.consume.run(ticketId, e.direction, e.station, e.gate, Date.parse(e.at), e.eventId, 'sibling').changes === 1);
+    return this.write('record sibling passage', () => {
+      // A passage central already cleared (clearUses) stays cleared, however often its message is replayed.
+      if (this.s.cleared.get(e.eventId) !== undefined) return false;
+      return this.s.consume.run(ticketId, e.direction, e.station, e.gate, Date.parse(e.at), e.eventId, 'sibling').changes === 1;
+    });
   }
 
   /** The station roster message last taken (its signed bytes, verified again when read), or null. */

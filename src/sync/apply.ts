@@ -103,9 +103,17 @@ export class CacheApplier {
         upsertPassengers(this.db, this.opts.secret, d.upserts.passengers);
         upsertTickets(this.db, this.opts.secret, d.upserts.tickets);
         // Central says these sibling uses did not happen (a forged or mistaken passage): the ticket is usable again.
+        // The cleared passage's eventId is kept: its signed message, replayed from the broker, is never taken again.
         if (d.clearUses?.length) {
+          const remember = this.db.prepare(
+            "INSERT OR IGNORE INTO cleared_uses (event_id, ticket_id, cleared_ms) SELECT event_id, ticket_id, ? FROM ledger WHERE ticket_id = ? AND direction = ? AND source = 'sibling'",
+          );
           const clear = this.db.prepare("DELETE FROM ledger WHERE ticket_id = ? AND direction = ? AND source = 'sibling'");
-          for (const u of d.clearUses) clear.run(u.ticketId, u.direction);
+          const now = Date.now();
+          for (const u of d.clearUses) {
+            remember.run(now, u.ticketId, u.direction);
+            clear.run(u.ticketId, u.direction);
+          }
         }
         this.setState(d.epoch, d.seq, d.generatedAt);
       })(),

@@ -14,7 +14,7 @@ export interface SealingKey {
   keyId: string;
 }
 
-export type OpenCode = BoundedJsonCode | 'unsigned' | 'unknown-key' | 'bad-signature';
+export type OpenCode = BoundedJsonCode | 'unsigned' | 'unknown-key' | 'bad-signature' | 'rate-limited';
 
 export type Opened = { ok: true; value: unknown; keyId: string } | { ok: false; code: OpenCode; message: string };
 
@@ -23,6 +23,8 @@ export interface OpenBounds {
   maxBytes: number;
   /** Nesting of the body at most. */
   maxDepth: number;
+  /** Asked just before the Ed25519 verification (the costly step): false refuses the message as `rate-limited`. */
+  mayVerify?: () => boolean;
 }
 
 /** The bytes of a signed message: `content` becomes the body text, signed for `purpose`. */
@@ -45,6 +47,7 @@ export function openSealed(bytes: Uint8Array | string, purpose: SigningPurpose, 
   }
   const key = keys.get(keyId);
   if (!key) return { ok: false, code: 'unknown-key', message: `signed by key ${keyId.slice(0, 16)}, which is not trusted here` };
+  if (bounds.mayVerify && !bounds.mayVerify()) return { ok: false, code: 'rate-limited', message: 'too many signed messages to verify just now' };
   const bodyBytes = Buffer.from(body, 'utf8');
   if (!verifyFor(purpose, [key], bodyBytes, sig)) return { ok: false, code: 'bad-signature', message: `signature by key ${keyId} is not a ${purpose} signature of this body` };
   const inner = parseBoundedJson(bodyBytes, bounds);

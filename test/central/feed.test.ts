@@ -8,8 +8,8 @@ import { STATION, newKey, snapshotFile } from '../sync/fixtures.js';
 function feed() {
   const published: string[] = [];
   const client = { publishAsync: (topic: string) => (published.push(topic), Promise.resolve(undefined)) } as unknown as MqttClient;
-  let now = Date.parse('2026-03-01T06:00:00Z');
-  const f = new CentralFeed({ client, key: newKey().key, station: STATION, clock: () => new Date((now += 1000)) });
+  const now = Date.parse('2026-03-01T06:00:00Z');
+  const f = new CentralFeed({ client, key: newKey().key, station: STATION, clock: () => new Date(now) });
   return { f, published };
 }
 
@@ -26,13 +26,17 @@ const request = (f: CentralFeed, reason: ResyncRequest['reason']): ResyncRequest
 });
 
 describe('CentralFeed.answer', () => {
-  it("answers central's own resync command ('requested') with a whole snapshot under a new epoch, not with deltas", async () => {
+  it("answers a gate that needs the snapshot (no data, or central's resync command) with the current one after a fresh head, at most once per 2 s", async () => {
     const { f, published } = feed();
     const first = await f.snapshot(snapshotFile(3));
     published.length = 0;
     await f.answer(request(f, 'requested'));
-    expect(f.epoch).toBeGreaterThan(first);
-    expect(published[0]).toBe(`stations/v1/${STATION}/sync/snapshot/${f.epoch}/manifest`);
+    expect(f.epoch).toBe(first); // no new epoch: gates that hold it drop it as a duplicate
+    expect(published).toEqual([`stations/v1/${STATION}/sync/head`, `stations/v1/${STATION}/sync/snapshot/${first}/manifest`, `stations/v1/${STATION}/sync/snapshot/${first}/chunk/0`]);
+    // A flood of forged requests (they are not signed) costs nothing more within the interval.
+    for (let i = 0; i < 50; i++) await f.answer({ ...request(f, 'no-data'), have: null });
+    expect(published).toHaveLength(3);
+    expect(f.epoch).toBe(first);
   });
 
   it('answers a gap with the missing deltas and the head, in the same epoch', async () => {

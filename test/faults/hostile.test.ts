@@ -200,7 +200,8 @@ describe('a gate on a hostile station network', () => {
     await attacker.publishAsync(b.topic, b.payload, { qos: 1 }); // replayed
     await attacker.publishAsync(a.topic, a.payload, { qos: 1 }); // fresh by the clock, older than the mark
     await waitFor(() => results.length >= n + 3, 10_000, 'three answers');
-    expect(results.slice(n, n + 3).map((r) => r.code)).toEqual(['ok', 'replayed', 'stale']);
+    // A refusal is answered on arrival, an authorised command once it ran: compare without the order.
+    expect(results.slice(n, n + 3).map((r) => r.code).sort()).toEqual(['ok', 'replayed', 'stale']);
     cycles += 3;
     await stillServing();
   });

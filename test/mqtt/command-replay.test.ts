@@ -14,8 +14,15 @@ const central = generateSigningKeys();
 const target = { station: 'BJP', gate: '03' };
 const T0 = Date.parse('2026-03-01T08:00:00Z');
 
-/** Only publish is used by handle(); answers are collected. */
-const connection = (answers: unknown[]) => ({ publish: (_t: string, p: string) => (answers.push(JSON.parse(p)), Promise.resolve()) }) as unknown as MqttConnection;
+/** The two calls the channel makes: subscribe (the handler is kept, to deliver messages) and publish (answers). */
+function connection(answers: unknown[]) {
+  const c = {
+    deliver: (_topic: string, _payload: Buffer): void => undefined,
+    subscribe: (_f: string, _q: number, h: (topic: string, payload: Buffer) => void) => void (c.deliver = h),
+    publish: (_t: string, p: string) => (answers.push(JSON.parse(p)), Promise.resolve()),
+  };
+  return c as typeof c & MqttConnection;
+}
 
 describe('command replay after a clock step', () => {
   it('refuses a command whose nonce was pruned when the clock steps back, also after a restart', async () => {
@@ -67,6 +74,37 @@ describe('command replay after a clock step', () => {
     await ch.handle('gates/v1/BJP/03/cmd/resync', signer.sign(target, 'resync', {}, { nowMs: T0 }).payload);
     await ch.handle('gates/v1/BJP/03/cmd/resync', signer.sign(target, 'resync', {}, { nowMs: T0 }).payload);
     expect(answers.map((x) => x.code)).toEqual(['failed', 'ok']);
+    tg.close();
+  });
+
+  it("a flood of unsigned and forged commands never crowds out central's genuine one; forged signatures are checked at a bounded rate", async () => {
+    const tg = tempGate('BJP', '03');
+    let clock = T0;
+    const answers: { code: string; nonce: string | null }[] = [];
+    const handled: string[] = [];
+    const conn = connection(answers);
+    const ch = new CommandChannel(target, conn, tg.store, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
+      centralPublicKeys: [central.publicKey],
+      maxSkewSeconds: 60,
+      now: () => clock,
+    });
+    ch.start();
+    const signer = new CommandSigner(central.privateKey);
+    const genuine = signer.sign(target, 'lane-mode', { mode: 'locked' }, { nowMs: T0, nonce: 'genuine-1' });
+    const env = JSON.parse(genuine.payload.toString()) as Record<string, string>;
+    // Under central's own key id, with a signature that does not verify: each would cost an Ed25519 check.
+    const forged = Buffer.from(JSON.stringify({ ...env, sig: Buffer.alloc(64, 7).toString('base64') }));
+    for (let i = 0; i < 5000; i++) conn.deliver(genuine.topic, i % 2 ? Buffer.from('{"v":2}') : forged);
+    await ch.idle();
+    const refused = answers.map((a) => a.code);
+    expect(refused.filter((c) => c === 'bad-signature').length).toBeLessThanOrEqual(20);
+    expect(refused.length).toBe(30); // answers are budgeted too: the rest is only counted
+    // A second later the budget has refilled: central's command is checked, run and answered.
+    clock += 1000;
+    conn.deliver(genuine.topic, genuine.payload);
+    await ch.idle();
+    expect(handled).toEqual(['genuine-1']);
+    expect(answers.at(-1)).toMatchObject({ nonce: 'genuine-1', code: 'ok' });
     tg.close();
   });
 });

@@ -123,6 +123,9 @@ describe('sync engine on a real SQLite file', () => {
     expect(rejected).toEqual([]);
     expect(db.prepare('SELECT ticket_id, source FROM ledger ORDER BY ticket_id').all()).toEqual([{ ticket_id: ticket(1).id, source: 'local' }]);
     expect(view().syncState()?.seq).toBe(1);
+    // The same signed passage replayed from the broker does not take the ticket again.
+    expect(store.recordSiblingPassage(passage('07', ticket(0).id))).toBe(false);
+    expect(db.prepare("SELECT 1 FROM ledger WHERE source = 'sibling'").all()).toEqual([]);
   });
 
   it('drops a redelivered delta', () => {
