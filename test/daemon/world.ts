@@ -13,7 +13,7 @@ import { startIdCardReaderSim, type IdCardReaderSim } from '../../src/devices/si
 import { MrzScannerSim } from '../../src/devices/sim/mrz-scanner-sim.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
-import { buildSnapshot } from '../../src/central/build.js';
+import { buildHead, buildSnapshot } from '../../src/central/build.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
 import type { SigningKey } from '../../src/sync/wire.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
@@ -143,12 +143,15 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     if (r.success) received.push(r.data);
   });
   await central.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
-  // Like central's reference feed: a gap or missing data is answered with the snapshot; central's own resync
-  // command ('requested') with the same data under a new epoch.
-  let epoch = 1;
-  await onResyncRequests(central, STATION, (r) => {
-    const messages = r.reason === 'requested' ? buildSnapshot(data, { key, epoch: ++epoch }).messages : snapshot.messages;
-    void publishAll(central, messages).catch(() => undefined);
+  // Like central's reference feed (src/central/feed.ts): requests are unsigned, so every one is answered with the
+  // same snapshot after a head signed now (which lets a gate told to reload take the epoch it holds), at most once
+  // every 2 s; gates that hold the epoch drop it unread.
+  let answeredAt = 0;
+  await onResyncRequests(central, STATION, () => {
+    if (Date.now() - answeredAt < 2000) return;
+    answeredAt = Date.now();
+    const head = buildHead(key, { station: STATION, epoch: 1, seq: 0, generatedAt: new Date().toISOString() });
+    void publishAll(central, [head, ...snapshot.messages.filter((m) => !m.retain)]).catch(() => undefined);
   });
 
   const config = {
