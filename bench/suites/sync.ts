@@ -24,7 +24,7 @@ function collectGarbage(): void {
 }
 
 const STATION = 'SHH';
-const SECRET = 'bench-secret-bench-secret-bench-secret-00';
+const SECRET = 'bench-sync-fc105fefc2576fbacfb7bcec1d5541b8b427a9dd81a36a602eb138808ffc3d9c';
 
 const number = (p: number) => `E${String(p).padStart(8, '0')}`;
 
@@ -138,8 +138,8 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
   // Central's side and the baseline first; then the records are dropped: a gate never holds them as JS objects.
   let snap: SnapshotFile | null = records(n);
   let t = Date.now();
-  const first = buildSnapshot(snap, { key, epoch: 1 }).messages;
-  const second = buildSnapshot({ ...snap, generatedAt: '2026-03-01T05:30:00+08:00' }, { key, epoch: 2 }).messages;
+  const first = buildSnapshot(snap, { docSecret: SECRET, key, epoch: 1 }).messages;
+  const second = buildSnapshot({ ...snap, generatedAt: '2026-03-01T05:30:00+08:00' }, { docSecret: SECRET, key, epoch: 2 }).messages;
   ctx.log(`central side: ${n} tickets + ${nPassengers} passengers in ${first.length - 2} chunks, built and signed twice in ${Date.now() - t} ms (not timed)`);
   const bareDb = openDb(join(ctx.tmpDir, 'bare.db'));
   const bareMs = bareInsert(bareDb, snap);

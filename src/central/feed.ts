@@ -5,6 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { PassengerRecord, SnapshotFile, TicketRecord } from '../cache/records.js';
 import { canonicalIdentity } from '../identity/document-key.js';
+import { docKeyIdOf } from '../cache/keyed.js';
 import type { ResyncRequest, SigningKey } from '../sync/wire.js';
 import { buildDelta, buildHead, buildSnapshot, type OutMessage } from './build.js';
 import type { DeltaFile } from './files.js';
@@ -18,6 +19,8 @@ export interface FeedOptions {
   /** Deltas kept for answering gaps; older ones are answered with a new snapshot. */
   logSize?: number;
   clock?: () => Date;
+  /** The station's document key: records are keyed under it (docs/sync.md 4). rotateDocKey() replaces it. */
+  docSecret: string | Buffer;
 }
 
 export class CentralFeed {
@@ -32,9 +35,20 @@ export class CentralFeed {
   readonly requests: ResyncRequest[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotAt = 0;
+  /** The document key of the current epoch: a delta is keyed as its snapshot was. */
+  private docSecret: string | Buffer;
 
   constructor(private readonly o: FeedOptions) {
     this.clock = o.clock ?? (() => new Date());
+    this.docSecret = o.docSecret;
+  }
+
+  /** Key rotation, central's step (docs/sync.md "Key rotation"): a new epoch keyed under the new key, published at once. */
+  async rotateDocKey(next: string | Buffer): Promise<number> {
+    await this.serial(async () => {
+      this.docSecret = next;
+    });
+    return this.snapshot();
   }
 
   /** Replace the data (when a file is given) and publish it as a snapshot under a new epoch. */
@@ -50,7 +64,7 @@ export class CentralFeed {
       this.epoch = Math.max(epoch ?? 0, this.epoch + 1, Math.floor(this.clock().getTime() / 1000));
       this.seq = 0;
       this.log.clear();
-      const built = buildSnapshot(this.current(), { key: this.o.key, epoch: this.epoch, seq: 0, chunkRows: this.o.chunkRows });
+      const built = buildSnapshot(this.current(), { key: this.o.key, epoch: this.epoch, seq: 0, chunkRows: this.o.chunkRows, docSecret: this.docSecret });
       this.snapshotAt = this.clock().getTime();
       await publishAll(this.o.client, built.messages);
       return this.epoch;
@@ -64,11 +78,12 @@ export class CentralFeed {
   async delta(file: DeltaFile, opts: { publish?: boolean } = {}): Promise<number> {
     return this.serial(async () => {
       const seq = this.seq + 1;
-      const { delta, messages } = buildDelta(file, { key: this.o.key, station: this.o.station, epoch: this.epoch, seq, now: this.clock() });
-      for (const id of delta.deletes.passengers) this.passengers.delete(canonicalIdentity(id));
-      for (const id of delta.deletes.tickets) this.tickets.delete(id);
-      for (const p of delta.upserts.passengers) this.passengers.set(canonicalIdentity(p), p);
-      for (const t of delta.upserts.tickets) this.tickets.set(t.id, t);
+      const { delta, messages } = buildDelta(file, { key: this.o.key, station: this.o.station, epoch: this.epoch, seq, now: this.clock(), docSecret: this.docSecret });
+      // Central keeps its plain records; only what goes on the wire is keyed.
+      for (const id of file.deletes.passengers) this.passengers.delete(canonicalIdentity(id));
+      for (const id of file.deletes.tickets) this.tickets.delete(id);
+      for (const p of file.upserts.passengers) this.passengers.set(canonicalIdentity(p), p);
+      for (const t of file.upserts.tickets) this.tickets.set(t.id, t);
       this.seq = seq;
       this.generatedAt = delta.generatedAt;
       this.log.set(seq, messages);
@@ -87,7 +102,7 @@ export class CentralFeed {
   /** Republish the retained head (a heartbeat). */
   async heartbeat(): Promise<void> {
     await this.serial(() =>
-      publishAll(this.o.client, [buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, generatedAt: this.clock().toISOString() })]),
+      publishAll(this.o.client, [buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), generatedAt: this.clock().toISOString() })]),
     );
   }
 
@@ -109,7 +124,7 @@ export class CentralFeed {
         if (!m) return void (await this.snapshot());
         missing.push(m[0]);
       }
-      const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, generatedAt: this.generatedAt });
+      const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), generatedAt: this.generatedAt });
       await this.serial(() => publishAll(this.o.client, [...missing, head]));
       return;
     }

@@ -10,7 +10,7 @@ import { bridgeFromConfig } from '../bridge/from-config.js';
 import { IdCardFramer, buildCommand, parseResponse } from '../readers/idcard/index.js';
 import { errorLine } from '../util/gate-error.js';
 import { waitFor } from '../util/wait.js';
-import { SECRET_CHECK_KEY, secretFingerprint } from '../cache/write.js';
+import { SECRET_CHECK_KEY, secretMatches } from '../cache/write.js';
 import { openReadOnly } from '../cache/read-only.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
 
@@ -181,7 +181,7 @@ function checkDatabase(c: GateConfig, secret: string | null, nowMs: number): Che
   try {
     const out: CheckResult[] = [];
     const fp = (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(SECRET_CHECK_KEY) as string | undefined) ?? null;
-    if (secret && fp && fp !== secretFingerprint(secret)) {
+    if (secret && fp && !secretMatches(fp, secret)) {
       out.push({ status: 'fail', name: 'secret', line: 'the HMAC secret differs from the one the cache was built with: restore the secret, or clear the cache (gate cache clear --config FILE --yes) and resync' });
     }
     const sync = db.prepare('SELECT epoch, seq, generated_at FROM sync_state WHERE id = 1').get() as { epoch: string; seq: number; generated_at: string } | undefined;

@@ -124,7 +124,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   const commandKeys = generateKeyPairSync('ed25519');
   const commandPem = commandKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const data = stationSnapshot(Date.now(), opts.travellers ?? 0);
-  const snapshot = buildSnapshot(data, { key, epoch: 1 });
+  const snapshot = buildSnapshot(data, { docSecret: DEMO_SECRET, key, epoch: 1 });
 
   // Central as a persistent session (kept by the broker across its restarts): what the gate publishes while
   // central is away is queued for it.
@@ -140,7 +140,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   // command ('requested') with the same data under a new epoch.
   let epoch = 1;
   await onResyncRequests(central, STATION, (r) => {
-    const messages = r.reason === 'requested' ? buildSnapshot(data, { key, epoch: ++epoch }).messages : snapshot.messages;
+    const messages = r.reason === 'requested' ? buildSnapshot(data, { docSecret: DEMO_SECRET, key, epoch: ++epoch }).messages : snapshot.messages;
     void publishAll(central, messages).catch(() => undefined);
   });
 

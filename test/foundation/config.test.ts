@@ -68,13 +68,17 @@ describe('config', () => {
   });
 
   it('resolves the secret from the config, a secret file or GATE_SECRET, and says when there is none', () => {
-    const long = 'x'.repeat(40);
+    const long = 'f3b1c9e07a5d42868e0c1b7d9a2f4e6c8b0d3a5f7e9c1b3d5f7a9c0e2b4d6f8a';
     writeFileSync(join(dir, 'secret'), `${long}\n`);
     writeFileSync(join(dir, 'a.json'), JSON.stringify({ station: 'VNP', secretFile: 'secret' }));
     expect(resolveSecret(loadConfig(join(dir, 'a.json')), {})).toBe(long);
     expect(resolveSecret(undefined, { GATE_SECRET: long })).toBe(long);
     expect(() => resolveSecret(undefined, {})).toThrow(expect.objectContaining({ code: 'secret-missing' }));
     expect(() => resolveSecret(undefined, { GATE_SECRET: 'short' })).toThrow(expect.objectContaining({ code: 'secret-too-short' }));
+    // Long is not enough: a repeated, run-like or few-symbol string is refused as a key (src/util/key-strength.ts).
+    for (const weak of ['x'.repeat(40), 'abc'.repeat(20), '0123456789'.repeat(6), 'abcdefghijklmnopqrstuvwxyz0123456789', 'ab'.repeat(10) + 'ba'.repeat(10) + 'aabb'.repeat(5)]) {
+      expect(() => resolveSecret(undefined, { GATE_SECRET: weak })).toThrow(expect.objectContaining({ code: 'secret-weak' }));
+    }
     writeFileSync(join(dir, 'b.json'), JSON.stringify({ station: 'VNP', secretFile: 'missing' }));
     expect(() => resolveSecret(loadConfig(join(dir, 'b.json')), {})).toThrow(expect.objectContaining({ code: 'secret-file-unreadable' }));
   });

@@ -1,5 +1,6 @@
 // The engine against a real SQLite file, without a broker: bytes in, cache rows out.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { docKeyIdOf } from '../../src/cache/keyed.js';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../src/cache/db.js';
 import { SqliteCacheView, cacheCounts } from '../../src/cache/view.js';
@@ -42,9 +43,9 @@ function makeEngine(keys = [central.publicPem]) {
 const send = (msgs: OutMessage[]) => msgs.forEach((m) => engine.handle(m.topic, m.payload));
 const view = () => new SqliteCacheView(db, SECRET);
 const ticketStatus = (i: number) => view().tickets([view().keyOf(ticket(i))]).find((t) => t.id === ticket(i).id)?.status;
-const snapshot = (n: number, epoch: number) => buildSnapshot(snapshotFile(n), { key: central.key, epoch, chunkRows: 7 }).messages;
+const snapshot = (n: number, epoch: number) => buildSnapshot(snapshotFile(n), { docSecret: SECRET, key: central.key, epoch, chunkRows: 7 }).messages;
 const delta = (seq: number, file: Parameters<typeof buildDelta>[0], epoch = 100, key = central.key) =>
-  buildDelta(file, { key, station: STATION, epoch, seq, now: new Date(now) }).messages;
+  buildDelta(file, { docSecret: SECRET, key, station: STATION, epoch, seq, now: new Date(now) }).messages;
 const emptyDelta = { upserts: { passengers: [], tickets: [] }, deletes: { passengers: [], tickets: [] } };
 
 beforeEach(() => {
@@ -91,7 +92,7 @@ describe('sync engine on a real SQLite file', () => {
     expect(cacheCounts(db)).toMatchObject({ tickets: 0 });
     // ...only once central has signed a head after the request that names the epoch.
     now += 1000;
-    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 0, generatedAt: new Date(now).toISOString() })]);
+    send([buildHead(central.key, { docKeyId: docKeyIdOf(SECRET), station: STATION, epoch: 100, seq: 0, generatedAt: new Date(now).toISOString() })]);
     send(snapshot(20, 100));
     expect(cacheCounts(db)).toMatchObject({ passengers: 20, tickets: 20 });
     expect(view().syncState()).toMatchObject({ epoch: '100', seq: 0 });
@@ -148,7 +149,7 @@ describe('sync engine on a real SQLite file', () => {
     if (what === 'a wrong key') msg = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } }, 100, intruder.key)[0];
     if (what === 'a missing signature') msg = { ...msg, payload: Buffer.from(JSON.stringify({ ...JSON.parse(msg.payload.toString()), sig: undefined })) };
     if (what === 'another station') {
-      const other = buildDelta({ ...emptyDelta }, { key: central.key, station: 'BJP', epoch: 100, seq: 1, now: new Date(now) }).messages[0];
+      const other = buildDelta({ ...emptyDelta }, { docSecret: SECRET, key: central.key, station: 'BJP', epoch: 100, seq: 1, now: new Date(now) }).messages[0];
       msg = { ...other, topic: topics.delta(STATION, 100, 1) };
     }
     engine.handle(msg.topic, msg.payload);
@@ -207,7 +208,7 @@ describe('sync engine on a real SQLite file', () => {
   it('a new epoch replaces the cache; the ledger stays', () => {
     send(snapshot(5, 100));
     db.prepare("INSERT INTO ledger VALUES ('T000000001', 'entry', 'SHH', '02', 1, 'e1', 'local')").run();
-    send(buildSnapshot({ ...snapshotFile(0), passengers: [passenger(9)], tickets: [ticket(9)] }, { key: central.key, epoch: 200 }).messages);
+    send(buildSnapshot({ ...snapshotFile(0), passengers: [passenger(9)], tickets: [ticket(9)] }, { docSecret: SECRET, key: central.key, epoch: 200 }).messages);
     expect(cacheCounts(db)).toEqual({ passengers: 1, tickets: 1, ledger: 1 });
     expect(view().syncState()).toMatchObject({ epoch: '200', seq: 0 });
     expect(ticketStatus(9)).toBe('valid');
@@ -216,9 +217,9 @@ describe('sync engine on a real SQLite file', () => {
   it('records the head, and a head naming the cache refreshes its age', () => {
     send(snapshot(2, 100));
     const later = new Date(now + 3_600_000).toISOString();
-    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 0, generatedAt: later })]);
+    send([buildHead(central.key, { docKeyId: docKeyIdOf(SECRET), station: STATION, epoch: 100, seq: 0, generatedAt: later })]);
     expect(view().syncState()?.generatedAt).toBe(later);
-    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 4, generatedAt: later })]);
+    send([buildHead(central.key, { docKeyId: docKeyIdOf(SECRET), station: STATION, epoch: 100, seq: 4, generatedAt: later })]);
     expect(readSyncStatus(db)).toMatchObject({ head: { epoch: 100, seq: 4 }, behindBy: 4 });
   });
 });

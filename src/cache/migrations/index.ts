@@ -6,6 +6,7 @@ import { outboxSchema } from './002-outbox.js';
 import { syncStatusSchema } from './003-sync.js';
 import { pendingAuthSchema } from './004-pending-auth.js';
 import { passageSigSchema } from './005-passage-sig.js';
+import { birthKeySchema } from './006-birth-key.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'sync status: head, snapshot progress, resync requests, refused batches', up: syncStatusSchema },
   { version: 4, name: 'pending authorisations: whose ticket a passage after a restart consumes', up: pendingAuthSchema },
   { version: 5, name: 'passage signatures: the gate signs its passage events for its siblings', up: passageSigSchema },
+  { version: 6, name: 'keyed birth dates: birth_key replaces birth_date; the cache is reloaded from central', up: birthKeySchema },
 ];
