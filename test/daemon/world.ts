@@ -103,12 +103,14 @@ export interface World {
   syncKey: SigningKey;
   startGate(extraEnv?: NodeJS.ProcessEnv): GateProcess;
   publishSnapshot(): Promise<void>;
+  /** Central's rotation step: the station's data as a new epoch keyed under `docSecret` (docs/sync.md 4b). */
+  publishSnapshotKeyed(docSecret: string, epoch: number): Promise<void>;
   /** Read the gate's database from outside (read-only, like a technician). */
   query<T>(sql: string, ...params: unknown[]): T[];
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number; travellers?: number; resultHoldMs?: number } = {}): Promise<World> {
+export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number; travellers?: number; resultHoldMs?: number; secretNext?: string } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'gate-world-'));
   const dbPath = join(dir, 'gate.db');
   const pairs = [await openPtyPair('idcard'), await openPtyPair('mrz'), await openPtyPair('mcu')];
@@ -148,6 +150,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     station: STATION,
     gate: GATE,
     secret: DEMO_SECRET,
+    ...(opts.secretNext ? { secretNext: opts.secretNext } : {}),
     db: dbPath,
     logLevel: 'info',
     devices: {
@@ -195,6 +198,9 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     },
     async publishSnapshot() {
       await publishAll(central, snapshot.messages);
+    },
+    async publishSnapshotKeyed(docSecret, e) {
+      await publishAll(central, buildSnapshot(data, { docSecret, key, epoch: e }).messages);
     },
     query<T>(sql: string, ...params: unknown[]): T[] {
       const db = new Database(dbPath, { readonly: true, fileMustExist: true });
