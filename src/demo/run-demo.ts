@@ -50,6 +50,8 @@ export interface DemoOptions {
   keepFiles?: boolean;
   /** Run without a broker (the gate's outbox fills). */
   offline?: boolean;
+  /** Called with the private broker's URL before anything is published on it (the privacy scan taps every topic). */
+  onBroker?(url: string): Promise<void> | void;
 }
 
 export class DemoError extends GateError<'step-timeout'> {
@@ -111,6 +113,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     if (!o.offline) {
       broker = await startBroker();
       cleanup.push(() => broker!.close());
+      await o.onBroker?.(broker.url);
     }
     let central: MqttClient | null = null;
     if (broker) {

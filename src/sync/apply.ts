@@ -156,7 +156,9 @@ export class CacheApplier {
           if (!create || create === sql) throw new SyncError('apply-failed', `cannot read the definition of table ${t.live}`);
           this.db.exec(create);
         }
-      })(),
+        // IMMEDIATE: this transaction reads the schema before it writes; a deferred one would fail at once with
+        // SQLITE_BUSY (no busy wait) when the lane commits a passage in between, abandoning the snapshot.
+      }).immediate(),
     );
     const [p, t] = CACHE_TABLES;
     this.staging = {

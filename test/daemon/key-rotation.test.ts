@@ -10,7 +10,8 @@ import type { AlarmEvent, DecisionEvent } from '../../src/gate/events.js';
 import { boundSecretIndex } from '../../src/cache/write.js';
 import { openDb } from '../../src/cache/db.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
-import { passTraveller, startLoadedGate, startWorld, type World } from './world.js';
+import { passTraveller, startLoadedGate, startWorld, stationSnapshot, travellerMrz, type World } from './world.js';
+import { needlesOf, scanMessages, tapAll } from '../support/wire-tap.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -25,6 +26,8 @@ describe('document key rotation with gate run', () => {
     const next = randomBytes(32).toString('hex');
     world = await startWorld({ travellers: 16, resultHoldMs: 200, secretNext: next });
     const w = world;
+    // Everything on the station's broker, every topic, both directions, from before the first snapshot.
+    const tap = await tapAll(w.broker.url);
     const gate = await startLoadedGate(w);
     let i = 0;
     for (; i < 3; i++) await passTraveller(w, i);
@@ -33,7 +36,10 @@ describe('document key rotation with gate run', () => {
     const published = w.publishSnapshotKeyed(next, 2);
     while (epochOf(w) !== '2' && i < 12) await passTraveller(w, i++);
     await published;
-    await waitFor(() => epochOf(w) === '2', 15_000, 'the epoch keyed under the next key');
+    await waitFor(() => epochOf(w) === '2', 15_000, 'the epoch keyed under the next key').catch((err) => {
+      console.log(gate.log().split('\n').filter((l) => /sync|snapshot|resync|refus/i.test(l)).slice(-30).join('\n'));
+      throw err;
+    });
     const afterSwap = i;
     for (; i < afterSwap + 3; i++) await passTraveller(w, i);
 
@@ -60,6 +66,18 @@ describe('document key rotation with gate run', () => {
     expect(decisions.length).toBe(i);
     expect(decisions.filter((d) => d.decision !== 'open')).toEqual([]);
     expect(w.query('SELECT 1 FROM ledger')).toHaveLength(i);
+    // No number, birth date or MRZ line of any traveller, nor of central's records, went over the wire.
+    await tap.close();
+    const snap = stationSnapshot(Date.now(), 16);
+    const needles = needlesOf([
+      ...snap.passengers.flatMap((p) => [{ what: `${p.number}`, text: p.number }, ...(p.birthDate ? [{ what: `${p.number} birth`, text: p.birthDate }] : [])]),
+      ...snap.tickets.map((t) => ({ what: `ticket ${t.id} number`, text: t.number })),
+      ...Array.from({ length: 16 }, (_, n) => travellerMrz(n).map((l, k) => ({ what: `traveller ${n} mrz[${k}]`, text: l }))).flat(),
+    ]);
+    const scan = scanMessages(tap.messages, needles);
+    console.log(`privacy scan on the wire (station test): ${tap.messages.length} messages, ${scan.bytes} bytes, ${needles.length} needles, hits ${scan.hits.length}`);
+    expect(scan.hits).toEqual([]);
+    expect(scanMessages([{ topic: 'control', bytes: Buffer.from(JSON.stringify(snap)) }], needles).hits.length).toBeGreaterThan(0);
     gate.proc.kill('SIGTERM');
     expect((await gate.exited).code).toBe(0);
   }, 150_000);
