@@ -115,4 +115,12 @@ describe('gate central refuses what would break the gates', () => {
     writeFileSync(notAKey, '{"hello": 1}');
     refused(await runGateProcess(['central', 'snapshot', snapPath, '--key', notAKey, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION]), /central\/bad-key: .* is not a private key/);
   }, 60_000);
+
+  it('a weak document key is refused before anything is keyed or published (central/weak-doc-key)', async () => {
+    const weak = join(tmp.dir, 'weak-doc.key');
+    writeFileSync(weak, `${'station-key-'.repeat(6)}\n`);
+    const r = await runGateProcess(['central', 'snapshot', snapPath, '--key', keys.privateKeyPath, '--doc-key-file', weak, '--url', broker.url, '--station', STATION, '--epoch', '999']);
+    refused(r, /central\/weak-doc-key: --doc-key-file .*weak-doc\.key: estimated \d+ bits of entropy, expected at least 128/);
+    expect(r.err).not.toContain('station-key-');
+  }, 60_000);
 });
