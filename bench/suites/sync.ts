@@ -62,9 +62,9 @@ function records(nTickets: number): SnapshotFile {
 /** The baseline: the same rows straight into the gate's schema with one prepared statement per table, one transaction. */
 function bareInsert(db: Db, snap: SnapshotFile): number {
   const key = (r: { kind: string; country: string; number: string }) => createHmac('sha256', SECRET).update(canonicalIdentity(r as never)).digest('hex');
-  const pRows = snap.passengers.map((p) => [key(p), p.kind, p.status, p.birthDate ?? null]);
+  const pRows = snap.passengers.map((p) => [key(p), p.kind, p.status, p.birthDate ? createHmac('sha256', SECRET).update(`birth\n${key(p)}\n${p.birthDate}`).digest('hex') : null]);
   const tRows = snap.tickets.map((t) => [t.id, key(t), t.train, t.date, t.from, t.to, t.departure, t.arrival, Date.parse(t.departure), Date.parse(t.arrival), t.car, t.seat, t.status]);
-  const insP = db.prepare('INSERT INTO passengers (doc_key, kind, status, birth_date) VALUES (?, ?, ?, ?)');
+  const insP = db.prepare('INSERT INTO passengers (doc_key, kind, status, birth_key) VALUES (?, ?, ?, ?)');
   const insT = db.prepare(
     'INSERT INTO tickets (id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );

@@ -1,7 +1,7 @@
 // A full-size station cache file for the benches: verified-passenger records and two tickets per holder, filled
 // through the same write functions as `gate cache import`; deterministic (seeded), so every run builds the same file.
 import { openDb, type Db } from '../../src/cache/db.js';
-import { keyedPassengers, keyedTickets } from '../../test/support/keyed.js';
+import { keyPassenger, keyTicket, keyerFor } from '../../src/cache/keyed.js';
 import { setSyncState, upsertPassengers, upsertTickets, withTicketIndexDeferred } from '../../src/cache/write.js';
 import type { PassengerRecord, TicketRecord } from '../../src/cache/records.js';
 import { mod11_2CheckChar } from '../../src/identity/check-digits.js';
@@ -75,8 +75,12 @@ export function buildStationCache(path: string, passports: number, ticketsTotal:
   const db = openDb(path);
   const built = process.hrtime.bigint();
   db.transaction(() => {
-    upsertPassengers(db, keyedPassengers(SECRET, passengerRecords));
-    withTicketIndexDeferred(db, () => upsertTickets(db, keyedTickets(SECRET, tickets())));
+    // Keyed as central keys them (src/cache/keyed.ts), streamed: a million tickets are never one array.
+    const k = keyerFor(SECRET);
+    upsertPassengers(db, passengerRecords.map((p) => keyPassenger(k, p)));
+    withTicketIndexDeferred(db, () => upsertTickets(db, (function* () {
+      for (const t of tickets()) yield keyTicket(k, t);
+    })()));
     const generatedAt = new Date(now.getTime() - 3.5 * 3_600_000).toISOString();
     setSyncState(db, { station: 'VNP', epoch: 'bench', seq: 0, generatedAt, appliedAt: generatedAt });
   })();

@@ -29,7 +29,7 @@ export class ConfigError extends GateError<ConfigErrorCode> {
 }
 
 /** Keys whose values never appear in printed config or in error lines. */
-export const SECRET_KEYS = ['secret', 'password', 'key'] as const;
+export const SECRET_KEYS = ['secret', 'secretNext', 'password', 'key'] as const;
 
 /**
  * JSONC -> JSON: drop // and /* *\/ comments and trailing commas outside strings. Comments become spaces and

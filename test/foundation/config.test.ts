@@ -93,9 +93,10 @@ describe('config', () => {
   });
 
   it('masks secrets in the printed config', () => {
-    const c = parseConfig({ station: 'VNP', secret: 's'.repeat(32), mqtt: { password: 'pw' } });
+    const c = parseConfig({ station: 'VNP', secret: 's'.repeat(32), secretNext: 'n'.repeat(32), mqtt: { password: 'pw' } });
     const printed = JSON.stringify(maskedConfig(c));
     expect(printed).not.toContain('s'.repeat(32));
+    expect(printed).not.toContain('n'.repeat(32));
     expect(printed).not.toContain('"pw"');
   });
 
