@@ -153,6 +153,8 @@ export class SqliteCacheView implements CacheView {
 
   /** The keyer of the key the cache is bound to (the current key when the cache is bound to none of ours). */
   private keyer(): Keyer {
+    // One key (no rotation under way): nothing to choose, and no meta lookup on the decision path.
+    if (this.keyers.length === 1) return this.keyers[0];
     const verifier = this.metaStmt.get(SECRET_CHECK_KEY) as string | undefined;
     if (this.bound && this.bound.verifier === verifier) return this.bound.keyer;
     const i = verifier === undefined || this.keyers.length === 1 ? 0 : this.secrets.findIndex((s) => secretMatches(verifier, s));
