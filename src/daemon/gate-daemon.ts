@@ -153,8 +153,8 @@ export class GateDaemon {
     try {
       // A cache filled under the current or the next key is ours (a rotation may have swapped it in already).
       const bound = boundSecretIndex(this.db, this.docSecrets);
-      if (bound === null) bindSecret(this.db, o.secret);
-      else if (bound < 0) bindSecret(this.db, o.secret); // throws secret-mismatch with its one line
+      // Empty: bind the current key. Bound to neither key: bindSecret throws secret-mismatch with its one line.
+      if (bound === null || bound < 0) bindSecret(this.db, o.secret);
     } catch (err) {
       this.db.close();
       throw err;
