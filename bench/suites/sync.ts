@@ -24,7 +24,7 @@ function collectGarbage(): void {
 }
 
 const STATION = 'SHH';
-const SECRET = 'bench-secret-bench-secret-bench-secret-00';
+const SECRET = 'bench-sync-fc105fefc2576fbacfb7bcec1d5541b8b427a9dd81a36a602eb138808ffc3d9c';
 
 const number = (p: number) => `E${String(p).padStart(8, '0')}`;
 
@@ -62,9 +62,9 @@ function records(nTickets: number): SnapshotFile {
 /** The baseline: the same rows straight into the gate's schema with one prepared statement per table, one transaction. */
 function bareInsert(db: Db, snap: SnapshotFile): number {
   const key = (r: { kind: string; country: string; number: string }) => createHmac('sha256', SECRET).update(canonicalIdentity(r as never)).digest('hex');
-  const pRows = snap.passengers.map((p) => [key(p), p.kind, p.status, p.birthDate ?? null]);
+  const pRows = snap.passengers.map((p) => [key(p), p.kind, p.status, p.birthDate ? createHmac('sha256', SECRET).update(`birth\n${key(p)}\n${p.birthDate}`).digest('hex') : null]);
   const tRows = snap.tickets.map((t) => [t.id, key(t), t.train, t.date, t.from, t.to, t.departure, t.arrival, Date.parse(t.departure), Date.parse(t.arrival), t.car, t.seat, t.status]);
-  const insP = db.prepare('INSERT INTO passengers (doc_key, kind, status, birth_date) VALUES (?, ?, ?, ?)');
+  const insP = db.prepare('INSERT INTO passengers (doc_key, kind, status, birth_key) VALUES (?, ?, ?, ?)');
   const insT = db.prepare(
     'INSERT INTO tickets (id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -138,8 +138,8 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
   // Central's side and the baseline first; then the records are dropped: a gate never holds them as JS objects.
   let snap: SnapshotFile | null = records(n);
   let t = Date.now();
-  const first = buildSnapshot(snap, { key, epoch: 1 }).messages;
-  const second = buildSnapshot({ ...snap, generatedAt: '2026-03-01T05:30:00+08:00' }, { key, epoch: 2 }).messages;
+  const first = buildSnapshot(snap, { docSecret: SECRET, key, epoch: 1 }).messages;
+  const second = buildSnapshot({ ...snap, generatedAt: '2026-03-01T05:30:00+08:00' }, { docSecret: SECRET, key, epoch: 2 }).messages;
   ctx.log(`central side: ${n} tickets + ${nPassengers} passengers in ${first.length - 2} chunks, built and signed twice in ${Date.now() - t} ms (not timed)`);
   const bareDb = openDb(join(ctx.tmpDir, 'bare.db'));
   const bareMs = bareInsert(bareDb, snap);

@@ -1,12 +1,13 @@
 // A full-size station cache file for the benches: verified-passenger records and two tickets per holder, filled
 // through the same write functions as `gate cache import`; deterministic (seeded), so every run builds the same file.
 import { openDb, type Db } from '../../src/cache/db.js';
+import { keyPassenger, keyTicket, keyerFor } from '../../src/cache/keyed.js';
 import { setSyncState, upsertPassengers, upsertTickets, withTicketIndexDeferred } from '../../src/cache/write.js';
 import type { PassengerRecord, TicketRecord } from '../../src/cache/records.js';
 import { mod11_2CheckChar } from '../../src/identity/check-digits.js';
 import { usSince } from '../harness.js';
 
-export const SECRET = 'bench-secret-0123456789abcdef-0123456789';
+export const SECRET = 'bench-8cb3c1c7deb5f7bef0b3f3423563ca5e49d1dc495516d773b22e0e49e9e52d2e';
 export const NOW = new Date('2025-06-01T09:30:00+08:00');
 const MINUTE = 60_000;
 
@@ -74,8 +75,12 @@ export function buildStationCache(path: string, passports: number, ticketsTotal:
   const db = openDb(path);
   const built = process.hrtime.bigint();
   db.transaction(() => {
-    upsertPassengers(db, SECRET, passengerRecords);
-    withTicketIndexDeferred(db, () => upsertTickets(db, SECRET, tickets()));
+    // Keyed as central keys them (src/cache/keyed.ts), streamed: a million tickets are never one array.
+    const k = keyerFor(SECRET);
+    upsertPassengers(db, passengerRecords.map((p) => keyPassenger(k, p)));
+    withTicketIndexDeferred(db, () => upsertTickets(db, (function* () {
+      for (const t of tickets()) yield keyTicket(k, t);
+    })()));
     const generatedAt = new Date(now.getTime() - 3.5 * 3_600_000).toISOString();
     setSyncState(db, { station: 'VNP', epoch: 'bench', seq: 0, generatedAt, appliedAt: generatedAt });
   })();

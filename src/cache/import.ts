@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { snapshotFileSchema, type SnapshotFile } from './records.js';
 import { CacheError, type Db } from './db.js';
-import { clearCache, setSyncState, upsertPassengers, upsertTickets, withTicketIndexDeferred } from './write.js';
+import { bindSecret, clearCache, setSyncState, upsertPassengers, upsertTickets, withTicketIndexDeferred } from './write.js';
+import { keyPassenger, keyTicket, keyerFor } from './keyed.js';
 import { formatIssues } from '../config/issues.js';
 import { canonicalIdentity } from '../identity/document-key.js';
 
@@ -75,6 +76,10 @@ function* counted<T>(items: readonly T[], offset: number, total: number, onProgr
   }
 }
 
+function* mapped<T, U>(items: Iterable<T>, f: (t: T) => U): Generator<U> {
+  for (const t of items) yield f(t);
+}
+
 /** Replace the cache's passengers and tickets with the snapshot's, in one transaction. */
 export function importSnapshot(
   db: Db,
@@ -89,9 +94,12 @@ export function importSnapshot(
   const epoch = `import:${digest}`;
   return db.transaction(() => {
     clearCache(db);
+    bindSecret(db, secret);
+    // Keyed by the same function central's build uses (src/cache/keyed.ts): a file import and a sync agree row for row.
+    const k = keyerFor(secret);
     const total = snap.passengers.length + snap.tickets.length;
-    const passengers = upsertPassengers(db, secret, counted(snap.passengers, 0, total, onProgress));
-    const tickets = withTicketIndexDeferred(db, () => upsertTickets(db, secret, counted(snap.tickets, snap.passengers.length, total, onProgress)));
+    const passengers = upsertPassengers(db, mapped(counted(snap.passengers, 0, total, onProgress), (p) => keyPassenger(k, p)));
+    const tickets = withTicketIndexDeferred(db, () => upsertTickets(db, mapped(counted(snap.tickets, snap.passengers.length, total, onProgress), (t) => keyTicket(k, t))));
     setSyncState(db, { station: snap.station, epoch, seq: 0, generatedAt: snap.generatedAt, appliedAt: appliedAt.toISOString() });
     return { station: snap.station, generatedAt: snap.generatedAt, passengers, tickets, epoch };
   })();

@@ -5,13 +5,15 @@ import type { Db } from './db.js';
 import type { TicketStatus } from './records.js';
 import type { Direction } from '../decide/reasons.js';
 import type { DocumentIdentity, IdentityKind } from '../identity/document.js';
-import { documentKeyer, type DocumentKeyer } from '../identity/document-key.js';
+import { keyerFor, type Keyer } from './keyed.js';
+import { SECRET_CHECK_KEY, secretMatches } from './write.js';
 
 export interface CachedPassenger {
   docKey: string;
   kind: IdentityKind;
   status: 'verified' | 'pending' | 'rejected';
-  birthDate: string | null;
+  /** HMAC of the birth date bound to the document (src/cache/keyed.ts); the date itself is never stored. */
+  birthKey: string | null;
 }
 
 export interface CachedTicket {
@@ -50,6 +52,8 @@ export interface SyncState {
 export interface CacheView {
   /** The HMAC key of a document identity (the view holds the secret; the decision never sees it). */
   keyOf(identity: DocumentIdentity): string;
+  /** The keyed birth value of a document's birth date (YYYY-MM-DD), to compare with the passenger's birthKey. */
+  birthKeyOf(docKey: string, birthDate: string): string;
   passenger(docKey: string): CachedPassenger | undefined;
   /** Every ticket held by any of these document keys. */
   tickets(docKeys: readonly string[]): CachedTicket[];
@@ -62,7 +66,7 @@ interface PassengerRow {
   doc_key: string;
   kind: IdentityKind;
   status: CachedPassenger['status'];
-  birth_date: string | null;
+  birth_key: string | null;
 }
 
 interface TicketRow {
@@ -123,12 +127,22 @@ export class SqliteCacheView implements CacheView {
   private readonly ledgerStmt: Statement;
   private readonly syncStmt: Statement;
 
-  /** The secret bound once: every decision keys its document, and re-importing the key per call is wasted work. */
-  private readonly keyer: DocumentKeyer;
+  /** The gate's keys (current, then next during a rotation), each bound once: re-importing a key per call is wasted work. */
+  private readonly keyers: Keyer[];
+  private readonly secrets: (string | Buffer)[];
+  private readonly metaStmt: Statement;
+  /** The cache's key verifier last seen, and which keyer it names (scrypt runs once per change of key). */
+  private bound: { verifier: string | undefined; keyer: Keyer } | null = null;
 
-  constructor(db: Db, secret: string | Buffer) {
-    this.keyer = documentKeyer(secret);
-    this.passengerStmt = db.prepare('SELECT doc_key, kind, status, birth_date FROM passengers WHERE doc_key = ?');
+  /** `secret` may list the next key too: documents are keyed under whichever the loaded cache was built with. */
+  constructor(
+    private readonly db: Db,
+    secret: string | Buffer | readonly (string | Buffer)[],
+  ) {
+    this.secrets = Array.isArray(secret) ? [...secret] : [secret as string | Buffer];
+    this.keyers = this.secrets.map((s) => keyerFor(s));
+    this.metaStmt = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    this.passengerStmt = db.prepare('SELECT doc_key, kind, status, birth_key FROM passengers WHERE doc_key = ?');
     const cols = 'id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status';
     this.ticketsStmt = db.prepare(`SELECT ${cols} FROM tickets WHERE doc_key = ?`);
     // A 2023 PR card has two identities; one statement with two probes of the index beats two round trips.
@@ -137,13 +151,28 @@ export class SqliteCacheView implements CacheView {
     this.syncStmt = db.prepare('SELECT station, epoch, seq, generated_at, applied_at FROM sync_state WHERE id = 1');
   }
 
+  /** The keyer of the key the cache is bound to (the current key when the cache is bound to none of ours). */
+  private keyer(): Keyer {
+    // One key (no rotation under way): nothing to choose, and no meta lookup on the decision path.
+    if (this.keyers.length === 1) return this.keyers[0];
+    const verifier = this.metaStmt.get(SECRET_CHECK_KEY) as string | undefined;
+    if (this.bound && this.bound.verifier === verifier) return this.bound.keyer;
+    const i = verifier === undefined || this.keyers.length === 1 ? 0 : this.secrets.findIndex((s) => secretMatches(verifier, s));
+    this.bound = { verifier, keyer: this.keyers[Math.max(0, i)] };
+    return this.bound.keyer;
+  }
+
   keyOf(identity: DocumentIdentity): string {
-    return this.keyer(identity);
+    return this.keyer().docKey(identity);
+  }
+
+  birthKeyOf(docKey: string, birthDate: string): string {
+    return this.keyer().birthKey(docKey, birthDate);
   }
 
   passenger(docKey: string): CachedPassenger | undefined {
     const r = this.passengerStmt.get(docKey) as PassengerRow | undefined;
-    return r && { docKey: r.doc_key, kind: r.kind, status: r.status, birthDate: r.birth_date };
+    return r && { docKey: r.doc_key, kind: r.kind, status: r.status, birthKey: r.birth_key };
   }
 
   tickets(docKeys: readonly string[]): CachedTicket[] {

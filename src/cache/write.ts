@@ -2,12 +2,10 @@
 // Every function runs in one transaction (nested calls become savepoints, so a caller may wrap several in its own
 // transaction to make a whole snapshot or delta atomic). Statements are prepared once per connection: a
 // 1,000,000-row load is one statement executed a million times, not a million parses (research/sync-perf.md 1(a)).
-import { createHmac } from 'node:crypto';
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { CacheError, type Db } from './db.js';
-import type { PassengerRecord, TicketRecord } from './records.js';
-import { documentKeyer, type DocumentKeyer } from '../identity/document-key.js';
-import type { DocumentIdentity } from '../identity/document.js';
+import type { KeyedPassenger, KeyedTicket } from './keyed.js';
 
 interface WriteStatements {
   upsertPassenger: Statement;
@@ -26,8 +24,8 @@ function prepared(db: Db): WriteStatements {
   if (!s) {
     s = {
       upsertPassenger: db.prepare(
-        `INSERT INTO passengers (doc_key, kind, status, birth_date) VALUES (?, ?, ?, ?)
-         ON CONFLICT (doc_key) DO UPDATE SET kind = excluded.kind, status = excluded.status, birth_date = excluded.birth_date`,
+        `INSERT INTO passengers (doc_key, kind, status, birth_key) VALUES (?, ?, ?, ?)
+         ON CONFLICT (doc_key) DO UPDATE SET kind = excluded.kind, status = excluded.status, birth_key = excluded.birth_key`,
       ),
       upsertTicket: db.prepare(
         `INSERT INTO tickets (id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status)
@@ -54,9 +52,51 @@ function prepared(db: Db): WriteStatements {
 
 export const SECRET_CHECK_KEY = 'secret-check';
 
-/** A fingerprint of the HMAC secret (an HMAC of a fixed label): reveals nothing, but tells two secrets apart. */
-export function secretFingerprint(secret: string | Buffer): string {
-  return createHmac('sha256', secret).update('gate/secret-check/v1').digest('hex').slice(0, 16);
+// The cache is tied to the document key it was filled under by a SLOW, SALTED verifier (scrypt), not a fast
+// fingerprint: someone holding a copy of the file cannot test guesses of the key at HMAC speed against it
+// (issue 14). N = 2^14, r = 8: about 16 MiB and tens of milliseconds, paid once per key per process (memoised).
+const SCRYPT = { N: 1 << 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+const VERIFIER = /^scrypt:v1:(\d+):(\d+):(\d+):([0-9a-f]{32}):([0-9a-f]{64})$/;
+
+function secretBytes(secret: string | Buffer): Buffer {
+  return typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+}
+
+/** A fresh verifier of the secret: `scrypt:v1:N:r:p:<salt hex>:<hash hex>` with a random 16-byte salt. */
+export function secretVerifier(secret: string | Buffer): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(secretBytes(secret), salt, 32, SCRYPT);
+  return `scrypt:v1:${SCRYPT.N}:${SCRYPT.r}:${SCRYPT.p}:${salt.toString('hex')}:${hash.toString('hex')}`;
+}
+
+const verified = new Map<string, boolean>();
+
+/** Whether a stored verifier was made from this secret (memoised: a delta's writes do not pay scrypt again). */
+export function secretMatches(stored: string, secret: string | Buffer): boolean {
+  const memo = `${stored}\0${secretBytes(secret).toString('hex')}`;
+  const hit = verified.get(memo);
+  if (hit !== undefined) return hit;
+  const m = VERIFIER.exec(stored);
+  let ok = false;
+  if (m) {
+    const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const want = Buffer.from(m[5], 'hex');
+    const got = scryptSync(secretBytes(secret), Buffer.from(m[4], 'hex'), want.length, { N, r, p, maxmem: SCRYPT.maxmem });
+    ok = timingSafeEqual(got, want);
+  }
+  if (verified.size > 64) verified.clear();
+  verified.set(memo, ok);
+  return ok;
+}
+
+/**
+ * Which of the gate's keys (current, next) the cache was filled under: its index, or -1 when the cache is bound to
+ * none of them, or null when the cache is bound to no key yet (empty).
+ */
+export function boundSecretIndex(db: Db, secrets: readonly (string | Buffer)[]): number | null {
+  const stored = prepared(db).getMeta.get(SECRET_CHECK_KEY) as string | undefined;
+  if (stored === undefined) return null;
+  return secrets.findIndex((s) => secretMatches(stored, s));
 }
 
 /**
@@ -65,66 +105,64 @@ export function secretFingerprint(secret: string | Buffer): string {
  */
 export function bindSecret(db: Db, secret: string | Buffer): void {
   const s = prepared(db);
-  const fp = secretFingerprint(secret);
   const stored = s.getMeta.get(SECRET_CHECK_KEY) as string | undefined;
-  if (stored === undefined) s.setMeta.run(SECRET_CHECK_KEY, fp);
-  else if (stored !== fp) {
+  if (stored === undefined) s.setMeta.run(SECRET_CHECK_KEY, secretVerifier(secret));
+  else if (!secretMatches(stored, secret)) {
     throw new CacheError('secret-mismatch', 'the cache was filled with another HMAC secret; use the same secret, or clear the cache first (gate cache clear --config FILE --yes; the ledger and outbox are kept)');
   }
 }
 
+/** Bind the file to a key whatever it was bound to before (a snapshot swap replaces every keyed row at once). */
+export function rebindSecret(db: Db, secret: string | Buffer): void {
+  prepared(db).setMeta.run(SECRET_CHECK_KEY, secretVerifier(secret));
+}
+
 /** The columns passengerRow and ticketRow fill, in order (the snapshot staging tables are written with them too). */
-export const PASSENGER_COLUMNS = ['doc_key', 'kind', 'status', 'birth_date'] as const;
+export const PASSENGER_COLUMNS = ['doc_key', 'kind', 'status', 'birth_key'] as const;
 export const TICKET_COLUMNS = ['id', 'doc_key', 'train', 'date', 'from_station', 'to_station', 'departure', 'arrival', 'departure_ms', 'arrival_ms', 'car', 'seat', 'status'] as const;
 
-/** The values one passenger record is stored as, in PASSENGER_COLUMNS order. */
-export function passengerRow(keyOf: DocumentKeyer, r: PassengerRecord): [string, string, string, string | null] {
-  return [keyOf(r), r.kind, r.status, r.birthDate ?? null];
+/** The values one keyed passenger is stored as, in PASSENGER_COLUMNS order. */
+export function passengerRow(r: KeyedPassenger): [string, string, string, string | null] {
+  return [r.docKey, r.kind, r.status, r.birthKey ?? null];
 }
 
-/** The values one ticket record is stored as, in TICKET_COLUMNS order; departure/arrival kept as the ISO text and as epoch ms for range tests. */
-export function ticketRow(keyOf: DocumentKeyer, r: TicketRecord): (string | number)[] {
-  return [r.id, keyOf(r), r.train, r.date, r.from, r.to, r.departure, r.arrival, Date.parse(r.departure), Date.parse(r.arrival), r.car, r.seat, r.status];
+/** The values one keyed ticket is stored as, in TICKET_COLUMNS order; departure/arrival kept as the ISO text and as epoch ms for range tests. */
+export function ticketRow(r: KeyedTicket): (string | number)[] {
+  return [r.id, r.docKey, r.train, r.date, r.from, r.to, r.departure, r.arrival, Date.parse(r.departure), Date.parse(r.arrival), r.car, r.seat, r.status];
 }
 
-/** Insert or replace passengers; returns how many were written. */
-export function upsertPassengers(db: Db, secret: string | Buffer, records: Iterable<PassengerRecord>): number {
+/** Insert or replace keyed passengers; returns how many were written. The caller has bound the file's key. */
+export function upsertPassengers(db: Db, records: Iterable<KeyedPassenger>): number {
   const s = prepared(db);
   return db.transaction(() => {
-    bindSecret(db, secret);
-    const keyOf = documentKeyer(secret);
     let n = 0;
     for (const r of records) {
-      s.upsertPassenger.run(...passengerRow(keyOf, r));
+      s.upsertPassenger.run(...passengerRow(r));
       n++;
     }
     return n;
   })();
 }
 
-/** Insert or replace tickets (by id); departure/arrival are kept as the ISO text and as epoch ms for range tests. */
-export function upsertTickets(db: Db, secret: string | Buffer, records: Iterable<TicketRecord>): number {
+/** Insert or replace keyed tickets (by id). The caller has bound the file's key. */
+export function upsertTickets(db: Db, records: Iterable<KeyedTicket>): number {
   const s = prepared(db);
   return db.transaction(() => {
-    bindSecret(db, secret);
-    const keyOf = documentKeyer(secret);
     let n = 0;
     for (const r of records) {
-      s.upsertTicket.run(...ticketRow(keyOf, r));
+      s.upsertTicket.run(...ticketRow(r));
       n++;
     }
     return n;
   })();
 }
 
-/** Remove passengers by document identity; returns how many rows went. */
-export function deletePassengers(db: Db, secret: string | Buffer, identities: Iterable<DocumentIdentity>): number {
+/** Remove passengers by document key; returns how many rows went. */
+export function deletePassengers(db: Db, docKeys: Iterable<string>): number {
   const s = prepared(db);
   return db.transaction(() => {
-    bindSecret(db, secret);
-    const keyOf = documentKeyer(secret);
     let n = 0;
-    for (const id of identities) n += s.deletePassenger.run(keyOf(id)).changes;
+    for (const k of docKeys) n += s.deletePassenger.run(k).changes;
     return n;
   })();
 }

@@ -11,7 +11,24 @@ import { topics, type Head, type SigningKey } from '../sync/wire.js';
 import { errorLine } from '../util/gate-error.js';
 import type { OutMessage } from './build.js';
 import { CentralError } from './errors.js';
+import { weakKeyReason } from '../util/key-strength.js';
 import { connectCentral, publishAll } from './publish.js';
+
+/**
+ * The station's document key from a file (the gates' `secret`, or its successor during a rotation): every record
+ * is keyed under it before it leaves central. A weak key is refused: it would let anyone test guesses offline.
+ */
+export function loadDocKey(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`cannot read the document key ${path}: ${(err as Error).message}`);
+  }
+  const weak = weakKeyReason(text);
+  if (weak) throw new CentralError('weak-doc-key', `--doc-key-file ${path}: ${weak}`);
+  return text;
+}
 
 export function readJsonFile(path: string): unknown {
   let text: string;
@@ -26,13 +43,17 @@ export function readJsonFile(path: string): unknown {
 const FORCE_HINT = '(--force publishes it anyway)';
 
 /** A delta must continue the retained head: same epoch, seq = head's seq + 1 (gates that see a gap ask for a resync). */
-export function checkDeltaAgainstHead(head: Head | null, station: string, epoch: number, seq: number): void {
+export function checkDeltaAgainstHead(head: Head | null, station: string, epoch: number, seq: number, docKeyId?: string): void {
   if (!head) throw new CentralError('no-head', `station ${station} has no retained head: publish a snapshot first ${FORCE_HINT}`);
   if (epoch !== head.epoch) {
     throw new CentralError('epoch-mismatch', `--epoch ${epoch} is not the head's epoch ${head.epoch} (head ${head.epoch}/${head.seq}) ${FORCE_HINT}`);
   }
   if (seq !== head.seq + 1) {
     throw new CentralError('seq-not-next', `--seq ${seq} does not follow the head ${head.epoch}/${head.seq}: the next delta is seq ${head.seq + 1} ${FORCE_HINT}`);
+  }
+  // An epoch is keyed under one document key: a new key starts a new epoch (a snapshot), never a delta.
+  if (docKeyId !== undefined && docKeyId !== head.docKeyId) {
+    throw new CentralError('doc-key-changed', `the delta is keyed under document key ${docKeyId}, epoch ${head.epoch} under ${head.docKeyId}: publish a snapshot to change keys ${FORCE_HINT}`);
   }
 }
 

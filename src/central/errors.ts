@@ -10,6 +10,8 @@ export const CENTRAL_ERROR_CODES = [
   'head-unverified', // the retained head is not signed by this key, or cannot be read
   'public-key', // --key names a public key: signing needs the private half
   'bad-key', // --key is not an Ed25519 private key
+  'weak-doc-key', // --doc-key-file holds a key with too little entropy
+  'doc-key-changed', // a delta keyed under another document key than its epoch's (rotate with a new snapshot)
 ] as const;
 export type CentralErrorCode = (typeof CENTRAL_ERROR_CODES)[number];
 

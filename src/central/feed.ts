@@ -5,6 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import type { PassengerRecord, SnapshotFile, TicketRecord } from '../cache/records.js';
 import { canonicalIdentity } from '../identity/document-key.js';
+import { docKeyIdOf } from '../cache/keyed.js';
 import type { ResyncRequest, SigningKey } from '../sync/wire.js';
 import { buildDelta, buildHead, buildSnapshot, type OutMessage } from './build.js';
 import type { DeltaFile } from './files.js';
@@ -21,6 +22,8 @@ export interface FeedOptions {
   /** Deltas kept for answering gaps; older ones are answered with a new snapshot. */
   logSize?: number;
   clock?: () => Date;
+  /** The station's document key: records are keyed under it (docs/sync.md 4). rotateDocKey() replaces it. */
+  docSecret: string | Buffer;
 }
 
 export class CentralFeed {
@@ -38,9 +41,20 @@ export class CentralFeed {
   /** The current epoch's manifest and chunks as published (republished as they are, never re-cut, for a request). */
   private snapshotMessages: OutMessage[] = [];
   private republishedAt = 0;
+  /** The document key of the current epoch: a delta is keyed as its snapshot was. */
+  private docSecret: string | Buffer;
 
   constructor(private readonly o: FeedOptions) {
     this.clock = o.clock ?? (() => new Date());
+    this.docSecret = o.docSecret;
+  }
+
+  /** Key rotation, central's step (docs/sync.md "Key rotation"): a new epoch keyed under the new key, published at once. */
+  async rotateDocKey(next: string | Buffer): Promise<number> {
+    await this.serial(async () => {
+      this.docSecret = next;
+    });
+    return this.snapshot();
   }
 
   /** Replace the data (when a file is given) and publish it as a snapshot under a new epoch. */
@@ -56,7 +70,7 @@ export class CentralFeed {
       this.epoch = Math.max(epoch ?? 0, this.epoch + 1, Math.floor(this.clock().getTime() / 1000));
       this.seq = 0;
       this.log.clear();
-      const built = buildSnapshot(this.current(), { key: this.o.key, epoch: this.epoch, seq: 0, chunkRows: this.o.chunkRows });
+      const built = buildSnapshot(this.current(), { key: this.o.key, epoch: this.epoch, seq: 0, chunkRows: this.o.chunkRows, docSecret: this.docSecret });
       this.snapshotAt = this.clock().getTime();
       this.snapshotMessages = built.messages.filter((m) => !m.retain);
       await publishAll(this.o.client, built.messages);
@@ -71,11 +85,12 @@ export class CentralFeed {
   async delta(file: DeltaFile, opts: { publish?: boolean } = {}): Promise<number> {
     return this.serial(async () => {
       const seq = this.seq + 1;
-      const { delta, messages } = buildDelta(file, { key: this.o.key, station: this.o.station, epoch: this.epoch, seq, now: this.clock() });
-      for (const id of delta.deletes.passengers) this.passengers.delete(canonicalIdentity(id));
-      for (const id of delta.deletes.tickets) this.tickets.delete(id);
-      for (const p of delta.upserts.passengers) this.passengers.set(canonicalIdentity(p), p);
-      for (const t of delta.upserts.tickets) this.tickets.set(t.id, t);
+      const { delta, messages } = buildDelta(file, { key: this.o.key, station: this.o.station, epoch: this.epoch, seq, now: this.clock(), docSecret: this.docSecret });
+      // Central keeps its plain records; only what goes on the wire is keyed.
+      for (const id of file.deletes.passengers) this.passengers.delete(canonicalIdentity(id));
+      for (const id of file.deletes.tickets) this.tickets.delete(id);
+      for (const p of file.upserts.passengers) this.passengers.set(canonicalIdentity(p), p);
+      for (const t of file.upserts.tickets) this.tickets.set(t.id, t);
       this.seq = seq;
       this.generatedAt = delta.generatedAt;
       this.log.set(seq, messages);
@@ -94,7 +109,7 @@ export class CentralFeed {
   /** Republish the retained head (a heartbeat). */
   async heartbeat(): Promise<void> {
     await this.serial(() =>
-      publishAll(this.o.client, [buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, generatedAt: this.clock().toISOString() })]),
+      publishAll(this.o.client, [buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), generatedAt: this.clock().toISOString() })]),
     );
   }
 
@@ -124,7 +139,7 @@ export class CentralFeed {
         if (!m) return void (await this.newSnapshotAtMostEvery());
         missing.push(m[0]);
       }
-      const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, generatedAt: this.generatedAt });
+      const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), generatedAt: this.generatedAt });
       await this.serial(() => publishAll(this.o.client, [...missing, head]));
       return;
     }
@@ -136,7 +151,7 @@ export class CentralFeed {
     const now = this.clock().getTime();
     if (now - this.republishedAt < REPUBLISH_INTERVAL_MS && now >= this.republishedAt) return;
     this.republishedAt = now;
-    const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, generatedAt: new Date(now).toISOString() });
+    const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), generatedAt: new Date(now).toISOString() });
     await this.serial(() => publishAll(this.o.client, [head, ...this.snapshotMessages]));
   }
 

@@ -1,5 +1,6 @@
 // Reading the one config file: JSON with // and /* */ comments and trailing commas allowed (.jsonc), validated
 // with the zod schema once; the typed result is passed to whoever needs it (no global settings object).
+import { weakKeyReason } from '../util/key-strength.js';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { gateConfigSchema, type GateConfig } from './schema.js';
@@ -14,6 +15,7 @@ export type ConfigErrorCode =
   | 'secret-missing'
   | 'secret-file-unreadable'
   | 'secret-too-short'
+  | 'secret-weak'
   | 'not-runnable';
 
 export class ConfigError extends GateError<ConfigErrorCode> {
@@ -27,7 +29,7 @@ export class ConfigError extends GateError<ConfigErrorCode> {
 }
 
 /** Keys whose values never appear in printed config or in error lines. */
-export const SECRET_KEYS = ['secret', 'password', 'key'] as const;
+export const SECRET_KEYS = ['secret', 'secretNext', 'password', 'key'] as const;
 
 /**
  * JSONC -> JSON: drop // and /* *\/ comments and trailing commas outside strings. Comments become spaces and
@@ -122,6 +124,7 @@ export function resolveConfigPaths(config: GateConfig, configFile: string): Gate
     ...config,
     db: at(config.db),
     secretFile: at(config.secretFile),
+    secretNextFile: at(config.secretNextFile),
     devices: {
       ...d,
       idcard: { ...d.idcard, recordTo: at(d.idcard.recordTo) },
@@ -149,6 +152,32 @@ export function loadConfig(path: string): LoadedConfig {
  * or the environment variable GATE_SECRET. Only commands that touch the cache need it.
  */
 export function resolveSecret(loaded: LoadedConfig | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return strongEnough(resolvePlainSecret(loaded, env), 'secret');
+}
+
+/** A key with too little entropy lets anyone who knows one document test guesses of it offline (src/util/key-strength.ts). */
+function strongEnough(secret: string, name: string): string {
+  const weak = weakKeyReason(secret);
+  if (weak) throw new ConfigError('secret-weak', `${name}: ${weak}`);
+  return secret;
+}
+
+/** Key rotation: the next document key from `secretNext` or `secretNextFile`, or undefined when none is set. */
+export function resolveNextSecret(loaded: LoadedConfig | undefined): string | undefined {
+  const config = loaded?.config;
+  if (config?.secretNext) return strongEnough(config.secretNext, 'secretNext');
+  if (!config?.secretNextFile) return undefined;
+  const file = resolve(dirname(loaded!.path), config.secretNextFile);
+  let secret: string;
+  try {
+    secret = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError('secret-file-unreadable', `secretNextFile: cannot read ${file}: ${(err as Error).message}`, [], { cause: err });
+  }
+  return strongEnough(secret, 'secretNextFile');
+}
+
+function resolvePlainSecret(loaded: LoadedConfig | undefined, env: NodeJS.ProcessEnv): string {
   const config = loaded?.config;
   if (config?.secret) return config.secret;
   if (config?.secretFile) {

@@ -3,7 +3,7 @@
 // never pass a config the daemon then refuses. Each problem is one line that starts with the key to change.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConfigError, resolveSecret, type LoadedConfig } from './load.js';
+import { ConfigError, resolveNextSecret, resolveSecret, type LoadedConfig } from './load.js';
 import { isLogLevel, unknownLevelLine } from '../util/log.js';
 import { keyIdOf, parsePublicKey } from '../util/signing.js';
 
@@ -39,6 +39,12 @@ export function runProblems(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proce
   if (!c.gate) out.push('gate: expected a gate id such as "03" (gate run needs one), got nothing');
   try {
     resolveSecret(loaded, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    out.push(err.message);
+  }
+  try {
+    resolveNextSecret(loaded);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     out.push(err.message);

@@ -234,6 +234,12 @@ export const gateConfigSchema = z
       .optional()
       .describe('HMAC secret that keys documents (at least 32 characters); or secretFile, or the GATE_SECRET environment variable.'),
     secretFile: path('A file holding the HMAC secret').optional(),
+    secretNext: z
+      .string()
+      .min(32, 'at least 32 characters')
+      .optional()
+      .describe("Key rotation: the station's next document key. Batches keyed under it are accepted too; the gate keys documents under whichever key its loaded cache was built with (docs/sync.md)."),
+    secretNextFile: path('A file holding the next document key (key rotation)').optional(),
     db: path("The gate's SQLite file (cache, ledger, outbox); its folder must exist").default('/var/lib/gate/gate.db'),
     logLevel: z.enum(LOG_LEVELS).default('info').describe('Log level (GATE_LOG_LEVEL overrides it).'),
     rules: rulesSchema.prefault({}),

@@ -10,7 +10,7 @@ import { bridgeFromConfig } from '../bridge/from-config.js';
 import { IdCardFramer, buildCommand, parseResponse } from '../readers/idcard/index.js';
 import { errorLine } from '../util/gate-error.js';
 import { waitFor } from '../util/wait.js';
-import { SECRET_CHECK_KEY, secretFingerprint } from '../cache/write.js';
+import { SECRET_CHECK_KEY, secretMatches } from '../cache/write.js';
 import { openReadOnly } from '../cache/read-only.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
 
@@ -25,6 +25,8 @@ export interface CheckResult {
 export interface DoctorOptions {
   config: GateConfig;
   secret: string | null;
+  /** Key rotation: the next document key; a cache already swapped to it is the gate's too. */
+  secretNext?: string;
   /** How long a device has to answer. */
   handshakeMs?: number;
   hid?: HidModule;
@@ -52,7 +54,7 @@ export async function runDoctor(o: DoctorOptions): Promise<CheckResult[]> {
   else add('warn', 'mqtt', 'mqtt.enabled is false: events stay in the outbox and central sees nothing');
   // Not a refusal (the worker runs and waits), but no batch can ever be verified and applied.
   if (c.sync.enabled && c.sync.centralPublicKeys.length === 0) add('warn', 'sync', "sync.centralPublicKeys is empty: every snapshot and delta is refused; add central's public key");
-  results.push(...checkDatabase(c, o.secret, (o.now ?? Date.now)()));
+  results.push(...checkDatabase(c, o.secret, (o.now ?? Date.now)(), o.secretNext));
   results.push(checkDisk(c.db));
   return results;
 }
@@ -170,7 +172,7 @@ async function checkBroker(c: GateConfig, waitMs: number): Promise<CheckResult> 
   }
 }
 
-function checkDatabase(c: GateConfig, secret: string | null, nowMs: number): CheckResult[] {
+function checkDatabase(c: GateConfig, secret: string | null, nowMs: number, secretNext?: string): CheckResult[] {
   if (!existsSync(c.db)) return [{ status: 'fail', name: 'cache', line: `no database at ${c.db}: the gate creates it on start; load tickets with sync or gate cache import` }];
   let db;
   try {
@@ -181,7 +183,7 @@ function checkDatabase(c: GateConfig, secret: string | null, nowMs: number): Che
   try {
     const out: CheckResult[] = [];
     const fp = (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(SECRET_CHECK_KEY) as string | undefined) ?? null;
-    if (secret && fp && fp !== secretFingerprint(secret)) {
+    if (secret && fp && !secretMatches(fp, secret) && !(secretNext && secretMatches(fp, secretNext))) {
       out.push({ status: 'fail', name: 'secret', line: 'the HMAC secret differs from the one the cache was built with: restore the secret, or clear the cache (gate cache clear --config FILE --yes) and resync' });
     }
     const sync = db.prepare('SELECT epoch, seq, generated_at FROM sync_state WHERE id = 1').get() as { epoch: string; seq: number; generated_at: string } | undefined;

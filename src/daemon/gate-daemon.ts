@@ -5,7 +5,7 @@
 import { dirname, join, basename } from 'node:path';
 import type { GateConfig } from '../config/schema.js';
 import { openDb, type Db } from '../cache/db.js';
-import { bindSecret } from '../cache/write.js';
+import { bindSecret, boundSecretIndex } from '../cache/write.js';
 import { SqliteCacheView } from '../cache/view.js';
 import { decide } from '../decide/decide.js';
 import { identityOf, type Document } from '../identity/document.js';
@@ -52,6 +52,8 @@ export class DaemonError extends GateError<DaemonErrorCode> {
 export interface DaemonOptions {
   config: GateConfig;
   secret: string;
+  /** Key rotation: the station's next document key (config secretNext). */
+  secretNext?: string;
   /** Shown on the status topic: which config the gate runs. */
   configVersion: string;
   appVersion: string;
@@ -117,6 +119,10 @@ export class GateDaemon {
   /** Set when the database failed its integrity check at start and was replaced by a fresh file. */
   readonly storageRecovery: StorageRecovery | null;
   private readonly log: Logger;
+  /** The station's document keys this gate holds: current, then next during a rotation. */
+  private get docSecrets(): string[] {
+    return [this.o.secret, ...(this.o.secretNext ? [this.o.secretNext] : [])];
+  }
   private readonly clock: () => number;
   private readonly transports: { name: string; transport: Transport }[] = [];
   private readonly health = new Map<string, DeviceHealth>();
@@ -145,12 +151,15 @@ export class GateDaemon {
     this.storageRecovery = recoverStorage(c.db, this.clock(), this.log);
     this.db = openDb(c.db);
     try {
-      bindSecret(this.db, o.secret);
+      // A cache filled under the current or the next key is ours (a rotation may have swapped it in already).
+      const bound = boundSecretIndex(this.db, this.docSecrets);
+      // Empty: bind the current key. Bound to neither key: bindSecret throws secret-mismatch with its one line.
+      if (bound === null || bound < 0) bindSecret(this.db, o.secret);
     } catch (err) {
       this.db.close();
       throw err;
     }
-    this.view = new SqliteCacheView(this.db, o.secret);
+    this.view = new SqliteCacheView(this.db, this.docSecrets);
     // The gate signs its passage events so its siblings can refuse forgeries (src/mqtt/siblings.ts).
     const gateKey = loadOrCreateGateKey(c.mqtt.gateKeyFile ?? defaultGateKeyFile(c.db));
     this.gateKeyId = gateKey.keyId;
@@ -220,6 +229,7 @@ export class GateDaemon {
       this.sync = await SyncService.start({
         dbPath: c.db,
         secret: this.o.secret,
+        secretNext: this.o.secretNext,
         station: c.station,
         gate: c.gate!,
         url: m.urls[0],

@@ -134,7 +134,8 @@ export function decide(doc: Document, view: CacheView, rules: DecideRules, ctx: 
     if (!passenger) return decision('not-verified');
     if (passenger.status === 'pending') return decision('verification-pending');
     if (passenger.status === 'rejected') return decision('verification-rejected');
-    if (passenger.birthDate && doc.birthDate && passenger.birthDate !== doc.birthDate) return decision('identity-mismatch');
+    // Central sends the birth date keyed to the document (birthKey): the gate keys the MRZ's date the same way.
+    if (passenger.birthKey && doc.birthDate && passenger.birthKey !== view.birthKeyOf(keys[0], doc.birthDate)) return decision('identity-mismatch');
   }
 
   const tickets = view.tickets(keys);

@@ -11,7 +11,7 @@ import { packageFile } from '../util/package-file.js';
 export const STATION = 'VNP';
 export const GATE = '01';
 /** The demo's HMAC secret: for this demo only (config/sample.json uses the same). */
-export const DEMO_SECRET = 'sample-secret-for-the-demo-only-0123456789abcdef';
+export const DEMO_SECRET = 'demo-only-58a8e5ef073e91e502d89e8c93c35688117d8bb1c50f5974426631c4a1040fd4';
 /** The scripted hour starts here (Asia/Shanghai). */
 export const DEMO_START = '2025-06-01T09:20:00+08:00';
 

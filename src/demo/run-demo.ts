@@ -50,6 +50,8 @@ export interface DemoOptions {
   keepFiles?: boolean;
   /** Run without a broker (the gate's outbox fills). */
   offline?: boolean;
+  /** Called with the private broker's URL before anything is published on it (the privacy scan taps every topic). */
+  onBroker?(url: string): Promise<void> | void;
 }
 
 export class DemoError extends GateError<'step-timeout'> {
@@ -105,12 +107,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     // Central's command key is its own, never the sync key (the gate refuses a config that lists one in both).
     const commandPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const snapshotFile = demoSnapshot();
-    const snapshot = buildSnapshot(snapshotFile, { key, epoch: 1 });
+    const snapshot = buildSnapshot(snapshotFile, { key, epoch: 1, docSecret: DEMO_SECRET });
 
     let broker: LocalBroker | null = null;
     if (!o.offline) {
       broker = await startBroker();
       cleanup.push(() => broker!.close());
+      await o.onBroker?.(broker.url);
     }
     let central: MqttClient | null = null;
     if (broker) {
@@ -264,7 +267,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     out(`${at()}  fire alarm reset: the gate sets the lane back to normal (alarm seq ${off.seq})`);
 
     minutes(40);
-    const refund = buildDelta({ generatedAt: new Date(clock.now()).toISOString(), upserts: { passengers: [], tickets: [{ ...REFUND_TICKET, status: 'refunded' }] }, deletes: { passengers: [], tickets: [] } }, { key, station: STATION, epoch: 1, seq: 1, now: new Date(clock.now()) });
+    const refund = buildDelta({ generatedAt: new Date(clock.now()).toISOString(), upserts: { passengers: [], tickets: [{ ...REFUND_TICKET, status: 'refunded' }] }, deletes: { passengers: [], tickets: [] } }, { key, station: STATION, epoch: 1, seq: 1, now: new Date(clock.now()), docSecret: DEMO_SECRET });
     const sent = Date.now();
     if (central) await publishAll(central, refund.messages);
     else await feedAll(refund.messages);

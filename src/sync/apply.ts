@@ -10,18 +10,18 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../cache/db.js';
 import {
   PASSENGER_COLUMNS,
-  SECRET_CHECK_KEY,
   TICKET_COLUMNS,
-  bindSecret,
+  boundSecretIndex,
   deletePassengers,
   deleteTickets,
   passengerRow,
+  rebindSecret,
   setSyncState,
   ticketRow,
   upsertPassengers,
   upsertTickets,
 } from '../cache/write.js';
-import { documentKeyer, type DocumentKeyer } from '../identity/document-key.js';
+import { docKeyIdOf } from '../cache/keyed.js';
 import { SyncError } from './errors.js';
 import type { Chunk, Cursor, Delta, Manifest } from './wire.js';
 
@@ -37,6 +37,8 @@ export interface SnapshotProgress {
 export interface ApplierOptions {
   station: string;
   secret: string | Buffer;
+  /** The next document key during a rotation (config secretNext): batches keyed under it are taken too. */
+  secretNext?: string | Buffer;
   /** Where versions before in-file staging assembled a snapshot: a scratch file left there is removed. */
   stagePath?: string;
   now?: () => Date;
@@ -46,7 +48,6 @@ interface Staging {
   manifest: Manifest;
   insertPassenger: Statement;
   insertTicket: Statement;
-  keyOf: DocumentKeyer;
   /** SHA-256 over the chunks in order: chunks that arrive early wait in `early` for their predecessors. */
   whole: Hash;
   nextInOrder: number;
@@ -74,12 +75,15 @@ function stagingUpsert(t: (typeof CACHE_TABLES)[number]): string {
 export class CacheApplier {
   private staging: Staging | null = null;
   private readonly now: () => Date;
+  /** The gate's document keys (current, then next) with their ids. */
+  private readonly docKeys: { secret: string | Buffer; id: string }[];
 
   constructor(
     private readonly db: Db,
     private readonly opts: ApplierOptions,
   ) {
     this.now = opts.now ?? (() => new Date());
+    this.docKeys = [opts.secret, ...(opts.secretNext ? [opts.secretNext] : [])].map((secret) => ({ secret, id: docKeyIdOf(secret) }));
     // A snapshot cut short by a crash left its staging tables (and, before in-file staging, a scratch file).
     this.dropStagingTables();
     if (opts.stagePath) removeDbFiles(opts.stagePath);
@@ -94,14 +98,33 @@ export class CacheApplier {
     return { epoch: Number(row.epoch), seq: row.seq, generatedAt: row.generated_at };
   }
 
+  /**
+   * The gate's key a batch was keyed under, or SyncError `doc-key-mismatch`: rows keyed under another key would
+   * match nobody, so such a batch never reaches the cache.
+   */
+  secretFor(docKeyId: string): string | Buffer {
+    const k = this.docKeys.find((d) => d.id === docKeyId);
+    if (!k) throw new SyncError('doc-key-mismatch', `batch keyed under document key ${docKeyId}; this gate holds ${this.docKeys.map((d) => d.id).join(' and ')} (set secret or secretNext to the station's document key)`);
+    return k.secret;
+  }
+
+  /** The id of the key the cache was filled under (null: empty, or bound to none of the gate's keys). */
+  cacheDocKeyId(): string | null {
+    const i = boundSecretIndex(this.db, this.docKeys.map((d) => d.secret));
+    return i === null || i < 0 ? null : this.docKeys[i].id;
+  }
+
   /** One delta, one transaction: deletes, then upserts, then the new position. All or nothing. */
   applyDelta(d: Delta): void {
+    this.secretFor(d.docKeyId);
+    const cacheKey = this.cacheDocKeyId();
+    if (cacheKey !== d.docKeyId) throw new SyncError('doc-key-mismatch', `delta ${d.epoch}/${d.seq} keyed under ${d.docKeyId}, the cache under ${cacheKey ?? 'no key of this gate'}`);
     this.write(() =>
       this.db.transaction(() => {
-        deletePassengers(this.db, this.opts.secret, d.deletes.passengers);
+        deletePassengers(this.db, d.deletes.passengers);
         deleteTickets(this.db, d.deletes.tickets);
-        upsertPassengers(this.db, this.opts.secret, d.upserts.passengers);
-        upsertTickets(this.db, this.opts.secret, d.upserts.tickets);
+        upsertPassengers(this.db, d.upserts.passengers);
+        upsertTickets(this.db, d.upserts.tickets);
         // Central says these sibling uses did not happen (a forged or mistaken passage): the ticket is usable again.
         // The cleared passage's eventId is kept: its signed message, replayed from the broker, is never taken again.
         if (d.clearUses?.length) {
@@ -128,6 +151,7 @@ export class CacheApplier {
   }
 
   beginSnapshot(manifest: Manifest): void {
+    this.secretFor(manifest.docKeyId);
     this.abortSnapshot();
     // The staging tables are created from the live tables' own definitions (constraints, STRICT, WITHOUT ROWID), so
     // what is renamed in is exactly the schema the migrations made; the indexes are built once, at the swap.
@@ -140,14 +164,15 @@ export class CacheApplier {
           if (!create || create === sql) throw new SyncError('apply-failed', `cannot read the definition of table ${t.live}`);
           this.db.exec(create);
         }
-      })(),
+        // IMMEDIATE: this transaction reads the schema before it writes; a deferred one would fail at once with
+        // SQLITE_BUSY (no busy wait) when the lane commits a passage in between, abandoning the snapshot.
+      }).immediate(),
     );
     const [p, t] = CACHE_TABLES;
     this.staging = {
       manifest,
       insertPassenger: this.db.prepare(stagingUpsert(p)),
       insertTicket: this.db.prepare(stagingUpsert(t)),
-      keyOf: documentKeyer(this.opts.secret),
       whole: createHash('sha256'),
       nextInOrder: 0,
       early: new Map(),
@@ -163,9 +188,9 @@ export class CacheApplier {
     for (let next = st.early.get(st.nextInOrder); next; next = st.early.get(st.nextInOrder)) {
       st.early.delete(st.nextInOrder);
       st.whole.update(next.bytes);
-      // Keys are computed before the transaction opens: the gate file's write lock is held for the inserts only.
-      const passengers = next.chunk.passengers.map((r) => passengerRow(st.keyOf, r));
-      const tickets = next.chunk.tickets.map((r) => ticketRow(st.keyOf, r));
+      // Rows are built before the transaction opens: the gate file's write lock is held for the inserts only.
+      const passengers = next.chunk.passengers.map((r) => passengerRow(r));
+      const tickets = next.chunk.tickets.map((r) => ticketRow(r));
       this.write(() =>
         this.db.transaction(() => {
           for (const row of passengers) st.insertPassenger.run(...row);
@@ -217,7 +242,7 @@ export class CacheApplier {
 
   /**
    * One IMMEDIATE transaction: drop the live cache tables (their indexes go with them), rename the staged tables in
-   * their place, recreate the indexes under the same names, rebind the secret and record the new position.
+   * their place, recreate the indexes under the same names, bind the manifest's key and record the new position.
    */
   private swap(m: Manifest): void {
     this.write(() =>
@@ -230,8 +255,8 @@ export class CacheApplier {
         for (const t of CACHE_TABLES) this.db.exec(`DROP TABLE ${t.live}`);
         for (const t of CACHE_TABLES) this.db.exec(`ALTER TABLE ${t.stage} RENAME TO ${t.live}`);
         for (const sql of indexes) this.db.exec(sql);
-        this.db.prepare('DELETE FROM meta WHERE key = ?').run(SECRET_CHECK_KEY);
-        bindSecret(this.db, this.opts.secret);
+        // The rows now in are keyed under the manifest's key: a rotation switches the gate's key here, atomically.
+        rebindSecret(this.db, this.secretFor(m.docKeyId));
         this.setState(m.epoch, m.seq, m.generatedAt);
       }).immediate(),
     );

@@ -83,6 +83,8 @@ export class SyncEngine {
       }
       const signed = openEnvelope(payload, this.o.keys, t.kind);
       checkTopic(t, signed, this.o.station);
+      // Keyed under a key this gate does not hold: refused (and counted) before it can load a cache matching nobody.
+      this.o.applier.secretFor(signed.docKeyId);
       switch (signed.type) {
         case 'snapshot-manifest':
           this.pendingManifest = signed;

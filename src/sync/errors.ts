@@ -12,6 +12,7 @@ export const SYNC_ERROR_CODES = [
   'count-mismatch', // a snapshot's row counts differ from its manifest
   'station-mismatch', // the batch is for another station
   'topic-mismatch', // the topic and the signed content disagree (epoch, seq or chunk number)
+  'doc-key-mismatch', // keyed under a document key this gate does not hold (neither secret nor secretNext)
   'gap', // deltas are missing: the gate asked for a resync
   'apply-failed', // SQLite refused the write (disk full, I/O error): the transaction rolled back
 ] as const;
@@ -27,6 +28,7 @@ const RECOVERY: Record<SyncErrorCode, Recovery> = {
   'count-mismatch': 'resync',
   'station-mismatch': 'fix-config',
   'topic-mismatch': 'drop',
+  'doc-key-mismatch': 'fix-config',
   gap: 'resync',
   'apply-failed': 'resync',
 };

@@ -17,6 +17,8 @@ export interface WorkerConfig {
   dbPath: string;
   stagePath?: string;
   secret: string;
+  /** The next document key during a rotation (config secretNext). */
+  secretNext?: string;
   station: string;
   gate: string;
   /** The broker; without one the worker takes batches from feed() (another transport, tests, the bench). */

@@ -3,7 +3,7 @@
 // snapshot chunks are bound to the signed manifest by SHA-256.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { passengerRecordSchema, ticketRecordSchema, type PassengerRecord, type TicketRecord } from '../cache/records.js';
+import { docKeySchema, keyedPassengerSchema, keyedTicketSchema, type KeyedPassenger, type KeyedTicket } from '../cache/keyed.js';
 import { IDENTITY_KINDS } from '../identity/document.js';
 import { seal, type SealingKey } from '../util/sealed.js';
 import { keyIdOf as keyIdOfKey, type SigningPurpose } from '../util/signing.js';
@@ -19,6 +19,8 @@ const epoch = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** seq counts deltas within an epoch: the snapshot is "at seq S", the next delta is S + 1. */
 const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const hexDigest = z.string().regex(/^[0-9a-f]{64}$/);
+/** The id of the document key the batch's records are keyed under (src/cache/keyed.ts docKeyIdOf). */
+const docKeyId = z.string().regex(/^[0-9a-f]{16}$/);
 
 export const identitySchema = z
   .object({ kind: z.enum(IDENTITY_KINDS), country: z.string().regex(/^[A-Z]{1,3}$/), number: z.string().min(1).max(40) })
@@ -32,6 +34,7 @@ export const manifestSchema = z
     station: stationCode,
     epoch,
     seq,
+    docKeyId,
     /** When central cut the data (feeds the gate's staleness rule). */
     generatedAt: isoWithOffset,
     counts: z.object({ passengers: z.number().int().nonnegative(), tickets: z.number().int().nonnegative() }).strict(),
@@ -63,8 +66,8 @@ export const chunkSchema = z
     station: stationCode,
     epoch,
     n: z.number().int().nonnegative(),
-    passengers: z.array(passengerRecordSchema),
-    tickets: z.array(ticketRecordSchema),
+    passengers: z.array(keyedPassengerSchema),
+    tickets: z.array(keyedTicketSchema),
   })
   .strict();
 export type Chunk = z.infer<typeof chunkSchema>;
@@ -76,10 +79,12 @@ export const deltaSchema = z
     station: stationCode,
     epoch,
     seq: seq.min(1),
+    docKeyId,
     generatedAt: isoWithOffset,
     /** Applied after the deletes: a record in both ends up present. */
-    upserts: z.object({ passengers: z.array(passengerRecordSchema), tickets: z.array(ticketRecordSchema) }).strict(),
-    deletes: z.object({ passengers: z.array(identitySchema), tickets: z.array(z.string().min(1).max(64)) }).strict(),
+    upserts: z.object({ passengers: z.array(keyedPassengerSchema), tickets: z.array(keyedTicketSchema) }).strict(),
+    /** Passengers by document key; tickets by id. */
+    deletes: z.object({ passengers: z.array(docKeySchema), tickets: z.array(z.string().min(1).max(64)) }).strict(),
     /**
      * Uses of tickets that another gate reported (ledger source 'sibling') and central says did not happen: the
      * ticket becomes usable again at this gate. A gate's own passages are never cleared this way.
@@ -97,6 +102,7 @@ export const headSchema = z
     epoch,
     /** The newest seq central has published in this epoch (the snapshot's seq when no delta followed). */
     seq,
+    docKeyId,
     generatedAt: isoWithOffset,
   })
   .strict();
@@ -186,4 +192,4 @@ export function sealEnvelope(key: SigningKey, signed: Signed): Buffer {
   return seal(key, SYNC_PURPOSE[signed.type], signed);
 }
 
-export type { PassengerRecord, TicketRecord };
+export type { KeyedPassenger, KeyedTicket };

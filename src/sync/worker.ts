@@ -36,7 +36,7 @@ function refuseUnread(e: SyncError): void {
 }
 
 const db = openDb(cfg.dbPath);
-const applier = new CacheApplier(db, { station: cfg.station, secret: cfg.secret, stagePath: cfg.stagePath ?? `${cfg.dbPath}.sync-stage` });
+const applier = new CacheApplier(db, { station: cfg.station, secret: cfg.secret, secretNext: cfg.secretNext, stagePath: cfg.stagePath ?? `${cfg.dbPath}.sync-stage` });
 let lastProgressAt = 0;
 const engine = new SyncEngine({
   station: cfg.station,

@@ -1,5 +1,6 @@
 // Central's reference feed answers the gate's resync requests the way docs/sync.md says.
 import type { MqttClient } from 'mqtt';
+import { DEMO_SECRET } from '../../src/demo/data.js';
 import { describe, expect, it } from 'vitest';
 import { CentralFeed } from '../../src/central/feed.js';
 import { WIRE_VERSION, type ResyncRequest } from '../../src/sync/wire.js';
@@ -9,7 +10,7 @@ function feed() {
   const published: string[] = [];
   const client = { publishAsync: (topic: string) => (published.push(topic), Promise.resolve(undefined)) } as unknown as MqttClient;
   const now = Date.parse('2026-03-01T06:00:00Z');
-  const f = new CentralFeed({ client, key: newKey().key, station: STATION, clock: () => new Date(now) });
+  const f = new CentralFeed({ docSecret: DEMO_SECRET, client, key: newKey().key, station: STATION, clock: () => new Date(now) });
   return { f, published };
 }
 

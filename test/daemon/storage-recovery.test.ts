@@ -2,6 +2,7 @@
 // bytes in a table page; the file is moved aside untouched, and the gate's own records that can still be read
 // (ledger, pending authorisations, outbox, its sequence) are in the fresh file, the cache is empty.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { keyedPassengers, keyedTickets } from '../support/keyed.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkIntegrity, openDb } from '../../src/cache/db.js';
@@ -25,7 +26,7 @@ afterEach(() => tmp.cleanup());
 /** A gate's file after a morning: 3,000 tickets, two passages in the ledger, events in the outbox, one pending authorisation. */
 function morning(): { outbox: string[]; lastSeq: number } {
   const db = openDb(path);
-  upsertTickets(db, SECRET, Array.from({ length: 3000 }, (_, i) => ticket(i)));
+  upsertTickets(db, keyedTickets(SECRET, Array.from({ length: 3000 }, (_, i) => ticket(i))));
   const store = new SqliteOutboxStore(db, { station: 'SHH', gate: '01', now: () => NOW });
   for (const id of ['T000000001', 'T000000002']) {
     const d = store.recordDecision({ kind: 'decision', at: new Date(NOW).toISOString(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'mrz', docKey: 'k', ticketId: id, train: 'G101' });

@@ -14,6 +14,7 @@ import { MrzScannerSim } from '../../src/devices/sim/mrz-scanner-sim.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { buildHead, buildSnapshot } from '../../src/central/build.js';
+import { docKeyIdOf } from '../../src/cache/keyed.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
 import type { SigningKey } from '../../src/sync/wire.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
@@ -103,12 +104,14 @@ export interface World {
   syncKey: SigningKey;
   startGate(extraEnv?: NodeJS.ProcessEnv): GateProcess;
   publishSnapshot(): Promise<void>;
+  /** Central's rotation step: the station's data as a new epoch keyed under `docSecret` (docs/sync.md 4b). */
+  publishSnapshotKeyed(docSecret: string, epoch: number): Promise<void>;
   /** Read the gate's database from outside (read-only, like a technician). */
   query<T>(sql: string, ...params: unknown[]): T[];
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number; travellers?: number; resultHoldMs?: number } = {}): Promise<World> {
+export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number; travellers?: number; resultHoldMs?: number; secretNext?: string } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'gate-world-'));
   const dbPath = join(dir, 'gate.db');
   const pairs = [await openPtyPair('idcard'), await openPtyPair('mrz'), await openPtyPair('mcu')];
@@ -124,7 +127,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   const commandKeys = generateKeyPairSync('ed25519');
   const commandPem = commandKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const data = stationSnapshot(Date.now(), opts.travellers ?? 0);
-  const snapshot = buildSnapshot(data, { key, epoch: 1 });
+  const snapshot = buildSnapshot(data, { docSecret: DEMO_SECRET, key, epoch: 1 });
 
   // Central as a persistent session (kept by the broker across its restarts): what the gate publishes while
   // central is away is queued for it.
@@ -147,7 +150,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   // same snapshot after a head signed now (which lets a gate told to reload take the epoch it holds); gates that
   // hold the epoch drop it unread. (The feed also answers at most once every 2 s; the tests' gate asks rarely.)
   await onResyncRequests(central, STATION, () => {
-    const head = buildHead(key, { station: STATION, epoch: 1, seq: 0, generatedAt: new Date().toISOString() });
+    const head = buildHead(key, { station: STATION, epoch: 1, seq: 0, docKeyId: docKeyIdOf(DEMO_SECRET), generatedAt: new Date().toISOString() });
     void publishAll(central, [head, ...snapshot.messages.filter((m) => !m.retain)]).catch(() => undefined);
   });
 
@@ -155,6 +158,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     station: STATION,
     gate: GATE,
     secret: DEMO_SECRET,
+    ...(opts.secretNext ? { secretNext: opts.secretNext } : {}),
     db: dbPath,
     logLevel: 'info',
     devices: {
@@ -202,6 +206,9 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     },
     async publishSnapshot() {
       await publishAll(central, snapshot.messages);
+    },
+    async publishSnapshotKeyed(docSecret, e) {
+      await publishAll(central, buildSnapshot(data, { docSecret, key, epoch: e }).messages);
     },
     query<T>(sql: string, ...params: unknown[]): T[] {
       const db = new Database(dbPath, { readonly: true, fileMustExist: true });

@@ -3,6 +3,7 @@
 // it is exactly the signed one. Every case is reproducible: a failure names the seed and the case index
 // (FAULTS_SEED=<seed> replays the run).
 import { readFileSync } from 'node:fs';
+import { DEMO_SECRET } from '../../src/demo/data.js';
 import { describe, expect, it } from 'vitest';
 import { IdCardFramer, buildReadResponse, checkFrame, decodeIdCard, encodeCardText, parseResponse, type CardFields } from '../../src/readers/idcard/index.js';
 import { parseMrz } from '../../src/readers/mrz/index.js';
@@ -248,10 +249,10 @@ describe('signed sync batches', () => {
   const { key, publicPem } = newKey();
   const other = newKey();
   const ring = new KeyRing([publicPem]);
-  const snapshot = buildSnapshot(snapshotFile(3), { key, epoch: 7, chunkRows: 4 });
+  const snapshot = buildSnapshot(snapshotFile(3), { docSecret: DEMO_SECRET, key, epoch: 7, chunkRows: 4 });
   const delta = buildDelta(
     { upserts: { passengers: [passenger(9)], tickets: [ticket(9)] }, deletes: { passengers: [], tickets: [ticket(1).id] } },
-    { key, station: STATION, epoch: 7, seq: 1, now: new Date('2026-03-01T01:00:00Z') },
+    { docSecret: DEMO_SECRET, key, station: STATION, epoch: 7, seq: 1, now: new Date('2026-03-01T01:00:00Z') },
   );
   const envelopes = [snapshot.messages[0].payload, delta.messages[0].payload, delta.messages[1].payload];
   const kinds = ['manifest', 'delta', 'head'] as const;
@@ -260,7 +261,7 @@ describe('signed sync batches', () => {
   const signedOf = envelopes.map((b) => stable(JSON.parse(bodyOf(b))));
   const forged = buildDelta(
     { upserts: { passengers: [passenger(9)], tickets: [ticket(9)] }, deletes: { passengers: [], tickets: [] } },
-    { key: other.key, station: STATION, epoch: 7, seq: 1, now: new Date('2026-03-01T01:00:00Z') },
+    { docSecret: DEMO_SECRET, key: other.key, station: STATION, epoch: 7, seq: 1, now: new Date('2026-03-01T01:00:00Z') },
   ).messages[0].payload;
   const chunk0 = snapshot.messages[1].payload;
   const manifest: Manifest = snapshot.manifest;

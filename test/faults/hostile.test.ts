@@ -5,6 +5,7 @@
 // Attack 6's clock step back cannot be played on a child process's real clock; here the same rule (the high-water
 // mark of accepted commands) is shown with two fresh commands, and test/mqtt/command-replay.test.ts steps the clock.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { DEMO_SECRET } from '../../src/demo/data.js';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,7 +156,7 @@ describe('a gate on a hostile station network', () => {
     const state = w.query<{ epoch: string; seq: number }>('SELECT epoch, seq FROM sync_state WHERE id = 1')[0];
     const refund = buildDelta(
       { upserts: { passengers: [], tickets: [] }, deletes: { passengers: [], tickets: [] }, clearUses: [{ ticketId: 'F1', direction: 'entry' }] },
-      { key: w.syncKey, station: STATION, epoch: Number(state.epoch), seq: state.seq + 1, now: new Date() },
+      { docSecret: DEMO_SECRET, key: w.syncKey, station: STATION, epoch: Number(state.epoch), seq: state.seq + 1, now: new Date() },
     );
     for (const m of refund.messages) await w.central.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
     // The delta applies (the sibling use of F1 that central says was a mistake is cleared).
@@ -170,7 +171,7 @@ describe('a gate on a hostile station network', () => {
     const next = { epoch: Number(state.epoch), seq: state.seq + 1 };
     const delta = buildDelta(
       { upserts: { passengers: [], tickets: [] }, deletes: { passengers: [], tickets: ['R1'] } },
-      { key: w.syncKey, station: STATION, ...next, now: new Date() },
+      { docSecret: DEMO_SECRET, key: w.syncKey, station: STATION, ...next, now: new Date() },
     ).messages[0];
     const env = JSON.parse(delta.payload.toString('utf8')) as { body: string };
     const withProto = JSON.stringify({ ...env, body: env.body.replace('{', '{"__proto__":{"status":"used-entry"},') });

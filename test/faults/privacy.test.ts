@@ -1,13 +1,17 @@
 // Privacy: after a whole demo run (real daemon, devices, broker, central), nothing personal is anywhere the gate
 // writes or sends: not in its log, not in the events central received, not in the status file, not in the cache
 // file (with its WAL), not on the demo's screen. Searched for: every document number, every name (UTF-8 and the
-// card's UTF-16LE), addresses, whole MRZ lines, and the photo block the reader sent.
+// card's UTF-16LE), addresses, whole MRZ lines, and the photo block the reader sent. And on the wire (issue 14): a
+// separate client subscribed to `#` captures every byte published on the demo's broker, on every topic, in both
+// directions (central's snapshot, delta and head; the gate's events, status and resync requests), and the scan
+// searches it for every document number, name, birth date and MRZ line of the demo data, central's records included.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run-demo.js';
-import { CARDS, PASSPORTS } from '../../src/demo/data.js';
+import { CARDS, PASSPORTS, demoSnapshot } from '../../src/demo/data.js';
+import { needlesOf, scanMessages, tapAll, type WireTap } from '../support/wire-tap.js';
 import { buildReadResponse, encodeCardText, syntheticPhoto } from '../../src/readers/idcard/index.js';
 import { tally } from './support/tally.js';
 
@@ -34,9 +38,38 @@ function needles(): { what: string; bytes: Buffer }[] {
     add(`${p}.surname`, lines[0].slice(5).split('<<')[0]);
   }
   add('previous PR number', 'SAU320185010112');
+  for (const n of wireNeedles()) out.push(n);
   // 48 bytes from the middle of the photo block: no run of the photo may be stored or sent.
   out.push({ what: 'photo bytes', bytes: Buffer.from(syntheticPhoto().subarray(500, 548)) });
   return out;
+}
+
+/** YYYYMMDD (the card's form) or YYMMDD (the MRZ's) as YYYY-MM-DD. */
+function isoBirth(d: string): string {
+  const full = d.length === 6 ? `${Number(d.slice(0, 2)) > 30 ? '19' : '20'}${d}` : d;
+  return `${full.slice(0, 4)}-${full.slice(4, 6)}-${full.slice(6, 8)}`;
+}
+
+/** What central's records and the documents hold that must never be on the wire: numbers, names, birth dates, MRZ lines. */
+function wireNeedles() {
+  const v: { what: string; text: string }[] = [];
+  const snap = demoSnapshot();
+  for (const p of snap.passengers) {
+    v.push({ what: `record ${p.number}: number`, text: p.number });
+    if (p.birthDate) v.push({ what: `record ${p.number}: birth date`, text: p.birthDate }, { what: `record ${p.number}: birth date compact`, text: p.birthDate.replaceAll('-', '') });
+    if (p.nameLatin) v.push({ what: `record ${p.number}: nameLatin`, text: p.nameLatin });
+  }
+  for (const t of snap.tickets) v.push({ what: `ticket ${t.id}: document number`, text: t.number });
+  for (const [card, f] of Object.entries(CARDS)) {
+    const fields = f as Record<string, string>;
+    v.push({ what: `${card}.birthDate`, text: fields.birthDate }, { what: `${card}.birthDate ISO`, text: isoBirth(fields.birthDate) });
+    for (const k of ['number', 'name', 'nameChinese', 'nameLatin']) if (fields[k]) v.push({ what: `${card}.${k}`, text: fields[k] });
+  }
+  for (const [p, lines] of Object.entries(PASSPORTS)) {
+    lines.forEach((l, i) => v.push({ what: `${p}.mrz[${i}]`, text: l }));
+    v.push({ what: `${p}.birth date`, text: isoBirth(lines[1].slice(13, 19)) });
+  }
+  return needlesOf(v);
 }
 
 describe('privacy scan after a demo run', () => {
@@ -44,8 +77,19 @@ describe('privacy scan after a demo run', () => {
     const screen = new PassThrough();
     let text = '';
     screen.on('data', (d) => (text += d));
-    const r = await runDemo({ out: screen, keepFiles: true });
+    let tap: WireTap | null = null;
+    const PLANTED = 'privacy-control/planted';
+    const r = await runDemo({
+      out: screen,
+      keepFiles: true,
+      onBroker: async (url) => {
+        tap = await tapAll(url);
+        // Positive control: a planted document number published through the same broker must be found.
+        await tap.plant(PLANTED, JSON.stringify({ note: 'planted by the privacy test', number: CARDS.resident.number }));
+      },
+    });
     dir = r.dir;
+    await tap!.close();
     expect(r.failures, text).toBe(0);
     expect(r.received.length).toBeGreaterThan(10);
 
@@ -72,6 +116,22 @@ describe('privacy scan after a demo run', () => {
       }
     }
     expect(found).toEqual([]);
+
+    // The wire: every message of every topic, both directions, searched message by message.
+    const wire = tap!.messages;
+    const topics = new Set(wire.map((m) => m.topic.split('/').slice(0, 4).join('/') + '/' + m.topic.split('/').slice(-1)));
+    expect(wire.some((m) => m.topic.includes('/sync/snapshot/'))).toBe(true);
+    expect(wire.some((m) => m.topic.includes('/sync/delta/'))).toBe(true);
+    expect(wire.some((m) => m.topic.includes('/events/'))).toBe(true);
+    const scan = scanMessages(wire, wireNeedles());
+    const control = scan.hits.filter((h) => h.topic === PLANTED);
+    const leaks = scan.hits.filter((h) => h.topic !== PLANTED);
+    console.log(`privacy scan on the wire: ${wire.length} messages, ${scan.bytes} bytes on ${topics.size} kinds of topic, ${wireNeedles().length} needles; hits ${leaks.length} (positive control: ${control.length} on the planted message)`);
+    expect(control.map((h) => h.what)).toContain('resident.number');
+    // And the scan would have caught the wire format before issue 14: central's plain records as a chunk carried them.
+    const plain = scanMessages([{ topic: 'plain-records', bytes: Buffer.from(JSON.stringify(demoSnapshot())) }], wireNeedles());
+    expect(plain.hits.map((h) => h.what)).toEqual(expect.arrayContaining(['record C01X00T47: number', 'record C01X00T47: birth date', 'record C01X00T47: nameLatin']));
+    expect(leaks).toEqual([]);
     tally({ scenario: 'privacy', cycles: checks, lost: found.length, doubleUsed: 0 });
   });
 });

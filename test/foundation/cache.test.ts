@@ -1,5 +1,7 @@
 // The cache on a real SQLite file: migrations, the write side, the view and the all-or-nothing import.
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { keyedPassengers, keyedTickets } from '../support/keyed.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,10 +10,10 @@ import { CacheError, openDb, schemaVersion } from '../../src/cache/db.js';
 import { MIGRATIONS } from '../../src/cache/migrations/index.js';
 import { checkSnapshot, importSnapshot, parseSnapshot } from '../../src/cache/import.js';
 import { cacheCounts, SqliteCacheView } from '../../src/cache/view.js';
-import { clearCache, deletePassengers, deleteTickets, setSyncState, upsertPassengers, upsertTickets } from '../../src/cache/write.js';
+import { bindSecret, clearCache, deletePassengers, deleteTickets, setSyncState, upsertPassengers, upsertTickets } from '../../src/cache/write.js';
 import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 
-const SECRET = 'test-secret-0123456789abcdef-0123456789';
+const SECRET = 'test-aeff15d6362f85765ba3a78408830de61e1e8d3a39f19d278532327358833288';
 const LATEST = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 let dir: string;
@@ -52,7 +54,7 @@ describe('migrations on a real file', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['meta', 'passengers', 'tickets', 'ledger', 'sync_state']));
-    upsertTickets(db, SECRET, [ticket('A')]);
+    upsertTickets(db, keyedTickets(SECRET, [ticket('A')]));
     db.close();
 
     const again = openDb(path);
@@ -75,8 +77,8 @@ describe('write side and view', () => {
   it('keys documents by HMAC: the file holds no document number', () => {
     const path = join(dir, 'gate.db');
     const db = openDb(path);
-    upsertPassengers(db, SECRET, snapshot().passengers);
-    upsertTickets(db, SECRET, snapshot().tickets);
+    upsertPassengers(db, keyedPassengers(SECRET, snapshot().passengers));
+    upsertTickets(db, keyedTickets(SECRET, snapshot().tickets));
     db.close();
     const raw = new Database(path);
     const dump = JSON.stringify([raw.prepare('SELECT * FROM passengers').all(), raw.prepare('SELECT * FROM tickets').all()]);
@@ -90,16 +92,18 @@ describe('write side and view', () => {
     const db = openDb(join(dir, 'gate.db'));
     const view = new SqliteCacheView(db, SECRET);
     const key = view.keyOf({ kind: 'cn-resident-id', country: 'CHN', number: '11010519491231002X' });
-    upsertTickets(db, SECRET, [ticket('A'), ticket('B')]);
-    upsertTickets(db, SECRET, [ticket('A', { status: 'refunded' })]);
+    upsertTickets(db, keyedTickets(SECRET, [ticket('A'), ticket('B')]));
+    upsertTickets(db, keyedTickets(SECRET, [ticket('A', { status: 'refunded' })]));
     const got = view.tickets([key]).sort((a, b) => a.id.localeCompare(b.id));
     expect(got.map((t) => [t.id, t.status])).toEqual([['A', 'refunded'], ['B', 'valid']]);
     expect(got[0].departureMs).toBe(Date.parse('2025-06-01T02:00:00Z'));
 
-    upsertPassengers(db, SECRET, snapshot().passengers);
+    upsertPassengers(db, keyedPassengers(SECRET, snapshot().passengers));
     const pkey = view.keyOf({ kind: 'passport', country: 'DEU', number: 'C01X00T47' });
-    expect(view.passenger(pkey)).toEqual({ docKey: pkey, kind: 'passport', status: 'verified', birthDate: '1964-08-12' });
-    expect(deletePassengers(db, SECRET, [{ kind: 'passport', country: 'DEU', number: 'C01X00T47' }])).toBe(1);
+    // The birth date is stored only as its keyed value (docs/sync.md "Keyed bytes"), which the MRZ's date reproduces.
+    expect(view.passenger(pkey)).toEqual({ docKey: pkey, kind: 'passport', status: 'verified', birthKey: view.birthKeyOf(pkey, '1964-08-12') });
+    expect(view.birthKeyOf(pkey, '1964-08-13')).not.toBe(view.passenger(pkey)!.birthKey);
+    expect(deletePassengers(db, [pkey])).toBe(1);
     expect(view.passenger(pkey)).toBeUndefined();
     expect(deleteTickets(db, ['B', 'nope'])).toBe(1);
 
@@ -112,8 +116,13 @@ describe('write side and view', () => {
 
   it('refuses to mix secrets in one file (secret-mismatch)', () => {
     const db = openDb(join(dir, 'gate.db'));
-    upsertTickets(db, SECRET, [ticket('A')]);
-    expect(() => upsertTickets(db, 'another-secret-0123456789abcdef-xyz', [ticket('B')])).toThrow(expect.objectContaining({ code: 'secret-mismatch' }));
+    importSnapshot(db, SECRET, parseSnapshot(snapshot(), 'snap.json'), new Date());
+    expect(() => bindSecret(db, 'another-secret-0123456789abcdef-xyz')).toThrow(expect.objectContaining({ code: 'secret-mismatch' }));
+    expect(() => bindSecret(db, SECRET)).not.toThrow();
+    // The stored check is a salted scrypt verifier: it is not the fast HMAC fingerprint a guess could be tested against.
+    const stored = db.prepare("SELECT value FROM meta WHERE key = 'secret-check'").pluck().get() as string;
+    expect(stored).toMatch(/^scrypt:v1:16384:8:1:[0-9a-f]{32}:[0-9a-f]{64}$/);
+    expect(stored).not.toContain(createHmac('sha256', SECRET).update('gate/secret-check/v1').digest('hex').slice(0, 16));
     db.close();
   });
 });

@@ -12,7 +12,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SECRET = 'a-test-secret-of-more-than-32-characters-0123';
+const SECRET = 'config-truth-b8ecda0f8a7c9eb2746ab62850639cd01738446c98aa4a417eae19e87c46ed42';
 
 /** A config a gate could run with (no device is opened by config check), changed by `edit`. */
 function writeConfig(name: string, edit: (c: Record<string, any>) => void = () => undefined): string {

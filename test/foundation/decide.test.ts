@@ -1,6 +1,7 @@
 // The decision rules of issue 2, one row per case, on a real (in-memory) SQLite cache filled through the
 // same write functions the import and the sync use.
 import { afterAll, describe, expect, it } from 'vitest';
+import { keyedPassengers, keyedTickets } from '../support/keyed.js';
 import { openDb, type Db } from '../../src/cache/db.js';
 import { setSyncState, upsertPassengers, upsertTickets } from '../../src/cache/write.js';
 import { SqliteCacheView } from '../../src/cache/view.js';
@@ -12,7 +13,7 @@ import { REASONS, type Reason } from '../../src/decide/reasons.js';
 import type { Document } from '../../src/identity/document.js';
 import { validateDocument } from '../../src/identity/validate.js';
 
-const SECRET = 'test-secret-0123456789abcdef-0123456789';
+const SECRET = 'test-aeff15d6362f85765ba3a78408830de61e1e8d3a39f19d278532327358833288';
 const rules = gateConfigSchema.parse({ station: 'VNP' }).rules;
 
 // Documents (numbers with valid check characters unless the case says otherwise).
@@ -107,8 +108,8 @@ const tickets: TicketRecord[] = [
 const GENERATED = '2025-06-01T06:00:00+08:00';
 function makeDb(withSync = true): Db {
   const db = openDb(':memory:');
-  upsertPassengers(db, SECRET, passengers);
-  upsertTickets(db, SECRET, tickets);
+  upsertPassengers(db, keyedPassengers(SECRET, passengers));
+  upsertTickets(db, keyedTickets(SECRET, tickets));
   if (withSync) setSyncState(db, { station: 'VNP', epoch: 'e1', seq: 0, generatedAt: GENERATED, appliedAt: GENERATED });
   db.prepare("INSERT INTO ledger VALUES ('LEDGER', 'entry', 'VNP', '02', 0, 'ev-1', 'sibling')").run();
   return db;

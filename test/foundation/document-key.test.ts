@@ -20,7 +20,7 @@ const identity = fc.record({ kind: fc.constantFrom(...IDENTITY_KINDS), country: 
 
 describe('document keys', () => {
   it('the bound keyer equals createHmac(secret) on 1000 random identities, for string and Buffer secrets', () => {
-    const secrets: (string | Buffer)[] = ['test-secret-0123456789abcdef-0123456789', randomBytes(32), randomBytes(100), 'é-not-ascii-secret', ''];
+    const secrets: (string | Buffer)[] = ['test-aeff15d6362f85765ba3a78408830de61e1e8d3a39f19d278532327358833288', randomBytes(32), randomBytes(100), 'é-not-ascii-secret', ''];
     for (const secret of secrets) {
       const keyOf = documentKeyer(secret);
       fc.assert(
@@ -42,12 +42,12 @@ describe('document keys', () => {
   });
 
   it('a Buffer secret mutated after binding does not change the bound keyer', () => {
-    const secret = Buffer.from('bench-secret-bench-secret-bench-secret-00');
+    const secret = Buffer.from('bench-sync-fc105fefc2576fbacfb7bcec1d5541b8b427a9dd81a36a602eb138808ffc3d9c');
     const id = { kind: 'passport', country: 'DEU', number: 'C01X00T47' } as DocumentIdentity;
     const keyOf = documentKeyer(secret);
     const before = keyOf(id);
     secret.fill(0);
     expect(keyOf(id)).toBe(before);
-    expect(before).toBe(createHmac('sha256', 'bench-secret-bench-secret-bench-secret-00').update('passport|DEU|C01X00T47').digest('hex'));
+    expect(before).toBe(createHmac('sha256', 'bench-sync-fc105fefc2576fbacfb7bcec1d5541b8b427a9dd81a36a602eb138808ffc3d9c').update('passport|DEU|C01X00T47').digest('hex'));
   });
 });

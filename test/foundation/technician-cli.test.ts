@@ -11,8 +11,8 @@ import { runGate, runGateProcess } from '../support/cli.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { defaultStatusFile } from '../../src/daemon/gate-daemon.js';
 
-const SECRET_A = 'technician-test-secret-A-0123456789abcdef';
-const SECRET_B = 'technician-test-secret-B-0123456789abcdef';
+const SECRET_A = 'technician-A-667899827574da26cc69c532bcc445e9c7239c6664553b3e8baeacc849a3025e';
+const SECRET_B = 'technician-B-b52f41a829cd42c50785b72a89c69dd227a68698697331ebbade06a2f388be82';
 
 let dir: string;
 beforeAll(() => {

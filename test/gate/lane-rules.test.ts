@@ -4,6 +4,7 @@
 // rules allow it. Before, the lane said reject/emergency while decide() said open/emergency, and a read failure
 // was `unreadable` at the lane whatever the mode.
 import { afterAll, describe, expect, it } from 'vitest';
+import { keyedPassengers, keyedTickets } from '../support/keyed.js';
 import { openDb } from '../../src/cache/db.js';
 import { setSyncState, upsertPassengers, upsertTickets } from '../../src/cache/write.js';
 import { SqliteCacheView } from '../../src/cache/view.js';
@@ -18,7 +19,7 @@ import { readFailureReason, readOutcome, type ReadFailureReason } from '../../sr
 import { decodeIdCard, buildReadResponse, encodeCardText, ReaderError } from '../../src/readers/idcard/index.js';
 import { CARDS } from '../../src/demo/data.js';
 
-const SECRET = 'test-secret-0123456789abcdef-0123456789';
+const SECRET = 'test-aeff15d6362f85765ba3a78408830de61e1e8d3a39f19d278532327358833288';
 const rules = gateConfigSchema.parse({ station: 'VNP' }).rules;
 const AT = Date.parse('2025-06-01T09:30:00+08:00');
 
@@ -37,8 +38,8 @@ const PASSPORT: Document = {
 
 // A real (in-memory) SQLite cache: the passport is verified and holds a ticket in its window.
 const db = openDb(':memory:');
-upsertPassengers(db, SECRET, [{ kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12' }]);
-upsertTickets(db, SECRET, [
+upsertPassengers(db, keyedPassengers(SECRET, [{ kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12' }]));
+upsertTickets(db, keyedTickets(SECRET, [
   {
     id: 'P1',
     kind: 'passport',
@@ -54,7 +55,7 @@ upsertTickets(db, SECRET, [
     seat: '12A',
     status: 'valid',
   },
-]);
+]));
 setSyncState(db, { station: 'VNP', epoch: 'e1', seq: 0, generatedAt: '2025-06-01T06:00:00+08:00', appliedAt: '2025-06-01T06:00:00+08:00' });
 const view = new SqliteCacheView(db, SECRET);
 afterAll(() => db.close());

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 const gateConfig = (gate: string) => {
   const path = join(dir, `gate${gate}.json`);
-  writeFileSync(path, JSON.stringify({ station: 'SHH', gate, db: join(dir, gate, 'gate.db'), secret: 'x'.repeat(8) + 'k7Qp2Lm9Zr4Tv8Wn3Yc6Hb1Jd5Fg0Sa' }));
+  writeFileSync(path, JSON.stringify({ station: 'SHH', gate, db: join(dir, gate, 'gate.db'), secret: '033fc5339325b533b192cdd7a79e9e7a3abcb45d0141d19a55be1fd9726da890' }));
   return path;
 };
 

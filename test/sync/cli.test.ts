@@ -59,15 +59,17 @@ describe('gate central and gate sync status', () => {
     svc.on('state', (s) => states.push(s.seq));
     try {
       const snapPath = join(tmp.dir, 'snap.json');
+      const docKeyPath = join(tmp.dir, 'station-doc.key');
+      writeFileSync(docKeyPath, SECRET);
       writeFileSync(snapPath, JSON.stringify(snapshotFile(40)));
-      const snap = await gate('central', 'snapshot', snapPath, '--key', k.privateKey, '--url', broker.url, '--station', STATION, '--epoch', '500', '--chunk-rows', '25');
+      const snap = await gate('central', 'snapshot', snapPath, '--key', k.privateKey, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION, '--epoch', '500', '--chunk-rows', '25');
       expect(snap.code).toBe(0);
       expect(JSON.parse(snap.stdout)).toMatchObject({ epoch: 500, seq: 0, counts: { passengers: 40, tickets: 40 }, chunks: 4, rows: 80 });
       expect(snap.stderr).toMatch(/snapshot SHH\/500: 80\/80 rows \(100%\)/); // plain progress lines: stderr is no TTY
 
       const deltaPath = join(tmp.dir, 'delta.json');
       writeFileSync(deltaPath, JSON.stringify({ upserts: { tickets: [ticket(3, 'refunded')] }, deletes: { tickets: [ticket(4).id] } }));
-      const d = await gate('central', 'delta', deltaPath, '--key', k.privateKey, '--url', broker.url, '--station', STATION, '--epoch', '500', '--seq', '1');
+      const d = await gate('central', 'delta', deltaPath, '--key', k.privateKey, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION, '--epoch', '500', '--seq', '1');
       expect(d.code).toBe(0);
       const end = Date.now() + 10_000;
       while (!states.includes(1) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));

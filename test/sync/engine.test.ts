@@ -1,5 +1,6 @@
 // The engine against a real SQLite file, without a broker: bytes in, cache rows out.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { docKeyIdOf } from '../../src/cache/keyed.js';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../src/cache/db.js';
 import { SqliteCacheView, cacheCounts } from '../../src/cache/view.js';
@@ -8,7 +9,7 @@ import { CacheApplier } from '../../src/sync/apply.js';
 import { SyncEngine, type Rejection } from '../../src/sync/engine.js';
 import { KeyRing } from '../../src/sync/verify.js';
 import { readSyncStatus } from '../../src/sync/status.js';
-import { topics, type ResyncRequest } from '../../src/sync/wire.js';
+import { chunkSchema, topics, type ResyncRequest } from '../../src/sync/wire.js';
 import { SqliteOutboxStore } from '../../src/outbox/store.js';
 import { SECRET, STATION, newKey, passenger, snapshotFile, tempDir, ticket } from './fixtures.js';
 
@@ -42,9 +43,11 @@ function makeEngine(keys = [central.publicPem]) {
 const send = (msgs: OutMessage[]) => msgs.forEach((m) => engine.handle(m.topic, m.payload));
 const view = () => new SqliteCacheView(db, SECRET);
 const ticketStatus = (i: number) => view().tickets([view().keyOf(ticket(i))]).find((t) => t.id === ticket(i).id)?.status;
-const snapshot = (n: number, epoch: number) => buildSnapshot(snapshotFile(n), { key: central.key, epoch, chunkRows: 7 }).messages;
+const snapshot = (n: number, epoch: number) => buildSnapshot(snapshotFile(n), { docSecret: SECRET, key: central.key, epoch, chunkRows: 7 }).messages;
 const delta = (seq: number, file: Parameters<typeof buildDelta>[0], epoch = 100, key = central.key) =>
-  buildDelta(file, { key, station: STATION, epoch, seq, now: new Date(now) }).messages;
+  buildDelta(file, { docSecret: SECRET, key, station: STATION, epoch, seq, now: new Date(now) }).messages;
+/** The chunk schema as the gate parses a chunk: strict, so a member the wire format does not have is malformed. */
+const openChunkLike = (c: unknown) => chunkSchema.parse(c);
 const emptyDelta = { upserts: { passengers: [], tickets: [] }, deletes: { passengers: [], tickets: [] } };
 
 beforeEach(() => {
@@ -91,7 +94,7 @@ describe('sync engine on a real SQLite file', () => {
     expect(cacheCounts(db)).toMatchObject({ tickets: 0 });
     // ...only once central has signed a head after the request that names the epoch.
     now += 1000;
-    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 0, generatedAt: new Date(now).toISOString() })]);
+    send([buildHead(central.key, { docKeyId: docKeyIdOf(SECRET), station: STATION, epoch: 100, seq: 0, generatedAt: new Date(now).toISOString() })]);
     send(snapshot(20, 100));
     expect(cacheCounts(db)).toMatchObject({ passengers: 20, tickets: 20 });
     expect(view().syncState()).toMatchObject({ epoch: '100', seq: 0 });
@@ -151,7 +154,7 @@ describe('sync engine on a real SQLite file', () => {
     if (what === 'a wrong key') msg = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } }, 100, intruder.key)[0];
     if (what === 'a missing signature') msg = { ...msg, payload: Buffer.from(JSON.stringify({ ...JSON.parse(msg.payload.toString()), sig: undefined })) };
     if (what === 'another station') {
-      const other = buildDelta({ ...emptyDelta }, { key: central.key, station: 'BJP', epoch: 100, seq: 1, now: new Date(now) }).messages[0];
+      const other = buildDelta({ ...emptyDelta }, { docSecret: SECRET, key: central.key, station: 'BJP', epoch: 100, seq: 1, now: new Date(now) }).messages[0];
       msg = { ...other, topic: topics.delta(STATION, 100, 1) };
     }
     engine.handle(msg.topic, msg.payload);
@@ -210,18 +213,61 @@ describe('sync engine on a real SQLite file', () => {
   it('a new epoch replaces the cache; the ledger stays', () => {
     send(snapshot(5, 100));
     db.prepare("INSERT INTO ledger VALUES ('T000000001', 'entry', 'SHH', '02', 1, 'e1', 'local')").run();
-    send(buildSnapshot({ ...snapshotFile(0), passengers: [passenger(9)], tickets: [ticket(9)] }, { key: central.key, epoch: 200 }).messages);
+    send(buildSnapshot({ ...snapshotFile(0), passengers: [passenger(9)], tickets: [ticket(9)] }, { docSecret: SECRET, key: central.key, epoch: 200 }).messages);
     expect(cacheCounts(db)).toEqual({ passengers: 1, tickets: 1, ledger: 1 });
     expect(view().syncState()).toMatchObject({ epoch: '200', seq: 0 });
     expect(ticketStatus(9)).toBe('valid');
   });
 
+  it('refuses batches keyed under a document key the gate does not hold (doc-key-mismatch): the cache stays', () => {
+    send(snapshot(3, 100));
+    const other = 'd8c1f0e5a3b7942c6e1d0f8a7b3c5e9d2a4f6c8e0b1d3f5a7c9e2b4d6f8a0c1e';
+    send(buildSnapshot(snapshotFile(5), { docSecret: other, key: central.key, epoch: 101 }).messages);
+    send(buildDelta({ ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } }, { docSecret: other, key: central.key, station: STATION, epoch: 100, seq: 1, now: new Date(now) }).messages);
+    // Manifest, its head, the delta and its head: each refused before it could load rows matching nobody.
+    expect(rejected.map((r) => r.code)).toEqual(['doc-key-mismatch', 'doc-key-mismatch', 'doc-key-mismatch', 'doc-key-mismatch']);
+    expect(rejected[0].message).toContain(docKeyIdOf(other));
+    expect(cacheCounts(db)).toMatchObject({ passengers: 3, tickets: 3 });
+    expect(view().syncState()?.epoch).toBe('100');
+    expect(ticketStatus(0)).toBe('valid');
+  });
+
+  it('with secretNext, takes a new epoch keyed under the next key, and keys documents under it from the swap on', () => {
+    const next = 'a1c3e5f7092b4d6f8e0a2c4e6f8b1d3f5a7c9e0b2d4f6a8c1e3f5b7d9e2a4c6f';
+    engine = new SyncEngine({
+      station: STATION, gate: '01', keys: new KeyRing([central.publicPem]), db, clock: () => now,
+      applier: new CacheApplier(db, { station: STATION, secret: SECRET, secretNext: next }),
+      publish: (_t, p) => requests.push(JSON.parse(p.toString())), onRejected: (r) => rejected.push(r),
+    });
+    send(snapshot(3, 100));
+    const both = new SqliteCacheView(db, [SECRET, next]);
+    expect(both.tickets([both.keyOf(ticket(1))])).toHaveLength(1);
+    send(buildSnapshot(snapshotFile(3), { docSecret: next, key: central.key, epoch: 101 }).messages);
+    expect(rejected).toEqual([]);
+    expect(view().syncState()?.epoch).toBe('101');
+    // Same view object: it follows the cache's key, so the same document is found under the next key now.
+    expect(both.keyOf(ticket(1))).not.toBe(view().keyOf(ticket(1)));
+    expect(both.tickets([both.keyOf(ticket(1))])).toHaveLength(1);
+    // A delta of the new epoch under the old key is refused; under the new key it applies.
+    send(buildDelta({ ...emptyDelta, upserts: { passengers: [], tickets: [ticket(1, 'refunded')] } }, { docSecret: SECRET, key: central.key, station: STATION, epoch: 101, seq: 1, now: new Date(now) }).messages.slice(0, 1));
+    expect(rejected.map((r) => r.code)).toEqual(['doc-key-mismatch']);
+    send(buildDelta({ ...emptyDelta, upserts: { passengers: [], tickets: [ticket(1, 'refunded')] } }, { docSecret: next, key: central.key, station: STATION, epoch: 101, seq: 1, now: new Date(now) }).messages);
+    expect(both.tickets([both.keyOf(ticket(1))])[0].status).toBe('refunded');
+  });
+
+  it('refuses a chunk that carries a plain document number (the wire names documents only by key)', () => {
+    const msgs = snapshot(2, 100);
+    const chunk = JSON.parse(msgs[1].payload.toString());
+    chunk.tickets[0].number = 'E12345678';
+    expect(() => openChunkLike(chunk)).toThrow();
+  });
+
   it('records the head, and a head naming the cache refreshes its age', () => {
     send(snapshot(2, 100));
     const later = new Date(now + 3_600_000).toISOString();
-    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 0, generatedAt: later })]);
+    send([buildHead(central.key, { docKeyId: docKeyIdOf(SECRET), station: STATION, epoch: 100, seq: 0, generatedAt: later })]);
     expect(view().syncState()?.generatedAt).toBe(later);
-    send([buildHead(central.key, { station: STATION, epoch: 100, seq: 4, generatedAt: later })]);
+    send([buildHead(central.key, { docKeyId: docKeyIdOf(SECRET), station: STATION, epoch: 100, seq: 4, generatedAt: later })]);
     expect(readSyncStatus(db)).toMatchObject({ head: { epoch: 100, seq: 4 }, behindBy: 4 });
   });
 });

@@ -7,7 +7,7 @@ import type { PassengerRecord, SnapshotFile, TicketRecord } from '../../src/cach
 import { signingKeyFrom } from '../../src/central/keys.js';
 
 export const STATION = 'SHH';
-export const SECRET = 'test-secret-test-secret-test-secret-0123';
+export const SECRET = 'test-sync-10673450a5be5c6445db264818368f481b64d4449711e54074cbb482f3ae0f81';
 
 export function passenger(i: number, status: PassengerRecord['status'] = 'verified'): PassengerRecord {
   return { kind: 'passport', country: 'DEU', number: `C${String(i).padStart(8, '0')}`, status, birthDate: '1990-01-01' };

@@ -36,7 +36,7 @@ beforeEach(async () => {
   tmp = tempDir();
   db = openDb(join(tmp.dir, 'gate.db'));
   client = await connectCentral(broker.url);
-  feed = new CentralFeed({ client, key: central.key, station: STATION, chunkRows: 50 });
+  feed = new CentralFeed({ docSecret: SECRET, client, key: central.key, station: STATION, chunkRows: 50 });
   alarms = [];
   resyncs = [];
   refused = {};
@@ -149,11 +149,11 @@ describe('sync over MQTT', () => {
     await startGate();
     await feed.snapshot(snapshotFile(10));
     await until(() => seqNow() === 0);
-    const { messages } = buildDelta(refund(1), { key: central.key, station: STATION, epoch: feed.epoch, seq: 1, now: new Date() });
+    const { messages } = buildDelta(refund(1), { docSecret: SECRET, key: central.key, station: STATION, epoch: feed.epoch, seq: 1, now: new Date() });
     const bad = Buffer.from(messages[0].payload.toString().replace('refunded', 'used-exit'));
     await client.publishAsync(messages[0].topic, bad, { qos: 1 });
     const wrongKey = newKey();
-    const other = buildDelta(refund(1), { key: wrongKey.key, station: STATION, epoch: feed.epoch, seq: 1, now: new Date() }).messages[0];
+    const other = buildDelta(refund(1), { docSecret: SECRET, key: wrongKey.key, station: STATION, epoch: feed.epoch, seq: 1, now: new Date() }).messages[0];
     await client.publishAsync(other.topic, other.payload, { qos: 1 });
     await until(() => Object.values(refused).reduce((a, n) => a + n, 0) === 2);
     expect(refused).toEqual({ 'bad-signature': 1, 'unknown-key': 1 });

@@ -83,7 +83,7 @@ describe('sync worker supervision', () => {
 
     // The restarted worker does the job: a snapshot fed to it is in the file.
     const state = waitForEvent(svc, 'state', (s) => s.epoch === 3, 20_000, 'the snapshot applied');
-    for (const m of buildSnapshot(snapshotFile(5), { key: central.key, epoch: 3 }).messages) svc.feed(m.topic, m.payload);
+    for (const m of buildSnapshot(snapshotFile(5), { docSecret: SECRET, key: central.key, epoch: 3 }).messages) svc.feed(m.topic, m.payload);
     await state;
     const db = openDb(join(tmp.dir, 'gate.db'));
     try {

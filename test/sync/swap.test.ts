@@ -23,7 +23,7 @@ const snapshot = (n: number, epoch: number, offset = 0) => {
   const file = snapshotFile(n);
   file.passengers = file.passengers.map((_, i) => passenger(i + offset));
   file.tickets = file.tickets.map((_, i) => ticket(i + offset));
-  return buildSnapshot(file, { key: central.key, epoch, chunkRows: 7 }).messages;
+  return buildSnapshot(file, { docSecret: SECRET, key: central.key, epoch, chunkRows: 7 }).messages;
 };
 const schemaOf = (d: Db) =>
   (d.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as { sql: string | null }[]).map((r) => ({
@@ -95,7 +95,7 @@ describe('snapshot swap by rename', () => {
     const file = snapshotFile(10);
     file.tickets = file.tickets.map((_, i) => ticket(500 + (i % 9)));
     const rejected: string[] = [];
-    send(engineOn(new CacheApplier(db, { station: STATION, secret: SECRET }), (r) => rejected.push(r.code)), buildSnapshot(file, { key: central.key, epoch: 101, chunkRows: 7 }).messages);
+    send(engineOn(new CacheApplier(db, { station: STATION, secret: SECRET }), (r) => rejected.push(r.code)), buildSnapshot(file, { docSecret: SECRET, key: central.key, epoch: 101, chunkRows: 7 }).messages);
     expect(rejected).toEqual(['count-mismatch']);
     expect(cacheCounts(db)).toMatchObject({ passengers: 10, tickets: 10 });
     expect(new SqliteCacheView(db, SECRET).syncState()).toMatchObject({ epoch: '100' });

@@ -7,6 +7,7 @@ import { syncStatusSchema } from './003-sync.js';
 import { pendingAuthSchema } from './004-pending-auth.js';
 import { passageSigSchema } from './005-passage-sig.js';
 import { clearedUsesSchema } from './006-cleared-uses.js';
+import { birthKeySchema } from './007-birth-key.js';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'pending authorisations: whose ticket a passage after a restart consumes', up: pendingAuthSchema },
   { version: 5, name: 'passage signatures: the gate signs its passage events for its siblings', up: passageSigSchema },
   { version: 6, name: 'cleared uses: sibling passages central undid, never taken again', up: clearedUsesSchema },
+  { version: 7, name: 'keyed birth dates: birth_key replaces birth_date; the cache is reloaded from central', up: birthKeySchema },
 ];

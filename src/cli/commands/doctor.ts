@@ -1,6 +1,6 @@
 // `gate doctor`: checks config, devices, broker, cache, outbox and disk; one line each, the fix where one fails.
 import { parseOptions, requireOption, UsageError, type Command } from '../command.js';
-import { loadConfig, resolveSecret } from '../../config/load.js';
+import { loadConfig, resolveNextSecret, resolveSecret } from '../../config/load.js';
 import { runProblems } from '../../config/run-checks.js';
 import { formatResults, runDoctor, type CheckResult } from '../../daemon/doctor.js';
 
@@ -29,13 +29,15 @@ example:
     const wait = values.wait === undefined ? undefined : Number(values.wait);
     if (wait !== undefined && !(Number.isInteger(wait) && wait > 0)) throw new UsageError(`--wait: expected a number of milliseconds, got "${values.wait}"`);
     let secret: string | null = null;
+    let secretNext: string | undefined;
     try {
       secret = resolveSecret(loaded);
+      secretNext = resolveNextSecret(loaded);
     } catch {
       // its line comes from runProblems, the same one gate config check and gate run print
     }
     const configLines: CheckResult[] = runProblems(loaded).map((line) => ({ status: 'fail', name: 'config', line }));
-    const results = await runDoctor({ config: loaded.config, secret, handshakeMs: wait });
+    const results = await runDoctor({ config: loaded.config, secret, secretNext, handshakeMs: wait });
     results.splice(1, 0, ...configLines);
     io.stdout.write(formatResults(results));
     return results.some((r) => r.status === 'fail') ? 1 : 0;

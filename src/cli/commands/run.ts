@@ -1,6 +1,6 @@
 // `gate run`: the daemon. Runs until SIGTERM/SIGINT, then finishes the passage in progress, flushes and exits 0.
 import { parseOptions, requireOption, type Command } from '../command.js';
-import { loadConfig, resolveSecret } from '../../config/load.js';
+import { loadConfig, resolveNextSecret, resolveSecret } from '../../config/load.js';
 import { assertRunnable } from '../../config/run-checks.js';
 import { GateDaemon, RELOAD_EXIT_CODE } from '../../daemon/gate-daemon.js';
 import { appVersion, configVersion } from '../../daemon/versions.js';
@@ -34,7 +34,7 @@ example:
     const { config } = loaded;
     assertRunnable(loaded); // the same lines gate config check and gate doctor print
     const log = createLogger({ level: process.env.GATE_LOG_LEVEL ?? config.logLevel });
-    const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log });
+    const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), secretNext: resolveNextSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log });
     const stopped = new Promise<void>((resolve) => daemon.events.once('stopped', () => resolve()));
     let exitCode = 0;
     daemon.events.once('reload-requested', () => {

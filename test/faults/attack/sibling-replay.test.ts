@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildDelta } from '../../../src/central/build.js';
 import { waitFor } from '../../../src/util/wait.js';
+import { DEMO_SECRET } from '../../../src/demo/data.js';
 import { STATION, arena, passagePayload, rosterWith, sign, type Arena } from './support.js';
 
 let a: Arena;
@@ -32,7 +33,7 @@ it('a captured sibling passage replayed after central cleared the use does not t
   const state = w.query<{ epoch: string; seq: number }>('SELECT epoch, seq FROM sync_state WHERE id = 1')[0];
   const delta = buildDelta(
     { upserts: { passengers: [], tickets: [] }, deletes: { passengers: [], tickets: [] }, clearUses: [{ ticketId: victim, direction: 'entry' }] },
-    { key: w.syncKey, station: STATION, epoch: Number(state.epoch), seq: state.seq + 1, now: new Date() },
+    { docSecret: DEMO_SECRET, key: w.syncKey, station: STATION, epoch: Number(state.epoch), seq: state.seq + 1, now: new Date() },
   );
   for (const m of delta.messages) await w.central.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
   await waitFor(() => w.query('SELECT 1 FROM ledger WHERE ticket_id = ?', victim).length === 0, 20_000, 'use cleared');
