@@ -1,4 +1,4 @@
-// Migration 6 (issue 14): a gate upgraded from a version that stored plain birth dates and a fast secret fingerprint
+// Migration 7 (issue 14): a gate upgraded from a version that stored plain birth dates and a fast secret fingerprint
 // comes up with neither: the cache is emptied (cache-stale, the gate asks central for a snapshot), the ledger and
 // outbox are kept, and the column now holds only keyed birth values.
 import { join } from 'node:path';
@@ -16,8 +16,8 @@ describe('migration 6: keyed birth dates', () => {
     tmp = tempDir();
     const path = join(tmp.dir, 'gate.db');
     const old = new Database(path);
-    migrate(old, MIGRATIONS.filter((m) => m.version <= 5));
-    expect(schemaVersion(old)).toBe(5);
+    migrate(old, MIGRATIONS.filter((m) => m.version <= 6));
+    expect(schemaVersion(old)).toBe(6);
     old.prepare("INSERT INTO passengers (doc_key, kind, status, birth_date) VALUES ('k1', 'passport', 'verified', '1964-08-12')").run();
     old.prepare("INSERT INTO meta (key, value) VALUES ('secret-check', '0123456789abcdef')").run();
     old.prepare("INSERT INTO sync_state (id, station, epoch, seq, generated_at, applied_at) VALUES (1, 'SHH', '7', 0, '2026-03-01T06:00:00Z', '2026-03-01T06:00:01Z')").run();
@@ -26,7 +26,7 @@ describe('migration 6: keyed birth dates', () => {
 
     const db = openDb(path);
     try {
-      expect(schemaVersion(db)).toBe(6);
+      expect(schemaVersion(db)).toBe(7);
       expect(db.prepare('SELECT count(*) FROM passengers').pluck().get()).toBe(0);
       expect(db.prepare('SELECT count(*) FROM sync_state').pluck().get()).toBe(0);
       expect(db.prepare("SELECT count(*) FROM meta WHERE key = 'secret-check'").pluck().get()).toBe(0);
