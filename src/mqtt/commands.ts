@@ -61,7 +61,9 @@ export class CommandChannel {
       // forged ones can never crowd out central's genuine command.
       const verdict = this.check(topic, payload);
       if (!verdict.ok) {
-        void this.contained(this.act(verdict));
+        // Past the answer budget a refusal costs a count and nothing else (no promise, no answer).
+        if (this.answerBudgetLeft(this.now())) void this.contained(this.act(verdict));
+        else this.opts.onRefused?.(verdict.code);
         return;
       }
       if (this.queued >= MAX_QUEUED) {
@@ -144,8 +146,15 @@ export class CommandChannel {
   }
 
   private mayAnswerRefusal(nowMs: number): boolean {
+    const ok = this.answerBudgetLeft(nowMs);
+    this.answerWindow.count++;
+    return ok;
+  }
+
+  /** Refusal answers are budgeted per minute: true while this minute's budget is not spent. */
+  private answerBudgetLeft(nowMs: number): boolean {
     const w = this.answerWindow;
     if (nowMs - w.startMs >= 60_000 || nowMs < w.startMs) this.answerWindow = { startMs: nowMs, count: 0 };
-    return ++this.answerWindow.count <= REFUSAL_ANSWERS_PER_MINUTE;
+    return this.answerWindow.count < REFUSAL_ANSWERS_PER_MINUTE;
   }
 }

@@ -88,6 +88,8 @@ export class MqttConnection {
   private readonly createClient: (url: string, options: IClientOptions) => MqttClient;
   private readonly connectTimeoutMs: number;
   private readonly subscriptions: { filter: string; qos: 0 | 1; handler: MessageHandler }[] = [];
+  /** Which handlers a topic goes to, found once per topic (a flood repeats a few topics thousands of times). */
+  private readonly routes = new Map<string, MessageHandler[]>();
   private current: { client: MqttClient; url: string; up: boolean } | undefined;
   private urlIndex = 0;
   private failures = 0;
@@ -132,6 +134,7 @@ export class MqttConnection {
   /** Subscribe now and on every future connect. */
   subscribe(filter: string, qos: 0 | 1, handler: MessageHandler): void {
     this.subscriptions.push({ filter, qos, handler });
+    this.routes.clear();
     const c = this.client;
     if (c) c.subscribe(filter, { qos }, (err) => err && this.log.warn({ filter, err: err.message }, 'mqtt subscribe failed'));
   }
@@ -214,19 +217,29 @@ export class MqttConnection {
     client.on('message', (topic, payload, packet) => {
       if (this.current !== cur) return;
       const props = packet.properties?.userProperties;
-      for (const s of this.subscriptions) {
-        if (!topicMatches(s.filter, topic)) continue;
+      for (const handler of this.routeOf(topic)) {
         // One handler's failure must not reach MQTT.js (it would end the connection) nor the other handlers.
         try {
-          s.handler(topic, payload, props);
+          handler(topic, payload, props);
         } catch (err) {
-          this.log.error({ filter: s.filter, err: (err as Error).message }, 'mqtt message handler failed');
+          this.log.error({ topic: topic.slice(0, 120), err: (err as Error).message }, 'mqtt message handler failed');
         }
       }
     });
     client.on('close', () => {
       if (this.current === cur) this.lost(cur, lastError);
     });
+  }
+
+  private routeOf(topic: string): MessageHandler[] {
+    let handlers = this.routes.get(topic);
+    if (!handlers) {
+      handlers = this.subscriptions.filter((s) => topicMatches(s.filter, topic)).map((s) => s.handler);
+      // Bounded: an attacker publishing under ever new topic names must not grow it without end.
+      if (this.routes.size >= 256) this.routes.clear();
+      this.routes.set(topic, handlers);
+    }
+    return handlers;
   }
 
   private resubscribe(client: MqttClient): Promise<void> {
