@@ -7,12 +7,9 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { IDENTITY_KINDS } from '../identity/document.js';
 import { canonicalIdentity } from '../identity/document-key.js';
-import { TICKET_STATUSES, type PassengerRecord, type SnapshotFile, type TicketRecord } from './records.js';
+import { ticketJourneyFields, type PassengerRecord, type SnapshotFile, type TicketRecord } from './records.js';
 
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/, 'a document key (64 lower-case hex digits)');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
-const isoDateTimeWithOffset = z.iso.datetime({ offset: true });
-const stationCode = z.string().regex(/^[A-Z0-9]{2,8}$/, 'a station code (2-8 upper-case letters or digits)');
 
 export const docKeySchema = hexKey;
 
@@ -31,15 +28,7 @@ export const keyedTicketSchema = z
   .object({
     id: z.string().min(1).max(64),
     docKey: hexKey,
-    train: z.string().min(1).max(16),
-    date: isoDate,
-    from: stationCode,
-    to: stationCode,
-    departure: isoDateTimeWithOffset,
-    arrival: isoDateTimeWithOffset,
-    car: z.string().min(1).max(8),
-    seat: z.string().min(1).max(8),
-    status: z.enum(TICKET_STATUSES),
+    ...ticketJourneyFields,
   })
   .strict();
 export type KeyedTicket = z.infer<typeof keyedTicketSchema>;

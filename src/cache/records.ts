@@ -21,21 +21,26 @@ export type PassengerRecord = z.infer<typeof passengerRecordSchema>;
 export const TICKET_STATUSES = ['valid', 'refunded', 'changed', 'used-entry', 'used-exit'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
+/** A ticket's journey, the same in central's plain records and on the wire (src/cache/keyed.ts). */
+export const ticketJourneyFields = {
+  train: z.string().min(1).max(16),
+  date: isoDate,
+  from: stationCode,
+  to: stationCode,
+  departure: isoDateTimeWithOffset,
+  arrival: isoDateTimeWithOffset,
+  car: z.string().min(1).max(8),
+  seat: z.string().min(1).max(8),
+  status: z.enum(TICKET_STATUSES),
+};
+
 export const ticketRecordSchema = z
   .object({
     id: z.string().min(1).max(64),
     kind: z.enum(IDENTITY_KINDS),
     country: z.string().regex(/^[A-Z]{1,3}$/, 'a country code (ICAO/ISO alpha-3)'),
     number: z.string().min(1).max(40),
-    train: z.string().min(1).max(16),
-    date: isoDate,
-    from: stationCode,
-    to: stationCode,
-    departure: isoDateTimeWithOffset,
-    arrival: isoDateTimeWithOffset,
-    car: z.string().min(1).max(8),
-    seat: z.string().min(1).max(8),
-    status: z.enum(TICKET_STATUSES),
+    ...ticketJourneyFields,
   })
   .strict();
 export type TicketRecord = z.infer<typeof ticketRecordSchema>;
