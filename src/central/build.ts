@@ -106,7 +106,7 @@ export function buildDelta(file: DeltaFile, o: DeltaOptions): { delta: Delta; me
 }
 
 /** The retained head: the newest (epoch, seq) central has published. Republish it as a heartbeat with a new generatedAt. */
-export function buildHead(key: SigningKey, h: { station: string; epoch: number; seq: number; docKeyId: string; generatedAt: string }): OutMessage {
+export function buildHead(key: SigningKey, h: { station: string; epoch: number; seq: number; docKeyId: string; generatedAt: string; rosterVersion?: number }): OutMessage {
   const head: Head = { v: WIRE_VERSION, type: 'head', ...h };
   return { topic: topics.head(h.station), payload: sealEnvelope(key, head), retain: true, rows: 0 };
 }

@@ -36,6 +36,8 @@ export class CentralFeed {
   private readonly clock: () => Date;
   /** Resync requests seen, for tests and logs. */
   readonly requests: ResyncRequest[] = [];
+  /** The station roster's current version, named in every head this feed signs (gates then refuse older rosters). */
+  rosterVersion: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private snapshotAt = 0;
   /** The current epoch's manifest and chunks as published (republished as they are, never re-cut, for a request). */
@@ -109,7 +111,7 @@ export class CentralFeed {
   /** Republish the retained head (a heartbeat). */
   async heartbeat(): Promise<void> {
     await this.serial(() =>
-      publishAll(this.o.client, [buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), generatedAt: this.clock().toISOString() })]),
+      publishAll(this.o.client, [buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), rosterVersion: this.rosterVersion, generatedAt: this.clock().toISOString() })]),
     );
   }
 
@@ -139,7 +141,7 @@ export class CentralFeed {
         if (!m) return void (await this.newSnapshotAtMostEvery());
         missing.push(m[0]);
       }
-      const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), generatedAt: this.generatedAt });
+      const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), rosterVersion: this.rosterVersion, generatedAt: this.generatedAt });
       await this.serial(() => publishAll(this.o.client, [...missing, head]));
       return;
     }
@@ -151,7 +153,7 @@ export class CentralFeed {
     const now = this.clock().getTime();
     if (now - this.republishedAt < REPUBLISH_INTERVAL_MS && now >= this.republishedAt) return;
     this.republishedAt = now;
-    const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), generatedAt: new Date(now).toISOString() });
+    const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), rosterVersion: this.rosterVersion, generatedAt: new Date(now).toISOString() });
     await this.serial(() => publishAll(this.o.client, [head, ...this.snapshotMessages]));
   }
 

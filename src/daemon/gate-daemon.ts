@@ -243,6 +243,7 @@ export class GateDaemon {
         clock: () => new Date(this.clock()),
       });
       this.sync.on('state', (s) => this.log.debug({ sync: s }, 'sync state'));
+      this.sync.on('roster-version', (v) => this.reporter?.siblings.requireRosterVersion(v));
       this.sync.on('error', (err) => this.log.error({ err: errorLine(err) }, 'sync worker failed'));
       this.sync.on('down', (d) => {
         this.setHealth('syncWorker', 'fault', `${d.reason}:${d.detail}`);

@@ -51,6 +51,8 @@ export class SiblingPassages {
   private readonly log: Logger;
   private readonly centralKeys: KeyRing;
   private roster: HeldRoster | null = null;
+  /** No roster older than this is taken: the version central's signed head last named (kept in the gate's file). */
+  private minVersion = 0;
   private readonly budgets = new Map<string, RateBudget>();
   private readonly now: () => number;
 
@@ -63,6 +65,7 @@ export class SiblingPassages {
     this.events = new TypedEvents((event, err) => this.log.error({ event, err }, 'sibling listener failed'));
     this.centralKeys = new KeyRing(opts.centralKeys);
     this.now = opts.now ?? Date.now;
+    this.minVersion = store.rosterMinVersion();
     const saved = store.savedRoster();
     if (saved) this.takeRoster(saved, false);
   }
@@ -79,10 +82,11 @@ export class SiblingPassages {
 
   /** A roster message from the broker (or the one saved at the last start). */
   takeRoster(bytes: Uint8Array, save: boolean): void {
-    const r = openRoster(bytes, this.store.station, this.centralKeys, this.roster?.version ?? null);
+    const floor = Math.max(this.roster?.version ?? 0, this.minVersion);
+    const r = openRoster(bytes, this.store.station, this.centralKeys, floor === 0 ? null : floor);
     if (!r.ok) {
       // The retained roster comes again on every reconnect: the one held is no news.
-      if (r.code === 'old-version' || (this.roster && r.code === 'unknown-key' && !save)) return;
+      if ((r.code === 'old-version' && this.roster) || (this.roster && r.code === 'unknown-key' && !save)) return;
       this.refuse('roster-refused', r.code);
       return;
     }
@@ -98,6 +102,26 @@ export class SiblingPassages {
     if (isNew) {
       this.log.info({ version: r.roster.version, gates: r.roster.keys.size }, 'station roster taken');
       this.events.emit('roster', { version: r.roster.version, gates: r.roster.keys.size });
+    }
+  }
+
+  /**
+   * Central's signed head says the roster is at `version`: older rosters are refused from now on, and one already
+   * held that is older is dropped (a superseded roster re-posted as the retained message, taken before the head came),
+   * so its gates' passages are refused until the current roster arrives.
+   */
+  requireRosterVersion(version: number): void {
+    if (version <= this.minVersion) return;
+    this.minVersion = version;
+    try {
+      this.store.saveRosterMinVersion(version);
+    } catch (err) {
+      this.log.error({ err: errorLine(err) }, 'roster minimum not saved');
+    }
+    if (this.roster && this.roster.version < version) {
+      this.log.warn({ held: this.roster.version, required: version }, 'station roster superseded: its gates are not believed until the current one arrives');
+      this.roster = null;
+      this.refuse('roster-refused', 'old-version');
     }
   }
 

@@ -40,6 +40,7 @@ export class OutboxError extends GateError<OutboxErrorCode> {
 export type EventKind = GateEvent['kind'];
 
 const ROSTER_META_KEY = 'station-roster';
+const ROSTER_MIN_META_KEY = 'station-roster-min-version';
 
 export interface OutboxRow {
   seq: number;
@@ -241,6 +242,15 @@ export class SqliteOutboxStore implements LaneStore {
 
   saveRoster(bytes: Uint8Array): void {
     this.write('save roster', () => this.s.setMeta.run(ROSTER_META_KEY, Buffer.from(bytes).toString('base64')));
+  }
+
+  /** The smallest roster version central's signed head has vouched for (0: none yet). */
+  rosterMinVersion(): number {
+    return Number(this.s.getMeta.get(ROSTER_MIN_META_KEY) ?? 0);
+  }
+
+  saveRosterMinVersion(version: number): void {
+    this.write('save roster minimum', () => this.s.setMeta.run(ROSTER_MIN_META_KEY, String(version)));
   }
 
   /** Unsent rows after `afterSeq`, in seq order. */

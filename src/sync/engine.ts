@@ -39,6 +39,8 @@ export interface EngineOptions {
   onStorageFault?(e: SyncError): void;
   /** The cache moved to a new position. */
   onState?(s: SyncStateReport): void;
+  /** A verified head names the station roster's current version (the lane's thread holds the roster). */
+  onRosterVersion?(version: number): void;
   onProgress?(p: SnapshotProgress): void;
   onResyncRequested?(r: ResyncRequest): void;
 }
@@ -96,6 +98,7 @@ export class SyncEngine {
         case 'head':
           this.write(() => syncStatus.head(this.o.db, signed, new Date(now).toISOString()));
           this.feed({ type: 'head', epoch: signed.epoch, seq: signed.seq, signedAt: Date.parse(signed.generatedAt), now });
+          if (signed.rosterVersion !== undefined) this.o.onRosterVersion?.(signed.rosterVersion);
           if (this.state.have && this.state.have.epoch === signed.epoch && this.state.have.seq === signed.seq) {
             this.write(() => this.o.applier.confirmCurrent(signed, signed.generatedAt));
           }

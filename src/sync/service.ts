@@ -38,6 +38,7 @@ export type WorkerEvent =
   | { type: 'connected'; sessionPresent: boolean }
   | { type: 'offline' }
   | { type: 'state'; state: SyncStateReport }
+  | { type: 'roster-version'; version: number }
   | { type: 'refusals'; counts: Record<string, number> }
   | { type: 'pong'; id: number }
   | { type: 'storage-fault'; code: string; message: string }
@@ -60,6 +61,8 @@ export interface SyncEvents {
   connected: { sessionPresent: boolean };
   offline: void;
   state: SyncStateReport;
+  /** Central's signed head names the station roster's current version. */
+  'roster-version': number;
   /** Batches refused since the last report, by SyncErrorCode (at most one report a second). */
   refused: Record<string, number>;
   /** The worker died or hangs; a restart is scheduled after `retryInMs`. */
@@ -262,6 +265,8 @@ export class SyncService extends TypedEvents<SyncEvents> {
         return this.emit('offline', undefined);
       case 'state':
         return this.emit('state', e.state);
+      case 'roster-version':
+        return this.emit('roster-version', e.version);
       case 'refusals':
         for (const [code, n] of Object.entries(e.counts)) this.o.onRefused?.(code, n);
         return this.emit('refused', e.counts);

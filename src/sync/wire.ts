@@ -104,6 +104,11 @@ export const headSchema = z
     seq,
     docKeyId,
     generatedAt: isoWithOffset,
+    /**
+     * The station roster's current version (src/mqtt/roster.ts). A gate takes no roster older than this, so an old
+     * roster re-posted as the retained message cannot bring back a removed gate, even on a gate started afresh.
+     */
+    rosterVersion: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict();
 export type Head = z.infer<typeof headSchema>;

@@ -51,6 +51,7 @@ const engine = new SyncEngine({
   onRejected: (r) => countRefusal(r.code),
   onStorageFault: (e) => post({ type: 'storage-fault', code: e.code, message: e.message }),
   onState: (s) => post({ type: 'state', state: s }),
+  onRosterVersion: (version) => post({ type: 'roster-version', version }),
   onResyncRequested: (r) => post({ type: 'resync-requested', request: r }),
   onProgress: (p) => {
     const now = Date.now();

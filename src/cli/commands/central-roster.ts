@@ -3,7 +3,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parseOptions, requireOption, UsageError, writeJson, type Command } from '../command.js';
 import { loadSigningKey } from '../../central/keys.js';
-import { publishWithProgress } from '../../central/cli-support.js';
+import { publishWithProgress, readRetainedHead } from '../../central/cli-support.js';
+import { connectCentral, publishAll } from '../../central/publish.js';
+import { buildHead } from '../../central/build.js';
 import { sealRoster } from '../../mqtt/roster.js';
 import { parsePublicKey } from '../../util/signing.js';
 
@@ -51,7 +53,21 @@ example:
     if (gates.length === 0) throw new UsageError('list the station\'s gates with --gate ID=PUBKEY');
     const message = sealRoster(key, { station, version: Number(versionText), issuedAt: new Date().toISOString(), gates });
     await publishWithProgress(url, [{ ...message, retain: true, rows: gates.length }], `roster ${station} v${versionText}`, io);
-    writeJson(io, { station, version: Number(versionText), gates: gates.map((g) => g.gate), keyId: key.keyId });
+    // The retained head, re-signed with the roster's version (nothing else changes, not even its time): gates then
+    // refuse any older roster, so a superseded one re-posted by someone cannot bring a removed gate back.
+    const client = await connectCentral(url);
+    let headBumped = false;
+    try {
+      const head = await readRetainedHead(client, station, key);
+      if (head && (head.rosterVersion ?? 0) < Number(versionText)) {
+        const { v: _v, type: _t, ...fields } = head;
+        await publishAll(client, [buildHead(key, { ...fields, rosterVersion: Number(versionText) })]);
+        headBumped = true;
+      }
+    } finally {
+      await client.endAsync();
+    }
+    writeJson(io, { station, version: Number(versionText), gates: gates.map((g) => g.gate), keyId: key.keyId, headBumped });
     return 0;
   },
 };
