@@ -35,6 +35,8 @@ const REFUSAL_ANSWERS_PER_MINUTE = 30;
 export class CommandChannel {
   private readonly keys: KeyRing;
   private queued = 0;
+  /** The newest issuedAt of a command accepted on arrival (it is remembered in the file only when its turn comes). */
+  private queuedHighWaterMs: number | null = null;
   /** Signature checks of messages that name central's key: a flood of forged ones is cut off here. */
   private readonly verifications = new RateBudget(COMMAND_VERIFICATIONS_PER_SECOND, COMMAND_VERIFICATIONS_BURST);
   private answerWindow = { startMs: 0, count: 0 };
@@ -96,16 +98,22 @@ export class CommandChannel {
   private check(topic: string, payload: Buffer): Verdict {
     const topicName = parseGateTopic(topic)?.rest[1] ?? '';
     const nowMs = this.now();
-    return verifyCommand(payload, {
+    const verdict = verifyCommand(payload, {
       target: this.gateId,
       topicName,
       keys: this.keys,
       nowMs,
       maxSkewMs: this.opts.maxSkewSeconds * 1000,
-      highWaterMs: () => this.store.nonceHighWater(),
+      // The stored mark, and commands accepted but still waiting in the queue (not yet remembered in the file).
+      highWaterMs: () => {
+        const stored = this.store.nonceHighWater();
+        return stored === null ? this.queuedHighWaterMs : Math.max(stored, this.queuedHighWaterMs ?? stored);
+      },
       seen: (nonce) => this.store.nonceSeen(nonce),
       mayVerify: () => this.verifications.take(nowMs),
     });
+    if (verdict.ok) this.queuedHighWaterMs = Math.max(this.queuedHighWaterMs ?? verdict.command.issuedMs, verdict.command.issuedMs);
+    return verdict;
   }
 
   private async act(verdict: Verdict): Promise<CommandResult> {

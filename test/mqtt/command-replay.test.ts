@@ -107,4 +107,28 @@ describe('command replay after a clock step', () => {
     expect(answers.at(-1)).toMatchObject({ nonce: 'genuine-1', code: 'ok' });
     tg.close();
   });
+
+  it('a command older than one accepted a moment ago is stale even while that one still waits in the queue', async () => {
+    const tg = tempGate('BJP', '03');
+    const answers: { code: string; nonce: string | null }[] = [];
+    const handled: string[] = [];
+    const conn = connection(answers);
+    const ch = new CommandChannel(target, conn, tg.store, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
+      centralPublicKeys: [central.publicKey],
+      maxSkewSeconds: 60,
+      now: () => T0,
+    });
+    ch.start();
+    const signer = new CommandSigner(central.privateKey);
+    const newer = signer.sign(target, 'lane-mode', { mode: 'normal' }, { nowMs: T0 + 45_000, nonce: 'newer-001' });
+    const older = signer.sign(target, 'lane-mode', { mode: 'locked' }, { nowMs: T0 - 45_000, nonce: 'older-001' });
+    // All three arrive in one socket read, before the queue has run the first.
+    conn.deliver(newer.topic, newer.payload);
+    conn.deliver(newer.topic, newer.payload);
+    conn.deliver(older.topic, older.payload);
+    await ch.idle();
+    expect(answers.map((a) => a.code).sort()).toEqual(['ok', 'replayed', 'stale']);
+    expect(handled).toEqual(['newer-001']);
+    tg.close();
+  });
 });
