@@ -12,12 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDelta } from '../../src/central/build.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { sealRoster } from '../../src/mqtt/roster.js';
-import type { AlarmEvent, PassageEvent } from '../../src/gate/events.js';
+import type { AlarmEvent } from '../../src/gate/events.js';
 import { topics } from '../../src/sync/wire.js';
-import { keyIdOf, signFor } from '../../src/util/signing.js';
+import { keyIdOf } from '../../src/util/signing.js';
 import { waitFor } from '../../src/util/wait.js';
 import { startFlooder } from '../daemon/adversary.js';
 import { damageFile } from '../daemon/damage.js';
+import { passagePayload, sign } from './attack/support.js';
 import { GATE, STATION, passTraveller, startLoadedGate, startWorld, type GateProcess, type World } from '../daemon/world.js';
 import { tally } from './support/tally.js';
 
@@ -92,40 +93,25 @@ describe('a gate on a hostile station network', () => {
     });
     await w.central.publishAsync(roster.topic, roster.payload, { qos: 1, retain: true });
     const victim = `X${traveller}`; // the next genuine passenger's ticket (ticket ids are in every gate's events)
-    const passage = (gateId: string, ticketId: string): Buffer =>
-      Buffer.from(
-        JSON.stringify({
-          eventId: '01900000-0000-7000-8000-0000000000' + String(10 + cycles).slice(-2),
-          seq: 9,
-          station: STATION,
-          gate: gateId,
-          at: new Date().toISOString(),
-          kind: 'passage',
-          direction: 'entry',
-          outcome: 'passed',
-          ticketId,
-          docKey: null,
-          decisionEventId: null,
-        } satisfies PassageEvent),
-      );
     const intruder = generateKeyPairSync('ed25519').privateKey;
     const before = refusals('sibling');
+    // Each payload is built once, so a signature covers exactly the bytes published: only the key is wrong.
     const forged = [
-      { gateId: 'ZZ', sig: undefined },
-      { gateId: 'ZZ', sig: signFor('passage', intruder, passage('ZZ', victim)) },
-      { gateId: '08', sig: signFor('passage', intruder, passage('08', victim)) },
-      { gateId: '08', sig: undefined },
-    ];
+      { gateId: 'ZZ', key: undefined },
+      { gateId: 'ZZ', key: intruder },
+      { gateId: '08', key: intruder },
+      { gateId: '08', key: undefined },
+    ].map((f) => ({ ...f, payload: passagePayload(f.gateId, victim) }));
     for (const f of forged) {
-      await attacker.publishAsync(`gates/v1/${STATION}/${f.gateId}/events/passage`, passage(f.gateId, victim), {
+      await attacker.publishAsync(`gates/v1/${STATION}/${f.gateId}/events/passage`, f.payload, {
         qos: 1,
-        ...(f.sig ? { properties: { userProperties: { sig: f.sig } } } : {}),
+        ...(f.key ? { properties: { userProperties: { sig: sign(f.key, f.payload) } } } : {}),
       });
     }
     await counted('sibling', before, forged.length);
     // Positive control: gate 08, on the roster, signs a passage of ticket F1; this gate takes it.
-    const genuine = passage('08', 'F1');
-    await attacker.publishAsync(`gates/v1/${STATION}/08/events/passage`, genuine, { qos: 1, properties: { userProperties: { sig: signFor('passage', sibling.privateKey, genuine) } } });
+    const genuine = passagePayload('08', 'F1');
+    await attacker.publishAsync(`gates/v1/${STATION}/08/events/passage`, genuine, { qos: 1, properties: { userProperties: { sig: sign(sibling.privateKey, genuine) } } });
     await waitFor(() => w.query("SELECT 1 FROM ledger WHERE ticket_id = 'F1' AND source = 'sibling'").length === 1, 10_000, 'the rostered sibling passage');
     forgedAccepted += w.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", victim).length;
     cycles += forged.length;
