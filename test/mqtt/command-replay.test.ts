@@ -24,6 +24,21 @@ function connection(answers: unknown[]) {
   return c as typeof c & MqttConnection;
 }
 
+/** A started channel on a fresh gate file: messages go in through `conn.deliver`, answers and runs are recorded. */
+function listeningChannel(now: () => number) {
+  const tg = tempGate('BJP', '03');
+  const answers: { code: string; nonce: string | null }[] = [];
+  const handled: string[] = [];
+  const conn = connection(answers);
+  const ch = new CommandChannel(target, conn, tg.store, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
+    centralPublicKeys: [central.publicKey],
+    maxSkewSeconds: 60,
+    now,
+  });
+  ch.start();
+  return { tg, answers, handled, conn, ch };
+}
+
 describe('command replay after a clock step', () => {
   it('refuses a command whose nonce was pruned when the clock steps back, also after a restart', async () => {
     const tg = tempGate('BJP', '03');
@@ -78,17 +93,8 @@ describe('command replay after a clock step', () => {
   });
 
   it("a flood of unsigned and forged commands never crowds out central's genuine one; forged signatures are checked at a bounded rate", async () => {
-    const tg = tempGate('BJP', '03');
     let clock = T0;
-    const answers: { code: string; nonce: string | null }[] = [];
-    const handled: string[] = [];
-    const conn = connection(answers);
-    const ch = new CommandChannel(target, conn, tg.store, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
-      centralPublicKeys: [central.publicKey],
-      maxSkewSeconds: 60,
-      now: () => clock,
-    });
-    ch.start();
+    const { tg, answers, handled, conn, ch } = listeningChannel(() => clock);
     const signer = new CommandSigner(central.privateKey);
     const genuine = signer.sign(target, 'lane-mode', { mode: 'locked' }, { nowMs: T0, nonce: 'genuine-1' });
     const env = JSON.parse(genuine.payload.toString()) as Record<string, string>;
@@ -109,16 +115,7 @@ describe('command replay after a clock step', () => {
   });
 
   it('a command older than one accepted a moment ago is stale even while that one still waits in the queue', async () => {
-    const tg = tempGate('BJP', '03');
-    const answers: { code: string; nonce: string | null }[] = [];
-    const handled: string[] = [];
-    const conn = connection(answers);
-    const ch = new CommandChannel(target, conn, tg.store, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
-      centralPublicKeys: [central.publicKey],
-      maxSkewSeconds: 60,
-      now: () => T0,
-    });
-    ch.start();
+    const { tg, answers, handled, conn, ch } = listeningChannel(() => T0);
     const signer = new CommandSigner(central.privateKey);
     const newer = signer.sign(target, 'lane-mode', { mode: 'normal' }, { nowMs: T0 + 45_000, nonce: 'newer-001' });
     const older = signer.sign(target, 'lane-mode', { mode: 'locked' }, { nowMs: T0 - 45_000, nonce: 'older-001' });
