@@ -1,89 +1,85 @@
-// The daemon's end of the MCU link (firmware-bridge/PROTOCOL.md sections 3 and 5): version handshake, one
-// outstanding request at a time, ACK wait with retransmission of the same bytes (same sequence number), duplicate
-// detection on reports, heartbeats both ways, and a new handshake whenever the session is lost.
-// Reports are acknowledged only after the handler has returned, so a report the lane could not commit is sent again.
+// The thin I/O loop around the link machine (link-machine.ts): bytes from the transport go through the framer into
+// the machine, the machine's effects become writes, settled promises and events, and one timer wakes the machine
+// when it asked to be woken. Nothing here decides anything. Inputs are handled one at a time to completion, so a
+// listener that calls back into the link (the lane sets the mode on `up`) queues behind the input being handled.
+// Reports are acknowledged only after the handler has returned, so a report the lane could not commit comes again.
 import { TypedEvents } from '../util/typed-events.js';
 import type { Transport } from '../devices/transport.js';
 import { BridgeError } from './errors.js';
-import { encodeFrame, Framer, type DiscardReason, type Frame } from './frame.js';
+import { Framer } from './frame.js';
+import type { MessageOf, Report } from './messages.js';
 import {
-  decodeMessage,
-  PROTOCOL_MAJOR,
-  PROTOCOL_MINOR,
-  toFrame,
-  type DaemonMessage,
-  type FailMode,
-  type Message,
-  type MessageOf,
-  type Report,
-} from './messages.js';
+  initialLink,
+  isIdle,
+  stepLink,
+  wakeAt,
+  type HelloReply,
+  type LinkDiscardReason,
+  type LinkEffect,
+  type LinkInput,
+  type LinkOptions,
+  type LinkPhase,
+  type LinkRequest,
+  type LinkState as LinkMachineState,
+  type McuStatus,
+} from './link-machine.js';
 
-export interface LinkOptions {
-  heartbeatMs: number;
-  /** The MCU falls back to failMode after this long without a frame from us; we call it silent after the same. */
-  watchdogMs: number;
-  ackTimeoutMs: number;
-  retries: number;
-  failMode: FailMode;
-  /** Pause between handshake rounds while the MCU does not answer (default heartbeatMs). */
-  handshakeRetryMs?: number;
+export type { HelloReply, LinkOptions, LinkRequest, McuStatus };
+/** The link's phase, as the lane and the tools see it. */
+export type LinkState = LinkPhase;
+
+export interface BridgeLinkOptions extends LinkOptions {
+  /** Milliseconds on a monotonic clock (default performance.now); injected so tests can drive time. */
+  clock?: () => number;
 }
-
-export type LinkState = 'closed' | 'handshaking' | 'up';
-export type HelloReply = MessageOf<'hello-reply'>;
-export type McuStatus = MessageOf<'status'>;
 
 export interface LinkEvents {
   state: LinkState;
   up: HelloReply;
   down: BridgeError;
   status: McuStatus;
-  discard: { reason: DiscardReason | 'unknown-type' | 'bad-payload' | 'no-session'; bytes: Uint8Array };
+  discard: { reason: LinkDiscardReason; bytes: Uint8Array };
   /** A problem that did not take the link down (a NAK we did not expect, a handler failure, a write error). */
   error: BridgeError;
 }
 
 export type ReportHandler = (report: Report) => void | Promise<void>;
-type Settled = MessageOf<'ack'> | HelloReply;
-
-interface Pending {
-  msg: DaemonMessage;
-  seq: number;
-  bytes: Uint8Array;
-  attempts: number;
-  resolve(m: Settled): void;
-  reject(e: BridgeError): void;
-}
 
 export class BridgeLink {
   readonly events = new TypedEvents<LinkEvents>();
   private readonly framer = new Framer();
-  private queue: Pending[] = [];
-  private inflight: Pending | null = null;
-  private ackTimer: NodeJS.Timeout | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private handshakeTimer: NodeJS.Timeout | null = null;
-  private seq = 0;
-  private lastReportSeq = -1;
-  private reportChain: Promise<void> = Promise.resolve();
-  private lastRxAt = 0;
-  private _state: LinkState = 'closed';
+  private readonly clock: () => number;
+  private machine: LinkMachineState;
+  private readonly waiting = new Map<number, { resolve(): void; reject(e: BridgeError): void }>();
+  private nextRequestId = 1;
+  private readonly inbox: LinkInput[] = [];
+  private draining = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt: number | null = null;
+  private idleWaiters: (() => void)[] = [];
   private handler: ReportHandler = () => {};
   private offs: (() => void)[] = [];
-  private _mcu: HelloReply | null = null;
 
   constructor(
     private readonly transport: Transport,
-    private readonly opts: LinkOptions,
-  ) {}
+    private readonly opts: BridgeLinkOptions,
+  ) {
+    this.clock = opts.clock ?? (() => performance.now());
+    this.machine = initialLink(this.clock());
+  }
 
   get state(): LinkState {
-    return this._state;
+    return this.machine.phase;
   }
 
   /** What the MCU said in the last handshake. */
   get mcu(): HelloReply | null {
-    return this._mcu;
+    return this.machine.mcu;
+  }
+
+  /** The machine's state, for diagnostics and tests (read only). */
+  get snapshot(): LinkMachineState {
+    return this.machine;
   }
 
   onReport(handler: ReportHandler): void {
@@ -93,36 +89,43 @@ export class BridgeLink {
   async start(): Promise<void> {
     this.offs.push(
       this.transport.events.on('data', (chunk) => this.onData(chunk)),
-      this.transport.events.on('state', (s) => {
-        if (s !== 'open') this.lose(new BridgeError('transport', `${this.transport.name} is ${s}`));
-        else if (this._state === 'handshaking') this.handshake();
-      }),
+      this.transport.events.on('state', (state) => this.dispatch({ type: 'transport', state })),
     );
-    this.setState('handshaking');
+    this.dispatch({ type: 'start' });
     try {
       await this.transport.open();
     } catch (err) {
       // The transport keeps reopening by itself; the handshake starts when it reports 'open'.
       this.events.emit('error', new BridgeError('transport', `${this.transport.name}: ${(err as Error).message}`, undefined, { cause: err }));
     }
-    this.heartbeat = setInterval(() => this.tick(), this.opts.heartbeatMs);
-    this.handshake();
+    if (this.machine.phase !== 'closed') this.dispatch({ type: 'transport', state: this.transport.state });
   }
 
   async stop(): Promise<void> {
-    this.setState('closed');
-    for (const t of [this.ackTimer, this.handshakeTimer]) if (t) clearTimeout(t);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.ackTimer = this.handshakeTimer = this.heartbeat = null;
-    this.failAll(new BridgeError('link-down', 'the link was stopped'));
+    this.dispatch({ type: 'stop' });
     for (const off of this.offs.splice(0)) off();
     await this.transport.close();
   }
 
   /** Resolves when the link is up (or at once if it is). */
   whenUp(): Promise<HelloReply> {
-    if (this._state === 'up' && this._mcu) return Promise.resolve(this._mcu);
+    const mcu = this.machine.mcu;
+    if (this.machine.phase === 'up' && mcu) return Promise.resolve(mcu);
     return new Promise((resolve) => this.events.once('up', resolve));
+  }
+
+  /**
+   * Settles when nothing is owed in either direction: no request in flight or queued (each has its ACK, NAK or
+   * failure) and no report being handled (its ACK is written). At once if that holds now.
+   */
+  get idle(): Promise<void> {
+    if (isIdle(this.machine)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** True while a request waits for its ACK or is queued. */
+  get busy(): boolean {
+    return this.machine.inflight !== null || this.machine.queue.length > 0;
   }
 
   authorise(a: Omit<MessageOf<'authorise'>, 'kind'>): Promise<void> {
@@ -142,194 +145,96 @@ export class BridgeLink {
   }
 
   /** Send a sequenced request; resolves on ACK, rejects with BridgeError (nak, no-ack, link-down). */
-  async request(msg: Exclude<DaemonMessage, { kind: 'hello' | 'heartbeat' | 'ack' | 'nak' }>): Promise<void> {
-    if (this._state !== 'up') throw new BridgeError('link-down', `no session with the MCU (link ${this._state})`);
-    await this.enqueue(msg, false);
-  }
-
-  /** True while a request waits for its ACK or is queued. */
-  get busy(): boolean {
-    return this.inflight !== null || this.queue.length > 0;
-  }
-
-  private enqueue(msg: DaemonMessage, first: boolean): Promise<Settled> {
-    return new Promise((resolve, reject) => {
-      const p: Pending = { msg, seq: 0, bytes: new Uint8Array(), attempts: 0, resolve, reject };
-      // HELLO goes first; an authorise or cancel overtakes queued display and sound requests (a passenger waits).
-      const urgent = msg.kind === 'authorise' || msg.kind === 'cancel';
-      const at = first ? 0 : urgent ? this.queue.findIndex((q) => q.msg.kind === 'display' || q.msg.kind === 'sound') : -1;
-      if (at >= 0) this.queue.splice(at, 0, p);
-      else this.queue.push(p);
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    if (this.inflight || this.queue.length === 0) return;
-    const p = this.queue.shift()!;
-    this.seq = this.seq >= 255 ? 1 : this.seq + 1;
-    p.seq = this.seq;
-    p.bytes = encodeFrame(toFrame(p.msg, p.seq));
-    this.inflight = p;
-    this.transmit(p);
-  }
-
-  private transmit(p: Pending): void {
-    p.attempts++;
-    this.write(p.bytes);
-    this.ackTimer = setTimeout(() => this.onAckTimeout(p), this.opts.ackTimeoutMs);
-  }
-
-  private onAckTimeout(p: Pending): void {
-    if (this.inflight !== p) return;
-    if (p.attempts <= this.opts.retries) return this.transmit(p);
-    this.settle(p);
-    const err = new BridgeError('no-ack', `no answer to ${p.msg.kind} (seq ${p.seq}) after ${p.attempts} attempts`);
-    p.reject(err);
-    if (p.msg.kind !== 'hello') this.lose(err);
-  }
-
-  private settle(p: Pending): void {
-    if (this.ackTimer) clearTimeout(this.ackTimer);
-    this.ackTimer = null;
-    this.inflight = null;
-    queueMicrotask(() => this.pump());
-  }
-
-  private handshake(): void {
-    if (this._state !== 'handshaking' || this.handshakeTimer || this.queue.some((p) => p.msg.kind === 'hello') || this.inflight?.msg.kind === 'hello')
-      return;
-    const { heartbeatMs, watchdogMs, ackTimeoutMs, retries, failMode } = this.opts;
-    this.enqueue({ kind: 'hello', major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR, heartbeatMs, watchdogMs, ackTimeoutMs, retries, failMode }, true).then(
-      () => {},
-      (err: BridgeError) => this.retryHandshake(err),
-    );
-  }
-
-  /** Called as the HELLO-REPLY frame is read, before the frames after it: reports that follow belong to the session. */
-  private established(reply: HelloReply): void {
-    if (this._state === 'closed') return;
-    if (reply.major !== PROTOCOL_MAJOR) return this.retryHandshake(new BridgeError('version-mismatch', `the MCU speaks protocol ${reply.major}.${reply.minor}, we speak ${PROTOCOL_MAJOR}.x`));
-    this._mcu = reply;
-    this.lastReportSeq = -1; // sequence numbers restart with each session
-    this.lastRxAt = Date.now();
-    this.setState('up');
-    this.events.emit('up', reply);
-  }
-
-  private retryHandshake(err: BridgeError): void {
-    if (this._state === 'closed') return;
-    this.events.emit('error', err.code === 'nak' && err.nakReason === 'version' ? new BridgeError('version-mismatch', err.message, 'version') : err);
-    this.handshakeTimer = setTimeout(() => {
-      this.handshakeTimer = null;
-      this.handshake();
-    }, this.opts.handshakeRetryMs ?? this.opts.heartbeatMs);
-  }
-
-  /** The session is gone: fail what waits, tell the lane, start a new handshake. */
-  private lose(err: BridgeError): void {
-    if (this._state !== 'up') return;
-    this.setState('handshaking');
-    this.failAll(new BridgeError('link-down', `session lost: ${err.code}`));
-    this.events.emit('down', err);
-    this.handshake();
-  }
-
-  private failAll(err: BridgeError): void {
-    const waiting = this.queue.splice(0);
-    if (this.inflight) {
-      waiting.unshift(this.inflight);
-      this.settle(this.inflight);
-    }
-    for (const p of waiting) p.reject(err);
-  }
-
-  private tick(): void {
-    if (this._state === 'closed') return;
-    this.write(encodeFrame(toFrame({ kind: 'heartbeat' }, 0)));
-    if (this._state === 'up' && Date.now() - this.lastRxAt > this.opts.watchdogMs)
-      this.lose(new BridgeError('mcu-silent', `nothing from the MCU for ${Date.now() - this.lastRxAt} ms`));
-  }
-
-  private write(bytes: Uint8Array): void {
-    this.transport.write(bytes).catch((err) => this.events.emit('error', new BridgeError('transport', String((err as Error).message), undefined, { cause: err })));
-  }
-
-  private reply(msg: Message, seq: number): void {
-    this.write(encodeFrame(toFrame(msg, seq)));
+  request(msg: LinkRequest): Promise<void> {
+    const id = this.nextRequestId++;
+    const settled = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.dispatch({ type: 'request', id, msg });
+    return settled;
   }
 
   private onData(chunk: Uint8Array): void {
     for (const out of this.framer.push(chunk)) {
       if (out.kind === 'discard') this.events.emit('discard', { reason: out.reason, bytes: out.bytes });
-      else this.onFrame(out.frame);
+      else this.dispatch({ type: 'frame', frame: out.frame });
     }
   }
 
-  private onFrame(frame: Frame): void {
-    this.lastRxAt = Date.now();
-    const r = decodeMessage(frame.type, frame.payload);
-    if (!r.ok) {
-      this.events.emit('discard', { reason: r.reason, bytes: encodeFrame(frame) });
-      if (frame.seq !== 0) this.reply({ kind: 'nak', reason: r.reason }, frame.seq);
-      return;
+  /** Feed one input; inputs that arrive while effects run (from listeners) wait their turn. */
+  private dispatch(input: LinkInput): void {
+    this.inbox.push(input);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.inbox.shift(); next; next = this.inbox.shift()) {
+        const out = stepLink(this.machine, next, this.clock(), this.opts);
+        this.machine = out.state;
+        for (const e of out.effects) this.run(e);
+      }
+    } finally {
+      this.draining = false;
     }
-    const msg = r.msg;
-    switch (msg.kind) {
-      case 'ack':
-      case 'hello-reply':
-      case 'nak': {
-        const p = this.inflight;
-        if (!p || p.seq !== frame.seq) return; // a late answer to an earlier attempt
-        if (msg.kind === 'hello-reply' && p.msg.kind !== 'hello') return;
-        this.settle(p);
-        if (msg.kind === 'hello-reply') this.established(msg);
-        if (msg.kind !== 'nak') return p.resolve(msg);
-        p.reject(new BridgeError('nak', `the MCU refused ${p.msg.kind}: ${msg.reason}`, msg.reason));
-        if (msg.reason === 'no-session' && p.msg.kind !== 'hello') this.lose(new BridgeError('mcu-reset', 'the MCU no longer knows our session'));
+    this.arm();
+    if (this.idleWaiters.length && isIdle(this.machine)) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private run(e: LinkEffect): void {
+    switch (e.type) {
+      case 'write':
+        this.transport.write(e.bytes).catch((err: unknown) => this.events.emit('error', new BridgeError('transport', String((err as Error)?.message ?? err), undefined, { cause: err })));
+        return;
+      case 'resolve':
+      case 'reject': {
+        const w = this.waiting.get(e.id);
+        this.waiting.delete(e.id);
+        if (e.type === 'resolve') w?.resolve();
+        else w?.reject(e.error);
         return;
       }
+      case 'report':
+        void this.handle(e.id, e.report);
+        return;
+      case 'state':
+        return this.events.emit('state', e.state);
+      case 'up':
+        return this.events.emit('up', e.mcu);
+      case 'down':
+        return this.events.emit('down', e.error);
       case 'status':
-        this.events.emit('status', msg);
-        if (!msg.session) this.lose(new BridgeError('mcu-reset', 'the MCU reports no session (reboot or watchdog)'));
-        return;
-      case 'hello':
-      case 'heartbeat':
-      case 'authorise':
-      case 'cancel':
-      case 'set-mode':
-      case 'display':
-      case 'sound':
-        // Daemon messages coming back: a loopback or a miswired line.
-        if (frame.seq !== 0) this.reply({ kind: 'nak', reason: 'unknown-type' }, frame.seq);
-        this.events.emit('discard', { reason: 'unknown-type', bytes: encodeFrame(frame) });
-        return;
-      default:
-        this.handleReport(msg, frame.seq);
+        return this.events.emit('status', e.status);
+      case 'discard':
+        return this.events.emit('discard', { reason: e.reason, bytes: e.bytes });
+      case 'error':
+        return this.events.emit('error', e.error);
     }
   }
 
-  private handleReport(report: Report, seq: number): void {
-    // Reports count only inside a session: bytes left in the line from before (a restarted daemon, an old session)
-    // stay unacknowledged and the MCU sends them again, numbered in the new session.
-    if (this._state !== 'up') return this.events.emit('discard', { reason: 'no-session', bytes: encodeFrame(toFrame(report, seq)) });
-    this.reportChain = this.reportChain.then(async () => {
-      if (seq === this.lastReportSeq) return this.reply({ kind: 'ack' }, seq); // a retransmission we already handled
-      try {
-        await this.handler(report);
-      } catch (err) {
-        // Not acknowledged: the MCU sends it again, and the handler gets another chance.
-        this.events.emit('error', new BridgeError('report-unhandled', `report ${report.kind} not handled: ${String((err as Error)?.message ?? err)}`, undefined, { cause: err }));
-        return;
-      }
-      this.lastReportSeq = seq;
-      this.reply({ kind: 'ack' }, seq);
-    });
+  private async handle(id: number, report: Report): Promise<void> {
+    let error: BridgeError | undefined;
+    try {
+      await null; // after the input that brought the report has been handled to the end
+      await this.handler(report);
+    } catch (err) {
+      error = new BridgeError('report-unhandled', `report ${report.kind} not handled: ${String((err as Error)?.message ?? err)}`, undefined, { cause: err });
+    }
+    this.dispatch({ type: 'report-handled', id, error });
   }
 
-  private setState(s: LinkState): void {
-    if (s === this._state) return;
-    this._state = s;
-    this.events.emit('state', s);
+  /** One timer, set for the machine's next deadline (ACK wait, heartbeat, watchdog, handshake pause). */
+  private arm(): void {
+    const at = wakeAt(this.machine, this.opts);
+    if (at === this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = at;
+    if (at === null) return;
+    this.timer = setTimeout(() => this.wake(), Math.max(1, Math.ceil(at - this.clock())));
+  }
+
+  private wake(): void {
+    this.timer = null;
+    this.timerAt = null;
+    const inflight = this.machine.inflight;
+    if (inflight && this.clock() >= inflight.deadline) this.dispatch({ type: 'ack-timeout' });
+    this.dispatch({ type: 'tick' });
   }
 }
