@@ -155,4 +155,65 @@ describe('BridgeLink', () => {
     await link.start();
     await expect(link.setMode('normal')).rejects.toMatchObject({ code: 'link-down' });
   });
+
+  it('times its watchdog on the monotonic clock: a wall-clock step neither fires nor starves it', async () => {
+    await up();
+    const down = vi.fn();
+    link.events.on('down', down);
+    vi.setSystemTime(Date.now() + 3_600_000); // NTP steps the wall clock an hour ahead
+    await vi.advanceTimersByTimeAsync(400);
+    expect(down).not.toHaveBeenCalled();
+    vi.setSystemTime(Date.now() - 7_200_000); // and two hours back: the MCU is still silent for watchdogMs
+    await vi.advanceTimersByTimeAsync(100);
+    expect(down.mock.calls[0][0]).toMatchObject({ code: 'mcu-silent' });
+  });
+
+  it('idle settles once every request has its answer and every report its ACK', async () => {
+    await up();
+    let settled = false;
+    let finishHandler!: () => void;
+    link.onReport(() => new Promise<void>((resolve) => (finishHandler = resolve)));
+    const a = link.setMode('normal');
+    const b = link.display({ code: 'idle', reason: 'none', train: '', car: '', seat: '' });
+    void link.idle.then(() => (settled = true));
+    t.feed({ kind: 'ack' }, t.last('set-mode')!.seq);
+    await a;
+    expect(settled).toBe(false); // the display still waits
+    t.feed({ kind: 'passage', authId: 1, direction: 'entry', remaining: 0 }, 1);
+    t.feed({ kind: 'ack' }, t.last('display')!.seq);
+    await b;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(false); // the report's handler has not returned: its ACK is owed
+    finishHandler();
+    await link.idle;
+    expect(t.last('ack')).toMatchObject({ seq: 1 });
+  });
+
+  it('idle is settled at once when nothing is owed', async () => {
+    await up();
+    await expect(Promise.race([link.idle.then(() => 'idle'), Promise.resolve().then(() => 'pending')])).resolves.toBe('idle');
+  });
+
+  it('a report whose handler returns after the session changed is not acknowledged into the new session', async () => {
+    await up();
+    let finishHandler!: () => void;
+    const handled: string[] = [];
+    link.onReport((r) => new Promise<void>((resolve) => (finishHandler = () => (handled.push(r.kind), resolve()))));
+    t.feed({ kind: 'passage', authId: 1, direction: 'entry', remaining: 0 }, 1);
+    await vi.advanceTimersByTimeAsync(0);
+    // The MCU reboots while the lane stores the passage; a new session starts, its reports numbered from 1 again.
+    t.feed({ kind: 'status', mode: 'locked', session: false, emergency: false, failsafe: true, power: 'mains', remaining: 0 }, 0);
+    t.feed(REPLY, t.last('hello')!.seq);
+    expect(link.state).toBe('up');
+    finishHandler();
+    await link.idle;
+    expect(handled).toEqual(['passage']);
+    expect(t.last('ack')).toBeUndefined();
+    // The MCU sends the passage again in the new session (seq 1): it is handled, not mistaken for a duplicate.
+    link.onReport((r) => void handled.push(r.kind));
+    t.feed({ kind: 'passage', authId: 1, direction: 'entry', remaining: 0 }, 1);
+    await link.idle;
+    expect(handled).toEqual(['passage', 'passage']);
+    expect(t.last('ack')).toMatchObject({ seq: 1 });
+  });
 });
