@@ -31,7 +31,7 @@ import { TypedEvents } from '../util/typed-events.js';
 import { errorLine, GateError } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { waitFor } from '../util/wait.js';
+import { settledWithin, waitFor } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
@@ -290,6 +290,8 @@ export class GateDaemon {
     this.lane.stop();
     await this.reporter?.stop();
     await this.sync?.stop();
+    // The last request has its answer and the last report its ACK before the port closes (bounded: a silent MCU).
+    if (this.link.state === 'up') await settledWithin(this.link.idle, c.bridge.ackTimeoutMs * (c.bridge.retries + 1));
     if (this.link.state !== 'closed') await this.link.stop();
     for (const t of this.transports) if (t.name !== 'bridge') await t.transport.close().catch(() => undefined);
     this.writeStatus(true);

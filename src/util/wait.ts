@@ -34,3 +34,15 @@ export function waitForEvent<E extends { [K in keyof E]: unknown }, K extends ke
     });
   });
 }
+
+/** Wait for `settled` at most timeoutMs (a bound for shutdown, where a dead device must not hold the exit); true when
+ *  it settled in time. The timer is cleared either way. */
+export async function settledWithin(settled: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([settled.then(() => true as const, () => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

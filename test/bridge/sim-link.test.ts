@@ -83,9 +83,11 @@ describe('bridge link <-> simulated MCU over a pty', () => {
     await r.link.setMode('normal');
     await r.link.authorise({ authId: 12, direction: 'entry', count: 1, timeoutMs: 2000 });
     r.sim.faults.corruptTx = 2;
+    const delivered = new Promise((res) => r!.sim.events.on('delivered', (x) => x.kind === 'forced-entry' && res(x)));
     r.sim.forced();
-    await report(r, 'forced-entry');
-    await new Promise((res) => setTimeout(res, 150));
+    // Settled on both sides: the MCU has our ACK (it sends the report no more), and the link owes nothing.
+    await delivered;
+    await r.link.idle;
     expect(r.reports.filter((x) => x.kind === 'forced-entry')).toHaveLength(1);
     expect(discards.filter((d) => d === 'crc' || d === 'bad-escape').length).toBeGreaterThanOrEqual(1);
   });
