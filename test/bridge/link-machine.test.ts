@@ -2,6 +2,7 @@
 // and the effects out. Each row names the state it starts from, the input, and what must come out; effects are
 // written as short lines ("write hello#1" = a HELLO frame with SEQ 1 on the wire), decoded from the bytes written.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { BACKLOG_MAX, initialLink, isIdle, stepLink, wakeAt, type LinkEffect, type LinkInput, type LinkOptions, type LinkState } from '../../src/bridge/link-machine.js';
 import { encodeFrame, Framer, type Frame } from '../../src/bridge/frame.js';
 import { decodeMessage, toFrame, type Message } from '../../src/bridge/messages.js';
@@ -236,4 +237,66 @@ describe('link machine', () => {
 it('effect lines decode what is written', () => {
   const f: Frame = toFrame({ kind: 'nak', reason: 'busy' }, 9);
   expect(line({ type: 'write', bytes: encodeFrame(f) })).toBe('write nak#9 busy');
+});
+
+describe('link machine under any sequence of inputs', () => {
+  const msgArb: fc.Arbitrary<Message> = fc.constantFrom<Message>(
+    { kind: 'ack' },
+    { kind: 'nak', reason: 'busy' },
+    { kind: 'nak', reason: 'no-session' },
+    { kind: 'nak', reason: 'version' },
+    REPLY,
+    { ...REPLY, major: 2 } as Message,
+    STATUS_OK,
+    { ...STATUS_OK, session: false } as Message,
+    PASSAGE,
+    { kind: 'intrusion', direction: 'exit' },
+    { kind: 'set-mode', mode: 'free' },
+  );
+  const inputArb: fc.Arbitrary<LinkInput> = fc.oneof(
+    fc.constant<LinkInput>({ type: 'start' }),
+    fc.constant<LinkInput>({ type: 'stop' }),
+    fc.constantFrom<LinkInput>({ type: 'transport', state: 'open' }, { type: 'transport', state: 'reconnecting' }),
+    fc.constant<LinkInput>({ type: 'ack-timeout' }),
+    fc.constant<LinkInput>({ type: 'tick' }),
+    fc.record({ msg: msgArb, seq: fc.integer({ min: 0, max: 255 }) }).map(({ msg, seq }) => frame(msg, seq)),
+    fc.record({ type: fc.integer({ min: 0, max: 255 }), seq: fc.integer({ min: 0, max: 255 }), payload: fc.uint8Array({ maxLength: 12 }) }).map((f): LinkInput => ({ type: 'frame', frame: f })),
+    fc.constantFrom<LinkInput['type']>('request').map((): LinkInput => ({ type: 'request', id: 0, msg: { kind: 'sound', pattern: 'accept', durationMs: 0 } })),
+    fc.boolean().map((ok): LinkInput => ({ type: 'report-handled', id: 0, error: ok ? undefined : new BridgeError('report-unhandled', 'x') })),
+  );
+
+  it('never throws; settles every request exactly once; writes only whole frames; keeps one frame in flight with SEQ 1..255', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(inputArb, fc.integer({ min: 0, max: 400 })), { maxLength: 120 }), (steps) => {
+        let s = initialLink(T0);
+        let now = T0;
+        let nextId = 1;
+        const settled = new Map<number, number>();
+        const pendingReports: number[] = [];
+        const requested: number[] = [];
+        for (const [raw, dt] of [...steps, [{ type: 'stop' }, 0] as [LinkInput, number]]) {
+          now += dt;
+          let input = raw;
+          if (input.type === 'request') requested.push((input = { ...input, id: nextId++ }).id);
+          if (input.type === 'report-handled') input = { ...input, id: pendingReports.shift() ?? 0 };
+          const out = stepLink(s, input, now, CFG);
+          s = out.state;
+          for (const e of out.effects) {
+            if (e.type === 'resolve' || e.type === 'reject') settled.set(e.id, (settled.get(e.id) ?? 0) + 1);
+            if (e.type === 'report') pendingReports.push(e.id);
+            if (e.type === 'write') expect(new Framer().push(e.bytes).map((o) => o.kind)).toEqual(['frame']);
+          }
+          if (s.inflight) expect(s.inflight.seq).toBeGreaterThanOrEqual(1);
+          if (s.inflight) expect(s.inflight.seq).toBeLessThanOrEqual(255);
+          if (s.phase === 'up') expect(s.mcu).not.toBeNull();
+          if (s.phase === 'closed') expect(wakeAt(s, CFG)).toBeNull();
+          else expect(wakeAt(s, CFG)).not.toBeNull();
+        }
+        expect(s.phase).toBe('closed');
+        for (const id of requested) expect(settled.get(id), `request ${id}`).toBe(1);
+        expect(isIdle(s)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
