@@ -10,6 +10,7 @@ export type BridgeErrorCode =
   | 'mcu-reset' // the MCU rebooted; its session and authorisations are gone
   | 'version-mismatch' // the MCU speaks another protocol major version
   | 'bad-payload' // a frame with a valid CRC carried a message we cannot decode
+  | 'unencodable' // a request with a field the wire cannot carry (a string past 16 characters, a number out of range)
   | 'report-unhandled' // the lane could not commit a report; it stays unacknowledged and comes again
   | 'transport'; // the serial port failed
 
@@ -21,6 +22,7 @@ const RECOVERY: Record<BridgeErrorCode, Recovery> = {
   'mcu-reset': 'retry',
   'version-mismatch': 'fix-config',
   'bad-payload': 'nak',
+  unencodable: 'drop',
   'report-unhandled': 'retry',
   transport: 'reset-device',
 };

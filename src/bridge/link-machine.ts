@@ -8,6 +8,7 @@ import { BridgeError } from './errors.js';
 import { encodeFrame, type DiscardReason, type Frame } from './frame.js';
 import {
   decodeMessage,
+  encodePayload,
   PROTOCOL_MAJOR,
   PROTOCOL_MINOR,
   toFrame,
@@ -197,6 +198,12 @@ class Machine {
       case 'request':
         if (this.s.phase !== 'up') {
           this.fx.push({ type: 'reject', id: input.id, error: new BridgeError('link-down', `no session with the MCU (link ${this.s.phase})`) });
+          return;
+        }
+        try {
+          encodePayload(input.msg); // refused here, so a frame in the queue always encodes
+        } catch (err) {
+          this.fx.push({ type: 'reject', id: input.id, error: new BridgeError('unencodable', `${input.msg.kind} cannot go on the wire: ${(err as Error).message}`) });
           return;
         }
         return this.enqueue({ id: input.id, msg: input.msg });

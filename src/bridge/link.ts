@@ -87,6 +87,7 @@ export class BridgeLink {
   }
 
   async start(): Promise<void> {
+    if (this.machine.phase !== 'closed') return; // started already: one set of listeners
     this.offs.push(
       this.transport.events.on('data', (chunk) => this.onData(chunk)),
       this.transport.events.on('state', (state) => this.dispatch({ type: 'transport', state })),

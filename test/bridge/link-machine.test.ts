@@ -122,6 +122,7 @@ const ROWS: Row[] = [
   { name: 'no answer after `retries` retransmissions: no-ack, the session is lost, HELLO', from: 'set-mode#2 after 2 retransmissions', at: 170, input: { type: 'ack-timeout' }, effects: ['reject 1 no-ack', 'state handshaking', 'down no-ack', 'write hello#3'], state: { phase: 'handshaking' } },
   { name: 'a NAK is final: rejected with its reason, no retransmission', from: 'up, set-mode#2 in flight', at: 30, input: frame({ kind: 'nak', reason: 'emergency' }, 2), effects: ['reject 1 nak'], state: { phase: 'up', inflight: null } },
   { name: 'NAK no-session: the MCU lost our session (reboot): down, HELLO', from: 'up, set-mode#2 in flight', at: 30, input: frame({ kind: 'nak', reason: 'no-session' }, 2), effects: ['reject 1 nak', 'state handshaking', 'down mcu-reset', 'write hello#3'] },
+  { name: 'a request the wire cannot carry (a 17-character train) is refused before it takes a seq', from: 'up', at: 20, input: { type: 'request', id: 1, msg: { ...DISPLAY, train: 'G1234567890123456' } }, effects: ['reject 1 unencodable'], state: { seq: 1, inflight: null, queue: [] } },
   { name: 'sequence numbers wrap from 255 to 1, skipping 0', from: 'up', given: { seq: 255 }, at: 20, input: { type: 'request', id: 1, msg: { kind: 'cancel', authId: 0 } }, effects: ['write cancel#1'] },
 
   // Reports: acknowledged after the handler, duplicates answered without running it again (3.3)

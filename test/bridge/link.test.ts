@@ -216,4 +216,25 @@ describe('BridgeLink', () => {
     expect(handled).toEqual(['passage', 'passage']);
     expect(t.last('ack')).toMatchObject({ seq: 1 });
   });
+
+  it('a request the wire cannot carry is a rejected promise (unencodable), never a throw, and the link carries on', async () => {
+    await up();
+    const p = link.display({ code: 'open', reason: 'ok', train: '车次G1234', car: '05', seat: '12F' });
+    await expect(p).rejects.toMatchObject({ code: 'unencodable' });
+    const ok = link.setMode('normal');
+    t.feed({ kind: 'ack' }, t.last('set-mode')!.seq);
+    await ok;
+    expect(t.last('display')).toBeUndefined();
+  });
+
+  it('start twice listens once: each frame is handled once', async () => {
+    await up();
+    await link.start();
+    const handled = vi.fn();
+    link.onReport(handled);
+    t.feed({ kind: 'intrusion', direction: 'entry' }, 2);
+    await link.idle;
+    expect(handled).toHaveBeenCalledTimes(1);
+    expect(t.sent.filter((s) => s.msg.kind === 'ack' && s.seq === 2)).toHaveLength(1);
+  });
 });
