@@ -87,7 +87,8 @@ export interface LinkState {
 export type LinkInput =
   | { type: 'start' }
   | { type: 'stop' }
-  | { type: 'transport'; state: TransportState }
+  /** The port's state changed; `port` names it in the error if the session is lost. */
+  | { type: 'transport'; state: TransportState; port?: string }
   | { type: 'frame'; frame: Frame }
   | { type: 'ack-timeout' }
   | { type: 'tick' }
@@ -187,7 +188,7 @@ class Machine {
         return this.failAll(new BridgeError('link-down', 'the link was stopped'));
       case 'transport':
         this.s.transportOpen = input.state === 'open';
-        if (!this.s.transportOpen) return this.lose(new BridgeError('transport', `the port is ${input.state}`));
+        if (!this.s.transportOpen) return this.lose(new BridgeError('transport', `${input.port ?? 'the port'} is ${input.state}`));
         return this.handshake();
       case 'frame':
         return this.frame(input.frame);

@@ -90,7 +90,7 @@ export class BridgeLink {
     if (this.machine.phase !== 'closed') return; // started already: one set of listeners
     this.offs.push(
       this.transport.events.on('data', (chunk) => this.onData(chunk)),
-      this.transport.events.on('state', (state) => this.dispatch({ type: 'transport', state })),
+      this.transport.events.on('state', (state) => this.dispatch({ type: 'transport', state, port: this.transport.name })),
     );
     this.dispatch({ type: 'start' });
     try {
@@ -99,7 +99,7 @@ export class BridgeLink {
       // The transport keeps reopening by itself; the handshake starts when it reports 'open'.
       this.events.emit('error', new BridgeError('transport', `${this.transport.name}: ${(err as Error).message}`, undefined, { cause: err }));
     }
-    if (this.machine.phase !== 'closed') this.dispatch({ type: 'transport', state: this.transport.state });
+    if (this.machine.phase !== 'closed') this.dispatch({ type: 'transport', state: this.transport.state, port: this.transport.name });
   }
 
   async stop(): Promise<void> {
