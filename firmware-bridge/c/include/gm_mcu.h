@@ -117,6 +117,9 @@ typedef struct gm_mcu {
   uint32_t fire_changed_ms;
   uint8_t beam[2];
   uint8_t stray;                /* someone unauthorised is in the lane: already reported */
+  uint8_t tailgaters;           /* reported tailgaters still to leave through tailgate_exit */
+  uint8_t tailgate_exit;
+  uint32_t tailgaters_until;
   gm_auth auth;
   gm_flaps flaps;
   gm_display display;

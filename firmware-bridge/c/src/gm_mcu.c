@@ -136,6 +136,9 @@ static void report_answered(gm_mcu *m, const gm_msg *ans) {
 
 /* ---- authorisations ---- */
 
+/* How long a tailgater between the beams may take to leave before the far beam counts as an intrusion again. */
+#define TAILGATER_EXIT_MS 5000u
+
 static void auth_report(gm_mcu *m, uint8_t type, uint8_t n) {
   gm_msg r;
   memset(&r, 0, sizeof r);
@@ -162,6 +165,8 @@ static void end_unstarted_auth(gm_mcu *m) {
   if (m->auth.active && !m->auth.passing) expire_auth(m);
 }
 
+static uint8_t near_beam(uint8_t direction) { return direction == GM_DIR_ENTRY ? GM_BEAM_A : GM_BEAM_B; }
+
 static int may_continue(const gm_mcu *m) {
   return m->session && !m->auth.ended_by_session && !m->emergency &&
          (m->mode == GM_MODE_NORMAL || m->mode == GM_MODE_MAINTENANCE);
@@ -187,7 +192,10 @@ static void complete_passage(gm_mcu *m) {
       return;
     }
     auth_report(m, GM_T_TAILGATING, 0);
-    m->stray = 1; /* the tailgater in the lane is not also an intrusion */
+    /* The tailgaters are still between the beams: their way out is not also an intrusion. */
+    m->tailgaters = followers;
+    m->tailgate_exit = near_beam(m->auth.direction) == GM_BEAM_A ? GM_BEAM_B : GM_BEAM_A;
+    m->tailgaters_until = now(m) + TAILGATER_EXIT_MS;
   }
   if (m->auth.remaining > 0 && may_continue(m) && !followers) {
     m->auth.deadline = now(m) + m->auth.timeout_ms; /* the timer restarts after each completed passage */
@@ -393,8 +401,9 @@ static void on_frame(gm_mcu *m, const gm_frame *f) {
   if (q.type == GM_T_HELLO && a.type == GM_T_HELLO_REPLY) {
     m->last_rx_ms = now(m);
     emit(m, GM_EV_SESSION, NULL, 1);
-    send_next_report(m);
   }
+  /* A report the request caused (passage-timeout) goes out right behind the answer. */
+  send_next_report(m);
 }
 
 /* ---- public ---- */
@@ -450,6 +459,7 @@ void gm_mcu_poll(gm_mcu *m) {
     queue_report(m, &r);
   }
   if (m->auth.active && !m->auth.passing && reached(t, m->auth.deadline)) expire_auth(m);
+  if (m->tailgaters && reached(t, m->tailgaters_until)) m->tailgaters = 0;
   if (reached(t, m->last_status_ms + m->heartbeat_ms)) {
     gm_msg s;
     memset(&s, 0, sizeof s);
@@ -467,8 +477,6 @@ void gm_mcu_poll(gm_mcu *m) {
   retransmit(m, t);
 }
 
-static uint8_t near_beam(uint8_t direction) { return direction == GM_DIR_ENTRY ? GM_BEAM_A : GM_BEAM_B; }
-
 void gm_mcu_beam(gm_mcu *m, gm_beam beam, uint8_t broken) {
   uint8_t b = beam == GM_BEAM_B ? 1 : 0;
   broken = broken ? 1 : 0;
@@ -485,6 +493,8 @@ void gm_mcu_beam(gm_mcu *m, gm_beam beam, uint8_t broken) {
         end_auth(m);
         m->stray = 1;
       }
+    } else if (m->tailgaters && b == m->tailgate_exit) {
+      m->stray = 1; /* a tailgater leaving, already reported */
     } else if (!free_passage(m) && !m->stray) {
       gm_msg r;
       memset(&r, 0, sizeof r);
@@ -496,6 +506,7 @@ void gm_mcu_beam(gm_mcu *m, gm_beam beam, uint8_t broken) {
     return;
   }
   if (m->auth.active && m->auth.passing && b != near_beam(m->auth.direction)) complete_passage(m);
+  else if (m->tailgaters && b == m->tailgate_exit) m->tailgaters--;
   if (!m->beam[0] && !m->beam[1]) {
     m->stray = 0;
     apply_flaps(m); /* a close held back while the lane was occupied */
