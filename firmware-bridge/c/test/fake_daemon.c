@@ -12,6 +12,11 @@ static uint32_t hal_millis(void *ctx) { return ((fake *)ctx)->clock; }
 static void hal_flaps(void *ctx, gm_flaps fl) { ((fake *)ctx)->flaps = fl; }
 static void hal_show(void *ctx, const gm_display *d) { ((fake *)ctx)->shown = *d; }
 
+static void hal_event(void *ctx, const gm_event *ev) {
+  fake *f = ctx;
+  if (ev->kind == GM_EV_QUEUED && ev->msg->type == GM_T_PASSAGE && f->passages_queued) f->passages_queued[ev->msg->u.auth_report.auth_id]++;
+}
+
 gm_config fake_config(void) {
   gm_config c;
   memset(&c, 0, sizeof c);
@@ -40,6 +45,7 @@ void fake_boot(fake *f, const gm_config *cfg) {
   hal.millis = hal_millis;
   hal.set_flaps = hal_flaps;
   hal.show = hal_show;
+  hal.event = hal_event;
   gm_mcu_init(&f->mcu, &hal, cfg);
   fake_pump(f);
 }

@@ -28,6 +28,7 @@ typedef struct {
   uint8_t last_report_wire[GM_TX_MAX];
   size_t last_report_len;
   int retransmissions_identical; /* every retransmission had the bytes of the first send */
+  uint16_t *passages_queued;  /* when set: passage reports the MCU queued, per authId */
   uint32_t report_times[64]; /* clock of each report frame (for the retransmission schedule) */
 } fake;
 
