@@ -3,6 +3,7 @@
 // its stdin, and followed through the JSON lines it prints. Offers what the daemon tests use of the TypeScript
 // simulator (auth, mode, session, lastDisplay, received, walkThrough), so the same world runs against either.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Authorisation } from '../../firmware-bridge/sim/mcu.js';
@@ -16,7 +17,9 @@ let built = false;
 /** `make` in firmware-bridge/c with the system compiler (once per test process); throws with the compiler's output. */
 export function buildFirmware(target = 'all'): string {
   if (built && target === 'all') return '';
-  const r = spawnSync('make', ['-C', FIRMWARE_DIR, target], { encoding: 'utf8', timeout: 120_000 });
+  // Test files run in parallel processes: one make at a time in the build folder (flock, util-linux).
+  mkdirSync(resolve(FIRMWARE_DIR, 'build'), { recursive: true });
+  const r = spawnSync('flock', [resolve(FIRMWARE_DIR, 'build/.make-lock'), 'make', '-C', FIRMWARE_DIR, target], { encoding: 'utf8', timeout: 180_000 });
   if (r.error) throw new Error(`make ${target} in firmware-bridge/c could not run (${r.error.message}); install make and a C compiler (Debian: gcc make)`);
   if (r.status !== 0) throw new Error(`make ${target} in firmware-bridge/c failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   if (target === 'all') built = true;
@@ -63,6 +66,7 @@ export class CFirmware {
   readonly failsafes: FailMode[] = [];
   readonly errors: string[] = [];
   private readonly done: string[] = [];
+  private readonly did: string[] = [];
   private exited = false;
   private stderr = '';
 
@@ -106,6 +110,7 @@ export class CFirmware {
     else if ('delivered' in o) this.delivered.push(o.delivered as Report);
     else if ('display' in o) this.lastDisplay = o.display as MessageOf<'display'>;
     else if ('done' in o) this.done.push(o.done as string);
+    else if ('did' in o) this.did.push(o.did as string);
     else if ('failsafe' in o) this.failsafes.push(o.failsafe as FailMode);
     else if ('error' in o) this.errors.push(o.error as string);
   }
@@ -113,6 +118,14 @@ export class CFirmware {
   /** One command line on the firmware's stdin (see the port's usage). */
   send(command: string): void {
     this.proc.stdin!.write(command + '\n');
+  }
+
+  /** Send a command and wait until the firmware has run it (its `did` line). */
+  async command(line: string): Promise<void> {
+    const name = line.trim().split(/\s+/)[0];
+    const before = this.did.filter((d) => d === name).length;
+    this.send(line);
+    await waitFor(() => this.did.filter((d) => d === name).length > before || this.exited, 5000, `the C firmware to run ${name}`);
   }
 
   private async run(command: string, name: string, timeoutMs: number): Promise<void> {

@@ -26,7 +26,8 @@ typedef enum { GM_BEAM_A = 0, GM_BEAM_B = 1 } gm_beam;
 
 /* Things a port may want to show or log; none is needed for the protocol. */
 typedef enum {
-  GM_EV_RECEIVED,        /* msg: a request or answer from the daemon (heartbeats too) */
+  GM_EV_RECEIVED,        /* msg: a request or answer from the daemon (heartbeats too); value 1: a retransmission
+                            of the last request, answered again and not executed */
   GM_EV_QUEUED,          /* msg: a report was queued */
   GM_EV_DELIVERED,       /* msg: the daemon acknowledged a report */
   GM_EV_REFUSED,         /* msg: the daemon NAKed a report (final) */

@@ -358,12 +358,13 @@ static void on_frame(gm_mcu *m, const gm_frame *f) {
     }
     return;
   }
+  d = gm_msg_decode(f->type, f->seq, f->payload, f->len, &q);
   if (is_request(f->type) && f->seq != 0 && m->session && m->have_last && f->seq == m->last_seq) {
     /* A retransmission: the answer was lost. Answer again; do not execute again. */
+    if (d == GM_DECODE_OK) emit(m, GM_EV_RECEIVED, &q, 1);
     m->hal.uart_write(m->hal.ctx, m->answer, m->answer_len);
     return;
   }
-  d = gm_msg_decode(f->type, f->seq, f->payload, f->len, &q);
   if (d != GM_DECODE_OK || (is_request(f->type) && f->seq == 0)) {
     /* Malformed: answered with a NAK only when there is a SEQ to answer (answers are never answered). */
     count_drop(m, GM_DROP_BAD_PAYLOAD);

@@ -7,7 +7,9 @@
  *
  * Commands: walk [entry|exit], tailgate, reverse, intrusion [entry|exit], forced [entry|exit], beam a|b on|off,
  * emergency on|off, power mains|battery|battery-low, door-fault FAULT on|off, reboot [CAUSE], silence on|off,
- * state, wait MS (stdin scripts), quit. */
+ * drop-tx N, corrupt-tx N, drop-answers N (line faults: the next N frames / answers sent are lost, or arrive
+ * with a bad CRC), state,
+ * wait MS (stdin scripts), quit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -45,6 +47,8 @@ static struct {
   gm_mcu mcu;
   int serial;
   int silent;
+  int drop_tx, corrupt_tx;   /* line faults for the tests: frames to drop / to send with a broken CRC */
+  int drop_answers;          /* answers (ACK, NAK, HELLO-REPLY) to drop: the daemon's retransmission case */
   uint8_t stored_fail_mode; /* the EEPROM */
   uint32_t walk_ms;
   gm_config cfg;
@@ -67,9 +71,41 @@ static uint32_t millis_now(void) {
 
 /* ---- HAL ---- */
 
+/* TYPE of a frame on the wire (the third byte after the start marker, unstuffed). */
+static uint8_t wire_type(const uint8_t *p, size_t n) {
+  size_t i;
+  int k = 0;
+  for (i = 1; i < n; i++) {
+    uint8_t b = p[i];
+    if (b == GM_ESC && i + 1 < n) b = (uint8_t)(p[++i] ^ 0x20u);
+    if (++k == 3) return b;
+  }
+  return 0;
+}
+
 static void hal_write(void *ctx, const uint8_t *p, size_t n) {
+  uint8_t bad[GM_TX_MAX];
   (void)ctx;
   if (g.silent) return;
+  /* The library writes one whole frame per call, so a fault hits exactly one frame. */
+  if (g.drop_tx > 0) {
+    g.drop_tx--;
+    return;
+  }
+  if (g.drop_answers > 0) {
+    uint8_t t = wire_type(p, n);
+    if (t == GM_T_ACK || t == GM_T_NAK || t == GM_T_HELLO_REPLY) {
+      g.drop_answers--;
+      return;
+    }
+  }
+  if (g.corrupt_tx > 0 && n <= sizeof bad && n > 1) {
+    g.corrupt_tx--;
+    memcpy(bad, p, n);
+    bad[n - 1] ^= 0x5A; /* the low CRC byte (or its escape): the receiver's CRC check fails */
+    if (bad[n - 1] == GM_SOF) bad[n - 1] ^= 0x01;
+    p = bad;
+  }
   while (n > 0) {
     ssize_t w = write(g.serial, p, n);
     if (w > 0) {
@@ -122,7 +158,7 @@ static void hal_event(void *ctx, const gm_event *ev) {
     case GM_EV_QUEUED: case GM_EV_DELIVERED: case GM_EV_REFUSED: case GM_EV_DROPPED:
       printf("{\"%s\":", KEYS[ev->kind]);
       json_msg(stdout, ev->msg);
-      fputs("}\n", stdout);
+      fputs(ev->kind == GM_EV_RECEIVED && ev->value ? ",\"duplicate\":true}\n" : "}\n", stdout);
       return;
     case GM_EV_SESSION: printf("{\"session\":%s}\n", ev->value ? "true" : "false"); return;
     case GM_EV_FAILSAFE: printf("{\"failsafe\":\"%s\"}\n", or_q(gm_fail_mode_name((uint8_t)ev->value))); return;
@@ -241,6 +277,9 @@ static int command(char *line) {
     boot((uint8_t)(cause < 0 ? GM_RESET_SOFTWARE : cause));
   } else if (!strcmp(argv[0], "silence") && argc == 2) {
     g.silent = on_off(argv[1]);
+  } else if (!strcmp(argv[0], "drop-tx") || !strcmp(argv[0], "corrupt-tx") || !strcmp(argv[0], "drop-answers")) {
+    int k = argc > 1 ? atoi(argv[1]) : 1;
+    *(!strcmp(argv[0], "drop-tx") ? &g.drop_tx : !strcmp(argv[0], "corrupt-tx") ? &g.corrupt_tx : &g.drop_answers) = k > 0 ? k : 1;
   } else if (!strcmp(argv[0], "state")) {
     print_state(1);
   } else if (!strcmp(argv[0], "wait") && argc == 2) {
@@ -249,9 +288,11 @@ static int command(char *line) {
     g.stop = 1;
   } else {
     printf("{\"error\":\"unknown or incomplete command %s; one of walk, tailgate, reverse, intrusion, forced, beam, emergency, power, "
-           "door-fault, reboot, silence, state, wait, quit\"}\n", argv[0]);
+           "door-fault, reboot, silence, drop-tx, corrupt-tx, drop-answers, state, wait, quit\"}\n", argv[0]);
     return -1;
   }
+  /* Says the command ran (a test waits for this before it acts on the line). */
+  printf("{\"did\":\"%s\"}\n", argv[0]);
   return 0;
 }
 
