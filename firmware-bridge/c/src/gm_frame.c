@@ -107,16 +107,11 @@ static gm_rx_result body_byte(gm_rx *rx, uint8_t b, gm_frame *out) {
 gm_rx_result gm_rx_byte(gm_rx *rx, uint8_t b, gm_frame *out) {
   if (b == GM_SOF) {
     gm_rx_result r = GM_RX_NONE;
-    /* A start marker inside a frame: the partial frame is lost. Two markers in a row are an empty frame (idle
-     * fill), not a truncation. */
-    if (rx->state != RX_HUNT && rx->n > 0) {
+    /* A start marker inside a frame (rule 2 comes before rule 3: also right after a 7D): the partial frame is
+     * lost. Two markers in a row are an empty frame (idle fill), not a truncation. */
+    if ((rx->state == RX_BODY && rx->n > 0) || rx->state == RX_ESCAPED) {
       rx->drops[GM_DROP_TRUNCATED]++;
       rx->last_drop = GM_DROP_TRUNCATED;
-      r = GM_RX_DROP;
-    } else if (rx->state == RX_ESCAPED) {
-      /* 7D 7E: the escape is broken, and the marker starts a new frame. */
-      rx->drops[GM_DROP_BAD_ESCAPE]++;
-      rx->last_drop = GM_DROP_BAD_ESCAPE;
       r = GM_RX_DROP;
     }
     rx->state = RX_BODY;
