@@ -14,7 +14,8 @@
 /* Section 5.4 asks for at least 16; a few more so that a burst of door-fault / power changes never costs a
  * passage report. */
 #define GM_QUEUE_LEN 24u
-/* The longest frame the MCU sends (HELLO-REPLY with a 16-byte firmware string, every byte escaped). */
+/* Room for the longest frame the MCU sends: HELLO-REPLY (32 body bytes) with a firmware string of sixteen '~',
+ * and SEQ, boot id and CRC all needing escapes, is 56 bytes on the wire (LEN, TYPE and the codes never do). */
 #define GM_TX_MAX 64u
 
 /* What the flap actuators are told (one GPIO pattern per value on a real gate). */

@@ -328,10 +328,25 @@ static void queue_overflow(void) {
   CHECK(strstr(got, "power battery") != NULL, "the newest report kept: %s", got);
 }
 
+/* The longest answer the MCU sends, as escaped as it gets: SEQ 7E, a boot id of 7E 7D 7E 7D, a firmware string of
+ * sixteen '~' (7E): it must still fit the send buffer (GM_TX_MAX). */
+static void worst_case_hello_reply(void) {
+  static fake f;
+  gm_config cfg = fake_config();
+  cfg.firmware = "~~~~~~~~~~~~~~~~";
+  cfg.boot_id = 0x7e7d7e7du;
+  f.clock = 0;
+  fake_boot(&f, &cfg);
+  fake_send(&f, &(gm_msg){.type = GM_T_HELLO, .seq = 0x7e, .u.hello = {1, 0, 500, 3000, 100, 3, 0}});
+  CHECK(strcmp(fake_take_answers(&f), "hello-reply 126 locked failsafe") == 0, "the fully escaped HELLO-REPLY was not sent");
+  CHECK(strcmp(fake_take_reports(&f), "mcu-reset software") == 0, "no report after the fully escaped HELLO-REPLY");
+}
+
 int main(void) {
   size_t i;
   for (i = 0; i < sizeof SCENARIOS / sizeof SCENARIOS[0]; i++) run(&SCENARIOS[i]);
   queue_overflow();
+  worst_case_hello_reply();
   printf("machine: %u scenarios: %d checks, %d failed\n", (unsigned)(i + 1), check_passes + check_failures, check_failures);
   return check_failures ? 1 : 0;
 }
