@@ -161,6 +161,21 @@ describe('bridge link <-> C firmware over a pty', () => {
     expect(r.reports.find((x) => x.kind === 'passage-timeout')).toMatchObject({ authId: 31, unused: 1 });
   });
 
+  it('a firmware reboot mid-walk ends the session: the link re-handshakes, the authorisation is gone, failsafe is set', async () => {
+    r = await rig();
+    await r.link.setMode('normal');
+    await r.link.authorise({ authId: 21, direction: 'entry', count: 1, timeoutMs: 5000 });
+    await r.fw.command('beam a on'); // a passenger is in the lane
+    const down = new Promise<BridgeError>((res) => r!.link.events.once('down', res));
+    await r.fw.command('reboot watchdog');
+    expect((await down).code).toBe('mcu-reset');
+    await r.link.whenUp();
+    expect(await report(r, 'mcu-reset', 2)).toMatchObject({ cause: 'watchdog' });
+    expect(r.fw.auth).toBeNull();
+    expect(r.link.mcu?.failsafe).toBe(true);
+    expect(r.reports.some((x) => x.kind === 'passage')).toBe(false); // the reboot lost the walk; nothing invented
+  });
+
   it('an MCU that stops answering fails the request with no-ack, and the link recovers when it speaks again', async () => {
     r = await rig();
     await r.fw.command('silence on');
