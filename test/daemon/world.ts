@@ -86,7 +86,10 @@ export interface GateProcess {
   ready: Promise<void>;
 }
 
-export interface World {
+/** What the tests use of the MCU at the far end of the pty: the TypeScript simulator, or the C firmware (test/firmware/c-mcu.ts). */
+export type WorldMcu = Pick<McuSim, 'auth' | 'mode' | 'session' | 'lastDisplay' | 'received' | 'walkThrough' | 'close'>;
+
+export interface World<M extends WorldMcu = McuSim> {
   dir: string;
   dbPath: string;
   configPath: string;
@@ -96,7 +99,7 @@ export interface World {
   received: GateEvent[];
   reader: IdCardReaderSim;
   scanner: MrzScannerSim;
-  mcu: McuSim;
+  mcu: M;
   pairs: PtyPair[];
   /** Central's command signer: its own key, not the sync key (the gate trusts each for its purpose only). */
   signer: CommandSigner;
@@ -111,14 +114,25 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number; travellers?: number; resultHoldMs?: number; secretNext?: string } = {}): Promise<World> {
+export interface WorldOptions {
+  mcuWalkMs?: number;
+  passageTimeoutMs?: number;
+  travellers?: number;
+  resultHoldMs?: number;
+  secretNext?: string;
+}
+
+export async function startWorld(opts?: WorldOptions): Promise<World>;
+/** The world with another MCU on the pty (the C firmware), opened on the simulator's end. */
+export async function startWorld<M extends WorldMcu>(opts: WorldOptions & { openMcu: (simPath: string) => Promise<M> }): Promise<World<M>>;
+export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: string) => Promise<WorldMcu> } = {}): Promise<World<WorldMcu>> {
   const dir = mkdtempSync(join(tmpdir(), 'gate-world-'));
   const dbPath = join(dir, 'gate.db');
   const pairs = [await openPtyPair('idcard'), await openPtyPair('mrz'), await openPtyPair('mcu')];
   const [idPair, mrzPair, mcuPair] = pairs;
   const reader = await startIdCardReaderSim(idPair.sim);
   const scanner = await MrzScannerSim.open(mrzPair.sim, { framing: 'plain', lineEnding: 'CRLF' });
-  const mcu = await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: opts.mcuWalkMs ?? 50 });
+  const mcu = opts.openMcu ? await opts.openMcu(mcuPair.sim) : await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: opts.mcuWalkMs ?? 50 });
   const broker = await startLocalBroker();
 
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -175,7 +189,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
   writeFileSync(configPath, JSON.stringify(config, null, 2));
 
   const gates: ChildProcess[] = [];
-  const world: World = {
+  const world: World<WorldMcu> = {
     dir,
     dbPath,
     configPath,
@@ -233,7 +247,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
 }
 
 /** Start the gate and wait until it runs with the signed snapshot loaded and the MCU link up. */
-export async function startLoadedGate(world: World): Promise<GateProcess> {
+export async function startLoadedGate(world: World<WorldMcu>): Promise<GateProcess> {
   const gate = world.startGate();
   await Promise.race([gate.ready, gate.exited.then((e) => Promise.reject(new Error(`gate exited (${e.code ?? e.signal}): ${gate.log().slice(-2000)}`)))]);
   await waitFor(() => world.mcu.session && world.mcu.mode === 'normal', 10_000, 'the MCU session');
@@ -244,7 +258,7 @@ export async function startLoadedGate(world: World): Promise<GateProcess> {
   return gate;
 }
 
-function loadedEpoch(world: World): string | null {
+function loadedEpoch(world: World<WorldMcu>): string | null {
   try {
     return world.query<{ epoch: string }>('SELECT epoch FROM sync_state WHERE id = 1')[0]?.epoch ?? null;
   } catch {
@@ -253,14 +267,14 @@ function loadedEpoch(world: World): string | null {
 }
 
 /** The seqs central received, each at its first arrival (a re-sent event keeps its seq): 1..N for a gate that lost nothing. */
-export function firstSeenSeqs(world: World): number[] {
+export function firstSeenSeqs(world: World<WorldMcu>): number[] {
   const seen = new Set<number>();
   for (const e of world.received) seen.add(e.seq);
   return [...seen];
 }
 
 /** Traveller i scans a passport and walks through; returns ms from the scan to the MCU's authorisation. */
-export async function passTraveller(w: World, i: number): Promise<number> {
+export async function passTraveller(w: World<WorldMcu>, i: number): Promise<number> {
   const t0 = performance.now();
   await w.scanner.scan(travellerMrz(i));
   await waitFor(() => w.mcu.auth !== null, 10_000, `the authorisation of traveller ${i}`, 2);
