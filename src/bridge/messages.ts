@@ -336,5 +336,7 @@ export function decodeMessage(type: number, payload: Uint8Array): DecodeResult {
     at += need;
   }
   if (at !== payload.length) return fail(`${payload.length - at} bytes after the last field`);
+  // PROTOCOL.md 3.3: an AUTHORISE for no passage is malformed (found by the C firmware, written from the document).
+  if (kind === 'authorise' && msg.count === 0) return fail('count 0 (1..255)');
   return { ok: true, msg: msg as Message };
 }
