@@ -17,7 +17,7 @@ import { show, showIdle, showOpen, showReject, type DisplayMessage } from './dis
 
 export type { LaneMode } from '../decide/lane-rules.js';
 export type LanePhase = 'idle' | 'deciding' | 'authorised' | 'passing' | 'done' | 'timeout' | 'alarm';
-export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket'>;
+export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket' | 'detail'>;
 
 /** What the injected decision function is told besides the document (the shape of src/decide's DecideContext). */
 export interface LaneDecideContext {
@@ -204,6 +204,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         direction: s.direction,
         decision: d.decision,
         reason: d.reason,
+        ...(d.detail ? { detail: d.detail } : {}),
         docType: p.docType,
         docKey: p.docKey,
         ticketId: d.ticket?.id ?? null,
@@ -211,8 +212,8 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       },
     });
   };
-  const rejectScreen = (reason: Reason): DisplayMessage =>
-    reason === 'emergency' ? show('emergency', 'emergency') : reason === 'gate-mode' && !s.linkUp ? show('fault-link', 'gate-mode') : showReject(reason);
+  const rejectScreen = (reason: Reason, detail?: LaneDecision['detail']): DisplayMessage =>
+    reason === 'emergency' ? show('emergency', 'emergency') : reason === 'gate-mode' && !s.linkUp ? show('fault-link', 'gate-mode') : showReject(reason, detail);
   /** A mode the MCU should hold now; never a lock while the fire alarm is on. */
   const sendMode = () => {
     if (!s.linkUp) return;
@@ -296,7 +297,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         commands.push({ type: 'sound', pattern: 'accept' });
         go('authorised');
       } else {
-        display(rejectScreen(d.decision === 'open' ? 'gate-mode' : d.reason));
+        display(rejectScreen(d.decision === 'open' ? 'gate-mode' : d.reason, d.detail));
         commands.push({ type: 'sound', pattern: 'reject' });
         go('done');
       }
