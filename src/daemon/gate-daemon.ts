@@ -2,6 +2,7 @@
 // decides on the cache, records in the outbox and drives the MCU over the bridge; the reporter publishes the outbox
 // and takes central's commands; the sync worker keeps the cache current. This file only builds, starts and stops
 // them (and says what they are doing); each part owns its own recovery.
+import { passageDirection } from '../decide/reasons.js';
 import { dirname, join, basename } from 'node:path';
 import type { GateConfig } from '../config/schema.js';
 import { openDb, type Db } from '../cache/db.js';
@@ -476,7 +477,7 @@ export class GateDaemon {
         return { ok: true, code: 'ok' };
       case 'release':
         // The lane serves one direction: a release for the other would open the flap the wrong way.
-        if (cmd.args.direction !== this.o.config.lane.direction) return { ok: false, code: 'wrong-direction' };
+        if (cmd.args.direction !== passageDirection(this.o.config.lane.direction)) return { ok: false, code: 'wrong-direction' };
         return this.release() ? { ok: true, code: 'ok' } : { ok: false, code: 'refused' };
       case 'resync':
         // The worker asks central for the snapshot and loads it again; progress shows on the sync status.

@@ -7,6 +7,7 @@ import { errorLine, GateError, isGateError } from '../util/gate-error.js';
 import type { Logger } from '../util/log.js';
 import type { Document } from '../identity/document.js';
 import type { ReadFailureReason } from '../readers/outcome.js';
+import type { LaneDirection } from '../decide/reasons.js';
 import type { BridgeLink } from '../bridge/link.js';
 import { BridgeError } from '../bridge/errors.js';
 import type { AlarmEvent, DecisionEvent, LaneStore, PassageEvent } from './events.js';
@@ -32,7 +33,7 @@ export type LaneDecide = (document: Document, ctx: LaneDecideContext) => LaneDec
 
 export interface LaneLoopOptions {
   station: string;
-  direction: 'entry' | 'exit';
+  direction: LaneDirection;
   mode: LaneMode;
   timing: LaneTiming;
   decide: LaneDecide;

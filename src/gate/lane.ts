@@ -7,7 +7,7 @@
 // Safety rules kept here: a ticket is consumed only by a 'passed' passage the MCU confirmed; a timeout, cancel or
 // MCU reset leaves it valid; while the fire alarm is on nobody is authorised and no lock is ever sent; if storage
 // fails the lane does not open and says why.
-import type { Decision, Direction, Reason } from '../decide/reasons.js';
+import { passageDirection, type Decision, type Direction, type LaneDirection, type Reason } from '../decide/reasons.js';
 import { mayAuthorise, verdictBeforeDocument, type LaneConditions, type LaneMode } from '../decide/lane-rules.js';
 import type { ReadFailureReason } from '../readers/outcome.js';
 import type { Document, DocumentType } from '../identity/document.js';
@@ -22,7 +22,7 @@ export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket' | 'de
 /** What the injected decision function is told besides the document (the shape of src/decide's DecideContext). */
 export interface LaneDecideContext {
   station: string;
-  direction: Direction;
+  direction: LaneDirection;
   now: Date;
   mode: LaneMode;
   emergency: boolean;
@@ -60,7 +60,8 @@ export interface LaneState {
   linkLost: boolean;
   /** The store's error code while writes fail; the lane opens for nobody meanwhile. */
   storeFault: string | null;
-  direction: Direction;
+  /** What the lane serves; its passages are recorded and released in passageDirection(direction). */
+  direction: LaneDirection;
   station: string;
   nextAuthId: number;
   passenger: Passenger | null;
@@ -122,7 +123,7 @@ const CLOSED_MEMORY = 16;
 /** How long a read made while the lane was busy stays valid. */
 export const HELD_READ_MS = 10_000;
 
-export function initialLane(opts: { station: string; direction: Direction; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number }): LaneState {
+export function initialLane(opts: { station: string; direction: LaneDirection; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number }): LaneState {
   return {
     phase: 'idle',
     since: opts.at,
@@ -174,7 +175,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       event: {
         kind: 'passage',
         at: iso(input.at),
-        direction: s.direction,
+        direction: passageDirection(s.direction),
         outcome,
         ticketId: p?.decision?.ticket?.id ?? null,
         docKey: p?.docKey ?? null,
@@ -201,7 +202,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       event: {
         kind: 'decision',
         at: iso(input.at),
-        direction: s.direction,
+        direction: passageDirection(s.direction),
         decision: d.decision,
         reason: d.reason,
         ...(d.detail ? { detail: d.detail } : {}),
@@ -286,7 +287,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         commands.push({
           type: 'authorise',
           authId: p.authId,
-          direction: s.direction,
+          direction: passageDirection(s.direction),
           count: 1,
           timeoutMs: s.timing.passageTimeoutMs,
           ticketId: d.ticket?.id ?? null,
