@@ -346,7 +346,7 @@ export class GateDaemon {
     const kick = () => this.reporter?.kick();
     this.lane.events.on('decision', (e) => {
       kick();
-      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train }, 'decision');
+      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, detail: e.detail, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train }, 'decision');
       this.events.emit('decision', e);
     });
     this.lane.events.on('passage', (p) => {

@@ -162,7 +162,8 @@ export class LaneLoop {
           log?.error({ err: errorLine(err) }, 'the decision function threw');
           decision = { decision: 'reject', reason: 'unreadable', ticket: null };
         }
-        this.inbox.push({ type: 'decided', at: this.now(), decision: { decision: decision.decision, reason: decision.reason, ticket: decision.ticket } });
+        const { decision: verdict, reason, ticket, detail } = decision;
+        this.inbox.push({ type: 'decided', at: this.now(), decision: detail ? { decision: verdict, reason, ticket, detail } : { decision: verdict, reason, ticket } });
         return;
       }
       case 'record-decision':
