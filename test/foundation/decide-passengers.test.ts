@@ -202,6 +202,17 @@ describe('decide: issue 17 passengers', () => {
     expect(STAFFED_CHECK_DETAILS.filter((x) => !cases.some((c) => c.detail === x))).toEqual([]);
   });
 
+  it('a lane may be configured as a transfer lane; the transfer window defaults to 240 minutes', () => {
+    const c = gateConfigSchema.parse({ station: 'VNP', lane: { direction: 'transfer' }, rules: { transfer: { maxMinutesAfterArrival: 90 } } });
+    expect(c.lane.direction).toBe('transfer');
+    expect(c.rules.transfer.maxMinutesAfterArrival).toBe(90);
+    expect(rules.transfer.maxMinutesAfterArrival).toBe(240);
+    expect(gateConfigSchema.safeParse({ station: 'VNP', lane: { direction: 'sideways' } }).success).toBe(false);
+    // A shorter window turns the 09:30 transfer (arrival 09:10) away.
+    const d = decide(transferring, view, { ...rules, transfer: { maxMinutesAfterArrival: 10 } }, { station: 'VNP', direction: 'transfer', now: new Date(AT) });
+    expect(d.reason).toBe('transfer-window');
+  });
+
   it('tells the passenger where to go, in Chinese and English', () => {
     for (const k of ['staffed-check', ...STAFFED_CHECK_DETAILS, 'transfer-window', 'fare-adjustment'] as const) {
       expect(MESSAGES[k].zh, k).toMatch(/人工通道/);
