@@ -10,8 +10,9 @@
 //   - YUFOHON/PassportReader EepMrzParser.java and DocumentTypeDetector.java (as summarised in
 //     /work/shared/research/station-practice.md "MRZ of the Chinese travel permits")
 //   - research/mrz.md section 5.2 (the same code, re-read)
-// Specimen identity numbers: the HK ID "A123456(3)" is the HK Immigration Department's printed example format
-// (letter, 6 digits, check character); the Taiwan ID "A123456789" is the common specimen of the Taiwan format.
+// Specimen identity numbers: the HK ID "A123456(3)" is the usual example of the HK format (letter, 6 digits, check
+// character; written here without its parentheses, an assumption: docs/documents.md); the Taiwan ID "A123456789" is
+// the example of enylin/taiwan-id-validator's README (letter + 9 digits).
 
 /** CR, a Hong Kong resident: permit H12345678, issue 01, expires 2030-01-15, M, born 1988-04-12 (flag B = 19xx). */
 export const CR_HK = ['CRH1234567830133001156M8804123', '<<<<<<<<<<<<<<<<<<BA1234563<48', 'CHAN<<TAI<MAN<<<<<<<<<<<<<<<<<'];
