@@ -48,6 +48,17 @@ export const REASON_CODES = {
   'cache-stale': 14,
   'gate-mode': 15,
   emergency: 16,
+  'staffed-check': 0x11,
+  'no-onward-ticket': 0x12,
+  'transfer-window': 0x13,
+  'fare-adjustment': 0x14,
+  'present-passport-page': 0x15,
+  'present-resident-card': 0x16,
+  // The details of staffed-check: the panel shows the detail's text in place of the reason's.
+  'child-ticket-on-document': 0x17,
+  'student-not-verified': 0x18,
+  'student-outside-journey': 0x19,
+  'concession-check': 0x1a,
 } as const;
 export const SOUNDS = { off: 0, accept: 1, reject: 2, alarm: 3 } as const;
 export const DOOR_FAULTS = { 'jammed-open': 1, 'jammed-closed': 2, motor: 3, sensor: 4 } as const;

@@ -78,7 +78,13 @@ export function keyPassenger(k: Keyer, r: PassengerRecord): KeyedPassenger {
 
 export function keyTicket(k: Keyer, r: TicketRecord): KeyedTicket {
   const { kind: _kind, country: _country, number: _number, ...rest } = r;
-  return { id: rest.id, docKey: k.docKey(r), train: rest.train, date: rest.date, from: rest.from, to: rest.to, departure: rest.departure, arrival: rest.arrival, car: rest.car, seat: rest.seat, status: rest.status };
+  const keyed: KeyedTicket = { id: rest.id, docKey: k.docKey(r), train: rest.train, date: rest.date, from: rest.from, to: rest.to, departure: rest.departure, arrival: rest.arrival, car: rest.car, seat: rest.seat, status: rest.status };
+  // Issue 17's fields only when central sent them: an adult ticket's wire bytes stay what they were.
+  if (rest.fare !== undefined) keyed.fare = rest.fare;
+  if (rest.concessionVerified !== undefined) keyed.concessionVerified = rest.concessionVerified;
+  if (rest.registeredJourney !== undefined) keyed.registeredJourney = { from: rest.registeredJourney.from, to: rest.registeredJourney.to };
+  if (rest.calls !== undefined) keyed.calls = [...rest.calls];
+  return keyed;
 }
 
 export interface KeyedSnapshot {

@@ -21,6 +21,10 @@ export type PassengerRecord = z.infer<typeof passengerRecordSchema>;
 export const TICKET_STATUSES = ['valid', 'refunded', 'changed', 'used-entry', 'used-exit'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
+/** What a ticket was sold as (issue 17): only adult tickets open a self-service gate without conditions. */
+export const FARES = ['adult', 'child', 'student', 'disabled-military'] as const;
+export type Fare = (typeof FARES)[number];
+
 /** A ticket's journey, the same in central's plain records and on the wire (src/cache/keyed.ts). */
 export const ticketJourneyFields = {
   train: z.string().min(1).max(16),
@@ -32,6 +36,15 @@ export const ticketJourneyFields = {
   car: z.string().min(1).max(8),
   seat: z.string().min(1).max(8),
   status: z.enum(TICKET_STATUSES),
+  // Issue 17. Absent on older records: an adult ticket, no conditions, no calling stations known.
+  /** adult (default), child (bought on an adult's document), student, disabled-military. */
+  fare: z.enum(FARES).optional(),
+  /** Student tickets: this year's concession check (资质核验) is done. */
+  concessionVerified: z.boolean().optional(),
+  /** Student tickets: the registered home-school journey; the ticket must run between these two stations. */
+  registeredJourney: z.object({ from: stationCode, to: stationCode }).strict().optional(),
+  /** The stations the ticket's train calls at, in order (an exit gate tells overtravel from a wrong station). */
+  calls: z.array(stationCode).min(2).max(80).optional(),
 };
 
 export const ticketRecordSchema = z

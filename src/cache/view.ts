@@ -2,7 +2,7 @@
 // stays pure (tests hand it an in-memory view) and the lane hands it SQLite. Statements are prepared once.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
-import type { TicketStatus } from './records.js';
+import type { Fare, TicketStatus } from './records.js';
 import type { Direction } from '../decide/reasons.js';
 import type { DocumentIdentity, IdentityKind } from '../identity/document.js';
 import { keyerFor, type Keyer } from './keyed.js';
@@ -30,6 +30,14 @@ export interface CachedTicket {
   car: string;
   seat: string;
   status: TicketStatus;
+  /** Issue 17; absent: an adult ticket. */
+  fare?: Fare;
+  /** Student tickets: this year's concession check is done. */
+  concessionVerified?: boolean;
+  /** Student tickets: the registered home-school journey. */
+  registeredJourney?: { from: string; to: string };
+  /** The stations the ticket's train calls at, in order. */
+  calls?: string[];
 }
 
 export interface LedgerUse {
@@ -83,6 +91,11 @@ interface TicketRow {
   car: string;
   seat: string;
   status: TicketStatus;
+  fare: Fare;
+  concession_verified: 0 | 1 | null;
+  journey_from: string | null;
+  journey_to: string | null;
+  calls: string | null;
 }
 
 interface LedgerRow {
@@ -116,6 +129,11 @@ function toTicket(r: TicketRow): CachedTicket {
     car: r.car,
     seat: r.seat,
     status: r.status,
+    // Only what central sent: an adult ticket reads back as it always did.
+    ...(r.fare !== 'adult' ? { fare: r.fare } : {}),
+    ...(r.concession_verified !== null ? { concessionVerified: r.concession_verified === 1 } : {}),
+    ...(r.journey_from !== null && r.journey_to !== null ? { registeredJourney: { from: r.journey_from, to: r.journey_to } } : {}),
+    ...(r.calls !== null ? { calls: r.calls.split(' ') } : {}),
   };
 }
 
@@ -143,7 +161,7 @@ export class SqliteCacheView implements CacheView {
     this.keyers = this.secrets.map((s) => keyerFor(s));
     this.metaStmt = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.passengerStmt = db.prepare('SELECT doc_key, kind, status, birth_key FROM passengers WHERE doc_key = ?');
-    const cols = 'id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status';
+    const cols = 'id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status, fare, concession_verified, journey_from, journey_to, calls';
     this.ticketsStmt = db.prepare(`SELECT ${cols} FROM tickets WHERE doc_key = ?`);
     // A 2023 PR card has two identities; one statement with two probes of the index beats two round trips.
     this.tickets2Stmt = db.prepare(`SELECT ${cols} FROM tickets WHERE doc_key IN (?, ?)`);

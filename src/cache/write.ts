@@ -28,12 +28,9 @@ function prepared(db: Db): WriteStatements {
          ON CONFLICT (doc_key) DO UPDATE SET kind = excluded.kind, status = excluded.status, birth_key = excluded.birth_key`,
       ),
       upsertTicket: db.prepare(
-        `INSERT INTO tickets (id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET doc_key = excluded.doc_key, train = excluded.train, date = excluded.date,
-           from_station = excluded.from_station, to_station = excluded.to_station, departure = excluded.departure,
-           arrival = excluded.arrival, departure_ms = excluded.departure_ms, arrival_ms = excluded.arrival_ms,
-           car = excluded.car, seat = excluded.seat, status = excluded.status`,
+        `INSERT INTO tickets (${TICKET_COLUMNS.join(', ')})
+         VALUES (${TICKET_COLUMNS.map(() => '?').join(', ')})
+         ON CONFLICT (id) DO UPDATE SET ${TICKET_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ')}`,
       ),
       deletePassenger: db.prepare('DELETE FROM passengers WHERE doc_key = ?'),
       deleteTicket: db.prepare('DELETE FROM tickets WHERE id = ?'),
@@ -119,7 +116,7 @@ export function rebindSecret(db: Db, secret: string | Buffer): void {
 
 /** The columns passengerRow and ticketRow fill, in order (the snapshot staging tables are written with them too). */
 export const PASSENGER_COLUMNS = ['doc_key', 'kind', 'status', 'birth_key'] as const;
-export const TICKET_COLUMNS = ['id', 'doc_key', 'train', 'date', 'from_station', 'to_station', 'departure', 'arrival', 'departure_ms', 'arrival_ms', 'car', 'seat', 'status'] as const;
+export const TICKET_COLUMNS = ['id', 'doc_key', 'train', 'date', 'from_station', 'to_station', 'departure', 'arrival', 'departure_ms', 'arrival_ms', 'car', 'seat', 'status', 'fare', 'concession_verified', 'journey_from', 'journey_to', 'calls'] as const;
 
 /** The values one keyed passenger is stored as, in PASSENGER_COLUMNS order. */
 export function passengerRow(r: KeyedPassenger): [string, string, string, string | null] {
@@ -127,8 +124,12 @@ export function passengerRow(r: KeyedPassenger): [string, string, string, string
 }
 
 /** The values one keyed ticket is stored as, in TICKET_COLUMNS order; departure/arrival kept as the ISO text and as epoch ms for range tests. */
-export function ticketRow(r: KeyedTicket): (string | number)[] {
-  return [r.id, r.docKey, r.train, r.date, r.from, r.to, r.departure, r.arrival, Date.parse(r.departure), Date.parse(r.arrival), r.car, r.seat, r.status];
+export function ticketRow(r: KeyedTicket): (string | number | null)[] {
+  return [
+    r.id, r.docKey, r.train, r.date, r.from, r.to, r.departure, r.arrival, Date.parse(r.departure), Date.parse(r.arrival), r.car, r.seat, r.status,
+    // Issue 17 (migration 008): calls as space-separated station codes (codes never hold a space).
+    r.fare ?? 'adult', r.concessionVerified === undefined ? null : r.concessionVerified ? 1 : 0, r.registeredJourney?.from ?? null, r.registeredJourney?.to ?? null, r.calls ? r.calls.join(' ') : null,
+  ];
 }
 
 /** Insert or replace keyed passengers; returns how many were written. The caller has bound the file's key. */

@@ -43,6 +43,14 @@ export const rulesSchema = z
       })
       .prefault({})
       .describe('When an exit gate lets a ticket through.'),
+    transfer: z
+      .object({
+        maxMinutesAfterArrival: minutes
+          .default(240)
+          .describe('A transfer lane opens for a passenger whose arriving train reached this station at most this many minutes ago.'),
+      })
+      .prefault({})
+      .describe('When a transfer lane (lane.direction "transfer") lets a passenger through to the onward train.'),
     maxCacheAgeMinutes: z
       .number()
       .int()
@@ -207,7 +215,10 @@ export const syncSchema = z
 export const laneSchema = z
   .object({
     initialMode: z.enum(['normal', 'free', 'locked', 'maintenance']).default('normal').describe('The mode at start-up; central can change it by command.'),
-    direction: z.enum(['entry', 'exit']).default('entry').describe('Which way this lane lets passengers through.'),
+    direction: z
+      .enum(['entry', 'exit', 'transfer'])
+      .default('entry')
+      .describe('Which way this lane lets passengers through; transfer: an in-station transfer channel (an entry for the onward ticket).'),
     resultHoldMs: z
       .number()
       .int()

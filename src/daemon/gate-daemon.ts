@@ -2,6 +2,7 @@
 // decides on the cache, records in the outbox and drives the MCU over the bridge; the reporter publishes the outbox
 // and takes central's commands; the sync worker keeps the cache current. This file only builds, starts and stops
 // them (and says what they are doing); each part owns its own recovery.
+import { passageDirection } from '../decide/reasons.js';
 import { dirname, join, basename } from 'node:path';
 import type { GateConfig } from '../config/schema.js';
 import { openDb, type Db } from '../cache/db.js';
@@ -347,7 +348,7 @@ export class GateDaemon {
     const kick = () => this.reporter?.kick();
     this.lane.events.on('decision', (e) => {
       kick();
-      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train }, 'decision');
+      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, detail: e.detail, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train }, 'decision');
       this.events.emit('decision', e);
     });
     this.lane.events.on('passage', (p) => {
@@ -478,7 +479,7 @@ export class GateDaemon {
         return { ok: true, code: 'ok' };
       case 'release':
         // The lane serves one direction: a release for the other would open the flap the wrong way.
-        if (cmd.args.direction !== this.o.config.lane.direction) return { ok: false, code: 'wrong-direction' };
+        if (cmd.args.direction !== passageDirection(this.o.config.lane.direction)) return { ok: false, code: 'wrong-direction' };
         return this.release() ? { ok: true, code: 'ok' } : { ok: false, code: 'refused' };
       case 'resync':
         // The worker asks central for the snapshot and loads it again; progress shows on the sync status.

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { SnapshotFile, TicketRecord } from '../cache/records.js';
 import { parseSnapshot } from '../cache/import.js';
 import type { CardFields } from '../readers/idcard/index.js';
-import { buildMrz } from '../readers/mrz/build.js';
+import { buildMrz, buildPermitMrz } from '../readers/mrz/build.js';
+import type { Document } from '../identity/document.js';
 import { packageFile } from '../util/package-file.js';
 
 export const STATION = 'VNP';
@@ -31,6 +32,26 @@ const extra = (t: Partial<TicketRecord> & Pick<TicketRecord, 'id' | 'kind' | 'co
 /** The ticket central refunds during the hour (by delta). */
 export const REFUND_TICKET = extra({ id: 'D0001', kind: 'cn-resident-id', country: 'CHN', number: '440305198511151625', car: '02', seat: '11D' });
 
+// Issue 17's passengers, on train G105 (11:00; its entry window opens at 09:00).
+const g105 = (t: Partial<TicketRecord> & Pick<TicketRecord, 'id' | 'kind' | 'country' | 'number'>) =>
+  extra({ train: 'G105', departure: '2025-06-01T11:00:00+08:00', arrival: '2025-06-01T15:20:00+08:00', car: '03', ...t });
+const resident = (number: string) => ({ kind: 'cn-resident-id' as const, country: 'CHN', number });
+export const STUDENT_NUMBER = '110105200509010121';
+export const PARENT_NUMBER = '110105198002140031';
+export const TRANSFER_NUMBER = '310115198706220013';
+export const ISSUE_17_TICKETS: TicketRecord[] = [
+  // A student whose registered home-school journey is VNP-TNV, travelling to AOH: staffed lane, student card.
+  g105({ id: 'D0003', ...resident(STUDENT_NUMBER), seat: '07A', fare: 'student', concessionVerified: true, registeredJourney: { from: 'VNP', to: 'TNV' } }),
+  // A parent with their own ticket and a child's bought on their card: both go to the staffed lane.
+  g105({ id: 'D0004', ...resident(PARENT_NUMBER), seat: '08B' }),
+  g105({ id: 'D0005', ...resident(PARENT_NUMBER), seat: '08C', fare: 'child' }),
+  // A Hong Kong resident with a Home Return Permit card, read by MRZ.
+  g105({ id: 'D0006', kind: 'hk-mo-home-return-permit', country: 'CHN', number: 'H12345678', seat: '09D' }),
+  // A transfer passenger: arrived from AOH on G7 at 09:58, leaves on G105 without leaving the station.
+  extra({ id: 'D0007', ...resident(TRANSFER_NUMBER), train: 'G7', from: 'AOH', to: STATION, departure: '2025-06-01T06:10:00+08:00', arrival: '2025-06-01T09:58:00+08:00', car: '01', seat: '01A' }),
+  g105({ id: 'D0008', ...resident(TRANSFER_NUMBER), to: 'SHH', seat: '10F' }),
+];
+
 export function demoSnapshot(): SnapshotFile {
   const path = packageFile('config/sample-snapshot.json');
   if (!path) throw new Error('config/sample-snapshot.json is missing from the package');
@@ -38,7 +59,7 @@ export function demoSnapshot(): SnapshotFile {
   const snap = parseSnapshot(JSON.parse(text), 'config/sample-snapshot.json');
   return {
     ...snap,
-    tickets: [...snap.tickets, REFUND_TICKET, extra({ id: 'D0002', kind: 'cn-hmt-permit', country: 'CHN', number: '810000199205050039', train: 'G101', departure: '2025-06-01T10:00:00+08:00', arrival: '2025-06-01T14:28:00+08:00', car: '05', seat: '12B' })],
+    tickets: [...snap.tickets, ...ISSUE_17_TICKETS, REFUND_TICKET, extra({ id: 'D0002', kind: 'cn-hmt-permit', country: 'CHN', number: '810000199205050039', train: 'G101', departure: '2025-06-01T10:00:00+08:00', arrival: '2025-06-01T14:28:00+08:00', car: '05', seat: '12B' })],
   };
 }
 
@@ -93,6 +114,30 @@ export const CARDS = {
     permitNumber: 'H00000000',
     issueCount: '01',
   },
+  student: {
+    layout: 'resident',
+    name: '样本己',
+    sex: '2',
+    nation: '01',
+    birthDate: '20050901',
+    address: '北京市东城区样本街道9号',
+    number: STUDENT_NUMBER,
+    authority: '北京市公安局东城分局',
+    validFrom: '20210901',
+    validTo: '20310901',
+  },
+  parent: {
+    layout: 'resident',
+    name: '样本庚',
+    sex: '1',
+    nation: '01',
+    birthDate: '19800214',
+    address: '北京市东城区样本街道11号',
+    number: PARENT_NUMBER,
+    authority: '北京市公安局东城分局',
+    validFrom: '20180101',
+    validTo: '20380101',
+  },
   refunded: {
     layout: 'resident',
     name: '样本戊',
@@ -106,6 +151,32 @@ export const CARDS = {
     validTo: '20360501',
   },
 } satisfies Record<string, CardFields>;
+
+/** A Hong Kong resident's Home Return Permit card (specimen layout: docs/documents.md). */
+export const HOME_RETURN_PERMIT = buildPermitMrz({
+  documentCode: 'CR',
+  number: 'H12345678',
+  issueCount: 1,
+  expiryDate: '300115',
+  sex: 'M',
+  birthDate: '880412',
+  centuryFlag: 'B',
+  regionIdNumber: 'A1234563',
+  surname: 'CHAN',
+  givenNames: 'TAI MAN',
+});
+
+/** The transfer passenger's card as the reader hands it over (the demo's one lane is an entry lane). */
+export const TRANSFER_DOCUMENT: Document = {
+  type: 'cn-resident-id',
+  number: TRANSFER_NUMBER,
+  nationality: 'CHN',
+  sex: 'M',
+  birthDate: '1987-06-22',
+  validFrom: '2019-01-01',
+  validTo: '2039-01-01',
+  warnings: [],
+};
 
 export const PASSPORTS = {
   verified: buildMrz({

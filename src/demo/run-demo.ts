@@ -25,11 +25,12 @@ import { connectCentral, onResyncRequests, publishAll } from '../central/publish
 import { SyncService } from '../sync/service.js';
 import { gateEventSchema, type AlarmEvent, type DecisionEvent, type GateEvent, type PassageEvent } from '../gate/events.js';
 import { messageFor } from '../decide/messages.js';
-import type { Reason } from '../decide/reasons.js';
+import type { Reason, StaffedCheckDetail } from '../decide/reasons.js';
+import { decide } from '../decide/decide.js';
 import type { CardFields } from '../readers/idcard/index.js';
 import { createLogger } from '../util/log.js';
 import { GateError } from '../util/gate-error.js';
-import { CARDS, DEMO_SECRET, DEMO_START, GATE, PASSPORTS, REFUND_TICKET, STATION, demoSnapshot } from './data.js';
+import { CARDS, DEMO_SECRET, DEMO_START, GATE, HOME_RETURN_PERMIT, PASSPORTS, REFUND_TICKET, STATION, TRANSFER_DOCUMENT, demoSnapshot } from './data.js';
 import { DemoClock, formatTime } from './support.js';
 import { waitFor, waitForEvent } from '../util/wait.js';
 
@@ -71,7 +72,10 @@ const DOC_LABEL: Record<string, string> = {
 interface Expect {
   decision: 'open' | 'reject';
   reason: Reason;
+  detail?: StaffedCheckDetail;
   walk?: 'walk' | 'tailgate';
+  /** The document column, where the document type alone would mislead (a permit card read by MRZ). */
+  label?: string;
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -190,9 +194,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     out('');
     out('time   document           decision  reason                 train car seat    what happened');
 
-    const line = (d: DecidedInfo | null, e: DecisionEvent, what: string) => {
+    const line = (d: DecidedInfo | null, e: DecisionEvent, what: string, docLabel?: string) => {
       const ticket = d?.ticket ? `${d.ticket.train.padEnd(5)} ${d.ticket.car.padEnd(2)} ${d.ticket.seat.padEnd(4)}` : ''.padEnd(16);
-      const label = (e.docType ? DOC_LABEL[e.docType] : 'release').padEnd(18);
+      const label = (docLabel ?? (e.docType ? DOC_LABEL[e.docType] : 'release')).padEnd(18);
       out(`${formatTime(Date.parse(e.at))}  ${label} ${e.decision.toUpperCase().padEnd(8)}  ${e.reason.padEnd(22)} ${ticket}  ${what}`);
     };
     const check = (ok: boolean, what: string) => {
@@ -213,7 +217,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const e = await recorded;
       const d = decided as DecidedInfo | null;
       after?.();
-      let what = want.decision === 'reject' ? messageFor(e.reason).en : '';
+      let what = want.decision === 'reject' ? messageFor(e.reason, e.detail).en : '';
       if (e.decision === 'open' && want.walk) {
         const passage = waitForEvent(daemon.events, 'passage', (p) => p.event.decisionEventId === e.eventId, 12_000, 'the passage');
         const alarm = want.walk === 'tailgate' ? waitForEvent(daemon.events, 'alarm', (a) => a.type === 'tailgating', 12_000, 'the tailgating alarm') : null;
@@ -228,8 +232,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         }
         check(p.event.outcome === 'passed' && p.consumed, `passage ${p.event.outcome}, consumed ${p.consumed}`);
       }
-      line(d, e, what);
-      check(e.decision === want.decision && e.reason === want.reason, `expected ${want.decision}/${want.reason}, got ${e.decision}/${e.reason}`);
+      line(d, e, what, want.label);
+      check(
+        e.decision === want.decision && e.reason === want.reason && e.detail === want.detail,
+        `expected ${want.decision}/${want.reason}${want.detail ? `/${want.detail}` : ''}, got ${e.decision}/${e.reason}${e.detail ? `/${e.detail}` : ''}`,
+      );
       await waitFor(() => daemon.lane.state.phase === 'idle', 15_000, 'the lane to be idle again');
     };
     const card = (fields: CardFields) => async () => {
@@ -275,6 +282,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     out(`${at()}  central refunds ticket ${REFUND_TICKET.id} (${REFUND_TICKET.train}); signed delta seq 1 verified and applied at the gate in ${Date.now() - sent} ms`);
     minutes(41);
     await passenger(card(CARDS.refunded), { decision: 'reject', reason: 'ticket-refunded' }, lift(reader.sim));
+
+    // Issue 17: passengers a self-service gate cannot serve alone, a permit card by MRZ, a transfer passenger.
+    minutes(44);
+    await passenger(card(CARDS.student), { decision: 'reject', reason: 'staffed-check', detail: 'student-outside-journey' }, lift(reader.sim));
+    minutes(46);
+    await passenger(card(CARDS.parent), { decision: 'reject', reason: 'staffed-check', detail: 'child-ticket-on-document' }, lift(reader.sim));
+    minutes(48);
+    await passenger(scan(HOME_RETURN_PERMIT), { decision: 'open', reason: 'ok', walk: 'walk', label: 'HK/MO permit (MRZ)' });
+    minutes(50);
+    // This demo gate is an entry lane; a transfer channel (lane.direction "transfer") decides on the same cache so:
+    const transfer = decide(TRANSFER_DOCUMENT, daemon.view, config.rules, { station: STATION, direction: 'transfer', now: new Date(clock.now()) });
+    const tt = transfer.ticket;
+    out(
+      `${at()}  ${'transfer channel'.padEnd(18)} ${transfer.decision.toUpperCase().padEnd(8)}  ${transfer.reason.padEnd(22)} ${tt ? `${tt.train.padEnd(5)} ${tt.car.padEnd(2)} ${tt.seat.padEnd(4)}` : ''.padEnd(16)}  arrived on G7 from AOH at 09:58, onward ticket's entry (the transfer lane's decision, as gate decide --direction transfer gives it)`,
+    );
+    check(transfer.decision === 'open' && transfer.ticket?.id === 'D0008', `transfer: expected open with D0008, got ${transfer.decision}/${transfer.reason}`);
 
     // What central has.
     out('');
@@ -324,7 +347,7 @@ function partsLine(devices: DevicePair, broker: LocalBroker | null): string {
 
 function describe(e: GateEvent): string {
   const head = `seq ${String(e.seq).padStart(2)} ${formatTime(Date.parse(e.at))} ${e.kind.padEnd(8)}`;
-  if (e.kind === 'decision') return `${head} ${(e as DecisionEvent).decision} ${(e as DecisionEvent).reason}${e.train ? ' ' + e.train : ''} docKey ${e.docKey ? e.docKey.slice(0, 10) + '...' : '-'}`;
+  if (e.kind === 'decision') return `${head} ${(e as DecisionEvent).decision} ${(e as DecisionEvent).reason}${(e as DecisionEvent).detail ? '/' + (e as DecisionEvent).detail : ''}${e.train ? ' ' + e.train : ''} docKey ${e.docKey ? e.docKey.slice(0, 10) + '...' : '-'}`;
   if (e.kind === 'passage') return `${head} ${(e as PassageEvent).outcome} ticket ${(e as PassageEvent).ticketId ?? '-'}`;
   const a = e as AlarmEvent;
   return `${head} ${a.type} ${a.active ? 'on' : 'off'}${a.detail ? ' (' + a.detail + ')' : ''}`;

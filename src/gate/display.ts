@@ -1,7 +1,7 @@
 // What the passenger display shows: a message code sent to the MCU (PROTOCOL.md, DISPLAY), with the train, car and
 // seat for an open and the reason for a reject. The texts here are what the code means on the panel, for the demo
 // and for technicians; the MCU holds its own copy in the display's language pack.
-import type { Reason, TicketSummary, Message } from '../decide/reasons.js';
+import type { Reason, StaffedCheckDetail, TicketSummary, Message } from '../decide/reasons.js';
 import type { DisplayCode, MessageOf, ReasonCode } from '../bridge/messages.js';
 import { STR8_MAX } from '../bridge/messages.js';
 import type { LaneMode } from './lane.js';
@@ -31,8 +31,10 @@ export function showOpen(ticket: TicketSummary | null): DisplayMessage {
   return ticket ? { code: 'open', reason: 'ok', train: fit(ticket.train), car: fit(ticket.car), seat: fit(ticket.seat) } : { code: 'open', reason: 'ok', ...blank };
 }
 
-export function showReject(reason: Reason): DisplayMessage {
-  return { code: 'reject', reason: reason as ReasonCode, ...blank };
+/** A reject; a staffed-check shows its detail's code (PROTOCOL.md: the panel's more precise text). */
+export function showReject(reason: Reason, detail?: StaffedCheckDetail): DisplayMessage {
+  const code: ReasonCode = reason === 'staffed-check' && detail ? detail : reason;
+  return { code: 'reject', reason: code, ...blank };
 }
 
 export function show(code: Exclude<DisplayCode, 'open' | 'reject'>, reason: ReasonCode = 'none'): DisplayMessage {

@@ -2,7 +2,7 @@
 // gates/v1/<station>/<gate>/events/{decision,passage,alarm}. These zod schemas are the contract for central:
 // docs/ JSON Schemas are generated from them. No name, document number or photo: documents appear as docKey (HMAC).
 import { z } from 'zod';
-import { REASONS } from '../decide/reasons.js';
+import { REASONS, STAFFED_CHECK_DETAILS } from '../decide/reasons.js';
 import { DOCUMENT_TYPES } from '../identity/document.js';
 
 const envelope = {
@@ -22,6 +22,8 @@ export const decisionEventSchema = z
     direction: z.enum(['entry', 'exit']),
     decision: z.enum(['open', 'reject']),
     reason: z.enum(REASONS),
+    /** With reason staffed-check: which check the staff make (child ticket, student concession, ...). */
+    detail: z.enum(STAFFED_CHECK_DETAILS).optional(),
     docType: z.enum(DOCUMENT_TYPES).nullable(),
     /** HMAC-SHA256 of the document's canonical identity (never the number). */
     docKey: z.string().nullable(),

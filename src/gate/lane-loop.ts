@@ -7,6 +7,7 @@ import { errorLine, GateError, isGateError } from '../util/gate-error.js';
 import type { Logger } from '../util/log.js';
 import type { Document } from '../identity/document.js';
 import type { ReadFailureReason } from '../readers/outcome.js';
+import type { LaneDirection } from '../decide/reasons.js';
 import type { BridgeLink } from '../bridge/link.js';
 import { BridgeError } from '../bridge/errors.js';
 import type { AlarmEvent, DecisionEvent, LaneStore, PassageEvent } from './events.js';
@@ -32,7 +33,7 @@ export type LaneDecide = (document: Document, ctx: LaneDecideContext) => LaneDec
 
 export interface LaneLoopOptions {
   station: string;
-  direction: 'entry' | 'exit';
+  direction: LaneDirection;
   mode: LaneMode;
   timing: LaneTiming;
   decide: LaneDecide;
@@ -161,7 +162,8 @@ export class LaneLoop {
           log?.error({ err: errorLine(err) }, 'the decision function threw');
           decision = { decision: 'reject', reason: 'unreadable', ticket: null };
         }
-        this.inbox.push({ type: 'decided', at: this.now(), decision: { decision: decision.decision, reason: decision.reason, ticket: decision.ticket } });
+        const { decision: verdict, reason, ticket, detail } = decision;
+        this.inbox.push({ type: 'decided', at: this.now(), decision: detail ? { decision: verdict, reason, ticket, detail } : { decision: verdict, reason, ticket } });
         return;
       }
       case 'record-decision':

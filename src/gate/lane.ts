@@ -7,7 +7,7 @@
 // Safety rules kept here: a ticket is consumed only by a 'passed' passage the MCU confirmed; a timeout, cancel or
 // MCU reset leaves it valid; while the fire alarm is on nobody is authorised and no lock is ever sent; if storage
 // fails the lane does not open and says why.
-import type { Decision, Direction, Reason } from '../decide/reasons.js';
+import { passageDirection, type Decision, type Direction, type LaneDirection, type Reason } from '../decide/reasons.js';
 import { mayAuthorise, verdictBeforeDocument, type LaneConditions, type LaneMode } from '../decide/lane-rules.js';
 import type { ReadFailureReason } from '../readers/outcome.js';
 import type { Document, DocumentType } from '../identity/document.js';
@@ -17,12 +17,12 @@ import { show, showIdle, showOpen, showReject, type DisplayMessage } from './dis
 
 export type { LaneMode } from '../decide/lane-rules.js';
 export type LanePhase = 'idle' | 'deciding' | 'authorised' | 'passing' | 'done' | 'timeout' | 'alarm';
-export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket'>;
+export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket' | 'detail'>;
 
 /** What the injected decision function is told besides the document (the shape of src/decide's DecideContext). */
 export interface LaneDecideContext {
   station: string;
-  direction: Direction;
+  direction: LaneDirection;
   now: Date;
   mode: LaneMode;
   emergency: boolean;
@@ -60,7 +60,8 @@ export interface LaneState {
   linkLost: boolean;
   /** The store's error code while writes fail; the lane opens for nobody meanwhile. */
   storeFault: string | null;
-  direction: Direction;
+  /** What the lane serves; its passages are recorded and released in passageDirection(direction). */
+  direction: LaneDirection;
   station: string;
   nextAuthId: number;
   passenger: Passenger | null;
@@ -122,7 +123,7 @@ const CLOSED_MEMORY = 16;
 /** How long a read made while the lane was busy stays valid. */
 export const HELD_READ_MS = 10_000;
 
-export function initialLane(opts: { station: string; direction: Direction; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number }): LaneState {
+export function initialLane(opts: { station: string; direction: LaneDirection; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number }): LaneState {
   return {
     phase: 'idle',
     since: opts.at,
@@ -174,7 +175,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       event: {
         kind: 'passage',
         at: iso(input.at),
-        direction: s.direction,
+        direction: passageDirection(s.direction),
         outcome,
         ticketId: p?.decision?.ticket?.id ?? null,
         docKey: p?.docKey ?? null,
@@ -201,9 +202,10 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       event: {
         kind: 'decision',
         at: iso(input.at),
-        direction: s.direction,
+        direction: passageDirection(s.direction),
         decision: d.decision,
         reason: d.reason,
+        ...(d.detail ? { detail: d.detail } : {}),
         docType: p.docType,
         docKey: p.docKey,
         ticketId: d.ticket?.id ?? null,
@@ -211,8 +213,8 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       },
     });
   };
-  const rejectScreen = (reason: Reason): DisplayMessage =>
-    reason === 'emergency' ? show('emergency', 'emergency') : reason === 'gate-mode' && !s.linkUp ? show('fault-link', 'gate-mode') : showReject(reason);
+  const rejectScreen = (reason: Reason, detail?: LaneDecision['detail']): DisplayMessage =>
+    reason === 'emergency' ? show('emergency', 'emergency') : reason === 'gate-mode' && !s.linkUp ? show('fault-link', 'gate-mode') : showReject(reason, detail);
   /** A mode the MCU should hold now; never a lock while the fire alarm is on. */
   const sendMode = () => {
     if (!s.linkUp) return;
@@ -285,7 +287,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         commands.push({
           type: 'authorise',
           authId: p.authId,
-          direction: s.direction,
+          direction: passageDirection(s.direction),
           count: 1,
           timeoutMs: s.timing.passageTimeoutMs,
           ticketId: d.ticket?.id ?? null,
@@ -296,7 +298,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         commands.push({ type: 'sound', pattern: 'accept' });
         go('authorised');
       } else {
-        display(rejectScreen(d.decision === 'open' ? 'gate-mode' : d.reason));
+        display(rejectScreen(d.decision === 'open' ? 'gate-mode' : d.reason, d.detail));
         commands.push({ type: 'sound', pattern: 'reject' });
         go('done');
       }

@@ -25,12 +25,15 @@ export const documentSchema = z
     permitNumber: z.string().optional(),
     issueCount: z.number().int().optional(),
     // MRZ documents.
-    format: z.enum(['TD1', 'TD2', 'TD3']).optional(),
+    // CN-3x30: the Home Return Permit (CR) and Taiwan compatriot permit (CT) cards, not an ICAO layout (docs/documents.md).
+    format: z.enum(['TD1', 'TD2', 'TD3', 'CN-3x30']).optional(),
     documentCode: z.string().optional(),
     issuingState: z.string().optional(),
     surname: z.string().optional(),
     givenNames: z.string().optional(),
     optionalData: z.string().optional(),
+    // CR/CT permits: the holder's Hong Kong, Macao or Taiwan identity number.
+    regionIdNumber: z.string().optional(),
     warnings: z.array(z.string()).default([]),
   })
   .strict();
@@ -38,7 +41,7 @@ export const documentSchema = z
 export type Document = z.infer<typeof documentSchema>;
 
 /** The kinds of document identity that central uses in its passenger and ticket records. */
-export const IDENTITY_KINDS = ['passport', 'cn-resident-id', 'cn-pr', 'cn-hmt-permit'] as const;
+export const IDENTITY_KINDS = ['passport', 'cn-resident-id', 'cn-pr', 'cn-hmt-permit', 'hk-mo-home-return-permit', 'tw-compatriot-permit'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 export interface DocumentIdentity {
@@ -58,6 +61,9 @@ export function identityOf(doc: Document): DocumentIdentity {
     case 'cn-pr-2023':
       return { kind: 'cn-pr', country: doc.nationality, number: doc.number };
     case 'mrz':
+      // The HK/Macao and Taiwan permit cards are their own identities at 12306, not passports.
+      if (doc.documentCode === 'CR') return { kind: 'hk-mo-home-return-permit', country: 'CHN', number: doc.number };
+      if (doc.documentCode === 'CT') return { kind: 'tw-compatriot-permit', country: 'CHN', number: doc.number };
       return { kind: 'passport', country: doc.issuingState ?? doc.nationality, number: doc.number };
   }
 }
@@ -74,4 +80,9 @@ export function identitiesOf(doc: Document): DocumentIdentity[] {
 /** True for chip cards read through the SAM: the chip is authenticated, no online verification record is needed. */
 export function isChipCard(doc: Document): boolean {
   return doc.type !== 'mrz';
+}
+
+/** True for the CR/CT permit cards read by MRZ (not passports: no foreign-passport verification applies). */
+export function isChinesePermit(doc: Document): boolean {
+  return doc.type === 'mrz' && (doc.documentCode === 'CR' || doc.documentCode === 'CT');
 }

@@ -67,7 +67,10 @@ export function validateDocument(doc: Document): DocumentProblem[] {
       checkPr2017Number('number', doc.number, out);
       break;
     case 'mrz':
-      if (!/^[A-Z0-9]{1,20}$/.test(doc.number)) out.push(error('number', 'bad-format', 'expected 1-20 letters or digits'));
+      // The permit cards' numbers have a fixed form (docs/documents.md): H/M + 8 digits (CR), 8 digits (CT).
+      if (doc.documentCode === 'CR' && !/^[HM]\d{8}$/.test(doc.number)) out.push(error('number', 'bad-format', 'expected H or M and 8 digits'));
+      else if (doc.documentCode === 'CT' && !/^\d{8}$/.test(doc.number)) out.push(error('number', 'bad-format', 'expected 8 digits'));
+      else if (!/^[A-Z0-9]{1,20}$/.test(doc.number)) out.push(error('number', 'bad-format', 'expected 1-20 letters or digits'));
       break;
   }
   if (!/^[A-Z]{1,3}$/.test(doc.nationality)) out.push(error('nationality', 'bad-format', 'expected a 1-3 letter country code'));

@@ -14,7 +14,7 @@ import { MrzError, type MrzErrorCode } from './mrz/errors.js';
 import { ReaderError, type ReaderErrorCode } from './idcard/errors.js';
 
 /** The passenger reasons a read can end in (a subset of src/decide/reasons.ts REASONS). */
-export type ReadFailureReason = 'unreadable' | 'document-invalid';
+export type ReadFailureReason = 'unreadable' | 'document-invalid' | 'present-passport-page' | 'present-resident-card';
 
 /** A read that gave no Document: the reason for the passenger and the reader's error (for the log: codes only). */
 export interface ReadFailure {
@@ -37,12 +37,18 @@ const INVALID_MRZ: ReadonlySet<MrzErrorCode> = new Set<MrzErrorCode>([
   'unsupported',
 ]);
 
+// Documents scanned by mistake: well read, and the passenger is told which document to present instead.
+const PRESENT_INSTEAD: Partial<Record<MrzErrorCode, ReadFailureReason>> = {
+  visa: 'present-passport-page',
+  'exit-permit': 'present-resident-card',
+};
+
 // Codes of a card text the SAM delivered intact (the frame's checksum held) that is not a valid card.
 const INVALID_IDCARD: ReadonlySet<ReaderErrorCode> = new Set<ReaderErrorCode>(['bad-number-check', 'bad-field', 'unknown-layout']);
 
 /** The passenger's reason for a read that ended in this error. */
 export function readFailureReason(error: unknown): ReadFailureReason {
-  if (error instanceof MrzError) return INVALID_MRZ.has(error.code) ? 'document-invalid' : 'unreadable';
+  if (error instanceof MrzError) return PRESENT_INSTEAD[error.code] ?? (INVALID_MRZ.has(error.code) ? 'document-invalid' : 'unreadable');
   if (error instanceof ReaderError) return INVALID_IDCARD.has(error.code) ? 'document-invalid' : 'unreadable';
   return 'unreadable';
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { crc16 } from '../../src/bridge/crc.js';
 import { encodeFrame, Framer, toHex } from '../../src/bridge/frame.js';
 import * as M from '../../src/bridge/messages.js';
-import { REASONS } from '../../src/decide/reasons.js';
+import { REASONS, STAFFED_CHECK_DETAILS } from '../../src/decide/reasons.js';
 import { decodeMessage, MESSAGES, toFrame, type Message } from '../../src/bridge/messages.js';
 import { EXAMPLES, type MessageVector } from '../../firmware-bridge/vectors/generate.js';
 
@@ -59,7 +59,7 @@ describe('PROTOCOL.md', () => {
   });
 
   it('gives every code of every table, and every decision reason has a wire code', () => {
-    expect(Object.keys(M.REASON_CODES).filter((r) => r !== 'none').sort()).toEqual([...REASONS].sort());
+    expect(Object.keys(M.REASON_CODES).filter((r) => r !== 'none').sort()).toEqual([...REASONS, ...STAFFED_CHECK_DETAILS].sort());
     const tables = { d: M.DIRECTIONS, m: M.MODES, f: M.FAIL_MODES, n: M.NAK_REASONS, c: M.DISPLAY_CODES, r: M.REASON_CODES, s: M.SOUNDS, x: M.DOOR_FAULTS, p: M.POWER_STATES, z: M.RESET_CAUSES };
     for (const table of Object.values(tables))
       for (const [name, code] of Object.entries(table)) {

@@ -37,14 +37,22 @@ describe('gate demo', () => {
     expect(row(/^central received/)).toMatch(/with no gap and no duplicate/);
     const seqs = r.received.map((e) => e.seq).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
-    expect(r.received.filter((e) => e.kind === 'passage')).toHaveLength(4);
+    // Issue 17: a student outside the registered journey, a child ticket on a parent's card, a Home Return Permit
+    // card by MRZ, and a transfer passenger.
+    expect(row(/07A/)).toMatch(/REJECT\s+staffed-check\s+G105\s+03\s+07A\s+This student ticket is outside your registered home-school journey/);
+    expect(row(/08B/)).toMatch(/REJECT\s+staffed-check\s+G105\s+03\s+08B\s+A child ticket was bought on this document/);
+    expect(row(/HK\/MO permit \(MRZ\)/)).toMatch(/OPEN\s+ok\s+G105\s+03\s+09D\s+walked through, ticket D0006 used/);
+    expect(row(/transfer channel/)).toMatch(/OPEN\s+ok\s+G105\s+03\s+10F/);
+    const details = r.received.flatMap((e) => (e.kind === 'decision' && e.detail ? [e.detail] : []));
+    expect(details).toEqual(['student-outside-journey', 'child-ticket-on-document']);
+    expect(r.received.filter((e) => e.kind === 'passage')).toHaveLength(5);
   });
 
   it('runs offline when there is no broker: the same hour, and the outbox keeps every event', async () => {
     const r = await demo(true);
     expect(r.failures, r.text).toBe(0);
     expect(r.text).toMatch(/broker:\s+none/);
-    expect(r.text).toMatch(/offline: 16 events wait in the outbox \(seq 1\.\.16\)/);
+    expect(r.text).toMatch(/offline: 20 events wait in the outbox \(seq 1\.\.20\)/);
   });
 
   it('plays the whole hour on a bare machine (PATH holds only node): devices in-process, the embedded broker, and the header says so', async () => {
@@ -61,7 +69,7 @@ describe('gate demo', () => {
       expect(lines[0]).toMatch(/^gate demo: .*; devices in-process \(no socat\), embedded aedes broker \(no Mosquitto\)$/);
       expect(out).toMatch(/devices: ID-card reader in-process:\S+, MRZ scanner in-process:\S+, turnstile MCU in-process:\S+ \(simulated, joined in-process/);
       expect(out).toMatch(/broker:\s+embedded MQTT broker \(aedes/);
-      expect(out).toMatch(/central received 16 events from gate VNP\/01: 8 decisions, 4 passages, 4 alarms; seq 1\.\.16 with no gap and no duplicate/);
+      expect(out).toMatch(/central received 20 events from gate VNP\/01: 11 decisions, 5 passages, 4 alarms; seq 1\.\.20 with no gap and no duplicate/);
       expect(lines.find((l) => /HK\/MO\/TW permit\s+OPEN/.test(l))).toMatch(/tailgating alarm/);
       expect(out).toMatch(/^demo complete: every outcome as expected$/m);
       expect(err).not.toMatch(/ENOENT|socat|mosquitto/i);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/run-demo.js';
-import { CARDS, PASSPORTS, demoSnapshot } from '../../src/demo/data.js';
+import { CARDS, HOME_RETURN_PERMIT, PASSPORTS, TRANSFER_DOCUMENT, demoSnapshot } from '../../src/demo/data.js';
 import { needlesOf, scanMessages, tapAll, type WireTap } from '../support/wire-tap.js';
 import { buildReadResponse, encodeCardText, syntheticPhoto } from '../../src/readers/idcard/index.js';
 import { tally } from './support/tally.js';
@@ -38,6 +38,12 @@ function needles(): { what: string; bytes: Buffer }[] {
     add(`${p}.surname`, lines[0].slice(5).split('<<')[0]);
   }
   add('previous PR number', 'SAU320185010112');
+  // The Home Return Permit card read by MRZ (issue 17): its lines, permit and HK identity numbers, name.
+  HOME_RETURN_PERMIT.forEach((l, i) => add(`homeReturnPermit.mrz[${i}]`, l));
+  add('homeReturnPermit.number', 'H12345678');
+  add('homeReturnPermit.regionIdNumber', 'A1234563');
+  add('homeReturnPermit.name', 'CHAN TAI MAN');
+  add('transfer passenger.number', TRANSFER_DOCUMENT.number);
   for (const n of wireNeedles()) out.push(n);
   // 48 bytes from the middle of the photo block: no run of the photo may be stored or sent.
   out.push({ what: 'photo bytes', bytes: Buffer.from(syntheticPhoto().subarray(500, 548)) });
@@ -69,6 +75,7 @@ function wireNeedles() {
     lines.forEach((l, i) => v.push({ what: `${p}.mrz[${i}]`, text: l }));
     v.push({ what: `${p}.birth date`, text: isoBirth(lines[1].slice(13, 19)) });
   }
+  v.push({ what: 'homeReturnPermit.birth date', text: '1988-04-12' }, { what: 'homeReturnPermit.regionIdNumber', text: 'A1234563' });
   return needlesOf(v);
 }
 

@@ -206,7 +206,9 @@ describe('decide', () => {
 
   it('covers every reason code the core can give (unreadable comes from the decoders: cli.test.ts)', () => {
     const covered = new Set(cases.map((c) => c.reason));
-    expect(REASONS.filter((r) => !covered.has(r))).toEqual(['unreadable']);
+    // Issue 17's reasons (from staffed-check on) have their own table: decide-passengers.test.ts.
+    const issue17 = REASONS.slice(REASONS.indexOf('staffed-check'));
+    expect(REASONS.filter((r) => !covered.has(r) && !issue17.includes(r))).toEqual(['unreadable']);
   });
 
   it('reports the ticket it opened with: id, train, car, seat, departure', () => {

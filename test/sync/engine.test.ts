@@ -81,6 +81,20 @@ describe('sync engine on a real SQLite file', () => {
     expect(rejected).toEqual([]);
   });
 
+  it('carries a ticket\'s fare, concession check, registered journey and calling stations through snapshot and delta (issue 17)', () => {
+    const student = { ...ticket(3), fare: 'student' as const, concessionVerified: true, registeredJourney: { from: 'SHH', to: 'VNP' }, calls: ['SHH', 'NJH', 'VNP'] };
+    const file = snapshotFile(5);
+    file.tickets = file.tickets.map((t) => (t.id === student.id ? student : t));
+    send(buildSnapshot(file, { docSecret: SECRET, key: central.key, epoch: 100, chunkRows: 2 }).messages);
+    const read = (i: number) => view().tickets([view().keyOf(ticket(i))]).find((t) => t.id === ticket(i).id);
+    expect(read(3)).toMatchObject({ fare: 'student', concessionVerified: true, registeredJourney: { from: 'SHH', to: 'VNP' }, calls: ['SHH', 'NJH', 'VNP'] });
+    expect(read(2)).not.toHaveProperty('fare'); // an adult ticket reads back as before
+    send(delta(1, { upserts: { passengers: [], tickets: [{ ...ticket(2), fare: 'child' }, { ...student, concessionVerified: false }] }, deletes: { passengers: [], tickets: [] } }));
+    expect(read(2)).toMatchObject({ fare: 'child' });
+    expect(read(3)).toMatchObject({ fare: 'student', concessionVerified: false });
+    expect(rejected).toEqual([]);
+  });
+
   it("central's resync command: the gate asks for the snapshot and loads it again, even of the epoch it holds", () => {
     send(snapshot(20, 100));
     send(snapshot(20, 100)); // a redelivery of the epoch held is dropped...

@@ -7,7 +7,7 @@ import { openReadOnly } from '../../cache/read-only.js';
 import { SqliteCacheView } from '../../cache/view.js';
 import { decideRead, type LaneMode } from '../../decide/decide.js';
 import { LANE_MODES } from '../../decide/lane-rules.js';
-import type { Decision } from '../../decide/reasons.js';
+import { LANE_DIRECTIONS, type Decision, type LaneDirection } from '../../decide/reasons.js';
 import { documentSchema, type Document } from '../../identity/document.js';
 import { decodeIdCard } from '../../readers/idcard/index.js';
 import { parseMrz } from '../../readers/mrz/index.js';
@@ -70,19 +70,23 @@ function withDetail(o: ReadOutcome): Input {
 export const decideCommand: Command = {
   name: 'decide',
   summary: 'decide open/reject for one document against the cache',
-  help: `usage: gate decide --db PATH --config FILE --direction entry|exit --at ISO-TIME
+  help: `usage: gate decide --db PATH --config FILE --direction entry|exit|transfer --at ISO-TIME
                    (--idcard-hex HEX | --mrz TEXT | --document JSON|@FILE[#NAME])
 
 Prints one JSON object {"decision": "open"|"reject", "reason", "ticket", "message": {"zh", "en"}},
-the decision the lane would make for this document at that time. Reads the cache, writes nothing.
+the decision the lane would make for this document at that time, with "detail" when the reason is
+staffed-check (child-ticket-on-document, student-not-verified, student-outside-journey, concession-check).
+Reads the cache, writes nothing.
 
 options:
   --db PATH             the gate's SQLite file (default: the config's "db")
   --config FILE         config: station, rules and the HMAC secret (or GATE_SECRET)
-  --direction D         entry or exit (default: the config's lane.direction)
+  --direction D         entry, exit or transfer (an in-station transfer channel; default: the config's
+                        lane.direction)
   --at ISO-TIME         the time of the decision, ISO 8601 with offset (e.g. 2025-06-01T09:30:00+08:00)
   --idcard-hex HEX      an ID-card reader response frame (30 01), as hex
-  --mrz TEXT            MRZ lines, separated by newlines or a literal \\n
+  --mrz TEXT            MRZ lines, separated by newlines or a literal \\n (a passport, an ID card, a CR/CT
+                        permit card; a visa or an exit permit gets the reason saying what to present)
   --document JSON       a Document as \`gate decode\` prints it; @FILE reads it from a file and
                         @FILE#NAME takes entry NAME of a file holding several
   --mode M              lane mode: normal, free, locked, maintenance (default: the config's lane.initialMode)
@@ -107,7 +111,7 @@ example:
     const loaded = loadConfig(requireOption(values.config, 'config'));
     const { config } = loaded;
     const direction = values.direction ?? config.lane.direction;
-    if (direction !== 'entry' && direction !== 'exit') throw new UsageError(`--direction: expected entry or exit, got "${direction}"`);
+    if (!(LANE_DIRECTIONS as readonly string[]).includes(direction)) throw new UsageError(`--direction: expected entry, exit or transfer, got "${direction}"`);
     const mode = (values.mode ?? config.lane.initialMode) as LaneMode;
     if (!LANE_MODES.includes(mode)) throw new UsageError(`--mode: expected one of ${LANE_MODES.join(', ')}, got "${mode}"`);
     const at = requireOption(values.at, 'at');
@@ -127,7 +131,7 @@ example:
     try {
       result = decideRead(input, new SqliteCacheView(db, secret), config.rules, {
         station: config.station,
-        direction,
+        direction: direction as LaneDirection,
         now,
         mode,
         emergency: values.emergency ?? false,

@@ -1,6 +1,7 @@
 // `gate lane test`: the technician's turnstile test in maintenance mode: release the lane for one passage, watch the
 // sensors, close. Runs the daemon's own lane and store against the MCU, so the release is recorded (and reaches
 // central with the next run) like any other.
+import { passageDirection } from '../../decide/reasons.js';
 import { parseOptions, requireOption, UsageError, type Command } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { openDb } from '../../cache/db.js';
@@ -22,7 +23,7 @@ Exit 0 when the MCU carried out release and close, 1 otherwise.
 
 options:
   --config FILE     the gate's config
-  --direction D     entry or exit (default: the config's lane.direction)
+  --direction D     entry or exit (default: the config's lane.direction; entry for a transfer lane)
   --timeout-s N     how long to wait for someone to walk through (default: bridge.passageTimeoutMs)
 
 example:
@@ -30,7 +31,8 @@ example:
   async run(args, io) {
     const { values } = parseOptions(args, { config: { type: 'string' }, direction: { type: 'string' }, 'timeout-s': { type: 'string' } });
     const { config: c } = loadConfig(requireOption(values.config, 'config'));
-    const direction = values.direction ?? c.lane.direction;
+    // A transfer lane's flap opens the entry way (it is an entry for the onward ticket).
+    const direction = values.direction ?? passageDirection(c.lane.direction);
     if (direction !== 'entry' && direction !== 'exit') throw new UsageError(`--direction: expected entry or exit, got "${direction}"`);
     const passageTimeoutMs = values['timeout-s'] ? Number(values['timeout-s']) * 1000 : c.bridge.passageTimeoutMs;
     const say = (status: string, what: string, line: string) => io.stdout.write(`${status.padEnd(4)}  ${what.padEnd(8)} ${line}\n`);

@@ -69,3 +69,32 @@ export function buildMrz(f: MrzFields): string[] {
     }
   }
 }
+
+export interface PermitMrzFields {
+  documentCode: 'CR' | 'CT';
+  number: string; // CR: H or M + 8 digits; CT: 8 digits
+  issueCount: number; // 0-99
+  expiryDate: string; // YYMMDD
+  sex: 'M' | 'F' | '<';
+  birthDate: string; // YYMMDD
+  /** Line 2 column 18: A 18xx, B 19xx, C 20xx (docs/documents.md). */
+  centuryFlag: string;
+  /** CR: the HK/Macao ID (up to 9 characters, check digit added); CT: the Taiwan ID (up to 10). */
+  regionIdNumber: string;
+  surname: string;
+  givenNames: string;
+  /** CT only: the issuing office's 4-letter code at the end of line 3. */
+  office?: string;
+}
+
+/** The 3x30 MRZ of a CR/CT permit card (layout: src/readers/mrz/permit.ts), every check digit computed. */
+export function buildPermitMrz(f: PermitMrzFields): string[] {
+  const number = fit(f.number, 9);
+  const issue = String(f.issueCount).padStart(2, '0');
+  const line1 = f.documentCode + number + cd(number) + issue + cd(issue) + f.expiryDate + cd(f.expiryDate) + f.sex + f.birthDate + cd(f.birthDate);
+  const region = f.documentCode === 'CR' ? fit(f.regionIdNumber, 9) + cd(fit(f.regionIdNumber, 9)) : fit(f.regionIdNumber, 10);
+  const line2Body = fit('', 18) + f.centuryFlag + region;
+  const composite = cd(line1.slice(2, 22) + line1.slice(23, 30) + region);
+  const name = f.documentCode === 'CR' ? nameField({ surname: f.surname, givenNames: f.givenNames } as MrzFields, 30) : nameField({ surname: f.surname, givenNames: f.givenNames } as MrzFields, 26) + fit(f.office ?? '', 4);
+  return [line1, line2Body + composite, name];
+}

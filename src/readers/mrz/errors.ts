@@ -7,7 +7,9 @@ export type MrzErrorCode =
   | 'empty' // no MRZ text at all
   | 'bad-shape' // not 3x30, 2x36 or 2x44 characters
   | 'bad-character' // a character outside A-Z 0-9 <
-  | 'unsupported' // a well-formed MRZ of a kind the gate does not accept (visas, pre-2021 French ID)
+  | 'unsupported' // a well-formed MRZ of a kind the gate does not accept (pre-2021 French ID)
+  | 'visa' // a visa (MRV-A 2x44, MRV-B 2x36) scanned instead of the passport's photo page
+  | 'exit-permit' // a mainland resident's exit permit (CS/CD, 1x30): not a document for domestic trains
   | 'bad-document-code'
   | 'check-digit' // a check digit (or the composite) does not match
   | 'bad-date'
@@ -27,6 +29,8 @@ export type MrzField =
   | 'validTo'
   | 'nationality'
   | 'optionalData'
+  | 'issueCount'
+  | 'regionIdNumber'
   | 'composite'
   | 'names';
 
@@ -40,6 +44,8 @@ export const FIELD_LABELS: Record<MrzField, string> = {
   validTo: 'expiry date',
   nationality: 'nationality',
   optionalData: 'personal number',
+  issueCount: 'issue count',
+  regionIdNumber: 'HK/Macao identity number',
   composite: 'composite',
   names: 'name',
 };

@@ -15,8 +15,11 @@ export type MrzDiscardReason =
   | 'timeout' // the rest of the block did not arrive within the inter-line timeout
   | 'bad-frame'; // a 3M header that is not SOH len "OU" STX
 
+/** A block's shape: an ICAO format by its line count and width (the CR/CT permits are 3x30 too), or one line of 30. */
+export type AssembledFormat = MrzFormat | 'single-30';
+
 export type AssemblerOutput =
-  | { kind: 'mrz'; format: MrzFormat; lines: string[]; text: string }
+  | { kind: 'mrz'; format: AssembledFormat; lines: string[]; text: string }
   | { kind: 'discard'; reason: MrzDiscardReason; length: number };
 
 export interface MrzLineAssemblerOptions {
@@ -35,8 +38,12 @@ const WIDTH_LINES: Record<number, { format: MrzFormat; lines: number }> = {
   44: { format: 'TD3', lines: 2 },
 };
 
-// The upper line of every ICAO format: document code, then the issuing state (letters or fillers).
-const FIRST_LINE = /^[A-Z][A-Z0-9<][A-Z<]{3}/;
+// The upper line of every ICAO format: document code, then the issuing state (letters or fillers); or the code of a
+// Chinese permit card (CR/CT, 3x30) whose number follows at once (src/readers/mrz/permit.ts).
+const FIRST_LINE = /^(?:[A-Z][A-Z0-9<][A-Z<]{3}|C[RT])/;
+// A mainland resident's exit permit (CS/CD) has ONE line of 30: emitted at once, so the lane can tell the passenger
+// what to present instead of timing out waiting for two more lines. No ICAO TD1 document code CS/CD is known.
+const SINGLE_LINE = /^C[SD][A-Z0-9<]{28}$/;
 const MRZ_CHARS = /^[A-Z0-9<]+$/;
 
 type FrameState =
@@ -182,6 +189,10 @@ export class MrzLineAssembler {
       return;
     }
     if (this.pending.length && this.pending[0].length !== line.length) this.dropPending(out, 'incomplete');
+    if (this.pending.length === 0 && SINGLE_LINE.test(line)) {
+      out.push({ kind: 'mrz', format: 'single-30', lines: [line], text: line });
+      return;
+    }
     if (this.pending.length === 0 && !FIRST_LINE.test(line)) {
       // A lower line with no upper line before it: its document's first line was lost.
       this.discard(out, 'incomplete', line.length);

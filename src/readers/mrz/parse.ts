@@ -4,33 +4,38 @@
 // Facts and vectors: research/mrz.md (finding numbers below refer to its section 0).
 import type { Document } from '../../identity/document.js';
 import { icaoCheckDigit } from '../../identity/check-digits.js';
-import { checkDigitError, MrzError, type MrzField } from './errors.js';
+import { checkDigitError, MrzError } from './errors.js';
+import {
+  applyCorrection,
+  asDigits,
+  birthDateOf,
+  checkNumeric,
+  countryOf,
+  expiryOf,
+  fail,
+  Failure,
+  fillersToSpaces,
+  isoDate,
+  matches,
+  MRZ_WARNINGS,
+  namesOf,
+  sexOf,
+  utcDay,
+  type Slot,
+} from './fields.js';
+import { isExitPermitLine, isPermitBlock, isVisaBlock, parsePermitLines } from './permit.js';
+
+export { MRZ_WARNINGS } from './fields.js';
 
 export type MrzFormat = 'TD1' | 'TD2' | 'TD3';
 
 export type MrzParseResult = { ok: true; document: Document } | { ok: false; error: MrzError };
-
-/** Warning codes a parsed Document may carry (an OCR correction adds `ocr-corrected:<field>:<from>-><to>@<line>:<col>`). */
-export const MRZ_WARNINGS = {
-  ocrCorrected: 'ocr-corrected',
-  birthDateUnknown: 'birth-date-unknown', // `<<<<<<`: the holder's birth date is not known
-  birthDatePartial: 'birth-date-partial', // `74<<<<` / `7408<<`: year (and month) only
-  noExpiry: 'no-expiry-date', // `<<<<<<` with check digit 0 (research V27)
-  expiryCenturyFromBirth: 'expiry-century-from-birth-date', // a 2-digit expiry only fits 100 years later (V28)
-  nameTruncated: 'name-possibly-truncated', // the name field is full to its last character
-  digitsInName: 'digits-in-name', // national transliterations (research V35)
-  sexXInMrz: 'sex-x-in-mrz', // ICAO prints `<` in the MRZ and X only in the visual zone
-  longNumberWithFiller: 'long-number-check-includes-filler', // finding 3: the BEL-BO-03003 convention
-} as const;
 
 const LENGTHS: Record<MrzFormat, { lines: number; width: number }> = {
   TD1: { lines: 3, width: 30 },
   TD2: { lines: 2, width: 36 },
   TD3: { lines: 2, width: 44 },
 };
-
-/** A range of one line (0-based line, [start, end) columns). */
-type Slot = readonly [line: number, start: number, end: number];
 
 interface Layout {
   documentCode: Slot;
@@ -123,13 +128,6 @@ const LAYOUTS: Record<MrzFormat, Layout> = {
   },
 };
 
-// Letters OCR reads in place of digits (PassportEye's numeric fixers, cheminfo autocorrect).
-const DIGIT_FOR: Record<string, string> = { O: '0', Q: '0', D: '0', I: '1', L: '1', Z: '2', S: '5', G: '6', B: '8' };
-
-class Failure {
-  constructor(readonly error: MrzError) {}
-}
-
 /** The MRZ lines of a text: lines joined by CR/LF, surrounding whitespace and blank lines ignored. */
 export function mrzLines(text: string): string[] {
   const out: string[] = [];
@@ -159,12 +157,10 @@ export function parseMrz(text: string, now: Date): MrzParseResult {
   }
 }
 
-function fail(code: ConstructorParameters<typeof MrzError>[0], field: MrzField, message: string): never {
-  throw new Failure(new MrzError(code, field, message));
-}
-
 function parseLines(input: string[], now: Date): Document {
   if (input.length === 0) fail('empty', 'lines', 'no MRZ lines');
+  // Documents a passenger scans by mistake are named, so the lane can say what to present instead (issue 17).
+  if (isExitPermitLine(input)) fail('exit-permit', 'documentCode', `an exit permit (${input[0].slice(0, 2)}) is not a document for domestic trains`);
   const format = formatOf(input);
   if (!format) {
     fail('bad-shape', 'lines', `expected 3 lines of 30, 2 of 36 or 2 of 44 characters; got ${input.length} line(s) of ${input.map((l) => l.length).join(', ')}`);
@@ -180,7 +176,10 @@ function parseLines(input: string[], now: Date): Document {
   }
   const lines = input.slice();
   const first = lines[0][0];
-  if (first === 'V') fail('unsupported', 'documentCode', `a visa (MRV-${format === 'TD3' ? 'A' : 'B'}) is not a travel document`);
+  if (isVisaBlock(lines)) fail('visa', 'documentCode', `a visa (MRV-${format === 'TD3' ? 'A' : 'B'}) is not the passport's photo page`);
+  if (first === 'V') fail('unsupported', 'documentCode', 'a V document code in a 3-line block is no visa layout');
+  // The CR/CT permit cards are 3x30 like TD1 but laid out otherwise: tell them apart before the TD1 code test.
+  if (isPermitBlock(lines)) return parsePermitLines(lines, now);
   if (format === 'TD2' && lines[0].startsWith('IDFRA')) fail('unsupported', 'documentCode', 'the pre-2021 French identity card does not follow the ICAO TD2 layout');
   if (format === 'TD3' ? first !== 'P' : first !== 'A' && first !== 'C' && first !== 'I') {
     fail('bad-document-code', 'documentCode', `document code ${JSON.stringify(lines[0].slice(0, 2))} does not start with ${format === 'TD3' ? 'P' : 'A, C or I'}`);
@@ -228,44 +227,6 @@ function parseLines(input: string[], now: Date): Document {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Check digits
-
-/** The field with OCR letters mapped to digits (only letters that OCR confuses with a digit). */
-function asDigits(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) out += DIGIT_FOR[s[i]] ?? s[i];
-  return out;
-}
-
-/** Does `cd` (after correction) match the field? A `<` check digit stands for 0 only over an all-filler field. */
-function matches(value: string, cd: string, expected: number): boolean {
-  if (cd === '<') return expected === 0 && /^<*$/.test(value);
-  return cd.charCodeAt(0) - 48 === expected;
-}
-
-/** Replace one slot of `lines` with corrected text and record each changed character as a warning. */
-function applyCorrection(lines: string[], slot: Slot, corrected: string, field: MrzField, warnings: string[]): void {
-  const [li, start, end] = slot;
-  const original = lines[li].slice(start, end);
-  if (original === corrected) return;
-  for (let i = 0; i < original.length; i++) {
-    if (original[i] !== corrected[i]) {
-      warnings.push(`${MRZ_WARNINGS.ocrCorrected}:${field}:${original[i]}->${corrected[i]}@${li + 1}:${start + i + 1}`);
-    }
-  }
-  lines[li] = lines[li].slice(0, start) + corrected + lines[li].slice(end);
-}
-
-/** A numeric field (a date) and its check digit: correct letter/digit confusions only if the check digit then passes. */
-function checkNumeric(field: MrzField, valueSlot: Slot, cdSlot: Slot, lines: string[], warnings: string[]): void {
-  const value = lines[valueSlot[0]].slice(valueSlot[1], valueSlot[2]);
-  const cd = lines[cdSlot[0]][cdSlot[1]];
-  const fixedValue = asDigits(value);
-  const fixedCd = asDigits(cd);
-  const expected = icaoCheckDigit(fixedValue)!;
-  if (!matches(fixedValue, fixedCd, expected)) throw new Failure(checkDigitError(field, cd, expected));
-  applyCorrection(lines, valueSlot, fixedValue, field, warnings);
-  applyCorrection(lines, cdSlot, fixedCd, field, warnings);
-}
 
 /** TD3 personal number: alphanumeric (never corrected); an empty one may have `<` or 0 as its check digit. */
 function checkPersonalNumber(valueSlot: Slot, cdSlot: Slot, lines: string[], warnings: string[]): void {
@@ -360,98 +321,3 @@ function checkComposite(L: Layout, lines: string[], warnings: string[]): void {
   applyCorrection(lines, L.composite, fixedCd, 'composite', warnings);
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Dates: two-digit years get their century from `now` (birth in the past; expiry at most ~20 years ahead).
-
-interface Ymd {
-  y: number;
-  m: number;
-  d: number;
-}
-
-const EXPIRY_MAX_YEARS_AHEAD = 20;
-
-const key = (t: Ymd) => t.y * 10_000 + t.m * 100 + t.d;
-const isoDate = (t: Ymd) => `${String(t.y).padStart(4, '0')}-${String(t.m).padStart(2, '0')}-${String(t.d).padStart(2, '0')}`;
-
-function utcDay(now: Date): Ymd {
-  return { y: now.getUTCFullYear(), m: now.getUTCMonth() + 1, d: now.getUTCDate() };
-}
-
-function daysIn(y: number, m: number): number {
-  return m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
-}
-
-function checkCalendar(field: MrzField, t: Ymd, raw: string): Ymd {
-  if (t.m < 1 || t.m > 12 || t.d < 1 || t.d > daysIn(t.y, t.m)) {
-    fail('bad-date', field, `${field === 'birthDate' ? 'birth date' : 'expiry date'} ${raw} is not a calendar date`);
-  }
-  return t;
-}
-
-function birthDateOf(raw: string, today: Ymd, warnings: string[]): Ymd | null {
-  if (raw === '<<<<<<') {
-    warnings.push(MRZ_WARNINGS.birthDateUnknown);
-    return null;
-  }
-  if (/^\d\d(\d\d|<<)<<$/.test(raw)) {
-    warnings.push(MRZ_WARNINGS.birthDatePartial);
-    return null;
-  }
-  if (!/^\d{6}$/.test(raw)) fail('bad-date', 'birthDate', `birth date ${raw} is not YYMMDD`);
-  const t = { y: Math.floor(today.y / 100) * 100 + Number(raw.slice(0, 2)), m: Number(raw.slice(2, 4)), d: Number(raw.slice(4, 6)) };
-  if (key(t) > key(today)) t.y -= 100;
-  return checkCalendar('birthDate', t, raw);
-}
-
-function expiryOf(raw: string, today: Ymd, birth: Ymd | null, warnings: string[]): Ymd | null {
-  if (raw === '<<<<<<') {
-    warnings.push(MRZ_WARNINGS.noExpiry);
-    return null;
-  }
-  if (!/^\d{6}$/.test(raw)) fail('bad-date', 'validTo', `expiry date ${raw} is not YYMMDD`);
-  const t = { y: Math.floor(today.y / 100) * 100 + Number(raw.slice(0, 2)), m: Number(raw.slice(2, 4)), d: Number(raw.slice(4, 6)) };
-  if (t.y > today.y + EXPIRY_MAX_YEARS_AHEAD) t.y -= 100;
-  else if (t.y <= today.y + EXPIRY_MAX_YEARS_AHEAD - 100) t.y += 100;
-  // A document cannot expire before its holder was born: the only consistent reading is a century later.
-  if (birth && key(t) < key(birth)) {
-    t.y += 100;
-    warnings.push(MRZ_WARNINGS.expiryCenturyFromBirth);
-  }
-  return checkCalendar('validTo', t, raw);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Sex, countries, names
-
-function sexOf(c: string, warnings: string[]): 'M' | 'F' | 'X' {
-  if (c === 'M' || c === 'F') return c;
-  if (c === '<') return 'X';
-  if (c === 'X') {
-    warnings.push(MRZ_WARNINGS.sexXInMrz);
-    return 'X';
-  }
-  return fail('bad-sex', 'sex', `sex ${JSON.stringify(c)} is none of M, F, <`);
-}
-
-/** ICAO's one-letter Germany becomes ISO DEU; ICAO-only codes (GBD, UNO, XXA, ...) stay as printed. */
-function countryOf(field: 'issuingState' | 'nationality', raw: string): string {
-  if (raw === 'D<<') return 'DEU';
-  if (!/^[A-Z]{3}$/.test(raw)) fail('bad-country', field, `${field === 'issuingState' ? 'issuing state' : 'nationality'} ${JSON.stringify(raw)} is not a country code`);
-  return raw;
-}
-
-function fillersToSpaces(s: string): string {
-  return s.replace(/<+/g, ' ').trim();
-}
-
-function namesOf(raw: string, warnings: string[]): { surname: string; givenNames: string } {
-  if (/^<*$/.test(raw)) fail('bad-name', 'names', 'the name field is empty');
-  // A name field without a trailing filler may have been cut at the field's width (9303 part 3, truncation).
-  if (!raw.endsWith('<')) warnings.push(MRZ_WARNINGS.nameTruncated);
-  if (/\d/.test(raw)) warnings.push(MRZ_WARNINGS.digitsInName);
-  const split = raw.indexOf('<<');
-  const surname = fillersToSpaces(split < 0 ? raw : raw.slice(0, split));
-  const givenNames = split < 0 ? '' : fillersToSpaces(raw.slice(split + 2));
-  return { surname, givenNames };
-}

@@ -26,7 +26,7 @@ describe('gate decode mrz', () => {
   it.each([
     ['not an MRZ', 'mrz/bad-shape'],
     ['', 'mrz/empty'],
-    [V.V9.join('\n'), 'mrz/unsupported'],
+    [V.V9.join('\n'), 'mrz/visa'],
   ])('%j -> %s', async (input, code) => {
     const r = await decode(input);
     expect(r.code).toBe(1);

@@ -81,7 +81,7 @@ describe('ICAO Doc 9303 specimens', () => {
   });
 
   it.each(['V9', 'V10', 'V11', 'V12'] as const)('%s: visas are not travel documents', (id) => {
-    expect(failure(id)).toMatchObject({ code: 'unsupported', field: 'documentCode' });
+    expect(failure(id)).toMatchObject({ code: 'visa', field: 'documentCode' });
   });
 });
 
