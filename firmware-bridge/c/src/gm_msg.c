@@ -23,6 +23,10 @@ static const char *const REASONS[] = {
   "ok", "unreadable", "document-invalid", "document-expired", "not-verified", "verification-pending",
   "verification-rejected", "identity-mismatch", "no-ticket", "wrong-station", "too-early", "too-late",
   "already-used", "ticket-refunded", "cache-stale", "gate-mode", "emergency",
+  /* 0x11..0x16: the passengers of issue 17; 0x17..0x1A: the details of staffed-check, sent in its place. */
+  "staffed-check", "no-onward-ticket", "transfer-window", "fare-adjustment", "present-passport-page",
+  "present-resident-card", "child-ticket-on-document", "student-not-verified", "student-outside-journey",
+  "concession-check",
 };
 
 const char *gm_reason_name(uint8_t v) {
