@@ -122,6 +122,8 @@ export interface Station {
 export interface StationOptions {
   gates: { id: string; direction: 'entry' | 'exit' }[];
   travellers: number;
+  /** Gate certificates issued beyond the running gates' (a load generator speaking for many gates). */
+  extraGateCerts?: string[];
 }
 
 export async function startStation(o: StationOptions): Promise<Station> {
@@ -130,7 +132,7 @@ export async function startStation(o: StationOptions): Promise<Station> {
   const stationPki = join(dir, 'pki-station');
   pki('central-init', centralPki);
   pki('station-init', stationPki, STATION);
-  for (const g of o.gates) pki('gate', stationPki, g.id);
+  for (const id of [...o.gates.map((g) => g.id), ...(o.extraGateCerts ?? [])]) pki('gate', stationPki, id);
   pki('bridge', stationPki, centralPki, STATION);
 
   const render = (template: string, vars: Record<string, string | number>) => {
@@ -154,7 +156,13 @@ export async function startStation(o: StationOptions): Promise<Station> {
   centralClient.on('message', (topic, payload) => {
     const m = /^gates\/v1\/[^/]+\/([^/]+)\/events\//.exec(topic);
     if (!m) return;
-    const r = gateEventSchema.safeParse(JSON.parse(payload.toString('utf8')));
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return; // not an event (a probe): central ignores it
+    }
+    const r = gateEventSchema.safeParse(json);
     if (!r.success) return;
     const list = received.get(m[1]) ?? [];
     list.push(r.data);
