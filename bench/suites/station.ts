@@ -126,7 +126,8 @@ async function fleet(ctx: BenchContext, s: Station, ids: string[], perGate: numb
 
     // Baseline: one bare loop publishing the same events straight to central's broker (no station broker, no bridge).
     arrived = 0;
-    const bare = await mqtt.connectAsync(s.central.url, { protocolVersion: 5, clientId: 'bench-fleet-bare', ...centralTls(s) });
+    // It speaks with the station bridge's certificate, the one identity central lets publish this station's reports.
+    const bare = await mqtt.connectAsync(s.central.url, { protocolVersion: 5, clientId: 'bench-fleet-bare', ...bridgeTls(s) });
     const t1 = performance.now();
     await Promise.all(Array.from({ length: 50 }, async (_, lane) => {
       for (let q = lane; q < total; q += 50) await bare.publishAsync(`gates/v1/${STATION}/${ids[q % ids.length]}/events/fleet`, fleetEvent(ids[q % ids.length], q), { qos: 1 });
@@ -140,6 +141,12 @@ async function fleet(ctx: BenchContext, s: Station, ids: string[], perGate: numb
     await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
     await sub.endAsync();
   }
+}
+
+/** The station bridge's certificate (CN "bridge-<station>", from central's CA). */
+function bridgeTls(s: Station) {
+  const file = (name: string) => readFileSync(join(s.pkiDir.station, name));
+  return { ca: file('central-ca.crt'), cert: file('bridge.crt'), key: file('bridge.key') };
 }
 
 /** Central's own certificate (CN "central"), as central's systems connect. */

@@ -3,7 +3,10 @@
 // scripts/station-pki.sh. Central publishes at central; the gates take it through the bridge; the gates' events reach
 // central through the bridge, also after the link between the two was cut.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitFor } from '../../src/util/wait.js';
+import { runGate } from '../support/cli.js';
 import { passAt, seqOf, seqsAtCentral, startStation, stationLoaded, travellerMrz, STATION, type Station } from './station.js';
 import type { StationGate } from './station.js';
 
@@ -87,6 +90,21 @@ describe('a station of three gates bridged to central over TLS', () => {
       await intruder.endAsync();
       await spy.endAsync();
     }
+  });
+
+  it("gate doctor checks the station broker as the daemon connects to it: TLS with the gate's certificate", async () => {
+    const g = s.gates[0];
+    const line = (out: string) => out.split('\n').find((l) => l.split(/\s+/)[1] === 'mqtt') ?? '(no mqtt line)';
+    const ok = await runGate(['doctor', '--config', g.configPath, '--wait', '1500']);
+    expect(line(ok.out)).toMatch(/^OK .*accepts the gate's credentials/);
+    // The same gate without its client certificate: the broker refuses it, and doctor says so.
+    const cfg = JSON.parse(readFileSync(g.configPath, 'utf8'));
+    delete cfg.mqtt.tls.cert;
+    delete cfg.mqtt.tls.key;
+    const noCert = join(s.dir, 'no-cert.json');
+    writeFileSync(noCert, JSON.stringify(cfg));
+    const refused = await runGate(['doctor', '--config', noCert, '--wait', '1500']);
+    expect(line(refused.out)).toMatch(/^FAIL /);
   });
 
   it("the ACL lets every gate do its own work: no gate had a publish or subscription refused", () => {

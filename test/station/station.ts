@@ -91,6 +91,7 @@ export interface StationGate {
   id: string;
   direction: 'entry' | 'exit';
   dbPath: string;
+  configPath: string;
   reader: IdCardReaderSim;
   scanner: MrzScannerSim;
   mcu: McuSim;
@@ -244,6 +245,7 @@ export async function startStation(o: StationOptions): Promise<Station> {
       id: g.id,
       direction: g.direction,
       dbPath,
+      configPath,
       reader: reader.sim,
       scanner,
       mcu,
