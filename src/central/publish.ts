@@ -11,6 +11,8 @@ export interface CentralConnectOptions {
   username?: string;
   password?: string;
   connectTimeoutMs?: number;
+  /** Central's TLS material for an mqtts:// broker (PEM text): its CA, and its client certificate and key. */
+  tls?: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; servername?: string };
 }
 
 export async function connectCentral(url: string, o: CentralConnectOptions = {}): Promise<MqttClient> {
@@ -22,6 +24,7 @@ export async function connectCentral(url: string, o: CentralConnectOptions = {})
     password: o.password,
     connectTimeout: o.connectTimeoutMs ?? 10_000,
     reconnectPeriod: 1000,
+    ...(o.tls ?? {}),
   });
 }
 

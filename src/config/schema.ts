@@ -176,6 +176,11 @@ export const mqttSchema = z
         cert: z.string().optional().describe("The gate's client certificate: PEM text, or a path (relative to the config file's folder)."),
         key: z.string().optional().describe("The gate's client key: PEM text, or a path (relative to the config file's folder)."),
         rejectUnauthorized: z.boolean().default(true).describe("Refuse a broker whose certificate the CA does not sign."),
+        serverName: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("The name the broker's certificate must carry, when the URL gives an IP address or another name (TLS SNI)."),
       })
       .strict()
       .optional()

@@ -13,6 +13,7 @@ import { waitFor } from '../util/wait.js';
 import { SECRET_CHECK_KEY, secretMatches } from '../cache/write.js';
 import { openReadOnly } from '../cache/read-only.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
+import { clientOptions } from '../mqtt/connection.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -151,25 +152,27 @@ async function checkHid(c: GateConfig, hid?: HidModule): Promise<CheckResult> {
   }
 }
 
+/**
+ * Every configured broker, connected to exactly as the daemon connects (the session layer's client options: TLS with
+ * CA, certificate, key and server name, credentials). OK when the first URL answers; a fallback that does not answer
+ * is a warning, since the gate still runs.
+ */
 async function checkBroker(c: GateConfig, waitMs: number): Promise<CheckResult> {
   const m = c.mqtt;
-  const url = m.urls[0];
-  try {
-    const client = await mqtt.connectAsync(url, {
-      clientId: `gate-doctor-${c.station}-${c.gate ?? 'x'}`,
-      username: m.username,
-      password: m.password,
-      connectTimeout: waitMs,
-      reconnectPeriod: 0,
-      protocolVersion: 5,
-      ...(m.tls ? { rejectUnauthorized: m.tls.rejectUnauthorized } : {}),
-    });
-    await client.endAsync();
-    return { status: 'ok', name: 'mqtt', line: `broker ${url} accepts the gate's credentials` };
-  } catch (err) {
-    const code = (err as { code?: string | number }).code;
-    return { status: 'fail', name: 'mqtt', line: mqttAdvice(url, String(code ?? (err as Error).message)) };
+  const failures: string[] = [];
+  for (const [i, url] of m.urls.entries()) {
+    try {
+      const options = { ...clientOptions(m, undefined, waitMs), clientId: `gate-doctor-${c.station}-${c.gate ?? 'x'}` };
+      const client = await mqtt.connectAsync(url, options);
+      await client.endAsync();
+      const others = failures.length ? `; ${failures.join('; ')}` : '';
+      return { status: i === 0 ? 'ok' : 'warn', name: 'mqtt', line: `broker ${url} accepts the gate's credentials${others}` };
+    } catch (err) {
+      const code = (err as { code?: string | number }).code;
+      failures.push(mqttAdvice(url, String(code ?? (err as Error).message)));
+    }
   }
+  return { status: 'fail', name: 'mqtt', line: failures.join('; ') };
 }
 
 function checkDatabase(c: GateConfig, secret: string | null, nowMs: number, secretNext?: string): CheckResult[] {

@@ -1,8 +1,12 @@
-// One MQTT 5 session to central's broker, with the reconnect loop owned here (MQTT.js reconnectPeriod 0): exponential
-// backoff with full jitter, fallback broker URLs tried in turn, TLS and username/password from config. A fresh
-// MQTT.js client per attempt, clean start, publishing only while connected: the MQTT.js in-memory store never holds
-// anything, so the SQLite outbox stays the only durable queue (ecosystem.md 2.3/2.4: replay loses messages, QoS 0
-// piles up in RAM with queueQoSZero). Subscriptions are declared once and made again on every connect.
+// The gate's one MQTT session layer: the reporter, the commands, the siblings and the sync worker all connect through
+// it, so every one of them gets the whole `mqtt` config (every URL with failover, TLS with CA, client certificate,
+// key and server name, credentials) and the same reconnect loop (MQTT.js reconnectPeriod 0; exponential backoff
+// with full jitter). A fresh MQTT.js client per attempt, publishing only while connected: the MQTT.js in-memory store
+// never holds anything, so the SQLite outbox stays the only durable queue (ecosystem.md 2.3/2.4: replay loses
+// messages, QoS 0 piles up in RAM with queueQoSZero). Subscriptions are declared once and made again on every connect.
+// Two kinds of session: clean start (events, commands) or persistent (sync: MQTT 5 session expiry, so batches
+// published while the gate is away wait at the broker). A message is acknowledged (PUBACK) only after its handler
+// has finished, awaited when it returns a promise: a crash in between means redelivery, never a lost batch.
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { GateConfig } from '../config/schema.js';
@@ -32,10 +36,15 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** Builds the MQTT.js client (tests may wrap it). */
   createClient?: (url: string, options: IClientOptions) => MqttClient;
+  /** A persistent session under this client id, kept by the broker `expirySeconds` after a disconnect (sync). */
+  session?: { clientId: string; expirySeconds: number };
+  /** The largest packet the broker may send this connection (MQTT 5 Maximum Packet Size). */
+  maximumPacketSize?: number;
 }
 
 export interface ConnectionEvents {
-  up: { url: string };
+  /** `sessionPresent`: the broker still had this client's persistent session (and what it queued). */
+  up: { url: string; sessionPresent: boolean };
   down: { url: string; reason: string };
   /** A connect attempt failed; the next one is scheduled after delayMs. */
   retry: { url: string; reason: string; delayMs: number };
@@ -44,8 +53,11 @@ export interface ConnectionEvents {
 /** The largest packet the gate's main connection accepts: the roster's 64 KiB plus topic and properties. */
 export const MAX_INBOUND_PACKET_BYTES = 128 * 1024;
 
-/** `userProperties`: the MQTT 5 user properties the message carried (a passage's `sig`). */
-export type MessageHandler = (topic: string, payload: Buffer, userProperties?: Record<string, string | string[]>) => void;
+/**
+ * `userProperties`: the MQTT 5 user properties the message carried (a passage's `sig`). A returned promise is awaited
+ * before the message is acknowledged.
+ */
+export type MessageHandler = (topic: string, payload: Buffer, userProperties?: Record<string, string | string[]>) => void | Promise<void>;
 
 /** A TLS option is PEM text or a path to a PEM file. */
 function pem(value: string | undefined, what: string): string | undefined {
@@ -58,17 +70,24 @@ function pem(value: string | undefined, what: string): string | undefined {
   }
 }
 
-export function clientOptions(s: MqttSettings, will: Will | undefined, connectTimeoutMs: number): IClientOptions {
+export function clientOptions(
+  s: MqttSettings,
+  will: Will | undefined,
+  connectTimeoutMs: number,
+  session?: ConnectionOptions['session'],
+  maximumPacketSize = MAX_INBOUND_PACKET_BYTES,
+): IClientOptions {
   const tls = s.tls;
   return {
     protocolVersion: 5,
-    clientId: s.clientId,
+    clientId: session?.clientId ?? s.clientId,
     username: s.username,
     password: s.password,
-    clean: true,
-    // The broker sends this connection nothing larger (MQTT 5 Maximum Packet Size): what it receives (commands, sibling
-    // passages, the roster) is at most 64 KiB, so a 200 MB message published by anyone never reaches the lane's heap.
-    properties: { maximumPacketSize: MAX_INBOUND_PACKET_BYTES },
+    clean: session === undefined,
+    // The broker sends this connection nothing larger (MQTT 5 Maximum Packet Size): what the main connection receives
+    // (commands, sibling passages, the roster) is at most 64 KiB, so a 200 MB message published by anyone never
+    // reaches the lane's heap. Sync passes its own bound (a snapshot chunk).
+    properties: { maximumPacketSize, ...(session ? { sessionExpiryInterval: session.expirySeconds } : {}) },
     keepalive: s.keepaliveSeconds,
     reconnectPeriod: 0,
     connectTimeout: connectTimeoutMs,
@@ -76,7 +95,14 @@ export function clientOptions(s: MqttSettings, will: Will | undefined, connectTi
     resubscribe: false,
     ...(will ? { will: { topic: will.topic, payload: Buffer.from(will.payload), qos: will.qos, retain: will.retain } } : {}),
     ...(tls
-      ? { ca: pem(tls.ca, 'ca'), cert: pem(tls.cert, 'cert'), key: pem(tls.key, 'key'), rejectUnauthorized: tls.rejectUnauthorized }
+      ? {
+          ca: pem(tls.ca, 'ca'),
+          cert: pem(tls.cert, 'cert'),
+          key: pem(tls.key, 'key'),
+          rejectUnauthorized: tls.rejectUnauthorized,
+          // The name the broker's certificate must carry when the URL names it otherwise (an IP address).
+          ...(tls.serverName ? { servername: tls.serverName } : {}),
+        }
       : {}),
   };
 }
@@ -109,7 +135,7 @@ export class MqttConnection {
       if (!/^(mqtts?|wss?|tcp|ssl):\/\/./.test(url)) throw new MqttError('bad-url', `not an MQTT URL: ${url}`);
     }
     // Read the TLS files now: a wrong path is a config error at start-up, not a silent reconnect loop.
-    clientOptions(settings, opts.will, this.connectTimeoutMs);
+    this.options();
   }
 
   get connected(): boolean {
@@ -191,7 +217,7 @@ export class MqttConnection {
     const url = this.settings.urls[this.urlIndex % this.settings.urls.length];
     let client: MqttClient;
     try {
-      client = this.createClient(url, clientOptions(this.settings, this.opts.will, this.connectTimeoutMs));
+      client = this.createClient(url, this.options());
     } catch (err) {
       // TLS material that does not parse throws synchronously from tls.connect: log it and keep retrying.
       this.log.error({ url, err: (err as Error).message }, 'mqtt connect failed');
@@ -204,31 +230,44 @@ export class MqttConnection {
     client.on('error', (err) => {
       lastError = (err as { code?: string }).code ?? err.message;
     });
-    client.on('connect', () => {
+    client.on('connect', (ack) => {
       if (this.current !== cur) return;
       this.failures = 0;
+      const sessionPresent = ack.sessionPresent === true;
       void this.resubscribe(client).then(() => {
         if (this.current !== cur || !client.connected) return;
         cur.up = true;
-        this.log.info({ url }, 'mqtt connected');
-        this.events.emit('up', { url });
+        this.log.info({ url, ...(this.opts.session ? { sessionPresent } : {}) }, 'mqtt connected');
+        this.events.emit('up', { url, sessionPresent });
       });
     });
-    client.on('message', (topic, payload, packet) => {
-      if (this.current !== cur) return;
-      const props = packet.properties?.userProperties;
-      for (const handler of this.routeOf(topic)) {
-        // One handler's failure must not reach MQTT.js (it would end the connection) nor the other handlers.
-        try {
-          handler(topic, payload, props);
-        } catch (err) {
-          this.log.error({ topic: topic.slice(0, 120), err: (err as Error).message }, 'mqtt message handler failed');
-        }
-      }
-    });
+    // MQTT.js sends the PUBACK when this callback's `done` is called, and reads the next packet only then: the
+    // handlers run one message at a time and the acknowledgement follows what they did.
+    client.handleMessage = (packet, done) => {
+      if (this.current !== cur) return done();
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      void this.dispatch(packet.topic, payload, packet.properties?.userProperties).then(() => done());
+    };
     client.on('close', () => {
       if (this.current === cur) this.lost(cur, lastError);
     });
+  }
+
+  private options(): IClientOptions {
+    return clientOptions(this.settings, this.opts.will, this.connectTimeoutMs, this.opts.session, this.opts.maximumPacketSize);
+  }
+
+  /** Every handler of the topic, each isolated from the others; resolves when all have finished. */
+  private async dispatch(topic: string, payload: Buffer, props: Record<string, string | string[]> | undefined): Promise<void> {
+    for (const handler of this.routeOf(topic)) {
+      // One handler's failure must not reach MQTT.js (it would end the connection) nor the other handlers.
+      try {
+        const pending = handler(topic, payload, props);
+        if (pending) await pending;
+      } catch (err) {
+        this.log.error({ topic: topic.slice(0, 120), err: (err as Error).message }, 'mqtt message handler failed');
+      }
+    }
   }
 
   private routeOf(topic: string): MessageHandler[] {

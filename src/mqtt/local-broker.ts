@@ -14,6 +14,13 @@ export interface BrokerOptions {
   listenerLines?: string[];
   /** Lines placed before the listener (global options). */
   globalLines?: string[];
+  /**
+   * A whole mosquitto.conf instead of the default one (a shipped config rendered for the test): given the free port
+   * and the data folder. The broker still runs as this user and logs to stderr.
+   */
+  configText?: (o: { port: number; dataDir: string }) => string;
+  /** mqtts:// URL (the config's listener is TLS); found from listenerLines otherwise. */
+  tls?: boolean;
 }
 
 export interface LocalBroker {
@@ -62,10 +69,12 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'gate-mosquitto-'));
   const conf = join(dataDir, 'mosquitto.conf');
-  const tls = (opts.listenerLines ?? []).some((l) => l.startsWith('certfile'));
+  const tls = opts.tls ?? (opts.listenerLines ?? []).some((l) => l.startsWith('certfile'));
   writeFileSync(
     conf,
-    [
+    opts.configText
+      ? [`user ${userInfo().username}`, 'log_dest stderr', opts.configText({ port, dataDir }).replace(/^log_dest .*$/gm, ''), ''].join('\n')
+      : [
       // Started as root, mosquitto would switch to the `mosquitto` user and could not write its persistence file
       // in our private folder (losing sessions across stop()/start()); stay the user that started it.
       `user ${userInfo().username}`,

@@ -6,6 +6,7 @@
 // a flood of garbage on the sync topics costs this thread (the lane's) one message a second, not one per batch.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { AlarmEvent, NewEvent } from '../gate/events.js';
+import type { MqttSettings } from '../mqtt/connection.js';
 import { TypedEvents } from '../util/typed-events.js';
 import type { SnapshotProgress } from './apply.js';
 import type { SyncStateReport } from './engine.js';
@@ -21,11 +22,13 @@ export interface WorkerConfig {
   secretNext?: string;
   station: string;
   gate: string;
-  /** The broker; without one the worker takes batches from feed() (another transport, tests, the bench). */
-  url?: string;
+  /**
+   * The gate's whole `mqtt` config (every URL, TLS, credentials, backoff): sync connects through the same session layer
+   * as the reporter. Without it the worker takes batches from feed() (another transport, tests, the bench).
+   */
+  mqtt?: MqttSettings;
+  /** The sync session's own client id (persistent: the broker queues batches under it). */
   clientId?: string;
-  username?: string;
-  password?: string;
   sessionExpirySeconds?: number;
   centralPublicKeys: string[];
   machine?: Partial<MachineOptions>;

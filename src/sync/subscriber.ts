@@ -1,29 +1,29 @@
-// The gate's MQTT side of sync: one MQTT 5 connection with a persistent session (clean start off, a session expiry),
-// so QoS 1 batches published while the gate is offline wait at the broker and arrive when it reconnects. Each message
-// is acknowledged only after the engine has handled it (applied, buffered or refused), so a crash in between means
-// redelivery, which the (epoch, seq) rules turn into a harmless duplicate.
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+// The gate's MQTT side of sync, on the gate's one MQTT session layer (src/mqtt/connection.ts) with the whole `mqtt`
+// config: every URL with failover, TLS, credentials, backoff with jitter. Its session is persistent (clean start
+// off, an MQTT 5 session expiry) under a client id of its own, so QoS 1 batches published while the gate is offline
+// wait at the broker and arrive when it reconnects. Each message is acknowledged only after the engine has handled
+// it (applied, buffered or refused), so a crash in between means redelivery, which the (epoch, seq) rules turn into a
+// harmless duplicate.
+import { MqttConnection, type ConnectionOptions, type MqttSettings } from '../mqtt/connection.js';
 import type { Logger } from '../util/log.js';
+import { RepeatLimiter } from '../util/repeat-limiter.js';
 import type { SyncEngine } from './engine.js';
 import type { SyncError } from './errors.js';
 import { oversized, SYNC_MAX_MESSAGE_BYTES, SYNC_PACKET_OVERHEAD_BYTES } from './limits.js';
 import { topics } from './wire.js';
-import { RepeatLimiter } from '../util/repeat-limiter.js';
+
+/** How long the broker keeps a gate's sync session (and queues batches) while the gate is away. */
+export const DEFAULT_SYNC_SESSION_EXPIRY_SECONDS = 7 * 24 * 3600;
 
 export interface SubscriberOptions {
-  url: string;
+  /** The gate's `mqtt` config, whole: URLs, TLS, credentials, keepalive, reconnect backoff. */
+  mqtt: MqttSettings;
   station: string;
   gate: string;
-  engine: SyncEngine;
+  engine: Pick<SyncEngine, 'handle' | 'tick'>;
   /** Stable per gate: the broker keeps the session under this id. */
   clientId?: string;
-  username?: string;
-  password?: string;
-  /** How long the broker keeps the session (and queues batches) while the gate is away. */
   sessionExpirySeconds?: number;
-  keepaliveSeconds?: number;
-  reconnectPeriodMs?: number;
-  tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
   /** Timer input of the machine (reorder window, head grace, retries). */
   tickMs?: number;
   log?: Logger;
@@ -31,10 +31,14 @@ export interface SubscriberOptions {
   onOffline?(): void;
   /** A message refused before the engine saw it (over its size limit). */
   onRefused?(e: SyncError): void;
+  /** Tests pin the jitter or wrap the client. */
+  connection?: Pick<ConnectionOptions, 'random' | 'createClient' | 'connectTimeoutMs'>;
 }
 
 export interface Subscriber {
-  client: MqttClient;
+  connection: MqttConnection;
+  /** Publish a resync request (QoS 1); resolves false when the broker is away (the engine asks again later). */
+  publish(topic: string, payload: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -43,53 +47,51 @@ export function syncClientId(station: string, gate: string): string {
 }
 
 export function startSubscriber(o: SubscriberOptions): Subscriber {
-  const client = mqtt.connect(o.url, {
-    protocolVersion: 5,
-    clientId: o.clientId ?? syncClientId(o.station, o.gate),
-    clean: false,
+  const connection = new MqttConnection(o.mqtt, {
+    ...o.connection,
+    log: o.log,
+    session: { clientId: o.clientId ?? syncClientId(o.station, o.gate), expirySeconds: o.sessionExpirySeconds ?? DEFAULT_SYNC_SESSION_EXPIRY_SECONDS },
     // Maximum Packet Size: the broker drops (never sends) anything larger, so it is not even read off the socket.
-    properties: { sessionExpiryInterval: o.sessionExpirySeconds ?? 7 * 24 * 3600, maximumPacketSize: SYNC_MAX_MESSAGE_BYTES + SYNC_PACKET_OVERHEAD_BYTES },
-    username: o.username,
-    password: o.password,
-    keepalive: o.keepaliveSeconds ?? 30,
-    reconnectPeriod: o.reconnectPeriodMs ?? 1000,
-    connectTimeout: 10_000,
-    resubscribe: false,
-    ...o.tls,
+    maximumPacketSize: SYNC_MAX_MESSAGE_BYTES + SYNC_PACKET_OVERHEAD_BYTES,
   });
-  // PUBACK goes out when this callback is called: after the batch is in SQLite (or deliberately dropped).
-  client.handleMessage = (packet, done) => {
-    try {
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const tooLarge = oversized(packet.topic, payload.byteLength);
-      if (tooLarge) o.onRefused?.(tooLarge);
-      else o.engine.handle(packet.topic, payload);
-    } finally {
-      done();
-    }
-  };
-  // While the broker is down mqtt.js reports the same error on every retry (each second): logged with backoff.
+  // With a session the broker still has the subscription; it is made again on every connect, which covers an
+  // expired one. The handler runs before the PUBACK goes out: after the batch is in SQLite (or deliberately dropped).
+  connection.subscribe(topics.all(o.station), 1, (topic, payload) => {
+    const tooLarge = oversized(topic, payload.byteLength);
+    if (tooLarge) o.onRefused?.(tooLarge);
+    else o.engine.handle(topic, payload);
+  });
+  // While the broker is down every attempt fails the same way: logged with backoff, a count of the ones left out.
   const repeated = new RepeatLimiter();
-  client.on('connect', (ack) => {
+  const offUp = connection.events.on('up', ({ sessionPresent }) => {
     repeated.reset();
-    // With a session the broker still has the subscription; subscribing again is harmless and covers an expired one.
-    client.subscribe(topics.all(o.station), { qos: 1 }, (err) => {
-      if (err) return o.log?.error({ err: err.message }, 'sync subscribe failed');
-      o.log?.info({ sessionPresent: ack.sessionPresent }, 'sync connected');
-      o.onConnect?.(ack.sessionPresent);
-    });
+    o.log?.info({ sessionPresent }, 'sync connected');
+    o.onConnect?.(sessionPresent);
   });
-  client.on('offline', () => o.onOffline?.());
-  client.on('error', (err) => {
-    const v = repeated.hit((err as NodeJS.ErrnoException).code ?? err.message);
-    if (v.log) o.log?.warn({ err: err.message, ...(v.suppressed ? { repeated: v.suppressed } : {}) }, 'sync mqtt error');
+  const offDown = connection.events.on('down', () => o.onOffline?.());
+  const offRetry = connection.events.on('retry', (r) => {
+    const v = repeated.hit(r.reason);
+    if (v.log) o.log?.warn({ url: r.url, err: r.reason, retryInMs: r.delayMs, ...(v.suppressed ? { repeated: v.suppressed } : {}) }, 'sync mqtt error');
   });
+  connection.start();
   const timer = setInterval(() => o.engine.tick(), o.tickMs ?? 1000);
   return {
-    client,
+    connection,
+    async publish(topic, payload) {
+      try {
+        await connection.publish(topic, payload, { qos: 1 });
+        return true;
+      } catch (err) {
+        o.log?.warn({ topic, err: (err as Error).message }, 'sync publish failed');
+        return false;
+      }
+    },
     async stop() {
       clearInterval(timer);
-      await client.endAsync();
+      offUp();
+      offDown();
+      offRetry();
+      await connection.stop();
     },
   };
 }

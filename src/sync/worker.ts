@@ -47,7 +47,7 @@ const engine = new SyncEngine({
   machine: cfg.machine,
   log,
   // Without a broker (batches fed by the parent) a resync request only reaches the parent, as an event.
-  publish: (topic, payload) => subscriber?.client.publish(topic, payload, { qos: 1 }),
+  publish: (topic, payload) => void subscriber?.publish(topic, payload.toString('utf8')),
   onRejected: (r) => countRefusal(r.code),
   onStorageFault: (e) => post({ type: 'storage-fault', code: e.code, message: e.message }),
   onState: (s) => post({ type: 'state', state: s }),
@@ -61,14 +61,12 @@ const engine = new SyncEngine({
     }
   },
 });
-const subscriber = cfg.url === undefined ? undefined : startSubscriber({
-  url: cfg.url,
+const subscriber = cfg.mqtt === undefined ? undefined : startSubscriber({
+  mqtt: cfg.mqtt,
   station: cfg.station,
   gate: cfg.gate,
   engine,
   clientId: cfg.clientId,
-  username: cfg.username,
-  password: cfg.password,
   sessionExpirySeconds: cfg.sessionExpirySeconds,
   tickMs: cfg.tickMs,
   log,

@@ -1,6 +1,7 @@
 // Logs a person can read: pretty lines on a terminal and JSON lines for machines, an unknown level as a one-line
 // config error, and a connection error that repeats every second logged the first time, then with backoff and a
 // count (the sync worker logged `sync mqtt error` every second while the broker was down).
+import { mqttConfig } from '../mqtt/helpers.js';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -71,9 +72,10 @@ describe('repeated connection errors', () => {
     const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
     const engine = { handle: () => undefined, tick: () => undefined } as unknown as SyncEngine;
     const port = await freePort(); // nothing listens there
-    const sub = startSubscriber({ url: `mqtt://127.0.0.1:${port}`, station: 'VNP', gate: '01', engine, log, reconnectPeriodMs: 20, tickMs: 60_000 });
+    const mqtt = mqttConfig([`mqtt://127.0.0.1:${port}`], { reconnect: { initialMs: 10, maxMs: 100 } });
+    const sub = startSubscriber({ mqtt, station: 'VNP', gate: '01', engine, log, tickMs: 60_000 });
     let errors = 0;
-    sub.client.on('error', () => errors++);
+    sub.connection.events.on('retry', () => errors++);
     try {
       await waitFor(() => errors >= 40, 20_000, '40 connection errors');
     } finally {

@@ -11,7 +11,7 @@ export function makePki(dir: string): { ca: string; serverCert: string; serverKe
   key('ca');
   openssl(dir, 'req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=gate fault CA');
   for (const [name, cn, ext] of [
-    ['server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'],
+    ['server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'],
     ['client', 'gate-BJP-03', 'extendedKeyUsage=clientAuth\n'],
   ]) {
     key(name);

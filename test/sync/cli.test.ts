@@ -1,5 +1,6 @@
 // The central tools as a user runs them (`gate central keygen|snapshot|delta`, `gate sync status`) against a real
 // Mosquitto and a gate's sync worker.
+import { mqttConfig } from '../mqtt/helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ describe('gate central and gate sync status', () => {
       secret: SECRET,
       station: STATION,
       gate: 'cli',
-      url: broker.url,
+      mqtt: mqttConfig([broker.url]),
       centralPublicKeys: [readFileSync(k.publicKey, 'utf8')],
       logLevel: 'silent',
     });

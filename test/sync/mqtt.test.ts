@@ -1,5 +1,6 @@
 // End to end through a real Mosquitto: central's reference feed publishes, the gate's sync worker (its own thread and
 // SQLite connection, persistent MQTT session) applies into a real file that the test reads on another connection.
+import { mqttConfig } from '../mqtt/helpers.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -56,7 +57,7 @@ async function startGate(machine = { reorderWindowMs: 300, headGraceMs: 300, res
     secret: SECRET,
     station: STATION,
     gate,
-    url: broker.url,
+    mqtt: mqttConfig([broker.url]),
     centralPublicKeys: [central.publicPem],
     machine,
     tickMs: 50,
