@@ -8,6 +8,7 @@ import { pendingAuthSchema } from './004-pending-auth.js';
 import { passageSigSchema } from './005-passage-sig.js';
 import { clearedUsesSchema } from './006-cleared-uses.js';
 import { birthKeySchema } from './007-birth-key.js';
+import { ledgerArrivalSchema } from './008-ledger-arrival.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'passage signatures: the gate signs its passage events for its siblings', up: passageSigSchema },
   { version: 6, name: 'cleared uses: sibling passages central undid, never taken again', up: clearedUsesSchema },
   { version: 7, name: 'keyed birth dates: birth_key replaces birth_date; the cache is reloaded from central', up: birthKeySchema },
+  { version: 8, name: 'ledger arrival: each passage keeps its ticket\'s arrival, so the ledger is pruned by meaning', up: ledgerArrivalSchema },
 ];

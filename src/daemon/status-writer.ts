@@ -1,0 +1,43 @@
+// The daemon's status file (<db>.status.json, read by `gate status`) written only when something a reader acts on
+// changed, plus a heartbeat so a hung daemon still shows as stale. Rewriting it every 2 s cost a flash card ~43,000
+// file replacements a day (each a new inode, a directory update and two fsyncs) to say nothing new (issue 20).
+// It is not fsynced: after a power cut the daemon writes it anew at start.
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+/** A running daemon rewrites an unchanged status this often; readers call it stale after STALE_STATUS_SECONDS. */
+export const STATUS_HEARTBEAT_MS = 60_000;
+
+/** Fields that move with the clock alone: a change in them is not a reason to write. */
+function meaningful(status: Record<string, unknown>): string {
+  const { writtenAt: _w, uptimeSeconds: _u, cache, outbox, ...rest } = status as Record<string, unknown> & {
+    cache?: Record<string, unknown>;
+    outbox?: Record<string, unknown>;
+  };
+  const { ageSeconds: _a, ...cacheRest } = cache ?? {};
+  const { oldestPendingAgeSeconds: _o, ...outboxRest } = outbox ?? {};
+  return JSON.stringify({ ...rest, cache: cacheRest, outbox: outboxRest });
+}
+
+export class StatusFileWriter {
+  private lastKey = '';
+  private lastWriteMs = -Infinity;
+  /** Files written since start (the soak counts them). */
+  writes = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly realNow: () => number = Date.now,
+  ) {}
+
+  /** Write when the meaningful content changed, the heartbeat is due, or `force` (start, stop). */
+  write(status: Record<string, unknown>, force = false): boolean {
+    const key = meaningful(status);
+    const now = this.realNow();
+    if (!force && key === this.lastKey && now - this.lastWriteMs < STATUS_HEARTBEAT_MS) return false;
+    writeFileAtomic(this.file, JSON.stringify(status, null, 2) + '\n', { durable: false });
+    this.lastKey = key;
+    this.lastWriteMs = now;
+    this.writes++;
+    return true;
+  }
+}
