@@ -187,7 +187,6 @@ export class GateDaemon {
       dbPath: c.db,
       now: this.clock,
       syncGeneratedAtMs: () => this.view.syncState()?.generatedAtMs ?? null,
-      maxCacheAgeMs: c.rules.maxCacheAgeMinutes * 60_000,
       exitGraceMs: c.rules.exit.graceMinutesAfterArrival * 60_000,
     });
     this.statusWriter = new StatusFileWriter(this.statusFile);

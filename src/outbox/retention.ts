@@ -4,7 +4,7 @@
 // can prove nothing more (anti-passback and exactly-once only ever ask "was this ticket used in this direction?" of a
 // ticket that is still inside a window). docs/design.md "Retention" has the argument in full.
 //
-// The time that decides is bounded by central's signed snapshot time: a gate clock that jumps years ahead (a flat RTC
+// The time that decides is never later than central's signed snapshot time: a gate clock that jumps years ahead (a flat RTC
 // battery, a bad NTP answer) cannot prune what a corrected clock would still need. Work is done in small batches
 // when the lane is idle, one short transaction each, and the WAL is truncated once it has grown past a bound.
 import { statSync } from 'node:fs';
@@ -32,8 +32,6 @@ export interface RetentionOptions {
   now: () => number;
   /** generatedAt (ms) of the snapshot or delta last applied, or null with no cache: nothing is pruned then. */
   syncGeneratedAtMs: () => number | null;
-  /** rules.maxCacheAgeMinutes in ms: past it the cache is stale and the gate refuses everyone anyway. */
-  maxCacheAgeMs: number;
   /** rules.exit.graceMinutesAfterArrival in ms. */
   exitGraceMs: number;
   /** Rows deleted per transaction. */
@@ -62,12 +60,13 @@ export class LedgerRetention {
 
   /**
    * The time before which a ticket's windows must have ended for its rows to go: the gate's clock, but never past
-   * what central's last signed data vouches for (its generatedAt plus the cache's maximum age).
+   * the time of central's last signed data (the morning snapshot, the day's deltas). A clock wrongly ahead is then
+   * harmless: once it is corrected, every ticket that could open a gate again still has its rows.
    */
   horizon(): number | null {
     const generated = this.o.syncGeneratedAtMs();
     if (generated === null) return null;
-    return Math.min(this.o.now(), generated + this.o.maxCacheAgeMs) - this.o.exitGraceMs - RETENTION_MARGIN_MS;
+    return Math.min(this.o.now(), generated) - this.o.exitGraceMs - RETENTION_MARGIN_MS;
   }
 
   /** One batch of each kind, then the WAL if it has grown past its bound. */

@@ -1,0 +1,45 @@
+// The status file is rewritten when something a reader acts on changes, and otherwise only as a heartbeat (issue 20:
+// every 2 s was ~43,000 file replacements a day on the gate's flash card).
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { STATUS_HEARTBEAT_MS, StatusFileWriter } from '../../src/daemon/status-writer.js';
+import { tempDir } from '../sync/fixtures.js';
+
+let tmp: ReturnType<typeof tempDir> | undefined;
+afterEach(() => tmp?.cleanup());
+
+const status = (over: { pending?: number; ageSeconds?: number; uptimeSeconds?: number; mode?: string } = {}) => ({
+  state: 'running',
+  laneMode: over.mode ?? 'normal',
+  writtenAt: new Date().toISOString(),
+  uptimeSeconds: over.uptimeSeconds ?? 1,
+  cache: { epoch: '1', seq: 0, ageSeconds: over.ageSeconds ?? 10 },
+  outbox: { pending: over.pending ?? 0, lastSeq: 5, oldestPendingAgeSeconds: null },
+});
+
+describe('status file writer', () => {
+  it('writes on a change, skips what only the clock moved, and rewrites an unchanged status once a heartbeat', () => {
+    tmp = tempDir();
+    const file = join(tmp.dir, 'gate.db.status.json');
+    let now = 1_000_000;
+    const w = new StatusFileWriter(file, () => now);
+    expect(w.write(status())).toBe(true);
+    const inode = statSync(file).ino;
+
+    now += 2000;
+    expect(w.write(status({ ageSeconds: 12, uptimeSeconds: 3 }))).toBe(false);
+    expect(statSync(file).ino).toBe(inode);
+
+    now += 2000;
+    expect(w.write(status({ pending: 1 }))).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8')).outbox.pending).toBe(1);
+
+    now += STATUS_HEARTBEAT_MS - 1;
+    expect(w.write(status({ pending: 1, uptimeSeconds: 60 }))).toBe(false);
+    now += 1;
+    expect(w.write(status({ pending: 1, uptimeSeconds: 61 }))).toBe(true);
+    expect(w.write(status({ pending: 1 }), true)).toBe(true); // stop: always written
+    expect(w.writes).toBe(4);
+  });
+});
