@@ -17,7 +17,7 @@ import type { Transport } from '../devices/transport.js';
 import type { BridgeLink } from '../bridge/link.js';
 import { bridgeFromConfig } from '../bridge/from-config.js';
 import { LaneLoop } from '../gate/lane-loop.js';
-import type { LaneDecision, LaneMode } from '../gate/lane.js';
+import { ACCEPTING, type LaneDecision, type LaneMode } from '../gate/lane.js';
 import type { AlarmEvent, DecisionEvent, NewEvent, PassageEvent } from '../gate/events.js';
 import { idCardReaderFromConfig, type IdCardReader } from '../readers/idcard/index.js';
 import { MrzScanner } from '../readers/mrz/scanner.js';
@@ -523,13 +523,13 @@ export class GateDaemon {
     this.refusals.refuse(kind, code);
   }
 
-  /** One retention batch when the lane is idle (never between a passenger's read and their passage), then the next. */
+  /** One retention batch while the lane takes passengers (never between a read and its passage), then the next. */
   private scheduleRetention(inMs: number): void {
     if (this.stopping) return;
     this.retentionTimer = setTimeout(() => {
       this.retentionTimer = null;
       if (this.stopping) return;
-      if (this.lane.state.phase !== 'idle') return this.scheduleRetention(RETENTION_BUSY_RETRY_MS);
+      if (!ACCEPTING.includes(this.lane.state.phase)) return this.scheduleRetention(RETENTION_BUSY_RETRY_MS);
       let next = RETENTION_EVERY_MS;
       try {
         const r = this.retention.tick();
@@ -546,7 +546,9 @@ export class GateDaemon {
 
   private writeStatus(stopped = false): void {
     try {
-      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase };
+      const mem = process.memoryUsage();
+      const memory = { rssMb: +(mem.rss / 1048576).toFixed(1), heapUsedMb: +(mem.heapUsed / 1048576).toFixed(1) };
+      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase, memory };
       this.statusWriter.write(status, stopped);
     } catch (err) {
       this.log.warn({ err: errorLine(err) }, 'status file not written');

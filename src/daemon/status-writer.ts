@@ -7,14 +7,17 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 /** A running daemon rewrites an unchanged status this often; readers call it stale after STALE_STATUS_SECONDS. */
 export const STATUS_HEARTBEAT_MS = 60_000;
 
-/** Fields that move with the clock alone: a change in them is not a reason to write. */
+/**
+ * What a reader acts on. Left out: what moves with the clock alone (ages, uptime), the outbox's last seq (it moves with
+ * every passenger; the pending count is what matters) and the process's memory.
+ */
 function meaningful(status: Record<string, unknown>): string {
-  const { writtenAt: _w, uptimeSeconds: _u, cache, outbox, ...rest } = status as Record<string, unknown> & {
+  const { writtenAt: _w, uptimeSeconds: _u, memory: _m, cache, outbox, ...rest } = status as Record<string, unknown> & {
     cache?: Record<string, unknown>;
     outbox?: Record<string, unknown>;
   };
   const { ageSeconds: _a, ...cacheRest } = cache ?? {};
-  const { oldestPendingAgeSeconds: _o, ...outboxRest } = outbox ?? {};
+  const { oldestPendingAgeSeconds: _o, lastSeq: _l, ...outboxRest } = outbox ?? {};
   return JSON.stringify({ ...rest, cache: cacheRest, outbox: outboxRest });
 }
 

@@ -28,7 +28,7 @@ describe('status file writer', () => {
     const inode = statSync(file).ino;
 
     now += 2000;
-    expect(w.write(status({ ageSeconds: 12, uptimeSeconds: 3 }))).toBe(false);
+    expect(w.write({ ...status({ ageSeconds: 12, uptimeSeconds: 3 }), outbox: { pending: 0, lastSeq: 9, oldestPendingAgeSeconds: null } })).toBe(false);
     expect(statSync(file).ino).toBe(inode);
 
     now += 2000;
