@@ -17,8 +17,10 @@ export interface DaySample {
   outboxRows: number;
   outboxPending: number;
   ledgerRows: number;
-  /** Bytes written to the storage device by the gate processes so far (cumulative). */
+  /** Bytes written to the storage device by the gate processes so far (cumulative), the snapshots' aside. */
   bytesWritten: number;
+  /** Bytes written while the morning snapshots were applied (cumulative): a fixed cost per day. */
+  snapshotBytes: number;
   /** Bytes of log lines so far (what journald would store), cumulative. */
   logBytes: number;
 }
@@ -31,6 +33,8 @@ export interface SoakFigures {
   dbMbDay2: number;
   dbMbLast: number;
   kbWrittenPerPassage: number;
+  /** The morning snapshot's writes, MB per day. */
+  snapshotMbPerDay: number;
   logBytesPerPassage: number;
 }
 
@@ -70,6 +74,7 @@ export function growthPerDay(samples: readonly DaySample[]): SoakFigures {
     dbMbDay2: (samples[1] ?? first).dbMb,
     dbMbLast: last.dbMb,
     kbWrittenPerPassage: last.bytesWritten / 1024 / Math.max(1, last.passages),
+    snapshotMbPerDay: last.snapshotBytes / 1048576 / last.day,
     logBytesPerPassage: last.logBytes / Math.max(1, last.passages),
   };
 }

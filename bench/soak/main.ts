@@ -4,11 +4,9 @@
 // when a growth check fails or anything was lost. A run of 30 days or more writes the soak.* figures into
 // bench/results.json (the other figures are kept).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_SOAK, runSoak } from './soak.js';
-import type { SoakReport } from './judge.js';
+import { bareInsertKbPerPassage, DEFAULT_SOAK, runSoak } from './soak.js';
 
 const argv = process.argv.slice(2);
 const num = (name: string, dflt: number) => {
@@ -35,29 +33,13 @@ if (opts.gate === 'dist') {
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }
 
-/** KB per passage of the bare insert of the same rows (bench/soak/bare-insert.ts), in its own process. */
-export function bareInsertKbPerPassage(r: Pick<SoakReport, 'payloadBytes'>, passages: number): number {
-  const dir = mkdtempSync(join(tmpdir(), 'gate-soak-bare-'));
-  try {
-    const out = execFileSync(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'bench', 'soak', 'bare-insert.ts'), join(dir, 'bare.db'), String(passages), String(r.payloadBytes.decision), String(r.payloadBytes.passage), String(r.payloadBytes.sig)],
-      { cwd: root, encoding: 'utf8' },
-    );
-    const { bytes } = JSON.parse(out.trim().split('\n').pop()!) as { bytes: number };
-    return bytes / 1024 / passages;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const started = Date.now();
 const report = await runSoak(opts);
 const bareKb = bareInsertKbPerPassage(report, Math.max(500, report.passages));
 const ratio = report.kbWrittenPerPassage / bareKb;
 console.log(
   `soak: bytes per passage ${report.kbWrittenPerPassage.toFixed(1)} KB (bare insert of the same rows ${bareKb.toFixed(1)} KB, ${ratio.toFixed(2)}x), ` +
-    `log ${report.logBytesPerPassage.toFixed(0)} B/passage; rss of a day-old process ${report.rssGrowthMbPerDay.toFixed(3)} MB/day; ` +
+    `snapshots ${report.snapshotMbPerDay.toFixed(2)} MB/day, log ${report.logBytesPerPassage.toFixed(0)} B/passage; rss of a day-old process ${report.rssGrowthMbPerDay.toFixed(3)} MB/day; ` +
     `db ${report.dbMbDay2.toFixed(2)} MB at day 2, ${report.dbMbLast.toFixed(2)} MB at day ${report.days}; ${report.refusals} refunded tickets refused; ` +
     `${((Date.now() - started) / 60_000).toFixed(1)} min`,
 );

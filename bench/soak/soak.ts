@@ -9,7 +9,7 @@
 // At the end of each day it samples RSS, heap, open fds, the database and WAL sizes, the outbox depth, the ledger's
 // rows and the bytes written to the storage device (/proc/<pid>/io write_bytes of the gate processes). It fails on
 // growth that does not level off and on any passage central did not receive.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -283,6 +283,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
     const samples: DaySample[] = [];
     let walked = 0;
+    let snapshotBytes = 0;
     let expectedRefusals = 0;
     clock.set(FIRST_MORNING);
     gate = await startGate();
@@ -296,8 +297,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const epoch = day + 1;
       const snap = buildSnapshot(dayData(day, o, morning), { docSecret: DEMO_SECRET, key, epoch });
       current = { epoch, seq: 0, messages: snap.messages };
+      const beforeSnapshot = bytesSoFar();
       await publishAll(central, snap.messages);
       await waitFor(() => applied()?.epoch === String(epoch), 60_000, `day ${day + 1}'s snapshot (epoch ${epoch})`, 100);
+      // The morning snapshot's writes are the day's fixed cost, whatever the number of passengers: kept apart.
+      snapshotBytes += bytesSoFar() - beforeSnapshot;
 
       const P = o.passengersPerDay;
       const refunds = new Map<number, number>([
@@ -393,14 +397,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         outboxRows: rows.outbox,
         outboxPending: rows.pending,
         ledgerRows: rows.ledger,
-        bytesWritten: bytesSoFar(),
+        bytesWritten: bytesSoFar() - snapshotBytes,
+        snapshotBytes,
         logBytes: logBytesSoFar(),
       };
       samples.push(sample);
       o.log(
         `day ${String(day + 1).padStart(2)}: ${walked} passages, rss ${sample.rssMb.toFixed(1)} MB (${sample.rssBeforeRestartMb.toFixed(1)} before restart), heap ${sample.heapMb} MB, ${sample.fds} fds, ` +
           `db ${sample.dbMb.toFixed(2)} MB + wal ${sample.walMb.toFixed(2)} MB, ledger ${sample.ledgerRows}, outbox ${sample.outboxRows} (${sample.outboxPending} pending), ` +
-          `${(sample.bytesWritten / 1024 / Math.max(1, walked)).toFixed(1)} KB written/passage (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+          `${(sample.bytesWritten / 1024 / Math.max(1, walked)).toFixed(1)} KB written/passage + ${(snapshotBytes / 1048576 / (day + 1)).toFixed(2)} MB/day for snapshots (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
       );
     }
 
@@ -436,5 +441,22 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await broker?.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     rmSync(shm, { recursive: true, force: true });
+  }
+}
+
+/** KB per passage of the bare insert of the same rows (bench/soak/bare-insert.ts), in its own process. */
+export function bareInsertKbPerPassage(r: Pick<SoakReport, 'payloadBytes'>, passages: number): number {
+  const root = resolve('.');
+  const dir = mkdtempSync(join(tmpdir(), 'gate-soak-bare-'));
+  try {
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bench', 'soak', 'bare-insert.ts'), join(dir, 'bare.db'), String(passages), String(r.payloadBytes.decision), String(r.payloadBytes.passage), String(r.payloadBytes.sig)],
+      { cwd: root, encoding: 'utf8' },
+    );
+    const { bytes } = JSON.parse(out.trim().split('\n').pop()!) as { bytes: number };
+    return bytes / 1024 / passages;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -101,7 +101,7 @@ export const RELOAD_EXIT_CODE = 75;
 
 /** Retention timing (real time): first batch soon after start, then one a while; full batches follow each other. */
 const RETENTION_FIRST_MS = 5_000;
-const RETENTION_EVERY_MS = 30_000;
+const RETENTION_EVERY_MS = 15_000;
 const RETENTION_MORE_MS = 1_000;
 const RETENTION_BUSY_RETRY_MS = 2_000;
 

@@ -9,7 +9,8 @@ export const STATUS_HEARTBEAT_MS = 60_000;
 
 /**
  * What a reader acts on. Left out: what moves with the clock alone (ages, uptime), the outbox's last seq (it moves with
- * every passenger; the pending count is what matters) and the process's memory.
+ * every passenger), the pending count below its order of magnitude and the process's memory; the heartbeat brings
+ * those up to date.
  */
 function meaningful(status: Record<string, unknown>): string {
   const { writtenAt: _w, uptimeSeconds: _u, memory: _m, cache, outbox, ...rest } = status as Record<string, unknown> & {
@@ -17,8 +18,16 @@ function meaningful(status: Record<string, unknown>): string {
     outbox?: Record<string, unknown>;
   };
   const { ageSeconds: _a, ...cacheRest } = cache ?? {};
-  const { oldestPendingAgeSeconds: _o, lastSeq: _l, ...outboxRest } = outbox ?? {};
-  return JSON.stringify({ ...rest, cache: cacheRest, outbox: outboxRest });
+  const { oldestPendingAgeSeconds: _o, lastSeq: _l, pending, ...outboxRest } = outbox ?? {};
+  return JSON.stringify({ ...rest, cache: cacheRest, outbox: { ...outboxRest, backlog: backlogOrder(Number(pending ?? 0)) } });
+}
+
+/**
+ * The pending count by order of magnitude: a few events in flight come and go with every passenger (and would
+ * rewrite the file each time); a backlog that builds (the broker away) crosses 10, 100, ... and is written at once.
+ */
+function backlogOrder(pending: number): number {
+  return pending < 10 ? 0 : Math.floor(Math.log10(pending));
 }
 
 export class StatusFileWriter {

@@ -31,15 +31,21 @@ describe('status file writer', () => {
     expect(w.write({ ...status({ ageSeconds: 12, uptimeSeconds: 3 }), outbox: { pending: 0, lastSeq: 9, oldestPendingAgeSeconds: null } })).toBe(false);
     expect(statSync(file).ino).toBe(inode);
 
+    // An event or two in flight with each passenger is not news; a backlog building up (the broker away) is.
     now += 2000;
-    expect(w.write(status({ pending: 1 }))).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8')).outbox.pending).toBe(1);
+    expect(w.write(status({ pending: 2 }))).toBe(false);
+    expect(w.write(status({ pending: 12 }))).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8')).outbox.pending).toBe(12);
+    expect(w.write(status({ pending: 40 }))).toBe(false);
+    expect(w.write(status({ pending: 140 }))).toBe(true);
+    expect(w.write(status({ mode: 'maintenance', pending: 140 }))).toBe(true);
 
     now += STATUS_HEARTBEAT_MS - 1;
-    expect(w.write(status({ pending: 1, uptimeSeconds: 60 }))).toBe(false);
+    expect(w.write(status({ mode: 'maintenance', pending: 150, uptimeSeconds: 60 }))).toBe(false);
     now += 1;
-    expect(w.write(status({ pending: 1, uptimeSeconds: 61 }))).toBe(true);
-    expect(w.write(status({ pending: 1 }), true)).toBe(true); // stop: always written
-    expect(w.writes).toBe(4);
+    expect(w.write(status({ mode: 'maintenance', pending: 150, uptimeSeconds: 61 }))).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8')).outbox.pending).toBe(150);
+    expect(w.write(status({ mode: 'maintenance', pending: 150 }), true)).toBe(true); // stop: always written
+    expect(w.writes).toBe(6);
   });
 });
