@@ -43,6 +43,10 @@ console.log(
     `db ${report.dbMbDay2.toFixed(2)} MB at day 2, ${report.dbMbLast.toFixed(2)} MB at day ${report.days}; ${report.refusals} refunded tickets refused; ` +
     `${((Date.now() - started) / 60_000).toFixed(1)} min`,
 );
+const budget = JSON.parse(
+  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'soak', 'write-budget.ts'), '2000'], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!,
+) as Record<string, number>;
+console.log(`soak: the store's steps per passage, KB written: ${Object.entries(budget).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 for (const f of report.failures) console.log(`soak: FAIL ${f}`);
 
 if (report.days >= 30 && !argv.includes('--no-record')) {
