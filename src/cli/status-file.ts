@@ -1,6 +1,7 @@
 // What `gate status` and `gate cache clear` learn from the daemon's status file (<db>.status.json, rewritten when
-// something in it changes and at least every minute, src/daemon/status-writer.ts): whether it runs, its last report, and what is wrong with the cache. A file that exists but cannot be read
-// is said so (a technician outside the gate group), never taken for "not running".
+// something in it changes and at least every minute, src/daemon/status-writer.ts): whether it runs, its last report,
+// and what is wrong with the cache. A file that exists but cannot be read is said so (a technician outside the gate
+// group), never taken for "not running".
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { GateConfig } from '../config/schema.js';

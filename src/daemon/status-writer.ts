@@ -8,12 +8,12 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 export const STATUS_HEARTBEAT_MS = 60_000;
 
 /**
- * What a reader acts on. Left out: what moves with the clock alone (ages, uptime), the outbox's last seq (it moves with
- * every passenger), the pending count below its order of magnitude and the process's memory; the heartbeat brings
- * those up to date.
+ * What a reader acts on. Left out: what moves with the clock alone (ages, uptime), what moves with every passenger
+ * (the lane's phase, the outbox's last seq, the pending count below its order of magnitude) and the process's memory;
+ * the heartbeat brings those up to date.
  */
 function meaningful(status: Record<string, unknown>): string {
-  const { writtenAt: _w, uptimeSeconds: _u, memory: _m, cache, outbox, ...rest } = status as Record<string, unknown> & {
+  const { writtenAt: _w, uptimeSeconds: _u, memory: _m, lanePhase: _p, cache, outbox, ...rest } = status as Record<string, unknown> & {
     cache?: Record<string, unknown>;
     outbox?: Record<string, unknown>;
   };

@@ -9,9 +9,10 @@ import { tempDir } from '../sync/fixtures.js';
 let tmp: ReturnType<typeof tempDir> | undefined;
 afterEach(() => tmp?.cleanup());
 
-const status = (over: { pending?: number; ageSeconds?: number; uptimeSeconds?: number; mode?: string } = {}) => ({
+const status = (over: { pending?: number; ageSeconds?: number; uptimeSeconds?: number; mode?: string; phase?: string } = {}) => ({
   state: 'running',
   laneMode: over.mode ?? 'normal',
+  lanePhase: over.phase ?? 'idle',
   writtenAt: new Date().toISOString(),
   uptimeSeconds: over.uptimeSeconds ?? 1,
   cache: { epoch: '1', seq: 0, ageSeconds: over.ageSeconds ?? 10 },
@@ -31,9 +32,10 @@ describe('status file writer', () => {
     expect(w.write({ ...status({ ageSeconds: 12, uptimeSeconds: 3 }), outbox: { pending: 0, lastSeq: 9, oldestPendingAgeSeconds: null } })).toBe(false);
     expect(statSync(file).ino).toBe(inode);
 
-    // An event or two in flight with each passenger is not news; a backlog building up (the broker away) is.
+    // The lane's phases and an event or two in flight come with every passenger: not news. A backlog building up
+    // (the broker away) is.
     now += 2000;
-    expect(w.write(status({ pending: 2 }))).toBe(false);
+    expect(w.write(status({ pending: 2, phase: 'passing' }))).toBe(false);
     expect(w.write(status({ pending: 12 }))).toBe(true);
     expect(JSON.parse(readFileSync(file, 'utf8')).outbox.pending).toBe(12);
     expect(w.write(status({ pending: 40 }))).toBe(false);
