@@ -1,6 +1,7 @@
-// What `gate status` and `gate cache clear` learn from the daemon's status file (<db>.status.json, rewritten every
-// 2 s): whether it runs, its last report, and what is wrong with the cache. A file that exists but cannot be read
-// is said so (a technician outside the gate group), never taken for "not running".
+// What `gate status` and `gate cache clear` learn from the daemon's status file (<db>.status.json, rewritten when
+// something in it changes and at least every minute, src/daemon/status-writer.ts): whether it runs, its last report,
+// and what is wrong with the cache. A file that exists but cannot be read is said so (a technician outside the gate
+// group), never taken for "not running".
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { GateConfig } from '../config/schema.js';
@@ -38,8 +39,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A status written more than this long ago means the daemon is hung or gone. */
-const STALE_STATUS_SECONDS = 30;
+/** A status written more than this long ago means the daemon is hung or gone (it rewrites it at least every 60 s). */
+const STALE_STATUS_SECONDS = 150;
 
 export function readStatusFile(config: GateConfig, nowMs = Date.now()): StatusRead {
   const file = defaultStatusFile(config.db);

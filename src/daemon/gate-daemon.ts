@@ -18,7 +18,7 @@ import type { Transport } from '../devices/transport.js';
 import type { BridgeLink } from '../bridge/link.js';
 import { bridgeFromConfig } from '../bridge/from-config.js';
 import { LaneLoop } from '../gate/lane-loop.js';
-import type { LaneDecision, LaneMode } from '../gate/lane.js';
+import { ACCEPTING, type LaneDecision, type LaneMode } from '../gate/lane.js';
 import type { AlarmEvent, DecisionEvent, NewEvent, PassageEvent } from '../gate/events.js';
 import { idCardReaderFromConfig, type IdCardReader } from '../readers/idcard/index.js';
 import { MrzScanner } from '../readers/mrz/scanner.js';
@@ -31,7 +31,6 @@ import { SyncService } from '../sync/service.js';
 import { TypedEvents } from '../util/typed-events.js';
 import { errorLine, GateError } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
 import { settledWithin, waitFor } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
@@ -41,6 +40,8 @@ import { signFor } from '../util/signing.js';
 import { REFUSAL_ALARM, RefusalTally } from './refusals.js';
 import { recoverStorage, type StorageRecovery } from './storage-recovery.js';
 import { cacheVerdict } from './cache-health.js';
+import { LedgerRetention } from '../outbox/retention.js';
+import { StatusFileWriter } from './status-writer.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -99,6 +100,12 @@ export interface DaemonEvents {
 /** EX_TEMPFAIL: `gate run` exits with it to be restarted by systemd (Restart=on-failure) with the new config. */
 export const RELOAD_EXIT_CODE = 75;
 
+/** Retention timing (real time): first batch soon after start, then one a while; full batches follow each other. */
+const RETENTION_FIRST_MS = 5_000;
+const RETENTION_EVERY_MS = 15_000;
+const RETENTION_MORE_MS = 1_000;
+const RETENTION_BUSY_RETRY_MS = 2_000;
+
 type DeviceHealth = StatusSnapshot['devices'][string];
 
 /** The file `gate status` reads, written atomically by the daemon. */
@@ -130,6 +137,10 @@ export class GateDaemon {
   private idcard: IdCardReader | null = null;
   private readonly scanners: MrzScanner[] = [];
   private statusTimer: NodeJS.Timeout | null = null;
+  /** Prunes ledger rows no gate can need any more, in small batches while the lane is idle (issue 20). */
+  readonly retention: LedgerRetention;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly statusWriter: StatusFileWriter;
   private readonly startedMs: number;
   private stopping: Promise<void> | null = null;
   private readonly statusFile: string;
@@ -170,6 +181,16 @@ export class GateDaemon {
       now: this.clock,
       signPassage: (payload) => signFor('passage', gateKey.privateKey, payload),
     });
+
+    this.retention = new LedgerRetention({
+      store: this.store,
+      db: this.db,
+      dbPath: c.db,
+      now: this.clock,
+      syncGeneratedAtMs: () => this.view.syncState()?.generatedAtMs ?? null,
+      exitGraceMs: c.rules.exit.graceMinutesAfterArrival * 60_000,
+    });
+    this.statusWriter = new StatusFileWriter(this.statusFile);
 
     const bridge = bridgeFromConfig(c, o.serialBinding);
     this.watchTransport('bridge', bridge.transport, false);
@@ -261,6 +282,7 @@ export class GateDaemon {
       this.writeStatus();
     }, 2000);
     this.writeStatus();
+    this.scheduleRetention(RETENTION_FIRST_MS);
     const startedMs = Date.now() - this.startedMs;
     this.log.info({ station: c.station, gate: c.gate, mode: c.lane.initialMode, startedMs }, 'gate ready');
     const cache = cacheVerdict(this.statusSnapshot().cache, c.rules.maxCacheAgeMinutes);
@@ -286,6 +308,8 @@ export class GateDaemon {
       await waitFor(() => this.store.pendingCount() === 0 || !reporter.connection.connected, drainMs, 'the outbox to drain', 50).catch(() => undefined);
     }
     if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.retentionTimer) clearTimeout(this.retentionTimer);
+    this.retentionTimer = null;
     this.lane.stop();
     await this.reporter?.stop();
     await this.sync?.stop();
@@ -351,7 +375,10 @@ export class GateDaemon {
     });
     this.lane.events.on('passage', (p) => {
       kick();
-      this.log.info({ seq: p.event.seq, outcome: p.event.outcome, consumed: p.consumed, ticketId: p.event.ticketId }, 'passage');
+      // A passage that went as its decision said adds nothing to the decision's line (and journald writes every
+      // line to the card): debug. Timeouts, cancellations and a ticket already taken stay at info.
+      const level = p.event.outcome === 'passed' && p.consumed ? 'debug' : 'info';
+      this.log[level]({ seq: p.event.seq, outcome: p.event.outcome, consumed: p.consumed, ticketId: p.event.ticketId }, 'passage');
       this.events.emit('passage', p);
     });
     this.lane.events.on('alarm', (a) => {
@@ -497,10 +524,33 @@ export class GateDaemon {
     this.refusals.refuse(kind, code);
   }
 
+  /** One retention batch while the lane takes passengers (never between a read and its passage), then the next. */
+  private scheduleRetention(inMs: number): void {
+    if (this.stopping) return;
+    this.retentionTimer = setTimeout(() => {
+      this.retentionTimer = null;
+      if (this.stopping) return;
+      if (!ACCEPTING.includes(this.lane.state.phase)) return this.scheduleRetention(RETENTION_BUSY_RETRY_MS);
+      let next = RETENTION_EVERY_MS;
+      try {
+        const r = this.retention.tick();
+        if (r.ledger || r.clearedUses) this.log.debug({ ledger: r.ledger, clearedUses: r.clearedUses }, 'pruned past passages');
+        if (r.walTruncated === false) this.log.debug('WAL not truncated: busy, trying again');
+        if (r.more) next = RETENTION_MORE_MS;
+      } catch (err) {
+        this.log.warn({ err: errorLine(err) }, 'retention batch failed; trying again later');
+      }
+      this.scheduleRetention(next);
+    }, inMs);
+    this.retentionTimer.unref();
+  }
+
   private writeStatus(stopped = false): void {
     try {
-      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase };
-      writeFileAtomic(this.statusFile, JSON.stringify(status, null, 2) + '\n');
+      const mem = process.memoryUsage();
+      const memory = { rssMb: +(mem.rss / 1048576).toFixed(1), heapUsedMb: +(mem.heapUsed / 1048576).toFixed(1) };
+      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase, memory };
+      this.statusWriter.write(status, stopped);
     } catch (err) {
       this.log.warn({ err: errorLine(err) }, 'status file not written');
     }

@@ -134,6 +134,8 @@ export class SqliteOutboxStore implements LaneStore {
     rememberAuth: Statement;
     pruneAuth: Statement;
     lastAuth: Statement;
+    pruneLedger: Statement;
+    pruneCleared: Statement;
   };
 
   constructor(
@@ -147,8 +149,10 @@ export class SqliteOutboxStore implements LaneStore {
     this.s = {
       nextSeq: db.prepare('UPDATE outbox_seq SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq'),
       insert: db.prepare('INSERT INTO outbox (seq, event_id, kind, payload, created_ms, sig) VALUES (?, ?, ?, ?, ?, ?)'),
+      // The ticket's arrival comes along from the cache (migration 8): the row is pruned by it once no gate can need it.
       consume: db.prepare(
-        'INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        `INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source, arrival_ms)
+         VALUES (@ticket, @direction, @station, @gate, @at, @eventId, @source, (SELECT arrival_ms FROM tickets WHERE id = @ticket)) ON CONFLICT DO NOTHING`,
       ),
       pendingAfter: db.prepare('SELECT * FROM outbox WHERE sent_ms IS NULL AND seq > ? ORDER BY seq LIMIT ?'),
       markSent: db.prepare('UPDATE outbox SET sent_ms = ? WHERE seq = ? AND sent_ms IS NULL'),
@@ -177,6 +181,13 @@ export class SqliteOutboxStore implements LaneStore {
       rememberAuth: db.prepare('INSERT OR REPLACE INTO pending_auth (auth_id, direction, ticket_id, doc_key, decision_event_id, at_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       pruneAuth: db.prepare('DELETE FROM pending_auth WHERE at_ms < ?'),
       lastAuth: db.prepare('SELECT auth_id FROM pending_auth ORDER BY at_ms DESC, rowid DESC LIMIT 1').pluck(),
+      // Bounded batches (LIMIT inside the key subquery): each call is one short transaction, never a long lock.
+      pruneLedger: db.prepare(
+        `DELETE FROM ledger WHERE (ticket_id, direction) IN (
+           SELECT ticket_id, direction FROM ledger
+           WHERE CASE WHEN arrival_ms IS NULL THEN at_ms < @passedBefore ELSE arrival_ms < @arrivalBefore END LIMIT @limit)`,
+      ),
+      pruneCleared: db.prepare('DELETE FROM cleared_uses WHERE event_id IN (SELECT event_id FROM cleared_uses WHERE cleared_ms < ? LIMIT ?)'),
     };
   }
 
@@ -197,7 +208,7 @@ export class SqliteOutboxStore implements LaneStore {
       let consumed = false;
       if (event.outcome === 'passed' && event.ticketId !== null) {
         const at = Date.parse(event.at);
-        consumed = this.s.consume.run(event.ticketId, event.direction, this.station, this.gate, at, event.eventId, 'local').changes === 1;
+        consumed = this.consume(event.ticketId, event.direction, this.station, this.gate, at, event.eventId, 'local');
       }
       return { event, consumed };
     });
@@ -230,7 +241,7 @@ export class SqliteOutboxStore implements LaneStore {
     return this.write('record sibling passage', () => {
       // A passage central already cleared (clearUses) stays cleared, however often its message is replayed.
       if (this.s.cleared.get(e.eventId) !== undefined) return false;
-      return this.s.consume.run(ticketId, e.direction, e.station, e.gate, Date.parse(e.at), e.eventId, 'sibling').changes === 1;
+      return this.consume(ticketId, e.direction, e.station, e.gate, Date.parse(e.at), e.eventId, 'sibling');
     });
   }
 
@@ -289,6 +300,20 @@ export class SqliteOutboxStore implements LaneStore {
     return this.write('prune outbox', () => this.s.prune.run(nowMs - retentionMs).changes);
   }
 
+  /**
+   * Delete up to `limit` ledger rows (own and sibling passages) whose ticket can open no gate any more: its arrival
+   * is before `arrivalBeforeMs`, or, for a row whose ticket the cache did not hold when it was recorded, the passage
+   * itself is before `passedBeforeMs`. The caller (src/outbox/retention.ts) derives both from the exit grace.
+   */
+  pruneLedger(arrivalBeforeMs: number, passedBeforeMs: number, limit: number): number {
+    return this.write('prune ledger', () => this.s.pruneLedger.run({ arrivalBefore: arrivalBeforeMs, passedBefore: passedBeforeMs, limit }).changes);
+  }
+
+  /** Delete up to `limit` cleared sibling passages (cleared_uses) cleared before `beforeMs`. */
+  pruneClearedUses(beforeMs: number, limit: number): number {
+    return this.write('prune cleared uses', () => this.s.pruneCleared.run(beforeMs, limit).changes);
+  }
+
   nonceSeen(nonce: string): boolean {
     return this.s.nonceSeen.get(nonce) !== undefined;
   }
@@ -309,6 +334,11 @@ export class SqliteOutboxStore implements LaneStore {
   /** Forget nonces of commands issued before `beforeMs`: those are refused as stale anyway. */
   pruneNonces(beforeMs: number): number {
     return this.write('prune nonces', () => this.s.noncePrune.run(beforeMs).changes);
+  }
+
+  /** Take the ticket in the ledger for one direction; false when it was already taken. */
+  private consume(ticket: string, direction: string, station: string, gate: string, at: number, eventId: string, source: 'local' | 'sibling'): boolean {
+    return this.s.consume.run({ ticket, direction, station, gate, at, eventId, source }).changes === 1;
   }
 
   private append<E extends GateEvent>(schema: { safeParse(v: unknown): { success: true; data: E } | { success: false; error: unknown } }, e: NewEvent<E>): E {

@@ -50,6 +50,10 @@ describe('gate cache import / stats', () => {
     const stats = JSON.parse(r.out);
     expect(stats).toMatchObject({ passengers: 4, tickets: 11, ledger: 0, snapshot: { station: 'VNP', generatedAt: '2025-06-01T06:00:00+08:00' } });
     expect(stats.schemaVersion).toBe(stats.latestSchemaVersion);
+    // Every table's rows and the files' sizes, to see what a long-running gate's storage holds.
+    expect(stats.tables).toMatchObject({ passengers: 4, tickets: 11, ledger: 0, outbox: 0, cleared_uses: 0, command_nonces: 0 });
+    expect(stats.files.db).toBe(stats.bytes);
+    expect(stats.files.wal).toBeGreaterThanOrEqual(0);
   });
 
   it('refuses a bad snapshot with index and field, exit 1, and keeps the old cache', async () => {

@@ -111,7 +111,7 @@ function makeDb(withSync = true): Db {
   upsertPassengers(db, keyedPassengers(SECRET, passengers));
   upsertTickets(db, keyedTickets(SECRET, tickets));
   if (withSync) setSyncState(db, { station: 'VNP', epoch: 'e1', seq: 0, generatedAt: GENERATED, appliedAt: GENERATED });
-  db.prepare("INSERT INTO ledger VALUES ('LEDGER', 'entry', 'VNP', '02', 0, 'ev-1', 'sibling')").run();
+  db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('LEDGER', 'entry', 'VNP', '02', 0, 'ev-1', 'sibling')").run();
   return db;
 }
 const db = makeDb();

@@ -98,7 +98,7 @@ describe('gate cache clear', () => {
     const configB = writeConfig('clear-b.json', SECRET_B, { db: 'clear.db' });
     await importSample(configA);
     const db = new Database(join(dir, 'clear.db'));
-    db.prepare("INSERT INTO ledger VALUES ('T1', 'entry', 'VNP', '01', 1, 'ev-1', 'local')").run();
+    db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('T1', 'entry', 'VNP', '01', 1, 'ev-1', 'local')").run();
     db.prepare("INSERT INTO outbox (seq, event_id, kind, payload, created_ms) VALUES (1, 'ev-1', 'passage', '{}', 1)").run();
     db.close();
 

@@ -226,7 +226,7 @@ describe('sync engine on a real SQLite file', () => {
 
   it('a new epoch replaces the cache; the ledger stays', () => {
     send(snapshot(5, 100));
-    db.prepare("INSERT INTO ledger VALUES ('T000000001', 'entry', 'SHH', '02', 1, 'e1', 'local')").run();
+    db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('T000000001', 'entry', 'SHH', '02', 1, 'e1', 'local')").run();
     send(buildSnapshot({ ...snapshotFile(0), passengers: [passenger(9)], tickets: [ticket(9)] }, { docSecret: SECRET, key: central.key, epoch: 200 }).messages);
     expect(cacheCounts(db)).toEqual({ passengers: 1, tickets: 1, ledger: 1 });
     expect(view().syncState()).toMatchObject({ epoch: '200', seq: 0 });

@@ -9,6 +9,7 @@ import { passageSigSchema } from './005-passage-sig.js';
 import { clearedUsesSchema } from './006-cleared-uses.js';
 import { birthKeySchema } from './007-birth-key.js';
 import { ticketFaresSchema } from './008-ticket-fares.js';
+import { ledgerArrivalSchema } from './009-ledger-arrival.js';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'cleared uses: sibling passages central undid, never taken again', up: clearedUsesSchema },
   { version: 7, name: 'keyed birth dates: birth_key replaces birth_date; the cache is reloaded from central', up: birthKeySchema },
   { version: 8, name: 'ticket fares: fare, student concession check and journey, the train\'s calling stations', up: ticketFaresSchema },
+  { version: 9, name: 'ledger arrival: each passage keeps its ticket\'s arrival, so the ledger is pruned by meaning', up: ledgerArrivalSchema },
 ];

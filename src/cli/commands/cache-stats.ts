@@ -1,10 +1,25 @@
 // `gate cache stats --db PATH`: what the cache holds and how old it is. Reads only; needs no secret.
 import { statSync } from 'node:fs';
 import { parseOptions, requireOption, writeJson, type Command } from '../command.js';
-import { schemaVersion } from '../../cache/db.js';
+import { schemaVersion, type Db } from '../../cache/db.js';
 import { openReadOnly } from '../../cache/read-only.js';
 import { MIGRATIONS } from '../../cache/migrations/index.js';
 import { cacheCounts, SqliteCacheView } from '../../cache/view.js';
+
+/** Rows of every table of the file, by name (the schema's own tables only). */
+function tableRows(db: Db): Record<string, number> {
+  const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+  return Object.fromEntries(names.map((n) => [n, db.prepare(`SELECT count(*) FROM "${n.replaceAll('"', '""')}"`).pluck().get() as number]));
+}
+
+/** A file's size; 0 when it does not exist (no WAL after a clean close). */
+function sizeOr0(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 export const cacheStatsCommand: Command = {
   name: 'cache stats',
@@ -12,7 +27,8 @@ export const cacheStatsCommand: Command = {
   help: `usage: gate cache stats --db PATH
 
 Prints, as JSON: the number of passengers, tickets and ledger rows, the snapshot's station, time
-(generatedAt), epoch and sequence, when it was applied, its age, the file's schema version and size.
+(generatedAt), epoch and sequence, when it was applied, its age, the file's schema version and size, the rows of
+every table (tables) and the sizes of the database file and its write-ahead log (files: db, wal, in bytes).
 
 options:
   --db PATH    the gate's SQLite file (must exist)`,
@@ -40,6 +56,8 @@ options:
         schemaVersion: schemaVersion(db),
         latestSchemaVersion: latest,
         bytes: statSync(dbPath).size,
+        tables: tableRows(db),
+        files: { db: statSync(dbPath).size, wal: sizeOr0(`${dbPath}-wal`) },
       });
     } finally {
       db.close();

@@ -7,6 +7,7 @@ import { appVersion, configVersion } from '../../daemon/versions.js';
 import { installProcessPolicy, UNEXPECTED_EXIT_CODE } from '../../daemon/process-policy.js';
 import { createLogger } from '../../util/log.js';
 import { errorLine } from '../../util/gate-error.js';
+import { testClockFromEnv } from '../../daemon/test-clock.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -34,7 +35,9 @@ example:
     const { config } = loaded;
     assertRunnable(loaded); // the same lines gate config check and gate doctor print
     const log = createLogger({ level: process.env.GATE_LOG_LEVEL ?? config.logLevel });
-    const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), secretNext: resolveNextSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log });
+    // The soak's virtual clock (src/daemon/test-clock.ts); undefined, the system clock, everywhere else.
+    const clock = testClockFromEnv(process.env, log);
+    const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), secretNext: resolveNextSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log, clock });
     const stopped = new Promise<void>((resolve) => daemon.events.once('stopped', () => resolve()));
     let exitCode = 0;
     daemon.events.once('reload-requested', () => {

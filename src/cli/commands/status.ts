@@ -10,9 +10,9 @@ export const statusCommand: Command = {
   summary: "the running gate's lane, devices, cache and outbox",
   help: `usage: gate status --config FILE [--json]
 
-Prints what the running daemon reports (it rewrites <db>.status.json every 2 s): whether it runs, the lane's mode
-and phase, each device's health with its error code, the cache's epoch/seq and age (FAIL when it is empty or
-older than rules.maxCacheAgeMinutes: every passenger would be refused), the outbox depth.
+Prints what the running daemon reports (<db>.status.json, rewritten on a change and at least once a minute):
+whether it runs, the lane's mode and phase, each device's health with its error code, the cache's epoch/seq and age
+(FAIL when it is empty or older than rules.maxCacheAgeMinutes: every passenger would be refused), the outbox depth.
 Exit 0 when the daemon runs, every device is ok and the cache is fresh; 1 otherwise.
 
 options:
