@@ -246,7 +246,7 @@ export const consoleSchema = z
       )
       .default([])
       .describe('Technicians who may sign in.'),
-    sessionMinutes: z.number().int().min(1).max(24 * 60).default(30).describe('A session ends this many minutes after its last request.'),
+    sessionMinutes: z.number().min(0.05).max(24 * 60).default(30).describe('A session ends this many minutes after its last request (fractions allowed).'),
     metricsFrom: z
       .array(z.string().min(1))
       .default(['127.0.0.1', '::1'])
