@@ -54,6 +54,8 @@ export function deviceFix(name: string, state: string, detail: string | null, c:
     case 'disconnected':
       return `${name}: ${port} went away (unplugged?): plug it back in; the gate reconnects by itself`;
     case 'mcu-silent':
+    case 'no-ack':
+    case 'link-down':
       return `bridge: the MCU on ${port} stopped answering: check its power and cable; the lane is in its fail mode (bridge.failMode) until it answers`;
     case 'version-mismatch':
       return `bridge: the MCU on ${port} speaks another protocol version: update its firmware (firmware-bridge/PROTOCOL.md)`;

@@ -100,6 +100,7 @@ export class ConsoleServer {
         resolve();
       });
     });
+    this.log.info({ url: this.url, users: c.users.length }, 'console listening');
     return this.url;
   }
 
@@ -148,6 +149,8 @@ export class ConsoleServer {
       }
       case 'GET /metrics':
         return this.scrape(req, res);
+      case 'GET /favicon.ico':
+        return send(res, 204, 'image/x-icon', '');
     }
     const s = this.session(req);
     if (!s) {
@@ -203,17 +206,25 @@ export class ConsoleServer {
     return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${this.tls ? '; Secure' : ''}`;
   }
 
-  /** A browser that sends Origin must send ours: a form on another site cannot sign in or act. */
+  /**
+   * Only the console's own pages may sign in or act. A browser says where a request comes from in Sec-Fetch-Site
+   * (Chromium, Firefox, Safari); older ones in Origin. A client that sends neither is not a browser (curl).
+   */
   private sameOrigin(req: IncomingMessage): void {
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined) {
+      if (site === 'same-origin' || site === 'none') return;
+      throw new ConsoleError('forbidden', 'a request from another site is refused');
+    }
     const origin = req.headers.origin;
     if (origin === undefined) return;
     let host: string | null = null;
     try {
       host = new URL(origin).host;
     } catch {
-      // not a URL: refused below
+      // "null" or not a URL: refused below
     }
-    if (host !== req.headers.host || req.headers['sec-fetch-site'] === 'cross-site') throw new ConsoleError('forbidden', 'a request from another site is refused');
+    if (host !== req.headers.host) throw new ConsoleError('forbidden', 'a request from another site is refused');
   }
 
   private async signIn(req: IncomingMessage, res: ServerResponse, lang: ReturnType<typeof pickLanguage>): Promise<void> {
@@ -299,7 +310,7 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
 };
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
@@ -359,11 +370,12 @@ function pem(value: string): string | Buffer {
   return value.includes('-----BEGIN') ? value : readFileSync(value);
 }
 
-/** Start the console for a running daemon: it closes by itself when the daemon stops. */
-export async function startConsole(o: ConsoleOptions): Promise<ConsoleServer> {
+/**
+ * The console for a daemon, built before the daemon starts (its counters then see the events of the start itself,
+ * like the MCU's first reset) and listening once it runs (`listen`). It closes by itself when the daemon stops.
+ */
+export function createConsole(o: ConsoleOptions): ConsoleServer {
   const server = new ConsoleServer(o);
-  const url = await server.listen();
   o.gate.events.once('stopped', () => void server.close());
-  o.log?.info({ url, users: o.loaded.config.console.users.length }, 'console listening');
   return server;
 }

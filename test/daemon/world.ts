@@ -111,7 +111,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number; travellers?: number; resultHoldMs?: number; secretNext?: string } = {}): Promise<World> {
+export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: number; travellers?: number; resultHoldMs?: number; secretNext?: string; /** Extra top-level config sections (e.g. console). */ extraConfig?: Record<string, unknown> } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'gate-world-'));
   const dbPath = join(dir, 'gate.db');
   const pairs = [await openPtyPair('idcard'), await openPtyPair('mrz'), await openPtyPair('mcu')];
@@ -170,6 +170,7 @@ export async function startWorld(opts: { mcuWalkMs?: number; passageTimeoutMs?: 
     mqtt: { enabled: true, urls: [broker.url], centralPublicKeys: [commandPem], reconnect: { initialMs: 100, maxMs: 1000 }, publishTimeoutMs: 2000 },
     sync: { enabled: true, centralPublicKeys: [publicPem] },
     lane: { resultHoldMs: opts.resultHoldMs ?? 2500 },
+    ...opts.extraConfig,
   };
   const configPath = join(dir, 'gate.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));

@@ -7,7 +7,7 @@ import { appVersion, configVersion } from '../../daemon/versions.js';
 import { installProcessPolicy, UNEXPECTED_EXIT_CODE } from '../../daemon/process-policy.js';
 import { createLogger } from '../../util/log.js';
 import { errorLine } from '../../util/gate-error.js';
-import { startConsole } from '../../console/server.js';
+import { createConsole, type ConsoleServer } from '../../console/server.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -50,11 +50,17 @@ example:
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     const removePolicy = installProcessPolicy({ log, stop: () => daemon.stop(), stopTimeoutMs: config.bridge.passageTimeoutMs + 10_000 });
+    // The technicians' web console (console.enabled), built before the start so that its counters see it; it closes
+    // by itself when the daemon stops. A console that cannot start is logged and left out: passengers still pass.
+    let webConsole: ConsoleServer | null = null;
+    try {
+      if (config.console.enabled) webConsole = createConsole({ gate: daemon, loaded, log });
+    } catch (err) {
+      log.error({ err: errorLine(err) }, 'console not started');
+    }
     try {
       await daemon.start();
-      // The technicians' web console (console.enabled): it closes by itself when the daemon stops. A console that
-      // cannot listen is logged and left out: passengers still pass.
-      if (config.console.enabled) await startConsole({ gate: daemon, loaded, log }).catch((err: unknown) => log.error({ err: errorLine(err) }, 'console not started'));
+      await webConsole?.listen().catch((err: unknown) => log.error({ err: errorLine(err) }, 'console not started'));
     } catch (err) {
       await daemon.stop({ drainMs: 0 }).catch(() => undefined);
       throw err;
