@@ -63,10 +63,11 @@ function showResult(id, r) {
 }
 
 function renderLive(p) {
-  $('lane-mode').textContent = p.lane.mode;
-  $('lane-phase').textContent = p.lane.phase;
-  $('lane-link').textContent = p.lane.linkUp ? w.yes : w.no;
-  $('emergency').hidden = !p.lane.emergency;
+  const { mode, phase, linkUp, emergency } = p.lane;
+  $('lane-mode').textContent = mode;
+  $('lane-phase').textContent = phase;
+  $('lane-link').textContent = linkUp ? w.yes : w.no;
+  $('emergency').hidden = !emergency;
   rows('decisions', p.decisions, (d) => [[time(d.at)], [d.decision], [d.reason], [d.train], [d.car], [d.seat], [d.docKey ? (d.docType || '') + ' ' + d.docKey : d.docType]], (d) => d.decision);
   rows('passages', p.passages, (x) => [[time(x.at)], [x.outcome], [x.ticketId]]);
   rows('alarms', p.alarms, (a) => [[time(a.at)], [a.type], [a.detail], [a.active ? w.yes : w.no]]);
