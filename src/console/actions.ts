@@ -80,8 +80,9 @@ export class ConsoleActions {
   }
 
   setMode(user: string, mode: string): ActionResult {
-    if (!(LANE_MODES as readonly string[]).includes(mode)) return this.audit(user, 'mode', { ok: false, line: `expected one of ${LANE_MODES.join(', ')}, got ${JSON.stringify(mode).slice(0, 40)}` });
-    if (this.gate.lane.state.emergency) return this.audit(user, 'mode', { ok: false, line: 'the fire alarm is active: the lanes stay open for evacuation; change the mode after it is reset' });
+    // The audit names the mode asked for; anything else is only called invalid (input never reaches central).
+    if (!(LANE_MODES as readonly string[]).includes(mode)) return this.audit(user, 'mode', { ok: false, line: `expected one of ${LANE_MODES.join(', ')}, got ${JSON.stringify(mode).slice(0, 40)}` }, 'invalid');
+    if (this.gate.lane.state.emergency) return this.audit(user, 'mode', { ok: false, line: 'the fire alarm is active: the lanes stay open for evacuation; change the mode after it is reset' }, mode);
     this.gate.setMode(mode as LaneMode);
     return this.audit(user, 'mode', { ok: true, line: `lane mode is now ${mode}` }, mode);
   }

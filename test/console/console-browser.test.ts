@@ -140,6 +140,7 @@ describe('the web console in a real browser against gate run', () => {
     await page.locator('#lane-result.refused:text("change the mode after it is reset")').waitFor({ timeout: 5000 });
     await shot('lane-emergency');
     await waitFor(() => consoleActions().some((e) => e.detail === 'tech1:lane-test:refused'), 8000, 'the refused lane test at central');
+    await waitFor(() => consoleActions().some((e) => e.detail === 'tech1:mode=locked:refused'), 8000, 'the refused mode change at central');
     world.mcu.setEmergency(false);
     await page.locator('#emergency').waitFor({ state: 'hidden', timeout: 5000 });
   });
