@@ -19,9 +19,11 @@ let pkiDir: string;
 let ca: string;
 let url: URL;
 
-function call(method: string, path: string, body?: string): Promise<{ res: IncomingMessage; text: string }> {
+let cookie = '';
+
+function call(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ res: IncomingMessage; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: url.hostname, port: url.port, path, method, ca, headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {} }, (res) => {
+    const req = httpsRequest({ host: url.hostname, port: url.port, path, method, ca, headers: { ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers } }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d.toString('utf8')));
       res.on('end', () => resolve({ res, text }));
@@ -55,8 +57,32 @@ describe('the console over HTTPS', () => {
     expect(login.text).toContain('id="sign-in"');
     const signIn = await call('POST', '/login', new URLSearchParams({ user: 'tech2', password: PASSWORD }).toString());
     expect(signIn.res.statusCode).toBe(303);
-    const cookie = signIn.res.headers['set-cookie']![0];
-    expect(cookie).toMatch(/^gate_console=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+    const setCookie = signIn.res.headers['set-cookie']![0];
+    expect(setCookie).toMatch(/^gate_console=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
+    cookie = setCookie.split(';')[0];
+    const who = await call('GET', '/api/whoami', undefined, { cookie });
+    expect(JSON.parse(who.text)).toEqual({ user: 'tech2' });
+  });
+
+  it('refuses actions from another site, without the console header, or with a bad body, and runs on', async () => {
+    const act = (headers: Record<string, string>, body: string) => call('POST', '/api/mode', body, { cookie, 'content-type': 'application/json', ...headers });
+    const crossSite = await act({ 'x-console': '1', 'sec-fetch-site': 'cross-site' }, '{"mode":"locked"}');
+    expect([crossSite.res.statusCode, JSON.parse(crossSite.text).code]).toEqual([403, 'forbidden']);
+    const otherOrigin = await act({ 'x-console': '1', origin: 'https://evil.example' }, '{"mode":"locked"}');
+    expect(otherOrigin.res.statusCode).toBe(403);
+    const noHeader = await act({}, '{"mode":"locked"}');
+    expect(noHeader.res.statusCode).toBe(403);
+    const notJson = await act({ 'x-console': '1' }, '{"mode":');
+    expect([notJson.res.statusCode, JSON.parse(notJson.text)]).toEqual([400, { ok: false, code: 'bad-request', line: 'the request body is not JSON' }]);
+    const extra = await act({ 'x-console': '1' }, '{"mode":"locked","__proto__":{"x":1}}');
+    expect(extra.res.statusCode).toBe(400);
+    const huge = await act({ 'x-console': '1' }, JSON.stringify({ mode: 'x'.repeat(300 * 1024) })).catch((err: Error) => ({ res: { statusCode: -1 }, text: err.message }));
+    expect([400, -1]).toContain(huge.res.statusCode);
+    // None of it changed the lane, and the same process still answers.
+    expect(world.mcu.mode).toBe('normal');
+    const ok = await act({ 'x-console': '1' }, '{"mode":"maintenance"}');
+    expect(JSON.parse(ok.text)).toEqual({ ok: true, line: 'lane mode is now maintenance' });
+    await waitFor(() => world.mcu.mode === 'maintenance', 5000, 'the MCU in maintenance mode');
   });
 
   it('answers no page to plain HTTP on the same port', async () => {
