@@ -30,6 +30,8 @@ const STATUS_EVERY_MS = 2000;
 /** Sign-in attempts: a burst of 10, then one every 3 s (scrypt costs ~50 ms each; guessing stays slow). */
 const SIGN_IN_PER_SECOND = 1 / 3;
 const SIGN_IN_BURST = 10;
+/** The browser keeps the cookie for a shift; the server ends the session itself after sessionMinutes idle. */
+const COOKIE_MAX_AGE_SECONDS = 12 * 3600;
 
 const loginForm = z.object({ user: z.string().min(1).max(32), password: z.string().min(1).max(256) });
 const modeBody = z.object({ mode: z.string().max(20) }).strict();
@@ -246,7 +248,7 @@ export class ConsoleServer {
     }
     const s = this.sessions.open(user.name);
     this.log.info({ user: user.name }, 'console sign-in');
-    return redirect(res, '/', { 'set-cookie': this.cookie(s.token, Math.round(this.o.loaded.config.console.sessionMinutes * 60 * 24)) });
+    return redirect(res, '/', { 'set-cookie': this.cookie(s.token, COOKIE_MAX_AGE_SECONDS) });
   }
 
   private async scrape(req: IncomingMessage, res: ServerResponse): Promise<void> {
