@@ -5,6 +5,8 @@
 export const CONSOLE_JS = String.raw`
 const w = JSON.parse(document.getElementById('words').textContent);
 const $ = (id) => document.getElementById(id);
+// A lane code with its name in the page's language where it has one: "放行 (open)".
+const code = (v) => (w.codes[v] ? w.codes[v] + ' (' + v + ')' : v);
 const text = (v) => (v === null || v === undefined || v === '' ? '–' : String(v));
 const time = (iso) => { const d = new Date(iso); return isNaN(d) ? text(iso) : d.toLocaleTimeString(document.documentElement.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false }); };
 const ended = () => { location.href = '/login?ended=1'; };
@@ -64,12 +66,12 @@ function showResult(id, r) {
 
 function renderLive(p) {
   const { mode, phase, linkUp, emergency } = p.lane;
-  $('lane-mode').textContent = mode;
-  $('lane-phase').textContent = phase;
+  $('lane-mode').textContent = code(mode);
+  $('lane-phase').textContent = code(phase);
   $('lane-link').textContent = linkUp ? w.yes : w.no;
   $('emergency').hidden = !emergency;
-  rows('decisions', p.decisions, (d) => [[time(d.at)], [d.decision], [d.reason], [d.train], [d.car], [d.seat], [d.docKey ? (d.docType || '') + ' ' + d.docKey : d.docType]], (d) => d.decision);
-  rows('passages', p.passages, (x) => [[time(x.at)], [x.outcome], [x.ticketId]]);
+  rows('decisions', p.decisions, (d) => [[time(d.at)], [code(d.decision)], [d.reason], [d.train], [d.car], [d.seat], [d.docKey ? (d.docType || '') + ' ' + d.docKey : d.docType]], (d) => d.decision);
+  rows('passages', p.passages, (x) => [[time(x.at)], [code(x.outcome)], [x.ticketId]]);
   rows('alarms', p.alarms, (a) => [[time(a.at)], [a.type], [a.detail], [a.active ? w.yes : w.no]]);
 }
 

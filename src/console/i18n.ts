@@ -178,3 +178,29 @@ const zh: Words = {
 };
 
 export const WORDS: Record<Language, Words> = { en, zh };
+
+/**
+ * Chinese names for the lane's codes (modes, phases, decisions, passage outcomes), shown beside the code; English
+ * pages show the code itself, as the log, the CLI and MQTT do. Reasons and alarm types stay codes in both.
+ */
+export const CODE_WORDS: Record<Language, Record<string, string>> = {
+  en: {},
+  zh: {
+    normal: '正常',
+    free: '自由通行',
+    locked: '锁闭',
+    maintenance: '维护',
+    idle: '空闲',
+    deciding: '判定中',
+    authorised: '已授权',
+    passing: '通行中',
+    done: '完成',
+    timeout: '超时',
+    alarm: '告警',
+    open: '放行',
+    reject: '拒绝',
+    passed: '已通过',
+    cancelled: '已取消',
+    sibling: '邻机通行',
+  },
+};

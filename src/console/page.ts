@@ -1,7 +1,7 @@
 // The console's HTML: a sign-in page and one page with a section per panel, rendered in the browser's language.
 // No build step: the markup is written here, the behaviour is one plain browser script (client-script.ts) and one
 // stylesheet, all served from this module. The words travel to the script as JSON in a non-executed <script>.
-import { WORDS, type Language, type Words } from './i18n.js';
+import { CODE_WORDS, WORDS, type Language, type Words } from './i18n.js';
 import { LANE_MODES } from '../decide/lane-rules.js';
 
 export function escapeHtml(s: string): string {
@@ -49,7 +49,7 @@ function table(id: string, heads: (keyof Words)[], w: Words): string {
 
 export function appPage(lang: Language, gateName: string, user: string): string {
   const w = WORDS[lang];
-  const words = JSON.stringify(w).replace(/</g, '\\u003c');
+  const words = JSON.stringify({ ...w, codes: CODE_WORDS[lang] }).replace(/</g, '\\u003c');
   return shell(
     lang,
     `<header>
@@ -84,7 +84,7 @@ ${table('doctor', ['result', 'check', 'detail'], w)}
 </section>
 <section id="lane" hidden>
 <p><button type="button" id="lane-test">${escapeHtml(w.laneTest)}</button></p>
-<p><label>${escapeHtml(w.setMode)} <select id="mode-choice">${LANE_MODES.map((m) => `<option value="${m}">${m}</option>`).join('')}</select></label>
+<p><label>${escapeHtml(w.setMode)} <select id="mode-choice">${LANE_MODES.map((m) => `<option value="${m}">${escapeHtml(CODE_WORDS[lang][m] ? `${CODE_WORDS[lang][m]} (${m})` : m)}</option>`).join('')}</select></label>
 <button type="button" id="set-mode">${escapeHtml(w.confirm)}…</button></p>
 <p id="lane-result" class="result" role="status"></p>
 </section>

@@ -186,6 +186,7 @@ describe('the web console in a real browser against gate run', () => {
       await zhPage.click('#sign-in');
       await zhPage.locator('#decisions tbody tr').first().waitFor();
       await expect(zhPage.locator('#tab-live').textContent()).resolves.toBe('实时通道');
+      await expect(zhPage.locator('#lane-mode').textContent()).resolves.toBe('正常 (normal)');
       await zhPage.screenshot({ path: join(SHOTS, 'live-zh.png'), fullPage: true });
     } finally {
       await zh.close();
