@@ -12,6 +12,7 @@ import { documentSchema, type Document } from '../../identity/document.js';
 import { decodeIdCard } from '../../readers/idcard/index.js';
 import { parseMrz } from '../../readers/mrz/index.js';
 import { readOutcome, type ReadFailureReason, type ReadOutcome } from '../../readers/outcome.js';
+import { passengerMessage } from '../../i18n/passenger.js';
 
 /** What the lane would get from a reader (src/readers/outcome.ts maps decoder errors), with a line for stderr. */
 type Input = { ok: true; document: Document } | { ok: false; reason: ReadFailureReason; detail: string };
@@ -73,8 +74,12 @@ export const decideCommand: Command = {
   help: `usage: gate decide --db PATH --config FILE --direction entry|exit --at ISO-TIME
                    (--idcard-hex HEX | --mrz TEXT | --document JSON|@FILE[#NAME])
 
-Prints one JSON object {"decision": "open"|"reject", "reason", "ticket", "message": {"zh", "en"}},
-the decision the lane would make for this document at that time. Reads the cache, writes nothing.
+Prints one JSON object {"decision": "open"|"reject", "reason", "ticket", "message": {"zh", "en"},
+"passenger": {"language", "direction", "text", "source"}}, the decision the lane would make for this
+document at that time, and what the passenger reads in their language: chosen from the document's
+nationality (CLDR; the config's passengerLanguage.byNationality overrides), Chinese for resident ID
+cards and HK/Macao/Taiwan permits, English where no pack exists ("source" says which); "direction"
+"rtl" marks right-to-left text (Arabic). Reads the cache, writes nothing.
 
 options:
   --db PATH             the gate's SQLite file (default: the config's "db")
@@ -135,7 +140,8 @@ example:
     } finally {
       db.close();
     }
-    io.stdout.write(JSON.stringify(result) + '\n');
+    const passenger = passengerMessage(result.reason, input.ok ? input.document : null, config.passengerLanguage.byNationality);
+    io.stdout.write(JSON.stringify({ ...result, passenger }) + '\n');
     return 0;
   },
 };
