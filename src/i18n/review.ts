@@ -35,6 +35,12 @@ export function reviewMarkdown(): string {
     'or Angolan passengers may want European wording. Terms to keep consistent within a language: the staffed gate',
     '(人工通道), the station ticket window (车站售票窗口), 12306 (never translated).',
     '',
+    'Adding a reason (src/decide/reasons.ts): give it a text under `"reasons"` in every `src/i18n/packs/*.json`',
+    '(`test/i18n/packs.test.ts` names each language still missing it; until then English is shown), a wire code in',
+    '`REASON_CODES` (src/bridge/messages.ts) and in PROTOCOL.md 4.3 (the MCU renders it from the same packs), then',
+    'regenerate this file. Adding a language: a pack file, its import and code in src/i18n/packs.ts, its row in',
+    'PROTOCOL.md 4.4; CLDR then sends every nationality whose language it is to the new pack.',
+    '',
     '| language | direction | texts | not checked |',
     '|----------|-----------|-------|-------------|',
   ];
