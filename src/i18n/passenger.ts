@@ -25,6 +25,8 @@ export function passengerMessage(reason: string, doc: Doc | null, byNationality?
  * the gate says so once in the log and passengers get English; it never stops a passage.
  */
 export function languagePicker(byNationality: Readonly<Record<string, string>>, log?: Logger): (doc: Doc) => PackLanguage {
+  // Reading and checking CLDR's data takes some 20-30 ms: done once, soon after start, not on the first passenger.
+  setTimeout(() => cldrTerritoryData(), 0).unref();
   let told = false;
   return (doc) => {
     const data = cldrTerritoryData();
