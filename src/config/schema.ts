@@ -4,6 +4,7 @@
 // documents it. Paths in the file are relative to the file's own folder (resolved by loadConfig).
 import { z } from 'zod';
 import { LOG_LEVELS } from '../util/log.js';
+import { passengerLanguageSchema } from '../i18n/config.js';
 
 /** Cross-field rules run on a section whose own keys are valid; a bad key is reported once, by itself. */
 const whenValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
@@ -301,6 +302,7 @@ export const gateConfigSchema = z
     sync: syncSchema.prefault({}),
     lane: laneSchema.prefault({}),
     console: consoleSchema.prefault({}),
+    passengerLanguage: passengerLanguageSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
