@@ -3,7 +3,8 @@
 import type { Frame } from './frame.js';
 
 export const PROTOCOL_MAJOR = 1;
-export const PROTOCOL_MINOR = 0;
+/** 1.1 added display code `look-at-camera` and reason `face-mismatch` (PROTOCOL.md 4.3). */
+export const PROTOCOL_MINOR = 1;
 
 export const DIRECTIONS = { entry: 1, exit: 2 } as const;
 export const MODES = { normal: 0, free: 1, locked: 2, maintenance: 3 } as const;
@@ -27,6 +28,8 @@ export const DISPLAY_CODES = {
   free: 6,
   'fault-storage': 7,
   'fault-link': 8,
+  // 1.1: the lane checks the passenger's face against the card photo (docs/face-match.md).
+  'look-at-camera': 9,
 } as const;
 /** Decision reasons on the wire. Fixed numbers, never reordered (src/decide/reasons.ts names them). */
 export const REASON_CODES = {
@@ -48,6 +51,8 @@ export const REASON_CODES = {
   'cache-stale': 14,
   'gate-mode': 15,
   emergency: 16,
+  // 1.1
+  'face-mismatch': 17,
 } as const;
 export const SOUNDS = { off: 0, accept: 1, reject: 2, alarm: 3 } as const;
 export const DOOR_FAULTS = { 'jammed-open': 1, 'jammed-closed': 2, motor: 3, sensor: 4 } as const;

@@ -43,6 +43,7 @@ export const MESSAGES: Record<Reason, Message> = {
   },
   'gate-mode': { zh: '本通道暂停使用，请走其他通道', en: 'This lane is closed. Please use another lane' },
   emergency: { zh: '紧急状态，闸机已打开，请有序离开', en: 'Emergency: the gates are open. Please leave calmly' },
+  'face-mismatch': { zh: '人证核验未通过，请到人工通道办理', en: 'Your face could not be matched to your ID card. Please use the staffed gate' },
 };
 
 export function messageFor(reason: Reason): Message {

@@ -17,6 +17,8 @@ export const REASONS = [
   'cache-stale',
   'gate-mode',
   'emergency',
+  // The face at the gate is not the card's photo (or the face check could not be done): src/face, docs/face-match.md.
+  'face-mismatch',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

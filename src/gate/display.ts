@@ -18,6 +18,7 @@ export const DISPLAY_TEXT: Record<DisplayCode, Message> = {
   free: { zh: '请直接通行', en: 'Free passage: please walk through' },
   'fault-storage': { zh: '闸机故障，请走其他通道', en: 'Gate fault. Please use another gate' },
   'fault-link': { zh: '闸机故障，请走其他通道', en: 'Gate fault. Please use another gate' },
+  'look-at-camera': { zh: '请正视摄像头，进行人脸核验', en: 'Please look at the camera for the face check' },
 };
 
 const blank = { train: '', car: '', seat: '' };
