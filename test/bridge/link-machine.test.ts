@@ -180,7 +180,7 @@ describe('link machine', () => {
   });
 
   it('the HELLO carries our timing and fail mode', () => {
-    expect(play(HANDSHAKING).inflight?.msg).toEqual({ kind: 'hello', major: 1, minor: 0, heartbeatMs: 100, watchdogMs: 500, ackTimeoutMs: 50, retries: 2, failMode: 'locked' });
+    expect(play(HANDSHAKING).inflight?.msg).toEqual({ kind: 'hello', major: 1, minor: 1, heartbeatMs: 100, watchdogMs: 500, ackTimeoutMs: 50, retries: 2, failMode: 'locked' });
   });
 
   it('holds at most BACKLOG_MAX reports while the handler runs; the MCU retransmits the rest', () => {

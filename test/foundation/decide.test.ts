@@ -204,9 +204,9 @@ describe('decide', () => {
     expect(d.message).toEqual(MESSAGES[c.reason]);
   });
 
-  it('covers every reason code the core can give (unreadable comes from the decoders: cli.test.ts)', () => {
+  it('covers every reason code the core can give (unreadable comes from the decoders: cli.test.ts; face-mismatch from the lane: test/gate/lane-face.test.ts)', () => {
     const covered = new Set(cases.map((c) => c.reason));
-    expect(REASONS.filter((r) => !covered.has(r))).toEqual(['unreadable']);
+    expect(REASONS.filter((r) => !covered.has(r))).toEqual(['unreadable', 'face-mismatch']);
   });
 
   it('reports the ticket it opened with: id, train, car, seat, departure', () => {
