@@ -33,6 +33,9 @@ export interface FaceClientEvents {
   error: FaceError;
   /** The module answered (anything, including its own `unavailable`): it is reachable. */
   answered: FaceResult | 'ok';
+  /** A request was written to the socket / its answer frame arrived (hrtime, for the overhead bench). Ids only. */
+  sent: { id: string; at: bigint };
+  received: { id: string; at: bigint };
 }
 
 interface Pending {
@@ -75,7 +78,9 @@ export class FaceClient implements FaceMatcher {
       this.pending.set(id, { resolve, timer });
       this.open()
         .then((s) => {
-          if (this.pending.has(id)) s.write(encodeFrame(frame));
+          if (!this.pending.has(id)) return;
+          s.write(encodeFrame(frame));
+          this.events.emit('sent', { id, at: process.hrtime.bigint() });
         })
         .catch((err: unknown) => this.settle(id, 'connect-failed', `no face matcher at ${this.endpoint}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
     });
@@ -122,6 +127,7 @@ export class FaceClient implements FaceMatcher {
       return;
     }
     const a = parsed.data;
+    this.events.emit('received', { id: a.id, at: process.hrtime.bigint() });
     const p = this.pending.get(a.id);
     if (!p) return; // an answer after its deadline: the lane has moved on
     if (a.result === 'match' && a.score === undefined) {
