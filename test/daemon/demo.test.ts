@@ -30,7 +30,10 @@ describe('gate demo', () => {
     expect(row(/passport \(MRZ\)\s+OPEN/)).toMatch(/ticket E0007 used/);
     expect(row(/not-verified/)).toMatch(/verify it online on 12306 .* or at the station ticket window/);
     expect(row(/too-late/)).toMatch(/REJECT/);
+    expect(row(/HK\/MO\/TW permit\s+REJECT/)).toMatch(/face-mismatch\s+G101\s+05\s+12B\s+Your face could not be matched to your ID card\. Please use the staffed gate/);
     expect(row(/HK\/MO\/TW permit\s+OPEN/)).toMatch(/tailgating alarm/);
+    expect(row(/^\s+face:/)).toMatch(/simulated face-match module \(its own process\)/);
+    expect(r.received.filter((e) => e.kind === 'decision' && e.face === 'no-match')).toHaveLength(1);
     expect(row(/FIRE ALARM on/)).toBeTruthy();
     expect(row(/REJECT\s+emergency/)).toBeTruthy();
     expect(row(/ticket-refunded/)).toMatch(/G103\s+02\s+11D/);
@@ -44,7 +47,7 @@ describe('gate demo', () => {
     const r = await demo(true);
     expect(r.failures, r.text).toBe(0);
     expect(r.text).toMatch(/broker:\s+none/);
-    expect(r.text).toMatch(/offline: 16 events wait in the outbox \(seq 1\.\.16\)/);
+    expect(r.text).toMatch(/offline: 17 events wait in the outbox \(seq 1\.\.17\)/);
   });
 
   it('plays the whole hour on a bare machine (PATH holds only node): devices in-process, the embedded broker, and the header says so', async () => {
@@ -61,7 +64,7 @@ describe('gate demo', () => {
       expect(lines[0]).toMatch(/^gate demo: .*; devices in-process \(no socat\), embedded aedes broker \(no Mosquitto\)$/);
       expect(out).toMatch(/devices: ID-card reader in-process:\S+, MRZ scanner in-process:\S+, turnstile MCU in-process:\S+ \(simulated, joined in-process/);
       expect(out).toMatch(/broker:\s+embedded MQTT broker \(aedes/);
-      expect(out).toMatch(/central received 16 events from gate VNP\/01: 8 decisions, 4 passages, 4 alarms; seq 1\.\.16 with no gap and no duplicate/);
+      expect(out).toMatch(/central received 17 events from gate VNP\/01: 9 decisions, 4 passages, 4 alarms; seq 1\.\.17 with no gap and no duplicate/);
       expect(lines.find((l) => /HK\/MO\/TW permit\s+OPEN/.test(l))).toMatch(/tailgating alarm/);
       expect(out).toMatch(/^demo complete: every outcome as expected$/m);
       expect(err).not.toMatch(/ENOENT|socat|mosquitto/i);
