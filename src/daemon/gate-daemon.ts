@@ -43,6 +43,8 @@ import { cacheVerdict } from './cache-health.js';
 import { LedgerRetention } from '../outbox/retention.js';
 import { StatusFileWriter } from './status-writer.js';
 import { languagePicker } from '../i18n/passenger.js';
+import { FaceClient } from '../face/client.js';
+import { FACE_OUTCOMES, type FaceOutcome } from '../gate/events.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -148,6 +150,9 @@ export class GateDaemon {
   private lastMqttAdvice = '';
   /** Id of the key this gate signs its passages with (central's roster must list its public half). */
   readonly gateKeyId: string;
+  /** The face-match module's client (face.enabled), and how many decisions had each face outcome since start. */
+  readonly face: FaceClient | null;
+  readonly faceOutcomes = Object.fromEntries(FACE_OUTCOMES.map((o) => [o, 0])) as Record<FaceOutcome, number>;
 
   constructor(private readonly o: DaemonOptions) {
     const c = o.config;
@@ -196,6 +201,7 @@ export class GateDaemon {
     const bridge = bridgeFromConfig(c, o.serialBinding);
     this.watchTransport('bridge', bridge.transport, false);
     this.link = bridge.link;
+    this.face = c.face.enabled ? new FaceClient(c.face.endpoint) : null;
     this.lane = new LaneLoop({
       station: c.station,
       direction: c.lane.direction,
@@ -208,7 +214,9 @@ export class GateDaemon {
       bridge: this.link,
       now: this.clock,
       log: this.log,
+      face: this.face ? { rules: c.face, matcher: this.face } : undefined,
     });
+    this.wireFace();
     this.reporter = c.mqtt.enabled
       ? new GateReporter({
           store: this.store,
@@ -303,7 +311,7 @@ export class GateDaemon {
     this.log.info('stopping: no new passengers');
     for (const s of this.scanners) s.stop();
     await this.idcard?.stop();
-    const busy = (): boolean => this.lane.state.phase === 'authorised' || this.lane.state.phase === 'passing' || this.lane.state.phase === 'deciding';
+    const busy = (): boolean => ['deciding', 'verifying-face', 'authorised', 'passing'].includes(this.lane.state.phase);
     await waitFor(() => !busy(), c.bridge.passageTimeoutMs + 2500, 'the passage under way', 50).catch(() => undefined);
     if (this.reporter) {
       const reporter = this.reporter;
@@ -313,6 +321,7 @@ export class GateDaemon {
     if (this.retentionTimer) clearTimeout(this.retentionTimer);
     this.retentionTimer = null;
     this.lane.stop();
+    this.face?.close();
     await this.reporter?.stop();
     await this.sync?.stop();
     // The last request has its answer and the last report its ACK before the port closes (bounded: a silent MCU).
@@ -368,11 +377,24 @@ export class GateDaemon {
     return d;
   }
 
+  /** The module's health in the status (devices.face) and one log line per failure code change; never the photo. */
+  private wireFace(): void {
+    const face = this.face;
+    if (!face) return;
+    this.setHealth('face', 'absent', 'not asked yet');
+    face.events.on('answered', (r) => this.setHealth('face', r === 'unavailable' ? 'fault' : 'ok', r === 'unavailable' ? 'module-unavailable' : null));
+    face.events.on('error', (e) => {
+      if (this.health.get('face')?.detail !== e.code) this.log.warn({ device: 'face', code: e.code }, e.message);
+      this.setHealth('face', 'fault', e.code);
+    });
+  }
+
   private wireLane(): void {
     const kick = () => this.reporter?.kick();
     this.lane.events.on('decision', (e) => {
+      if (e.face) this.faceOutcomes[e.face] += 1;
       kick();
-      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, detail: e.detail, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train }, 'decision');
+      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, detail: e.detail, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train, face: e.face }, 'decision');
       this.events.emit('decision', e);
     });
     this.lane.events.on('passage', (p) => {
@@ -435,7 +457,8 @@ export class GateDaemon {
         line.discard(d.length);
         judge();
       });
-      reader.reader.events.on('document', (doc) => this.lane.read(doc));
+      // 'card' carries the chip's photo block with the document: the lane holds it for the face check only.
+      reader.reader.events.on('card', (card) => this.lane.read(card.document, this.face ? card.photo : null));
       reader.reader.events.on('error', (err) => {
         if (err.code === 'timeout') {
           line.timeout();
@@ -552,7 +575,7 @@ export class GateDaemon {
     try {
       const mem = process.memoryUsage();
       const memory = { rssMb: +(mem.rss / 1048576).toFixed(1), heapUsedMb: +(mem.heapUsed / 1048576).toFixed(1) };
-      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase, memory };
+      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase, memory, ...(this.face ? { faceOutcomes: this.faceOutcomes } : {}) };
       this.statusWriter.write(status, stopped);
     } catch (err) {
       this.log.warn({ err: errorLine(err) }, 'status file not written');

@@ -15,6 +15,10 @@ const envelope = {
   at: z.iso.datetime({ offset: true }),
 };
 
+/** The face check as central sees it: liveness-failed and a face that never showed count as no-match. */
+export const FACE_OUTCOMES = ['match', 'no-match', 'unavailable', 'not-required'] as const;
+export type FaceOutcome = (typeof FACE_OUTCOMES)[number];
+
 export const decisionEventSchema = z
   .object({
     ...envelope,
@@ -29,6 +33,8 @@ export const decisionEventSchema = z
     docKey: z.string().nullable(),
     ticketId: z.string().nullable(),
     train: z.string().nullable(),
+    /** The face check (docs/face-match.md): an outcome only, never the score or an image. Absent in older events. */
+    face: z.enum(FACE_OUTCOMES).optional(),
   })
   .strict();
 
@@ -70,6 +76,8 @@ export const ALARM_TYPES = [
   'storage-corrupt',
   // A technician acted in the web console (src/console): detail `<login>:<action>:<ok|refused>` (never a passenger's data).
   'console-action',
+  // The face matcher did not answer in time or said it is unavailable (active); its next answer clears it.
+  'face-unavailable',
 ] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 

@@ -12,6 +12,7 @@ import type { BridgeLink } from '../bridge/link.js';
 import { BridgeError } from '../bridge/errors.js';
 import type { AlarmEvent, DecisionEvent, LaneStore, PassageEvent } from './events.js';
 import type { DisplayMessage } from './display.js';
+import type { FaceMatcher } from '../face/client.js';
 import {
   ACCEPTING,
   initialLane,
@@ -20,6 +21,7 @@ import {
   type LaneDecideContext,
   type LaneDecision,
   type LaneInput,
+  type LaneFaceRules,
   type LaneMode,
   type LaneState,
   type LaneTiming,
@@ -46,6 +48,8 @@ export interface LaneLoopOptions {
   now?: () => number;
   tickMs?: number;
   log?: Logger;
+  /** The face check's rules and the matcher it asks (docs/face-match.md); no check without them. */
+  face?: { rules: LaneFaceRules; matcher: FaceMatcher };
 }
 
 export interface LaneEvents {
@@ -58,6 +62,9 @@ export interface LaneEvents {
   error: GateError;
   /** An authorise frame was handed to the link (for the latency bench). */
   authorising: { authId: number; at: bigint };
+  /** A match request was handed to the matcher / its answer came back (for the face overhead bench). No photo. */
+  'face-request': { requestId: string; at: bigint };
+  'face-answer': { requestId: string; result: string; at: bigint };
 }
 
 export class LaneLoop {
@@ -80,7 +87,7 @@ export class LaneLoop {
     } catch (err) {
       opts.log?.warn({ err: errorLine(err) }, 'last authorisation unknown');
     }
-    this.lane = initialLane({ station: opts.station, direction: opts.direction, mode: opts.mode, timing: opts.timing, firstAuthId: last !== null ? last + 1 : at & 0xffff, at });
+    this.lane = initialLane({ station: opts.station, direction: opts.direction, mode: opts.mode, timing: opts.timing, firstAuthId: last !== null ? last + 1 : at & 0xffff, at, face: opts.face?.rules });
   }
 
   get state(): LaneState {
@@ -109,8 +116,8 @@ export class LaneLoop {
     for (const off of this.offs.splice(0)) off();
   }
 
-  /** A document from a reader. */
-  read(document: Document): void {
+  /** A document from a reader; `photo`: the chip's photo block, held for the face check only. */
+  read(document: Document, photo?: Uint8Array | null): void {
     let docKey: string | null = null;
     try {
       docKey = this.opts.keyOf(document);
@@ -123,7 +130,7 @@ export class LaneLoop {
     } catch (err) {
       this.opts.log?.warn({ err: errorLine(err) }, 'passenger language failed'); // the panel's own languages then
     }
-    this.feed({ type: 'document', at: this.now(), document, docKey, language });
+    this.feed({ type: 'document', at: this.now(), document, docKey, language, photo: photo ?? null });
   }
 
   /** A reader saw a document but could not make one of it: the reason is the reader's (src/readers/outcome.ts). */
@@ -214,6 +221,23 @@ export class LaneLoop {
         this.events.emit('display', c.display);
         bridge.display(c.display).catch((err: unknown) => this.fail(err));
         return;
+      case 'match-face': {
+        const matcher = this.opts.face?.matcher;
+        const { requestId } = c;
+        if (!matcher) {
+          this.inbox.push({ type: 'face-answer', at: this.now(), requestId, answer: { result: 'unavailable', detail: 'no-matcher' } });
+          return;
+        }
+        this.events.emit('face-request', { requestId, at: process.hrtime.bigint() });
+        matcher
+          .match({ requestId, photo: c.photo, deadlineMs: c.deadlineMs })
+          .catch(() => ({ result: 'unavailable' as const, detail: 'client-failed' }))
+          .then((answer) => {
+            this.events.emit('face-answer', { requestId, result: answer.result, at: process.hrtime.bigint() });
+            this.feed({ type: 'face-answer', at: this.now(), requestId, answer });
+          });
+        return;
+      }
       case 'sound':
         bridge.sound({ pattern: c.pattern, durationMs: c.pattern === 'alarm' ? 2000 : 300 }).catch((err: unknown) => this.fail(err));
         return;

@@ -34,7 +34,10 @@ describe('gate demo', () => {
     expect(row(/passport \(MRZ\)\s+OPEN/)).toMatch(/\[de\] Bitte gehen Sie durch/);
     expect(row(/PR card \(2023\)\s+OPEN/)).toMatch(/\[ar\] \u2067.+\u2069/); // Arabic, isolated right to left
     expect(row(/too-late/)).toMatch(/REJECT/);
+    expect(row(/HK\/MO\/TW permit\s+REJECT/)).toMatch(/face-mismatch\s+G101\s+05\s+12B\s+Your face could not be matched to your ID card\. Please use the staffed gate/);
     expect(row(/HK\/MO\/TW permit\s+OPEN/)).toMatch(/tailgating alarm/);
+    expect(row(/^\s+face:/)).toMatch(/simulated face-match module \(its own process\)/);
+    expect(r.received.filter((e) => e.kind === 'decision' && e.face === 'no-match')).toHaveLength(1);
     expect(row(/FIRE ALARM on/)).toBeTruthy();
     expect(row(/REJECT\s+emergency/)).toBeTruthy();
     expect(row(/ticket-refunded/)).toMatch(/G103\s+02\s+11D/);

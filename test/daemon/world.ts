@@ -24,6 +24,8 @@ import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
 import { waitFor } from '../../src/util/wait.js';
 import { buildMrz } from '../../src/readers/mrz/build.js';
+import { startFaceSim, type FaceSimProcess } from '../../src/face/sim-process.js';
+import type { FaceScript } from '../../src/face/sim.js';
 
 export const STATION = 'VNP';
 export const GATE = '07';
@@ -105,6 +107,8 @@ export interface World<M extends WorldMcu = McuSim> {
   signer: CommandSigner;
   /** Central's sync signing key (snapshots, deltas, the station roster). */
   syncKey: SigningKey;
+  /** The simulated face matcher process (WorldOptions.face), on the socket the gate's face.endpoint names. */
+  face: FaceSimProcess | null;
   startGate(extraEnv?: NodeJS.ProcessEnv): GateProcess;
   publishSnapshot(): Promise<void>;
   /** Central's rotation step: the station's data as a new epoch keyed under `docSecret` (docs/sync.md 4b). */
@@ -122,6 +126,10 @@ export interface WorldOptions {
   secretNext?: string;
   /** Extra top-level config sections (e.g. console). */
   extraConfig?: Record<string, unknown>;
+  /** Face match on (docs/face-match.md): the simulated matcher's first script and the gate's face.* settings. */
+  face?: { script?: FaceScript; onUnavailable?: 'staffed' | 'open'; timeoutMs?: number; noFaceWaitMs?: number };
+  /** devices.idcard.recordTo: record the reader's bytes to this file name in the world's folder. */
+  recordIdCard?: string;
 }
 
 export async function startWorld(opts?: WorldOptions): Promise<World>;
@@ -136,6 +144,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
   const scanner = await MrzScannerSim.open(mrzPair.sim, { framing: 'plain', lineEnding: 'CRLF' });
   const mcu = opts.openMcu ? await opts.openMcu(mcuPair.sim) : await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: opts.mcuWalkMs ?? 50 });
   const broker = await startLocalBroker();
+  const face = opts.face ? await startFaceSim(join(dir, 'face.sock'), join(dir, 'face-script.json'), opts.face.script) : null;
 
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const key = signingKeyFrom(privateKey);
@@ -178,7 +187,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     db: dbPath,
     logLevel: 'info',
     devices: {
-      idcard: { enabled: true, path: idPair.device, baudRate: 115200, pollIntervalMs: 100 },
+      idcard: { enabled: true, path: idPair.device, baudRate: 115200, pollIntervalMs: 100, ...(opts.recordIdCard ? { recordTo: opts.recordIdCard } : {}) },
       mrzSerial: { enabled: true, path: mrzPair.device, baudRate: 9600 },
       reconnect: { initialMs: 100, maxMs: 1000 },
     },
@@ -187,6 +196,9 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     sync: { enabled: true, centralPublicKeys: [publicPem] },
     lane: { resultHoldMs: opts.resultHoldMs ?? 2500 },
     ...opts.extraConfig,
+    ...(opts.face
+      ? { face: { enabled: true, endpoint: 'face.sock', timeoutMs: opts.face.timeoutMs ?? 2000, noFaceWaitMs: opts.face.noFaceWaitMs ?? 3000, onUnavailable: opts.face.onUnavailable ?? 'staffed' } }
+      : {}),
   };
   const configPath = join(dir, 'gate.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
@@ -203,6 +215,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     scanner,
     mcu,
     pairs,
+    face,
     signer: new CommandSigner(commandKeys.privateKey),
     syncKey: key,
     startGate(extraEnv = {}) {
@@ -241,6 +254,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
       await reader.close();
       await scanner.close();
       await mcu.close();
+      await face?.stop();
       for (const p of pairs) await p.close();
       await broker.close();
       rmSync(dir, { recursive: true, force: true });

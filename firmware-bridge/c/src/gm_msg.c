@@ -14,7 +14,7 @@ NAMES(gm_direction_name, NULL, "entry", "exit")
 NAMES(gm_mode_name, "normal", "free", "locked", "maintenance")
 NAMES(gm_fail_mode_name, "locked", "free")
 NAMES(gm_sound_name, "off", "accept", "reject", "alarm")
-NAMES(gm_display_name, "idle", "checking", "open", "reject", "closed", "emergency", "free", "fault-storage", "fault-link")
+NAMES(gm_display_name, "idle", "checking", "open", "reject", "closed", "emergency", "free", "fault-storage", "fault-link", "look-at-camera")
 NAMES(gm_door_fault_name, NULL, "jammed-open", "jammed-closed", "motor", "sensor")
 NAMES(gm_power_name, "mains", "battery", "battery-low")
 NAMES(gm_reset_name, "power-on", "watchdog", "brown-out", "software", "pin")
@@ -27,6 +27,8 @@ static const char *const REASONS[] = {
   "staffed-check", "no-onward-ticket", "transfer-window", "fare-adjustment", "present-passport-page",
   "present-resident-card", "child-ticket-on-document", "student-not-verified", "student-outside-journey",
   "concession-check",
+  /* 0x1B: the face check failed (issue 21). */
+  "face-mismatch",
 };
 
 const char *gm_reason_name(uint8_t v) {

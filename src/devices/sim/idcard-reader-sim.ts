@@ -58,6 +58,7 @@ export class IdCardReaderSim {
   private behaviour: SimBehaviour;
   private readonly framer = new IdCardFramer();
   private card: Uint8Array | null = null;
+  private photo: Uint8Array | undefined;
   private selected = false;
   private readDone = false;
   private queue: Promise<void> = Promise.resolve();
@@ -74,8 +75,10 @@ export class IdCardReaderSim {
     this.behaviour = { ...DEFAULTS, ...behaviour };
   }
 
-  placeCard(card: CardFields | Uint8Array): void {
+  /** `photo`: the chip's photo block this card gives (default: the synthetic one); the face matcher sees it. */
+  placeCard(card: CardFields | Uint8Array, opts: { photo?: Uint8Array } = {}): void {
     this.card = card instanceof Uint8Array ? Uint8Array.from(card) : encodeCardText(card);
+    this.photo = opts.photo;
     this.selected = false;
     this.readDone = false;
   }
@@ -143,7 +146,7 @@ export class IdCardReaderSim {
         this.reads++;
         this.readDone = true;
         this.selected = false;
-        return command === 'read' ? buildReadResponse(this.card) : buildReadResponse(this.card, { fingerprint: b.fingerprint ?? new Uint8Array(0) });
+        return command === 'read' ? buildReadResponse(this.card, { photo: this.photo }) : buildReadResponse(this.card, { photo: this.photo, fingerprint: b.fingerprint ?? new Uint8Array(0) });
       case 'newAddress':
         return buildResponse(this.card ? 0x91 : 0x41);
     }

@@ -13,6 +13,8 @@ import { initialSession, step, wakeAt, type SessionConfig, type SessionInput, ty
 
 export interface IdCardReaderEvents {
   document: Document;
+  /** The same read with the chip's photo block, for the face check (emitted just before `document`). Never log it. */
+  card: { document: Document; photo: Uint8Array | null };
   /** A failed read step, a card that cannot be decoded, a write that failed. The loop carries on. */
   /** A device or line problem (timeouts, SAM statuses, bad frames): the session retries; the status shows it. */
   error: GateError;
@@ -123,7 +125,10 @@ export class IdCardReader {
       let send: { command: CommandName; timeoutMs: number } | undefined;
       for (const e of out.effects) {
         if (e.type === 'send') send = e;
-        else if (e.type === 'document') this.events.emit('document', e.document);
+        else if (e.type === 'document') {
+          this.events.emit('card', { document: e.document, photo: e.photo ?? null });
+          this.events.emit('document', e.document);
+        }
         else if (e.type === 'error') this.events.emit('error', e.error);
         else if (e.type === 'rejected') this.events.emit('rejected', readFailure(e.error));
         else this.events.emit(e.type, undefined);

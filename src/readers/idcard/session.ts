@@ -46,7 +46,8 @@ export type SessionInput =
 
 export type SessionEffect =
   | { type: 'send'; command: CommandName; timeoutMs: number }
-  | { type: 'document'; document: Document }
+  /** photo: the chip's photo block as the card gave it (a view into the read's frame), for the face check only. */
+  | { type: 'document'; document: Document; photo?: Uint8Array }
   | { type: 'error'; error: GateError }
   /** A card was read but its text is not a card the gate accepts: the passenger's problem, not the device's. */
   | { type: 'rejected'; error: GateError }
@@ -118,7 +119,7 @@ export function step(state: SessionState, input: SessionInput, cfg: SessionConfi
       const decoded = decodeCardText(result.value.text);
       // A card that cannot be decoded is reported once, then treated as held like a good one: re-reading the same
       // bytes will not make them valid, and the passenger must take the card away anyway.
-      const effect: SessionEffect = decoded.ok ? { type: 'document', document: decoded.value } : { type: 'rejected', error: decoded.error };
+      const effect: SessionEffect = decoded.ok ? { type: 'document', document: decoded.value, photo: result.value.photo } : { type: 'rejected', error: decoded.error };
       return idle({ failures: 0, cardHeld: true, absentCount: 0 }, now, [effect]);
     }
     case 'resetting':
