@@ -107,9 +107,15 @@ describe.skipIf(!DEBOOTSTRAP)('install.sh in a Debian 13 root built with deboots
       cpSync(join(REPO, part), join(gateSrc, part), { recursive: true });
     }
     cpSync('/etc/resolv.conf', join(work, 'etc/resolv.conf'), { dereference: true });
+    // A host behind a TLS-inspecting proxy trusts a local CA: the root must too, or npm cannot reach its registry.
+    // (install.sh's ca-certificates puts it in the root's store; npm reads that store through NODE_EXTRA_CA_CERTS.)
+    const localCas = '/usr/local/share/ca-certificates';
+    const trustLocalCa = existsSync(localCas);
+    if (trustLocalCa) cpSync(localCas, join(work, localCas), { recursive: true });
     expect(sh('mount', ['-t', 'proc', 'proc', join(work, 'proc')], 30_000).code).toBe(0);
     expect(sh('mount', ['--bind', '/dev', join(work, 'dev')], 30_000).code).toBe(0);
-    const inRoot = (cmd: string, timeoutMs = 60_000) => sh('chroot', [work!, '/usr/bin/env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', 'sh', '-c', cmd], timeoutMs);
+    const env = ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', ...(trustLocalCa ? ['NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'] : [])];
+    const inRoot = (cmd: string, timeoutMs = 60_000) => sh('chroot', [work!, '/usr/bin/env', '-i', ...env, 'sh', '-c', cmd], timeoutMs);
 
     const install = inRoot('bash /root/gate-src/scripts/install.sh 2>&1', 1_800_000);
     expect(install.code, install.out.split('\n').slice(-30).join('\n')).toBe(0);
