@@ -30,7 +30,12 @@ fi
 # --- packages: Debian's own; update the lists first (a fresh image has none, an old one names removed versions) -----
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends nodejs npm ca-certificates libusb-1.0-0 udev systemd >/dev/null
+# better-sqlite3 fetches a prebuilt binary from GitHub during `npm ci`, and compiles one where GitHub cannot be
+# reached (a station network), which needs make and g++. They are there for the build only: removed again
+# afterwards unless they were installed before.
+build_tools=()
+for pkg in make g++; do dpkg -s "$pkg" >/dev/null 2>&1 || build_tools+=("$pkg"); done
+apt-get install -y -qq --no-install-recommends nodejs npm ca-certificates libusb-1.0-0 udev systemd "${build_tools[@]}" >/dev/null
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || stop "needs Node 20 or newer; /usr/bin/node is $(node --version) (another nodejs package pinned? apt-cache policy nodejs)"
 
@@ -41,6 +46,7 @@ usermod -aG dialout,plugdev gate
 install -d -o root -g root -m 0755 /opt/gate
 cp -a "$src/bin" "$src/src" "$src/firmware-bridge" "$src/config" "$src/package.json" "$src/package-lock.json" "$src/tsconfig.json" "$src/tsconfig.build.json" /opt/gate/
 (cd /opt/gate && npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund)
+if ((${#build_tools[@]})); then apt-get purge -y -qq --auto-remove "${build_tools[@]}" >/dev/null; fi
 
 install -d -o root -g gate -m 0750 /etc/gate
 if [ -n "$config" ]; then install -o root -g gate -m 0640 "$config" /etc/gate/gate.json; fi
