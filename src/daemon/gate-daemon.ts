@@ -408,6 +408,8 @@ export class GateDaemon {
     this.lane.events.on('alarm', (a) => {
       kick();
       this.log.warn({ seq: a.seq, type: a.type, detail: a.detail, active: a.active }, 'alarm');
+      // The lane stored a record again after a storage fault: the status stops showing the fault.
+      if (a.type === 'storage-fault' && !a.active && this.health.get('storage')?.state === 'fault') this.setHealth('storage', 'ok', null);
       this.events.emit('alarm', a);
     });
     this.lane.events.on('error', (e) => {

@@ -79,6 +79,8 @@ export interface LaneState {
   linkLost: boolean;
   /** The store's error code while writes fail; the lane opens for nobody meanwhile. */
   storeFault: string | null;
+  /** The code of the lane's active 'storage-fault' alarm: raised once per fault, cleared by the next write that works. */
+  storeAlarm: string | null;
   /** What the lane serves; its passages are recorded and released in passageDirection(direction). */
   direction: LaneDirection;
   station: string;
@@ -164,6 +166,7 @@ export function initialLane(opts: { station: string; direction: LaneDirection; m
     linkUp: false,
     linkLost: false,
     storeFault: null,
+    storeAlarm: null,
     direction: opts.direction,
     station: opts.station,
     nextAuthId: clampAuthId(opts.firstAuthId),
@@ -203,6 +206,13 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
   const idleScreen = () => showIdle(s.mode, s.emergency, s.linkUp, s.storeFault !== null);
   const alarm = (type: AlarmType, active: boolean, detail: string | null = null) =>
     commands.push({ type: 'record-alarm', event: { kind: 'alarm', at: iso(input.at), type, detail, active } });
+  /** A decision or passage was stored: the storage fault has ended, and so does its alarm. */
+  const storeWorks = () => {
+    s.storeFault = null;
+    if (!s.storeAlarm) return;
+    alarm('storage-fault', false, s.storeAlarm);
+    s.storeAlarm = null;
+  };
   const recordPassage = (outcome: PassageEvent['outcome'], p: Passenger | null, after: Passenger['after'], authId: number | null = p?.authId ?? null) => {
     commands.push({
       type: 'record-passage',
@@ -370,7 +380,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       if ((s.phase !== 'deciding' && s.phase !== 'verifying-face') || !p?.decision || p.faceRequest || p.faceRetryAt) break;
       p.decisionEventId = input.eventId;
       const d = p.decision;
-      s.storeFault = null;
+      storeWorks();
       if (d.decision === 'open' && s.mode === 'free' && !s.emergency) {
         display(show('free'));
         go('done');
@@ -403,7 +413,8 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       display(show('fault-storage'));
       if (input.what === 'decision' && (s.phase === 'deciding' || s.phase === 'verifying-face')) {
         // Nothing was recorded, so nothing may open: the passenger is told to use another gate.
-        alarm('storage-fault', true, input.code);
+        if (!s.storeAlarm) alarm('storage-fault', true, input.code);
+        s.storeAlarm ??= input.code;
         go('done');
       }
       // While authorised/passing the passage report stays unacknowledged and comes again: stay put, and take it
@@ -432,7 +443,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       }
       const p = s.passenger;
       if (!p?.after) break;
-      s.storeFault = null;
+      storeWorks();
       const to = p.after;
       p.after = null;
       closeAuth();

@@ -34,6 +34,8 @@ export interface WorkerConfig {
   machine?: Partial<MachineOptions>;
   tickMs?: number;
   logLevel?: string;
+  /** How long one cache write waits for the file's write lock in all (default src/cache/write-lock.ts). */
+  writeWaitMs?: number;
 }
 
 export type WorkerEvent =
@@ -45,6 +47,7 @@ export type WorkerEvent =
   | { type: 'refusals'; counts: Record<string, number> }
   | { type: 'pong'; id: number }
   | { type: 'storage-fault'; code: string; message: string }
+  | { type: 'storage-ok' }
   | { type: 'progress'; progress: SnapshotProgress }
   | { type: 'resync-requested'; request: ResyncRequest }
   | { type: 'handled'; id: number }
@@ -73,6 +76,8 @@ export interface SyncEvents {
   /** The worker runs again after being down. */
   up: { restarts: number };
   'storage-fault': { code: string; message: string };
+  /** The cache takes batches again after a storage fault (the alarm is cleared). */
+  'storage-ok': void;
   progress: SnapshotProgress;
   'resync-requested': ResyncRequest;
   /** A fed batch has been handled (applied, held or refused). */
@@ -143,6 +148,8 @@ export class SyncService extends TypedEvents<SyncEvents> {
   private heartbeat: NodeJS.Timeout | null = null;
   private ping: { id: number; sentMs: number } | null = null;
   private pings = 0;
+  /** The code of the storage fault whose alarm is active (null: none): raised once, cleared when writes work. */
+  private storageFault: string | null = null;
 
   private constructor(private readonly o: SyncServiceOptions) {
     super();
@@ -267,6 +274,8 @@ export class SyncService extends TypedEvents<SyncEvents> {
       case 'offline':
         return this.emit('offline', undefined);
       case 'state':
+        // A batch in the cache: also after a worker restart, whose engine knows nothing of the fault.
+        this.storageRecovered(at);
         return this.emit('state', e.state);
       case 'roster-version':
         return this.emit('roster-version', e.version);
@@ -279,8 +288,12 @@ export class SyncService extends TypedEvents<SyncEvents> {
         if (this.down && !this.down.timer) this.cameUp();
         return;
       case 'storage-fault':
-        this.o.onAlarm?.({ kind: 'alarm', type: 'storage-fault', detail: e.code, active: true, at });
+        // One alarm for the whole fault, however many writes fail while it lasts.
+        if (this.storageFault === null) this.o.onAlarm?.({ kind: 'alarm', type: 'storage-fault', detail: e.code, active: true, at });
+        this.storageFault = e.code;
         return this.emit('storage-fault', { code: e.code, message: e.message });
+      case 'storage-ok':
+        return this.storageRecovered(at);
       case 'progress':
         this.showProgress(e.progress);
         return this.emit('progress', e.progress);
@@ -291,6 +304,14 @@ export class SyncService extends TypedEvents<SyncEvents> {
       case 'stopped':
         return;
     }
+  }
+
+  private storageRecovered(at: string): void {
+    const code = this.storageFault;
+    if (code === null) return;
+    this.storageFault = null;
+    this.o.onAlarm?.({ kind: 'alarm', type: 'storage-fault', detail: code, active: false, at });
+    this.emit('storage-ok', undefined);
   }
 
   private showProgress(p: SnapshotProgress): void {
