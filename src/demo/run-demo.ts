@@ -227,7 +227,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     /** One passenger: present the document, wait for the decision, walk through when it opens, print the line. */
     const passenger = async (present: () => Promise<void> | void, want: Expect, after?: () => void) => {
       decided = null;
-      const recorded = waitForEvent(daemon.events, 'decision', () => true, 8000, 'the decision to be recorded');
+      // Settled, not timed: the bound only ends a demo whose gate never decides (a loaded CI machine can take seconds).
+      const recorded = waitForEvent(daemon.events, 'decision', () => true, 20_000, 'the decision to be recorded');
       // The passenger's screen as the MCU received it: its language field (protocol 1.1) is what the panel shows
       // beside Chinese.
       const screen = waitForEvent(mcu.events, 'received', (m) => m.kind === 'display' && (m.code === 'open' || m.code === 'reject' || (m.code === 'emergency' && m.language !== undefined)), 8000, 'the passenger screen on the MCU');
