@@ -24,14 +24,14 @@ import { MrzScanner } from '../readers/mrz/scanner.js';
 import type { ReadFailure, ReadFailureReason } from '../readers/outcome.js';
 import { GateReporter } from '../mqtt/reporter.js';
 import type { StatusSnapshot } from '../mqtt/status.js';
-import type { CommandResultCode } from '../mqtt/schemas.js';
+import type { CommandOutcome } from '../mqtt/commands.js';
 import type { AuthorisedCommand } from '../mqtt/command-verify.js';
 import { SyncService } from '../sync/service.js';
 import { TypedEvents } from '../util/typed-events.js';
 import { errorLine, GateError } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { settledWithin, waitFor } from '../util/wait.js';
+import { settledWithin, whenTrue } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
@@ -280,11 +280,18 @@ export class GateDaemon {
     this.log.info('stopping: no new passengers');
     for (const s of this.scanners) s.stop();
     await this.idcard?.stop();
-    const busy = (): boolean => this.lane.state.phase === 'authorised' || this.lane.state.phase === 'passing' || this.lane.state.phase === 'deciding';
-    await waitFor(() => !busy(), c.bridge.passageTimeoutMs + 2500, 'the passage under way', 50).catch(() => undefined);
+    // The passage under way ends (bounded: a passenger who never walks times out at the MCU, plus its guard).
+    if (!(await settledWithin(this.lane.whenIdle(), c.bridge.passageTimeoutMs + 2500))) this.log.warn({ phase: this.lane.state.phase }, 'stopping with the lane still busy');
     if (this.reporter) {
-      const reporter = this.reporter;
-      await waitFor(() => this.store.pendingCount() === 0 || !reporter.connection.connected, drainMs, 'the outbox to drain', 50).catch(() => undefined);
+      // Drained, or nothing more can go out (the broker is gone): the rows stay in the outbox for the next start.
+      const { publisher, connection } = this.reporter;
+      const drained = whenTrue(() => this.store.pendingCount() === 0 || !connection.connected, [
+        (wake) => publisher.events.on('drained', wake),
+        (wake) => publisher.events.on('sent', wake),
+        (wake) => connection.events.on('down', wake),
+      ]);
+      await settledWithin(drained.settled, drainMs);
+      drained.cancel();
     }
     if (this.statusTimer) clearInterval(this.statusTimer);
     this.lane.stop();
@@ -470,7 +477,7 @@ export class GateDaemon {
     this.events.emit('device', { name, state, detail });
   }
 
-  private async onCommand(cmd: AuthorisedCommand): Promise<{ ok: boolean; code: CommandResultCode }> {
+  private async onCommand(cmd: AuthorisedCommand): Promise<CommandOutcome> {
     this.log.info({ command: cmd.name, nonce: cmd.nonce }, 'command from central');
     switch (cmd.name) {
       case 'lane-mode':
@@ -487,9 +494,9 @@ export class GateDaemon {
         return { ok: true, code: 'ok' };
       case 'reload-config':
         // Reloaded by a restart, never in place: the lane must not change under a passenger. The answer goes out
-        // first; the runner then stops (finishing the passage) and exits for systemd to start it again.
-        setTimeout(() => this.events.emit('reload-requested', undefined), 200);
-        return { ok: true, code: 'ok' };
+        // first (the channel runs afterAnswer once it is published); the runner then stops (finishing the passage)
+        // and exits for systemd to start it again.
+        return { ok: true, code: 'ok', afterAnswer: () => this.events.emit('reload-requested', undefined) };
     }
   }
 
