@@ -368,7 +368,8 @@ export class GateDaemon {
       this.events.emit('alarm', a);
     });
     this.lane.events.on('error', (e) => {
-      if (e.code === 'disk-full' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
+      // Acted on by recovery, not by code: any write the lane could not commit and must refuse passengers over.
+      if (e.recovery === 'refuse' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
     });
     this.lane.events.on('transition', (t) => this.log.debug({ from: t.from, to: t.to, cause: t.cause }, 'lane'));
   }

@@ -253,7 +253,8 @@ export class LaneLoop {
     try {
       write();
     } catch (err) {
-      const e = isGateError(err) ? err : new GateError('lane', 'store-failed', errorLine(err), 'retry', { cause: err });
+      // Whatever the store threw, nothing was committed: the lane refuses passengers until a write succeeds.
+      const e = isGateError(err) ? err : new GateError('lane', 'store-failed', errorLine(err), 'refuse', { cause: err });
       this.storeError = e;
       this.fail(e);
       this.inbox.push({ type: 'store-failed', at: this.now(), code: e.code, what });

@@ -2,65 +2,12 @@
 // answered). The shutdown and the tests wait on it instead of polling or sleeping. A scripted bridge answers each
 // request only when the test lets it, and fake timers drive the loop's ticks, so "not yet" is a fact, not a guess.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LaneLoop, type LaneBridge } from '../../src/gate/lane-loop.js';
 import { ACCEPTING, BUSY, LANE_PHASES, isBusy } from '../../src/gate/lane.js';
 import { BridgeError } from '../../src/bridge/errors.js';
-import type { Report } from '../../src/bridge/messages.js';
-import { TypedEvents } from '../../src/util/typed-events.js';
-import { MemoryLaneStore } from './support/memory-store.js';
-import { OPEN, PASSPORT } from './support/documents.js';
+import { laneOn, scriptedBridge } from './support/scripted-bridge.js';
+import { PASSPORT } from './support/documents.js';
 
 afterEach(() => vi.useRealTimers());
-
-interface Pending {
-  kind: string;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-/** A bridge whose every request waits until the test answers it; reports come in through `report`. */
-function scriptedBridge() {
-  const pending: Pending[] = [];
-  let handler: ((r: Report) => void | Promise<void>) | undefined;
-  const request = (kind: string) => () => new Promise<void>((resolve, reject) => pending.push({ kind, resolve, reject }));
-  const bridge = {
-    authorise: request('authorise'),
-    cancel: request('cancel'),
-    setMode: request('set-mode'),
-    display: request('display'),
-    sound: request('sound'),
-    onReport: (h: (r: Report) => void | Promise<void>) => void (handler = h),
-    events: new TypedEvents(),
-    state: 'up',
-    mcu: { emergency: false },
-  } as unknown as LaneBridge;
-  return {
-    bridge,
-    pending,
-    report: (r: Report) => handler!(r),
-    /** Answer every outstanding request (and those the answers lead to) in order. */
-    answerAll: () => {
-      for (const p of pending.splice(0)) p.resolve();
-    },
-  };
-}
-
-function laneOn(b: ReturnType<typeof scriptedBridge>, store = new MemoryLaneStore()) {
-  const lane = new LaneLoop({
-    station: 'TST',
-    direction: 'entry',
-    mode: 'normal',
-    timing: { passageTimeoutMs: 5000, resultHoldMs: 100, guardMs: 1000 },
-    decide: () => OPEN,
-    keyOf: () => 'doc-key-1',
-    store,
-    bridge: b.bridge,
-    now: Date.now,
-    tickMs: 20,
-  });
-  lane.start();
-  return { lane, store };
-}
 
 /** Whether `p` has settled once everything due by now (timers and promise callbacks) has run. */
 async function hasSettled(p: Promise<unknown>): Promise<boolean> {
