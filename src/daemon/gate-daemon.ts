@@ -226,7 +226,8 @@ export class GateDaemon {
     await this.link.start();
     if (c.sync.enabled && c.mqtt.enabled) {
       const m = c.mqtt;
-      this.sync = await SyncService.start({
+      // Off the ready path: the worker loads its modules and opens the file while the lane already serves from the cache.
+      const { service, ready } = SyncService.begin({
         dbPath: c.db,
         secret: this.o.secret,
         secretNext: this.o.secretNext,
@@ -242,6 +243,7 @@ export class GateDaemon {
         onRefused: (code, n) => this.refusals.refuse('sync', code, n),
         clock: () => new Date(this.clock()),
       });
+      this.sync = service;
       this.sync.on('state', (s) => this.log.debug({ sync: s }, 'sync state'));
       this.sync.on('roster-version', (v) => this.reporter?.siblings.requireRosterVersion(v));
       this.sync.on('error', (err) => this.log.error({ err: errorLine(err) }, 'sync worker failed'));
@@ -253,9 +255,12 @@ export class GateDaemon {
         this.setHealth('syncWorker', 'ok', null);
         this.log.info({ restarts: u.restarts }, 'sync worker running again');
       });
-      if (!this.sync.downReason) this.setHealth('syncWorker', 'ok', null);
-      // The fresh file after a recovery has no cache: ask central for the whole snapshot now, not at the next head.
-      if (recovered) this.sync.resync();
+      void ready.then(() => {
+        if (this.stopping) return;
+        if (!service.downReason) this.setHealth('syncWorker', 'ok', null);
+        // The fresh file after a recovery has no cache: ask central for the whole snapshot now, not at the next head.
+        if (recovered) service.resync();
+      });
     }
     this.statusTimer = setInterval(() => {
       this.reportRefusals();

@@ -153,11 +153,23 @@ export class SyncService extends TypedEvents<SyncEvents> {
    * that fails to start is supervised like one that died later: start() still resolves, with the service down.
    */
   static async start(o: SyncServiceOptions): Promise<SyncService> {
+    const { service, ready } = SyncService.begin(o);
+    await ready;
+    return service;
+  }
+
+  /**
+   * The service at once, and its worker's first start as a promise: the daemon's start does not wait for the worker
+   * to load (it serves passengers from the cache meanwhile). stop() may be called before `ready` settles.
+   */
+  static begin(o: SyncServiceOptions): { service: SyncService; ready: Promise<void> } {
     const svc = new SyncService(o);
-    await svc.launch();
-    svc.heartbeat = setInterval(() => svc.checkHeartbeat(), svc.sup.pingMs);
-    svc.heartbeat.unref?.();
-    return svc;
+    const ready = svc.launch().then(() => {
+      if (svc.stopping) return;
+      svc.heartbeat = setInterval(() => svc.checkHeartbeat(), svc.sup.pingMs);
+      svc.heartbeat.unref?.();
+    });
+    return { service: svc, ready };
   }
 
   /** Whether the worker is down (died or hung, restart pending), and why. */
