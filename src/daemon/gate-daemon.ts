@@ -25,13 +25,13 @@ import { MrzScanner } from '../readers/mrz/scanner.js';
 import type { ReadFailure, ReadFailureReason } from '../readers/outcome.js';
 import { GateReporter } from '../mqtt/reporter.js';
 import type { StatusSnapshot } from '../mqtt/status.js';
-import type { CommandResultCode } from '../mqtt/schemas.js';
+import type { CommandOutcome } from '../mqtt/commands.js';
 import type { AuthorisedCommand } from '../mqtt/command-verify.js';
 import { SyncService } from '../sync/service.js';
 import { TypedEvents } from '../util/typed-events.js';
 import { errorLine, GateError } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { settledWithin, waitFor } from '../util/wait.js';
+import { settledWithin, whenTrue } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
@@ -258,7 +258,8 @@ export class GateDaemon {
     await this.link.start();
     if (c.sync.enabled && c.mqtt.enabled) {
       const m = c.mqtt;
-      this.sync = await SyncService.start({
+      // Off the ready path: the worker loads its modules and opens the file while the lane already serves from the cache.
+      const { service, ready } = SyncService.begin({
         dbPath: c.db,
         secret: this.o.secret,
         secretNext: this.o.secretNext,
@@ -272,6 +273,7 @@ export class GateDaemon {
         onRefused: (code, n) => this.refusals.refuse('sync', code, n),
         clock: () => new Date(this.clock()),
       });
+      this.sync = service;
       this.sync.on('state', (s) => this.log.debug({ sync: s }, 'sync state'));
       this.sync.on('roster-version', (v) => this.reporter?.siblings.requireRosterVersion(v));
       this.sync.on('error', (err) => this.log.error({ err: errorLine(err) }, 'sync worker failed'));
@@ -283,9 +285,12 @@ export class GateDaemon {
         this.setHealth('syncWorker', 'ok', null);
         this.log.info({ restarts: u.restarts }, 'sync worker running again');
       });
-      if (!this.sync.downReason) this.setHealth('syncWorker', 'ok', null);
-      // The fresh file after a recovery has no cache: ask central for the whole snapshot now, not at the next head.
-      if (recovered) this.sync.resync();
+      void ready.then(() => {
+        if (this.stopping) return;
+        if (!service.downReason) this.setHealth('syncWorker', 'ok', null);
+        // The fresh file after a recovery has no cache: ask central for the whole snapshot now, not at the next head.
+        if (recovered) service.resync();
+      });
     }
     this.statusTimer = setInterval(() => {
       this.reportRefusals();
@@ -311,11 +316,18 @@ export class GateDaemon {
     this.log.info('stopping: no new passengers');
     for (const s of this.scanners) s.stop();
     await this.idcard?.stop();
-    const busy = (): boolean => ['deciding', 'verifying-face', 'authorised', 'passing'].includes(this.lane.state.phase);
-    await waitFor(() => !busy(), c.bridge.passageTimeoutMs + 2500, 'the passage under way', 50).catch(() => undefined);
+    // The passage under way ends (bounded: a passenger who never walks times out at the MCU, plus its guard).
+    if (!(await settledWithin(this.lane.whenIdle(), c.bridge.passageTimeoutMs + 2500))) this.log.warn({ phase: this.lane.state.phase }, 'stopping with the lane still busy');
     if (this.reporter) {
-      const reporter = this.reporter;
-      await waitFor(() => this.store.pendingCount() === 0 || !reporter.connection.connected, drainMs, 'the outbox to drain', 50).catch(() => undefined);
+      // Drained, or nothing more can go out (the broker is gone): the rows stay in the outbox for the next start.
+      const { publisher, connection } = this.reporter;
+      const drained = whenTrue(() => this.store.pendingCount() === 0 || !connection.connected, [
+        (wake) => publisher.events.on('drained', wake),
+        (wake) => publisher.events.on('sent', wake),
+        (wake) => connection.events.on('down', wake),
+      ]);
+      await settledWithin(drained.settled, drainMs);
+      drained.cancel();
     }
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.retentionTimer) clearTimeout(this.retentionTimer);
@@ -413,7 +425,8 @@ export class GateDaemon {
       this.events.emit('alarm', a);
     });
     this.lane.events.on('error', (e) => {
-      if (e.code === 'disk-full' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
+      // Acted on by recovery, not by code: any write the lane could not commit and must refuse passengers over.
+      if (e.recovery === 'refuse' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
     });
     this.lane.events.on('transition', (t) => this.log.debug({ from: t.from, to: t.to, cause: t.cause }, 'lane'));
   }
@@ -524,7 +537,7 @@ export class GateDaemon {
     this.events.emit('device', { name, state, detail });
   }
 
-  private async onCommand(cmd: AuthorisedCommand): Promise<{ ok: boolean; code: CommandResultCode }> {
+  private async onCommand(cmd: AuthorisedCommand): Promise<CommandOutcome> {
     this.log.info({ command: cmd.name, nonce: cmd.nonce }, 'command from central');
     switch (cmd.name) {
       case 'lane-mode':
@@ -541,9 +554,9 @@ export class GateDaemon {
         return { ok: true, code: 'ok' };
       case 'reload-config':
         // Reloaded by a restart, never in place: the lane must not change under a passenger. The answer goes out
-        // first; the runner then stops (finishing the passage) and exits for systemd to start it again.
-        setTimeout(() => this.events.emit('reload-requested', undefined), 200);
-        return { ok: true, code: 'ok' };
+        // first (the channel runs afterAnswer once it is published); the runner then stops (finishing the passage)
+        // and exits for systemd to start it again.
+        return { ok: true, code: 'ok', afterAnswer: () => this.events.emit('reload-requested', undefined) };
     }
   }
 

@@ -115,7 +115,7 @@ export interface PendingAuthorisation {
 /**
  * What the lane needs from storage. Implemented over the gate's SQLite file (ledger + outbox in one transaction).
  * Each method commits durably (synchronous=FULL) before it returns: the lane counts nothing done before that.
- * Throws a GateError with recovery 'fatal' or 'retry' when the write fails (disk full): the lane then refuses to open.
+ * Throws a GateError with recovery 'refuse' or 'retry' when the write fails (disk full): the lane then refuses to open.
  */
 export interface LaneStore {
   recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent;

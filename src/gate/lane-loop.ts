@@ -16,6 +16,7 @@ import type { FaceMatcher } from '../face/client.js';
 import {
   ACCEPTING,
   initialLane,
+  isBusy,
   stepLane,
   type LaneCommand,
   type LaneDecideContext,
@@ -76,6 +77,9 @@ export class LaneLoop {
   private storeError: GateError | null = null;
   private timer: NodeJS.Timeout | null = null;
   private offs: (() => void)[] = [];
+  /** Requests handed to the bridge whose answer has not come back (their failure feeds the lane again). */
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: LaneLoopOptions) {
     this.now = opts.now ?? Date.now;
@@ -92,6 +96,24 @@ export class LaneLoop {
 
   get state(): LaneState {
     return this.lane;
+  }
+
+  /** True when no passenger is being served, no input is being handled and no bridge request is outstanding. */
+  get idle(): boolean {
+    return !isBusy(this.lane.phase) && !this.draining && this.inbox.length === 0 && this.inFlight === 0;
+  }
+
+  /**
+   * Resolves once the lane has settled (see `idle`): the passage under way is recorded and its last request to the
+   * MCU answered. Settled by the loop itself when it gets there, never by polling; bound it with settledWithin.
+   */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private settle(): void {
+    if (this.idleWaiters.length && this.idle) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   start(): void {
@@ -164,6 +186,23 @@ export class LaneLoop {
     } finally {
       this.draining = false;
     }
+    this.settle();
+  }
+
+  /** A bridge request the lane waits on: counted while in flight, so whenIdle() includes its answer. */
+  private track(request: Promise<unknown>, onFail: (err: unknown) => void): void {
+    this.inFlight++;
+    request.then(
+      () => {
+        this.inFlight--;
+        this.settle();
+      },
+      (err: unknown) => {
+        this.inFlight--;
+        onFail(err);
+        this.settle();
+      },
+    );
   }
 
   private run(c: LaneCommand): void {
@@ -205,21 +244,21 @@ export class LaneLoop {
           return;
         }
         this.events.emit('authorising', { authId: c.authId, at: process.hrtime.bigint() });
-        bridge.authorise({ authId: c.authId, direction: c.direction, count: c.count, timeoutMs: c.timeoutMs }).catch((err: unknown) => {
+        this.track(bridge.authorise({ authId: c.authId, direction: c.direction, count: c.count, timeoutMs: c.timeoutMs }), (err) => {
           this.fail(err);
           const code = err instanceof BridgeError ? (err.nakReason ?? err.code) : 'transport';
           this.feed({ type: 'authorise-failed', at: this.now(), code });
         });
         return;
       case 'cancel':
-        bridge.cancel(c.authId).catch((err: unknown) => this.fail(err));
+        this.track(bridge.cancel(c.authId), (err) => this.fail(err));
         return;
       case 'set-mode':
-        bridge.setMode(c.mode).catch((err: unknown) => this.fail(err));
+        this.track(bridge.setMode(c.mode), (err) => this.fail(err));
         return;
       case 'display':
         this.events.emit('display', c.display);
-        bridge.display(c.display).catch((err: unknown) => this.fail(err));
+        this.track(bridge.display(c.display), (err) => this.fail(err));
         return;
       case 'match-face': {
         const matcher = this.opts.face?.matcher;
@@ -239,7 +278,7 @@ export class LaneLoop {
         return;
       }
       case 'sound':
-        bridge.sound({ pattern: c.pattern, durationMs: c.pattern === 'alarm' ? 2000 : 300 }).catch((err: unknown) => this.fail(err));
+        this.track(bridge.sound({ pattern: c.pattern, durationMs: c.pattern === 'alarm' ? 2000 : 300 }), (err) => this.fail(err));
         return;
     }
   }
@@ -248,7 +287,8 @@ export class LaneLoop {
     try {
       write();
     } catch (err) {
-      const e = isGateError(err) ? err : new GateError('lane', 'store-failed', errorLine(err), 'retry', { cause: err });
+      // Whatever the store threw, nothing was committed: the lane refuses passengers until a write succeeds.
+      const e = isGateError(err) ? err : new GateError('lane', 'store-failed', errorLine(err), 'refuse', { cause: err });
       this.storeError = e;
       this.fail(e);
       this.inbox.push({ type: 'store-failed', at: this.now(), code: e.code, what });

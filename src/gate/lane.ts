@@ -23,7 +23,15 @@ import type { Report, Sound } from '../bridge/messages.js';
 import { show, showIdle, showOpen, showReject, type DisplayMessage } from './display.js';
 
 export type { LaneMode } from '../decide/lane-rules.js';
-export type LanePhase = 'idle' | 'deciding' | 'verifying-face' | 'authorised' | 'passing' | 'done' | 'timeout' | 'alarm';
+/** Every phase of the lane, in the order a passenger goes through them: the one source the loop, the daemon and the
+ *  status file take them from. */
+export const LANE_PHASES = ['idle', 'deciding', 'verifying-face', 'authorised', 'passing', 'done', 'timeout', 'alarm'] as const;
+export type LanePhase = (typeof LANE_PHASES)[number];
+/** Phases in which the lane takes the next passenger (a result on the display does not hold them up). */
+export const ACCEPTING: readonly LanePhase[] = ['idle', 'done', 'timeout', 'alarm'];
+/** Phases with a passenger being served: a shutdown or a reload waits for the lane to leave them. */
+export const BUSY: readonly LanePhase[] = LANE_PHASES.filter((p) => !ACCEPTING.includes(p));
+export const isBusy = (phase: LanePhase): boolean => BUSY.includes(phase);
 export type { LaneFaceRules } from './face-step.js';
 export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket' | 'detail'>;
 
@@ -187,8 +195,6 @@ function clampAuthId(n: number): number {
 }
 
 const iso = (at: number) => new Date(at).toISOString();
-/** Phases in which the lane takes the next passenger (a result on the display does not hold them up). */
-export const ACCEPTING: readonly LanePhase[] = ['idle', 'done', 'timeout', 'alarm'];
 
 /** One step of the lane. Never mutates `prev`. */
 export function stepLane(prev: LaneState, input: LaneInput): LaneStep {

@@ -26,6 +26,8 @@ import { waitFor } from '../../src/util/wait.js';
 import { buildMrz } from '../../src/readers/mrz/build.js';
 import { startFaceSim, type FaceSimProcess } from '../../src/face/sim-process.js';
 import type { FaceScript } from '../../src/face/sim.js';
+import { mod11_2CheckChar } from '../../src/identity/check-digits.js';
+import type { CardFields } from '../../src/readers/idcard/card-text.js';
 
 export const STATION = 'VNP';
 export const GATE = '07';
@@ -39,8 +41,20 @@ export function travellerMrz(i: number): string[] {
   return buildMrz({ format: 'TD3', documentCode: 'P', issuingState: 'D', surname: 'TRAVELLER', givenNames: 'TEST', number: travellerNumber(i), nationality: 'D', birthDate: '800101', sex: 'F', expiryDate: '350101' });
 }
 
-/** Tickets on G7 departing an hour from `nowMs`, for the documents of src/demo/data.ts (and `travellers` more). */
-export function stationSnapshot(nowMs: number, travellers = 0): SnapshotFile {
+/** The 18-character number of the i-th generated resident card holder (ticket `C<i>`), with its MOD 11-2 check char. */
+export function residentNumber(i: number): string {
+  const first17 = `1101051980${String(1 + (i % 12)).padStart(2, '0')}01${String(i).padStart(3, '0').slice(-3)}`.slice(0, 17);
+  return first17 + mod11_2CheckChar(first17)!;
+}
+
+/** The card of the i-th generated resident, as the ID-card reader's SAM returns it. */
+export function residentCard(i: number): CardFields {
+  return { layout: 'resident', name: '张三', sex: '1', nation: '01', birthDate: residentNumber(i).slice(6, 14), address: '北京市东城区某街道1号', number: residentNumber(i), authority: '北京市公安局东城分局', validFrom: '20200101', validTo: '20400101' };
+}
+
+/** Tickets on G7 departing an hour from `nowMs`, for the documents of src/demo/data.ts (and `travellers` passport
+ *  holders and `residents` resident card holders more). */
+export function stationSnapshot(nowMs: number, travellers = 0, residents = 0): SnapshotFile {
   const dep = new Date(nowMs + 60 * 60_000);
   const arr = new Date(nowMs + 5 * 60 * 60_000);
   const date = dep.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
@@ -75,6 +89,7 @@ export function stationSnapshot(nowMs: number, travellers = 0): SnapshotFile {
       t('L1', 'cn-resident-id', 'CHN', '310115199003073410', '01F'),
       t('F1', 'cn-resident-id', 'CHN', '440305198511151625', '02A'),
       ...Array.from({ length: travellers }, (_, i) => t(`X${i}`, 'passport', 'DEU', travellerNumber(i), `${(i % 90) + 10}A`)),
+      ...Array.from({ length: residents }, (_, i) => t(`C${i}`, 'cn-resident-id', 'CHN', residentNumber(i), `${(i % 90) + 10}C`)),
     ],
   };
 }
@@ -130,6 +145,10 @@ export interface WorldOptions {
   face?: { script?: FaceScript; onUnavailable?: 'staffed' | 'open'; timeoutMs?: number; noFaceWaitMs?: number };
   /** devices.idcard.recordTo: record the reader's bytes to this file name in the world's folder. */
   recordIdCard?: string;
+  /** Resident ID cards made for the e2e bench (residentCard(i)), with tickets. */
+  residents?: number;
+  /** devices.idcard.pollIntervalMs (default 100). */
+  idcardPollMs?: number;
 }
 
 export async function startWorld(opts?: WorldOptions): Promise<World>;
@@ -151,7 +170,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const commandKeys = generateKeyPairSync('ed25519');
   const commandPem = commandKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const data = stationSnapshot(Date.now(), opts.travellers ?? 0);
+  const data = stationSnapshot(Date.now(), opts.travellers ?? 0, opts.residents ?? 0);
   const snapshot = buildSnapshot(data, { docSecret: DEMO_SECRET, key, epoch: 1 });
 
   // Central as a persistent session (kept by the broker across its restarts): what the gate publishes while
@@ -187,7 +206,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     db: dbPath,
     logLevel: 'info',
     devices: {
-      idcard: { enabled: true, path: idPair.device, baudRate: 115200, pollIntervalMs: 100, ...(opts.recordIdCard ? { recordTo: opts.recordIdCard } : {}) },
+      idcard: { enabled: true, path: idPair.device, baudRate: 115200, pollIntervalMs: opts.idcardPollMs ?? 100, ...(opts.recordIdCard ? { recordTo: opts.recordIdCard } : {}) },
       mrzSerial: { enabled: true, path: mrzPair.device, baudRate: 9600 },
       reconnect: { initialMs: 100, maxMs: 1000 },
     },

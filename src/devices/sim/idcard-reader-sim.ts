@@ -67,6 +67,8 @@ export class IdCardReaderSim {
   readonly received: CommandName[] = [];
   /** Successful reads served. */
   reads = 0;
+  /** Called just before the last chunk of each answer is written (the bench's start mark for card-to-authorise). */
+  onLastChunk?: (answer: Uint8Array) => void;
 
   constructor(
     private readonly write: (bytes: Uint8Array) => void | Promise<void>,
@@ -168,6 +170,7 @@ export class IdCardReaderSim {
       await this.delay(b.delayMs);
       for (let i = 0; i < chunks.length; i++) {
         if (i > 0 && b.chunkGapMs > 0) await this.delay(b.chunkGapMs);
+        if (i === chunks.length - 1) this.onLastChunk?.(frame);
         await this.write(chunks[i]);
       }
     }).catch(() => undefined);

@@ -3,7 +3,7 @@
 import type { Document } from '../../identity/document.js';
 import type { Transport } from '../../devices/transport.js';
 import { Mutex, Waitress } from '../../devices/waitress.js';
-import { GateError } from '../../util/gate-error.js';
+import { errorLine, GateError } from '../../util/gate-error.js';
 import { TypedEvents } from '../../util/typed-events.js';
 import { readFailure, type ReadFailure } from '../outcome.js';
 import { IdCardFramer, type DiscardReason } from './framer.js';
@@ -89,7 +89,8 @@ export class IdCardReader {
       } catch (err) {
         this.waitress.cancelAll();
         await answer;
-        return { ok: false, error: err instanceof GateError ? err : new ReaderError('timeout', `write failed: ${String(err)}`) };
+        // The command never reached the reader: its own code (not a timeout), recovered by reopening the port.
+        return { ok: false, error: err instanceof GateError ? err : new ReaderError('write-failed', `${command} not written: ${errorLine(err)}`) };
       }
       const got = await answer;
       if (got !== 'timeout') {

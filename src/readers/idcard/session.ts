@@ -77,7 +77,22 @@ export function step(state: SessionState, input: SessionInput, cfg: SessionConfi
     state: { ...state, ...s, phase },
     effects: [{ type: 'send', command, timeoutMs }],
   });
-  const failure = (error: GateError, now: number): Step => idle({ failures: state.failures + 1 }, now, [{ type: 'error', error }]);
+  /** A failed step, handled by what its error's recovery says, not by its code. */
+  const failure = (error: GateError, now: number): Step => {
+    const report: SessionEffect = { type: 'error', error };
+    switch (error.recovery) {
+      case 'reset-device':
+        // The SAM itself is stuck (self-test failed, unknown status): reset it now, polling would not help.
+        return { state: { ...state, phase: 'resetting' }, effects: [report, { type: 'send', command: 'resetSam', timeoutMs: cfg.resetTimeoutMs ?? cfg.readTimeoutMs }] };
+      case 'retry':
+        // Transient (a timeout, a bad checksum, a failed read): poll again; repeated ones escalate to a SAM reset.
+        return idle({ failures: state.failures + 1 }, now, [report]);
+      default:
+        // reopen: the port is the problem and the transport reopens it (a SAM reset would not reach the reader);
+        // drop / fix-config: the card or the config, not the SAM. Poll again without counting it against the SAM.
+        return idle({}, now, [report]);
+    }
+  };
 
   if (input.type === 'tick') {
     if (state.phase !== 'idle' || input.now < state.nextPollAt) return { state, effects: [] };
