@@ -19,7 +19,7 @@ async function hasSettled(p: Promise<unknown>): Promise<boolean> {
 
 describe('the lane phases have one source', () => {
   it('every phase is either accepting or busy, never both', () => {
-    expect([...BUSY].sort()).toEqual(['authorised', 'deciding', 'passing']);
+    expect([...BUSY].sort()).toEqual(['authorised', 'deciding', 'passing', 'verifying-face']);
     for (const p of LANE_PHASES) expect(isBusy(p)).toBe(!ACCEPTING.includes(p));
   });
 });
