@@ -36,9 +36,13 @@ typedef enum { GM_FAULT_JAMMED_OPEN = 1, GM_FAULT_JAMMED_CLOSED, GM_FAULT_MOTOR,
 typedef enum { GM_POWER_MAINS = 0, GM_POWER_BATTERY, GM_POWER_BATTERY_LOW } gm_power;
 typedef enum { GM_RESET_POWER_ON = 0, GM_RESET_WATCHDOG, GM_RESET_BROWN_OUT, GM_RESET_SOFTWARE, GM_RESET_PIN } gm_reset_cause;
 
+/* DISPLAY. `language` (since 1.1, PROTOCOL.md 4.4) is the passenger's language, "" for none: absent from the
+ * payload (a 1.0 daemon, or a screen for no one) and empty mean the same. has_language only records whether the
+ * field was on the wire, so that a decoded message re-encodes to the same bytes; a display ignores it. */
 typedef struct {
-  uint8_t code, reason;
+  uint8_t code, reason, has_language;
   char train[GM_STR8_MAX + 1], car[GM_STR8_MAX + 1], seat[GM_STR8_MAX + 1];
+  char language[GM_STR8_MAX + 1];
 } gm_display;
 
 /* One message; `type` selects the member of u. Reports about an authorisation share auth_report, whose `n` is

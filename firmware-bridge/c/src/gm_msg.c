@@ -167,6 +167,12 @@ gm_decode_result gm_msg_decode(uint8_t type, uint8_t seq, const uint8_t *payload
       str8(&c, m->u.display.train);
       str8(&c, m->u.display.car);
       str8(&c, m->u.display.seat);
+      /* 1.1 added `language` at the end: a payload may end after seat (a 1.0 daemon) or after a str8 language.
+       * Any str8 is a valid language (4.4: the MCU never refuses a DISPLAY for it); bytes after it are bad-payload. */
+      if (!c.bad && c.at < len) {
+        m->u.display.has_language = 1;
+        str8(&c, m->u.display.language);
+      }
       break;
     case GM_T_SOUND:
       m->u.sound.pattern = in_table(&c, gm_sound_name);
@@ -304,6 +310,8 @@ int gm_msg_payload(const gm_msg *m, uint8_t *out) {
       wstr8(&s, m->u.display.train);
       wstr8(&s, m->u.display.car);
       wstr8(&s, m->u.display.seat);
+      if (m->u.display.has_language) wstr8(&s, m->u.display.language);
+      else if (m->u.display.language[0]) s.bad = 1; /* a language the payload would not carry */
       break;
     case GM_T_SOUND:
       wcode(&s, gm_sound_name, m->u.sound.pattern);
