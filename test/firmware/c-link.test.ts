@@ -108,7 +108,7 @@ describe('bridge link <-> C firmware over a pty', () => {
     await r.link.authorise({ authId: 11, direction: 'entry', count: 1, timeoutMs: 2000 });
     // The daemon sent the same AUTHORISE twice; the firmware answered both and granted one authorisation (executing
     // the copy would have answered NAK busy and failed the call above).
-    await waitFor(() => authorises() === 2 && r!.fw.auth !== null, 1000, 'both copies seen by the firmware');
+    await waitFor(() => authorises() === 2 && r!.fw.auth !== null, 10_000, 'both copies seen by the firmware');
     expect(authorises()).toBe(2);
     expect(r.fw.auth).toMatchObject({ authId: 11, remaining: 1 });
     await r.fw.walkThrough();

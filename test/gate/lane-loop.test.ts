@@ -34,7 +34,7 @@ afterEach(async () => {
 
 /** The next report of `kind` the MCU has our ACK for: from then on it sends that report no more. */
 function delivered(sim: McuSim, kind: Report['kind']): Promise<Report> {
-  return waitForEvent(sim.events, 'delivered', (r) => r.kind === kind, 3000, `the MCU to have our ACK of ${kind}`);
+  return waitForEvent(sim.events, 'delivered', (r) => r.kind === kind, 10_000, `the MCU to have our ACK of ${kind}`);
 }
 
 /** Both ends settled: the lane serves nobody and owes the link nothing, and the link owes the MCU nothing. */
