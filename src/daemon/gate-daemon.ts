@@ -400,7 +400,8 @@ export class GateDaemon {
     }
   }
 
-  private recordAlarm(a: NewEvent<AlarmEvent>): void {
+  /** Record an alarm in the outbox and tell listeners (also the console's audit events: type console-action). */
+  recordAlarm(a: NewEvent<AlarmEvent>): void {
     try {
       const e = this.store.recordAlarm(a);
       this.reporter?.kick();
