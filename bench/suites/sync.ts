@@ -137,7 +137,7 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
 
   // Central's side and the baseline first; then the records are dropped: a gate never holds them as JS objects.
   let snap: SnapshotFile | null = records(n);
-  let t = Date.now();
+  const t = Date.now();
   const first = buildSnapshot(snap, { docSecret: SECRET, key, epoch: 1 }).messages;
   const second = buildSnapshot({ ...snap, generatedAt: '2026-03-01T05:30:00+08:00' }, { docSecret: SECRET, key, epoch: 2 }).messages;
   ctx.log(`central side: ${n} tickets + ${nPassengers} passengers in ${first.length - 2} chunks, built and signed twice in ${Date.now() - t} ms (not timed)`);

@@ -124,7 +124,7 @@ export async function publishWithProgress(url: string, messages: OutMessage[], l
     if (guard?.force) io.stderr.write(`${label}: --force: not checked against the retained head\n`);
     else if (guard) guard.check(await readRetainedHead(client, guard.station, guard.key));
     const total = messages.reduce((a, m) => a + m.rows, 0);
-    const progress = createProgress({ label, total, out: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
+    const progress = createProgress({ label, total, out: io.stderr });
     return await publishAll(client, messages, progress);
   } finally {
     await client.endAsync();

@@ -347,8 +347,8 @@ function partsLine(devices: DevicePair, broker: LocalBroker | null): string {
 
 function describe(e: GateEvent): string {
   const head = `seq ${String(e.seq).padStart(2)} ${formatTime(Date.parse(e.at))} ${e.kind.padEnd(8)}`;
-  if (e.kind === 'decision') return `${head} ${(e as DecisionEvent).decision} ${(e as DecisionEvent).reason}${(e as DecisionEvent).detail ? '/' + (e as DecisionEvent).detail : ''}${e.train ? ' ' + e.train : ''} docKey ${e.docKey ? e.docKey.slice(0, 10) + '...' : '-'}`;
-  if (e.kind === 'passage') return `${head} ${(e as PassageEvent).outcome} ticket ${(e as PassageEvent).ticketId ?? '-'}`;
-  const a = e as AlarmEvent;
+  if (e.kind === 'decision') return `${head} ${(e).decision} ${(e).reason}${(e).detail ? '/' + (e).detail : ''}${e.train ? ' ' + e.train : ''} docKey ${e.docKey ? e.docKey.slice(0, 10) + '...' : '-'}`;
+  if (e.kind === 'passage') return `${head} ${(e).outcome} ticket ${(e).ticketId ?? '-'}`;
+  const a = e;
   return `${head} ${a.type} ${a.active ? 'on' : 'off'}${a.detail ? ' (' + a.detail + ')' : ''}`;
 }

@@ -318,7 +318,7 @@ export class SyncService extends TypedEvents<SyncEvents> {
     const owns = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength && payload.buffer instanceof ArrayBuffer;
     const msg: WorkerCommand = { type: 'batch', id, topic, payload };
     // While the worker is down a fed batch is lost, as a message is while the broker is away (central resends).
-    this.worker?.postMessage(msg, owns ? [payload.buffer as ArrayBuffer] : []);
+    this.worker?.postMessage(msg, owns ? [payload.buffer] : []);
     return id;
   }
 

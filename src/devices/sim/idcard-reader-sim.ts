@@ -189,7 +189,7 @@ export class IdCardReaderSim {
 export async function startIdCardReaderSim(
   path: string,
   behaviour: Partial<SimBehaviour> = {},
-  binding: SerialBinding = autoDetect() as unknown as SerialBinding,
+  binding: SerialBinding = autoDetect(),
 ): Promise<{ sim: IdCardReaderSim; close(): Promise<void> }> {
   const port = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
