@@ -85,13 +85,19 @@ export class LaneLoop {
     return this.lane;
   }
 
+  /** Read through a call: feed() sets storeError where TypeScript's narrowing (to null, just above) cannot see. */
+  private lastStoreError(): GateError | null {
+    return this.storeError;
+  }
+
   start(): void {
     const { bridge } = this.opts;
     bridge.onReport((report) => {
       this.storeError = null;
       this.feed({ type: 'report', at: this.now(), report });
       // Not committed: throw so the link leaves the report unacknowledged and the MCU sends it again.
-      if (this.storeError) throw this.storeError;
+      const failed = this.lastStoreError();
+      if (failed) throw failed;
     });
     this.offs.push(
       bridge.events.on('up', (hello) => this.feed({ type: 'link', at: this.now(), up: true, emergency: hello.emergency })),

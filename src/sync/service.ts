@@ -105,13 +105,13 @@ export function restartDelay(failures: number, o: Pick<SupervisionOptions, 'rest
 export interface SyncServiceOptions extends WorkerConfig {
   /** Wire to LaneStore.recordAlarm: a failed cache write ('storage-fault'), the worker down and back
    *  ('sync-worker-down'). Refused batches go to onRefused instead (coalesced by the daemon's refusal tally). */
-  onAlarm?(alarm: NewEvent<AlarmEvent>): void;
+  onAlarm?: (alarm: NewEvent<AlarmEvent>) => void;
   /** `count` batches were refused with `code` (SyncErrorCode) since the previous call. */
-  onRefused?(code: string, count: number): void;
+  onRefused?: (code: string, count: number) => void;
   supervision?: Partial<SupervisionOptions>;
   resourceLimits?: ResourceLimits;
   /** How a worker thread is started (tests wrap it to kill or hang the worker). */
-  spawn?(cfg: WorkerConfig, limits: ResourceLimits): Worker;
+  spawn?: (cfg: WorkerConfig, limits: ResourceLimits) => Worker;
   /** Where snapshot loading progress goes (a TTY gets a live line, anything else plain lines). */
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean };
   clock?: () => Date;

@@ -42,7 +42,7 @@ export const systemProbe: PortsProbe = {
   },
   udevRunning: () => existsSync('/run/udev/control') || existsSync('/run/udev'),
   deviceNodes() {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync('/dev').filter((n) => /^(ttyUSB|ttyACM|hidraw)\d+$/.test(n));
     } catch {

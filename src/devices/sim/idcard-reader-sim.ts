@@ -52,8 +52,6 @@ const DEFAULTS: SimBehaviour = {
   fingerprint: null,
 };
 
-const SW_OK = 0x90;
-
 export class IdCardReaderSim {
   private behaviour: SimBehaviour;
   private readonly framer = new IdCardFramer();
