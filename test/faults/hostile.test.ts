@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDelta } from '../../src/central/build.js';
-import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { sealRoster } from '../../src/mqtt/roster.js';
 import type { AlarmEvent } from '../../src/gate/events.js';
 import { topics } from '../../src/sync/wire.js';

@@ -188,7 +188,7 @@ export async function startIdCardReaderSim(
   path: string,
   behaviour: Partial<SimBehaviour> = {},
   binding: SerialBinding = autoDetect(),
-): Promise<{ sim: IdCardReaderSim; close(): Promise<void> }> {
+): Promise<{ sim: IdCardReaderSim; close: () => Promise<void> }> {
   const port = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   const sim = new IdCardReaderSim(
