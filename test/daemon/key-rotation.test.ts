@@ -3,7 +3,6 @@
 // during and after the swap is let through (none refused for the change), the cache ends bound to the new key, and
 // a batch keyed under a third key is refused as doc-key-mismatch and never loaded.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/util/wait.js';
 import type { AlarmEvent, DecisionEvent } from '../../src/gate/events.js';

@@ -1,6 +1,6 @@
 // The status file is rewritten when something a reader acts on changes, and otherwise only as a heartbeat (issue 20:
 // every 2 s was ~43,000 file replacements a day on the gate's flash card).
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATUS_HEARTBEAT_MS, StatusFileWriter } from '../../src/daemon/status-writer.js';

@@ -6,10 +6,9 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { buildReadResponse, encodeCardText } from '../../src/readers/idcard/index.js';
-import { parseJson } from '../support/json.js';
+import { maskedConfigSchema, parseJson } from '../support/json.js';
 import { z } from 'zod';
 import { snapshotFileSchema } from '../../src/cache/records.js';
-import { gateConfigSchema } from '../../src/config/schema.js';
 
 /** What `gate decide` prints; `message` holds one line per language. */
 const decideOutputSchema = z.looseObject({ decision: z.string(), reason: z.string(), ticket: z.unknown(), message: z.record(z.string(), z.string()) });
@@ -184,7 +183,7 @@ describe('gate config check', () => {
   it('prints the effective config with the secret masked', async () => {
     const r = await gate('config', 'check', 'config/sample.json');
     expect(r.code).toBe(0);
-    const c = parseJson(gateConfigSchema, r.out);
+    const c = parseJson(maskedConfigSchema, r.out);
     expect(c.secret).toBe('***');
     expect(c.rules.entry.opensMinutesBefore).toBe(120);
     expect(c.bridge.failMode).toBe('locked');

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGateProcess } from '../support/cli.js';
-import { parseJson } from '../support/json.js';
-import { gateConfigSchema } from '../../src/config/schema.js';
+import { maskedConfigSchema, parseJson } from '../support/json.js';
 
 let dir: string;
 beforeAll(() => {
@@ -53,7 +52,7 @@ describe('gate config check, gate doctor and gate run refuse the same configs wi
     const r = await runGateProcess(['config', 'check', writeConfig('good.json')]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(parseJson(gateConfigSchema, r.out).secret).toBe('***');
+    expect(parseJson(maskedConfigSchema, r.out).secret).toBe('***');
   });
 
   it('a misspelt time zone: every command refuses it, naming the key (it used to pass and reject every passport)', async () => {
@@ -162,10 +161,10 @@ describe('paths in a config are relative to its folder', () => {
     const r = await runGateProcess(['config', 'check', file], { cwd: tmpdir() });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const c = parseJson(gateConfigSchema, r.out);
+    const c = parseJson(maskedConfigSchema, r.out);
     expect(c.db).toBe(join(site, 'gate.db'));
     expect(c.secretFile).toBe(join(site, 'secret'));
-    expect(c.devices.idcard.recordTo).toBe(join(site, 'rec', 'idcard.rec'));
+    expect(c.devices.idcard?.recordTo).toBe(join(site, 'rec', 'idcard.rec'));
   });
 });
 

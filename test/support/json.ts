@@ -23,3 +23,14 @@ export function readStatusFile(path: string): z.infer<typeof statusFileSchema> {
 
 /** One JSON log line of pino: its level and message; the fields a test looks at it reads by name. */
 export const logLineSchema = z.looseObject({ level: z.number(), msg: z.string(), repeated: z.number().optional() });
+
+/** What `gate config check` prints: the effective config with its secrets masked as "***", which the config schema
+ *  itself would refuse (a secret is 32 characters at least); the parts the tests check, the rest passes through. */
+export const maskedConfigSchema = z.looseObject({
+  secret: z.string().optional(),
+  secretFile: z.string().optional(),
+  db: z.string(),
+  rules: z.looseObject({ entry: z.looseObject({ opensMinutesBefore: z.number() }) }),
+  bridge: z.looseObject({ failMode: z.string() }),
+  devices: z.looseObject({ idcard: z.looseObject({ recordTo: z.string().optional() }).optional() }),
+});
