@@ -106,7 +106,7 @@ describe('gate decide', () => {
     const r = await gate(...decideArgs(direction, `@config/sample-documents.json#${name}`));
     expect(r.code).toBe(0);
     // The keys in the order printed (a record keeps the input's order).
-    expect(Object.keys(parseJson(z.record(z.string(), z.unknown()), r.out))).toEqual(['decision', 'reason', 'ticket', 'message']);
+    expect(Object.keys(parseJson(z.record(z.string(), z.unknown()), r.out))).toEqual(['decision', 'reason', 'ticket', 'message', 'passenger']);
     const out = parseJson(decideOutputSchema, r.out);
     expect(out).toMatchObject({ decision, reason });
     expect(Object.keys(out.message)).toEqual(['zh', 'en']);

@@ -154,6 +154,30 @@ describe('lane', () => {
     expect(d.state.phase).toBe('done');
   });
 
+  it('the storage-fault alarm is raised once while writes fail and cleared by the first decision stored after', () => {
+    const d = new Driver();
+    const storageAlarms = () => of(d.commands, 'record-alarm').map((c) => c.event).filter((e) => e.type === 'storage-fault').map((e) => [e.active, e.detail]);
+    d.failing = true;
+    for (let i = 0; i < 3; i++) {
+      d.read();
+      d.decide(REJECT);
+      d.tick(TIMING.resultHoldMs + 1);
+    }
+    expect(storageAlarms()).toEqual([[true, 'disk-full']]);
+    d.failing = false;
+    d.read();
+    d.decide(REJECT);
+    expect(d.state.storeFault).toBeNull();
+    expect(storageAlarms()).toEqual([
+      [true, 'disk-full'],
+      [false, 'disk-full'],
+    ]);
+    d.tick(TIMING.resultHoldMs + 1);
+    d.read();
+    d.decide(REJECT);
+    expect(storageAlarms()).toHaveLength(2); // nothing more to clear
+  });
+
   it('a passage that cannot be recorded is taken again when the MCU repeats it, and consumes the ticket then', () => {
     const d = new Driver();
     d.read();
@@ -274,6 +298,38 @@ describe('lane release (maintenance test, central release)', () => {
     busy.decide();
     expect(busy.feed({ type: 'release', at: busy.t })).toEqual([]);
     expect(busy.state.passenger?.release).toBeUndefined();
+  });
+});
+
+describe("lane: the passenger's language on their screens", () => {
+  const readIn = (d: Driver, language: string | null, docKey = 'k1') => d.feed({ type: 'document', at: d.t, document: PASSPORT, docKey, language });
+
+  it('a reject and an open carry the language of the document holder; the idle screen after them does not', () => {
+    const d = new Driver();
+    readIn(d, 'ja');
+    expect(of(d.decide(REJECT), 'display')[0].display).toEqual({ code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ja' });
+    expect(of(d.tick(3000), 'display')[0].display).toEqual({ code: 'idle', reason: 'none', train: '', car: '', seat: '' });
+    readIn(d, 'ar', 'k2');
+    expect(of(d.decide(), 'display')[0].display).toEqual({ code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F', language: 'ar' });
+  });
+
+  it('without a language (none chosen, an unreadable document) the screen leaves it off: the panel shows Chinese and English', () => {
+    const d = new Driver();
+    readIn(d, null);
+    expect(of(d.decide(REJECT), 'display')[0].display).not.toHaveProperty('language');
+    d.tick(3000);
+    expect(of(d.feed({ type: 'read-failed', at: d.t, reason: 'unreadable' }), 'display')[0].display).not.toHaveProperty('language');
+  });
+
+  it('a read held while the previous passenger walks keeps its own language', () => {
+    const d = new Driver();
+    readIn(d, 'de');
+    d.decide();
+    const first = d.authId;
+    d.report({ kind: 'passage-started', authId: first, direction: 'entry' });
+    readIn(d, 'ko', 'k2');
+    d.report({ kind: 'passage', authId: first, direction: 'entry', remaining: 0 });
+    expect(of(d.decide(REJECT), 'display')[0].display).toMatchObject({ code: 'reject', language: 'ko' });
   });
 });
 

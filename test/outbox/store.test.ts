@@ -109,7 +109,7 @@ describe('SqliteOutboxStore', () => {
     expect(store.backlog()).toEqual({ pending: 1, lastSeq: 6, oldestPendingMs: now });
   });
 
-  it('refuses with disk-full (fatal) when the disk is full, and leaves ledger and outbox consistent', () => {
+  it('refuses with disk-full (the lane refuses passengers) when the disk is full, and leaves ledger and outbox consistent', () => {
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     let err: unknown;
     let ok = 0;
@@ -122,7 +122,7 @@ describe('SqliteOutboxStore', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(OutboxError);
-    expect(err).toMatchObject({ code: 'disk-full', recovery: 'fatal' });
+    expect(err).toMatchObject({ code: 'disk-full', recovery: 'refuse' });
     expect(db.prepare('SELECT count(*) AS n FROM ledger').get()).toEqual({ n: ok });
     expect(store.counts()).toMatchObject({ pending: ok, lastSeq: ok });
   });

@@ -3,7 +3,7 @@
 // disk would. Keep the object to simulate a daemon restart over the same storage.
 import { randomUUID } from 'node:crypto';
 import type { AlarmEvent, DecisionEvent, LaneStore, NewEvent, PassageEvent, GateEvent, PendingAuthorisation } from '../../../src/gate/events.js';
-import { GateError } from '../../../src/util/gate-error.js';
+import { OutboxError } from '../../../src/outbox/store.js';
 
 export class MemoryLaneStore implements LaneStore {
   readonly events: GateEvent[] = [];
@@ -12,7 +12,7 @@ export class MemoryLaneStore implements LaneStore {
   failing = false;
 
   private envelope() {
-    if (this.failing) throw new GateError('outbox', 'disk-full', 'database or disk is full', 'retry');
+    if (this.failing) throw new OutboxError('disk-full', 'database or disk is full');
     return { eventId: randomUUID(), seq: this.events.length + 1, station: 'TST', gate: '01' };
   }
 
