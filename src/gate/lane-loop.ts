@@ -274,7 +274,8 @@ export class LaneLoop {
           return;
         }
         this.events.emit('face-request', { requestId, at: process.hrtime.bigint() });
-        matcher
+        // Not awaited: the answer comes back into the inbox as an input; the catch turns a failed match into one.
+        void matcher
           .match({ requestId, photo: c.photo, deadlineMs: c.deadlineMs })
           .catch(() => ({ result: 'unavailable' as const, detail: 'client-failed' }))
           .then((answer) => {

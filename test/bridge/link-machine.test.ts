@@ -195,7 +195,7 @@ describe('link machine', () => {
     };
     const old = written(REPLY); // minor 0
     expect(old.asOld).toEqual({ ok: true, msg: { kind: 'display', code: 'reject', reason: 'not-verified', train: '', car: '', seat: '' } });
-    const current = written({ ...REPLY, minor: 1 } as Message);
+    const current = written({ ...REPLY, minor: 1 });
     expect(current.asNew).toEqual({ ok: true, msg: withLanguage });
     expect(current.asOld).toMatchObject({ ok: false, reason: 'bad-payload' }); // what a 1.0 MCU would have answered
     expect(current.payload.length).toBe(old.payload.length + 3);

@@ -6,7 +6,7 @@ import { crc16 } from '../../src/bridge/crc.js';
 import { encodeFrame, Framer, toHex } from '../../src/bridge/frame.js';
 import * as M from '../../src/bridge/messages.js';
 import { REASONS, STAFFED_CHECK_DETAILS } from '../../src/decide/reasons.js';
-import { decodeMessage, MESSAGES, toFrame } from '../../src/bridge/messages.js';
+import { decodeMessage, MESSAGES, toFrame, type Message } from '../../src/bridge/messages.js';
 import { EXAMPLES, type MessageVector } from '../../firmware-bridge/vectors/generate.js';
 
 const dir = new URL('../../firmware-bridge/vectors/', import.meta.url);

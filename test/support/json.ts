@@ -15,6 +15,7 @@ export const statusFileSchema = z.looseObject({
   devices: z.record(z.string(), z.looseObject({ state: z.string() }).optional()).optional(),
   outbox: z.looseObject({ pending: z.number() }).optional(),
   refusals: z.looseObject({ sync: z.looseObject({ total: z.number() }).optional() }).optional(),
+  faceOutcomes: z.record(z.string(), z.number()).optional(),
 });
 
 export function readStatusFile(path: string): z.infer<typeof statusFileSchema> {
