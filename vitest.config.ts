@@ -15,6 +15,8 @@ export default defineConfig({
       include: ['src/**'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
+      // A run with a failing test still prints its figure (vitest prints none by default then).
+      reportOnFailure: true,
     },
   },
 });
