@@ -81,7 +81,7 @@ export class CFirmware {
     buildFirmware();
     const args = ['--port', path, '--fail-mode', opts.failMode ?? 'locked', '--walk-ms', String(opts.walkMs ?? 300), '--status-ms', String(opts.statusMs ?? 500)];
     const fw = new CFirmware(spawn(FIRMWARE_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
-    await waitFor(() => fw.ready || fw.exited, 5000, 'the C firmware to boot');
+    await waitFor(() => fw.ready || fw.exited, 20_000, 'the C firmware to boot');
     if (!fw.ready) throw new Error(`the C firmware exited at start: ${fw.stderr.trim()}`);
     return fw;
   }
