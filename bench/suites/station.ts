@@ -41,7 +41,9 @@ async function antipassback(ctx: BenchContext, s: Station, n: number): Promise<v
     await waitFor(() => g1.mcu.auth !== null, 10_000, 'the authorisation', 1);
     await g1.mcu.walkThrough();
     const t0 = performance.now();
-    await waitFor(() => g2.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", `X${i}`).length === 1, 5000, 'the sibling passage', 1);
+    await waitFor(() => g2.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", `X${i}`).length === 1, 5000, `the sibling passage of X${i}`, 1).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; gate 01: ${g1.log().split('\n').slice(-6).join(' | ')}; gate 02: ${g2.log().split('\n').slice(-6).join(' | ')}`);
+    });
     took.push(performance.now() - t0);
     // The lane shows its result for resultHoldMs before the next card.
     await waitFor(() => g1.mcu.auth === null, 5000, 'the lane to be free', 5);
