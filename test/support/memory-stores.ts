@@ -110,7 +110,10 @@ export interface MemoryLedgerRow extends LedgerUse {
 }
 
 export class MemoryPassageLedger implements PassageLedger, Checkpointed {
+  /** Every write fails (a full disk). */
   failing = false;
+  /** Only taking a ticket fails (the contract suite's broken ledger table, as SQLite's refusing trigger). */
+  refuseUses = false;
   /** `${ticketId}|${direction}` -> the row that took it. */
   rows = new Map<string, MemoryLedgerRow>();
   /** authId -> the authorisation the MCU holds. */
@@ -125,7 +128,6 @@ export class MemoryPassageLedger implements PassageLedger, Checkpointed {
   ) {}
 
   consume(use: LocalUse): boolean {
-    this.check();
     return this.take(use.ticketId, use.direction, this.self.station, this.self.gate, use.atMs, use.eventId, 'local');
   }
 
@@ -215,6 +217,8 @@ export class MemoryPassageLedger implements PassageLedger, Checkpointed {
   }
 
   private take(ticketId: string, direction: Direction, station: string, gate: string, atMs: number, eventId: string, source: 'local' | 'sibling'): boolean {
+    this.check();
+    if (this.refuseUses) throw new LedgerError('write-failed', 'consume ticket: SQLITE_CONSTRAINT_TRIGGER refused by the test');
     const key = `${ticketId}|${direction}`;
     if (this.rows.has(key)) return false;
     this.rows.set(key, { ticketId, direction, station, gate, atMs, eventId, source, arrivalMs: this.arrivalOf(ticketId) });
