@@ -1,4 +1,4 @@
-// Where a passage's bytes go: the gate's own store (src/outbox/store.ts) driven through one passage after another at
+// Where a passage's bytes go: the gate's own store (src/daemon/gate-store.ts: the lane journal over outbox and ledger) driven through one passage after another at
 // a busy gate's pace, each step's write_bytes (/proc/self/io) counted on its own. Run as its own process by
 // `npm run soak` (docs/design.md "Storage wear" quotes it): prints {"decision": KB, "authorisation": KB, ...}.
 // usage: node --import tsx bench/soak/write-budget.ts [PASSAGES]
