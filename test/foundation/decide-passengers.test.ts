@@ -118,9 +118,9 @@ const db = openDb(':memory:');
 upsertPassengers(db, keyedPassengers(SECRET, passengers));
 upsertTickets(db, keyedTickets(SECRET, tickets));
 setSyncState(db, { station: 'VNP', epoch: 'e1', seq: 0, generatedAt: '2025-06-01T06:00:00+08:00', appliedAt: '2025-06-01T06:00:00+08:00' });
-db.prepare("INSERT INTO ledger VALUES ('ARRIVED-EXITED', 'exit', 'VNP', '04', 0, 'ev-1', 'sibling')").run();
-db.prepare("INSERT INTO ledger VALUES ('ONWARD-USED', 'entry', 'VNP', '07', 0, 'ev-2', 'sibling')").run();
-db.prepare("INSERT INTO ledger VALUES ('OVERTRAVEL-EXITED', 'exit', 'TNV', '01', 0, 'ev-3', 'central')").run();
+db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('ARRIVED-EXITED', 'exit', 'VNP', '04', 0, 'ev-1', 'sibling')").run();
+db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('ONWARD-USED', 'entry', 'VNP', '07', 0, 'ev-2', 'sibling')").run();
+db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('OVERTRAVEL-EXITED', 'exit', 'TNV', '01', 0, 'ev-3', 'central')").run();
 const view = new SqliteCacheView(db, SECRET);
 afterAll(() => db.close());
 
