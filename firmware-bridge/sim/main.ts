@@ -1,4 +1,5 @@
-// The MCU simulator as a process: `node dist/firmware-bridge/sim/main.js --port PATH [--fail-mode locked|free]`.
+// The MCU simulator as a process: `node dist/firmware-bridge/sim/main.js --port PATH [--fail-mode locked|free]
+// [--minor N]` (--minor 0 plays a protocol 1.0 MCU: DISPLAY without the passenger's language).
 // Reads one command per line on stdin (walk, tailgate, reverse, forced, intrusion, emergency on|off,
 // power mains|battery|battery-low, door-fault FAULT on|off, reboot, silence on|off, drop-tx N, corrupt-tx N, drop-rx N)
 // and prints what the daemon sends, one JSON object per line on stdout.
@@ -12,14 +13,20 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'fail-mode': { type: 'string', default: 'locked' },
     'walk-ms': { type: 'string', default: '300' },
+    minor: { type: 'string' },
   },
 });
 if (!values.port) {
-  process.stderr.write('usage: main.js --port PATH [--fail-mode locked|free] [--walk-ms N]\n');
+  process.stderr.write('usage: main.js --port PATH [--fail-mode locked|free] [--walk-ms N] [--minor N]\n');
   process.exit(2);
 }
 const failMode = values['fail-mode'] === 'free' ? 'free' : 'locked';
-const sim = await McuSim.open(values.port, { failMode, walkMs: Number(values['walk-ms']) });
+const minor = values.minor === undefined ? undefined : Number(values.minor);
+if (minor !== undefined && !(Number.isInteger(minor) && minor >= 0 && minor <= 255)) {
+  process.stderr.write(`--minor: a protocol minor version 0..255, got "${values.minor}"\n`);
+  process.exit(2);
+}
+const sim = await McuSim.open(values.port, { failMode, walkMs: Number(values['walk-ms']), minor });
 const print = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
 sim.events.on('received', (m) => m.kind !== 'heartbeat' && print({ received: m }));
 sim.events.on('queued', (r) => print({ report: r }));

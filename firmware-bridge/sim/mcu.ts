@@ -37,6 +37,11 @@ export interface SimOptions {
   firmware?: string;
   /** Protocol major version the sim claims (tests of the version handshake). */
   major?: number;
+  /**
+   * Protocol minor version the sim implements and claims (default the current one); 0 plays a 1.0 MCU, which
+   * refuses a DISPLAY carrying the 1.1 language field with NAK bad-payload.
+   */
+  minor?: number;
 }
 
 export interface Authorisation {
@@ -107,6 +112,7 @@ export class McuSim {
       walkMs: opts.walkMs ?? 30,
       firmware: opts.firmware ?? 'sim-1.0.0',
       major: opts.major ?? PROTOCOL_MAJOR,
+      minor: opts.minor ?? PROTOCOL_MINOR,
     };
     this.params = { heartbeatMs: this.opts.heartbeatMs, watchdogMs: 3000, ackTimeoutMs: 100, retries: 3, failMode: this.opts.failMode };
     this.mode = this.opts.failMode;
@@ -269,7 +275,7 @@ export class McuSim {
   }
 
   private onFrame(frame: Frame): void {
-    const r = decodeMessage(frame.type, frame.payload);
+    const r = decodeMessage(frame.type, frame.payload, this.opts.minor);
     if (!r.ok) {
       if (frame.seq !== 0) this.answer(frame.seq, { kind: 'nak', reason: r.reason });
       return;
@@ -305,7 +311,7 @@ export class McuSim {
     this.answer(seq, {
       kind: 'hello-reply',
       major: this.opts.major,
-      minor: PROTOCOL_MINOR,
+      minor: this.opts.minor,
       bootId: this.bootId,
       mode: this.mode,
       emergency: this.emergency,

@@ -11,13 +11,15 @@ import { MESSAGES, toFrame, type Message, type MessageName } from '../../src/bri
 export interface MessageVector {
   name: string;
   seq: number;
+  /** The protocol minor version that defines this form (absent: 1.0); a receiver of an older minor refuses it. */
+  minor?: number;
   fields: Message;
   /** The bytes on the wire, start marker and stuffing included. */
   hex: string;
 }
 
 /** At least one example of every message; several where a field changes the bytes in an interesting way. */
-export const EXAMPLES: { name: string; seq: number; fields: Message }[] = [
+export const EXAMPLES: { name: string; seq: number; minor?: number; fields: Message }[] = [
   { name: 'ack', seq: 5, fields: { kind: 'ack' } },
   { name: 'nak-no-session', seq: 5, fields: { kind: 'nak', reason: 'no-session' } },
   { name: 'nak-emergency', seq: 9, fields: { kind: 'nak', reason: 'emergency' } },
@@ -59,6 +61,23 @@ export const EXAMPLES: { name: string; seq: number; fields: Message }[] = [
   { name: 'power-battery', seq: 11, fields: { kind: 'power', state: 'battery' } },
   { name: 'mcu-reset', seq: 1, fields: { kind: 'mcu-reset', cause: 'power-on', bootId: 0x0000002a } },
   { name: 'watchdog-expired', seq: 2, fields: { kind: 'watchdog-expired', failMode: 'free' } },
+  // 1.1 (added after the 1.0 entries above, which stay as they are): HELLO and HELLO-REPLY announcing minor 1, and
+  // DISPLAY with the passenger's language. display-reject-ja without its language is display-reject, byte for byte.
+  {
+    name: 'hello-1.1',
+    seq: 1,
+    minor: 1,
+    fields: { kind: 'hello', major: 1, minor: 1, heartbeatMs: 500, watchdogMs: 3000, ackTimeoutMs: 100, retries: 3, failMode: 'locked' },
+  },
+  {
+    name: 'hello-reply-1.1',
+    seq: 1,
+    minor: 1,
+    fields: { kind: 'hello-reply', major: 1, minor: 1, bootId: 0xdeadbeef, mode: 'locked', emergency: false, failsafe: true, power: 'mains', firmware: 'gcu-2.5.0' },
+  },
+  { name: 'display-reject-ja', seq: 10, minor: 1, fields: { kind: 'display', code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ja' } },
+  { name: 'display-open-ar', seq: 9, minor: 1, fields: { kind: 'display', code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F', language: 'ar' } },
+  { name: 'display-idle-no-passenger', seq: 13, minor: 1, fields: { kind: 'display', code: 'idle', reason: 'none', train: '', car: '', seat: '', language: '' } },
 ];
 
 /** Byte streams the framer must turn into exactly these frames and discards. */

@@ -9,6 +9,7 @@ import { encodeFrame, type DiscardReason, type Frame } from './frame.js';
 import {
   decodeMessage,
   encodePayload,
+  forMinor,
   PROTOCOL_MAJOR,
   PROTOCOL_MINOR,
   toFrame,
@@ -220,7 +221,8 @@ class Machine {
     this.s.queue = rest;
     const seq = this.s.seq >= 255 ? 1 : this.s.seq + 1;
     this.s.seq = seq;
-    const bytes = encodeFrame(toFrame(next.msg, seq));
+    // Said in the MCU's own minor version: a 1.0 MCU gets DISPLAY without the language it would refuse (PROTOCOL.md 5.1).
+    const bytes = encodeFrame(toFrame(forMinor(next.msg, this.s.mcu?.minor ?? 0), seq));
     this.s.inflight = { ...next, seq, bytes, attempts: 1, deadline: this.now + this.cfg.ackTimeoutMs };
     this.write(bytes);
   }

@@ -3,7 +3,8 @@
 import type { Frame } from './frame.js';
 
 export const PROTOCOL_MAJOR = 1;
-export const PROTOCOL_MINOR = 0;
+/** 1.1 added DISPLAY's trailing `language` (PROTOCOL.md 5.1, "Fields added in a minor version"). */
+export const PROTOCOL_MINOR = 1;
 
 export const DIRECTIONS = { entry: 1, exit: 2 } as const;
 export const MODES = { normal: 0, free: 1, locked: 2, maintenance: 3 } as const;
@@ -78,7 +79,13 @@ export type ResetCause = keyof typeof RESET_CAUSES;
 
 // Field kinds. str8: a length byte then that many printable ASCII bytes (0x20..0x7E), at most 16.
 type FieldKind = 'u8' | 'u16' | 'u32' | 'bool' | 'str8' | { enum: Record<string, number> };
-type Spec = readonly (readonly [string, FieldKind])[];
+/**
+ * A field a minor version added at the end of a message: sent only to a peer that announced that minor (HELLO /
+ * HELLO-REPLY), and a payload without it is still whole, so a peer of the older minor is served as before.
+ */
+type AddedIn = { readonly since: number };
+type Field = readonly [string, FieldKind] | readonly [string, FieldKind, AddedIn];
+type Spec = readonly Field[];
 export const STR8_MAX = 16;
 
 const dir = { enum: DIRECTIONS } as const;
@@ -125,6 +132,8 @@ export const MESSAGES = {
       ['train', 'str8'],
       ['car', 'str8'],
       ['seat', 'str8'],
+      // 1.1: the passenger's language (ISO 639-1, e.g. "ja"), shown beside Chinese; "" for no passenger.
+      ['language', 'str8', { since: 1 }],
     ],
   },
   sound: {
@@ -248,8 +257,10 @@ type FieldValue<K> = K extends 'u8' | 'u16' | 'u32'
       : K extends { enum: infer E }
         ? keyof E
         : never;
-type FieldsOf<S> = S extends readonly (readonly [string, FieldKind])[]
-  ? { [F in S[number] as F[0]]: FieldValue<F[1]> }
+type FieldsOf<S> = S extends Spec
+  ? { [F in S[number] as F extends readonly [string, FieldKind] ? F[0] : never]: FieldValue<F[1]> } & {
+      [F in S[number] as F extends readonly [string, FieldKind, AddedIn] ? F[0] : never]?: FieldValue<F[1]>;
+    }
   : never;
 
 export type MessageOf<N extends MessageName> = { kind: N } & FieldsOf<Messages[N]['fields']>;
@@ -276,10 +287,36 @@ function widthOf(kind: FieldKind, value: unknown): number {
   return 1;
 }
 
+/** The fields a message carries: the added ones only when given, and only up to the first one not given. */
+function present(spec: Spec, values: Record<string, unknown>): Spec {
+  const end = spec.findIndex((f) => f.length === 3 && values[f[0]] === undefined);
+  if (end < 0) return spec;
+  const later = spec.slice(end).find((f) => values[f[0]] !== undefined);
+  if (later) throw new RangeError(`${String(values.kind)}.${later[0]}: given without ${spec[end][0]}, which comes before it`);
+  return spec.slice(0, end);
+}
+
+/** The minor version that first defines a field, 0 for the fields of 1.0. */
+function sinceOf(f: Field): number {
+  return f.length === 3 ? f[2].since : 0;
+}
+
+/**
+ * The message as a peer of protocol 1.`minor` understands it: fields added in a later minor are left off (the
+ * daemon sends DISPLAY without `language` to a 1.0 MCU). Every other field is unchanged.
+ */
+export function forMinor<M extends Message>(msg: M, minor: number): M {
+  const later = (MESSAGES[msg.kind].fields as Spec).filter((f) => sinceOf(f) > minor);
+  if (!later.some((f) => (msg as Record<string, unknown>)[f[0]] !== undefined)) return msg;
+  const out = { ...msg } as Record<string, unknown>;
+  for (const f of later) delete out[f[0]];
+  return out as M;
+}
+
 /** The payload bytes of a message. Throws RangeError on a value the wire cannot carry (a programming error). */
 export function encodePayload(msg: Message): Uint8Array {
-  const spec = MESSAGES[msg.kind].fields as Spec;
   const values = msg as unknown as Record<string, unknown>;
+  const spec = present(MESSAGES[msg.kind].fields as Spec, values);
   const out = new Uint8Array(spec.reduce((n, [name, kind]) => n + widthOf(kind, values[name]), 0));
   const view = new DataView(out.buffer);
   let at = 0;
@@ -315,8 +352,12 @@ export function toFrame(msg: Message, seq: number): Frame {
 
 export type DecodeResult = { ok: true; msg: Message } | { ok: false; reason: 'unknown-type' | 'bad-payload'; detail: string };
 
-/** A message from a frame's type and payload. Never throws: an unknown type or malformed payload is a result. */
-export function decodeMessage(type: number, payload: Uint8Array): DecodeResult {
+/**
+ * A message from a frame's type and payload. Never throws: an unknown type or malformed payload is a result.
+ * `minor`: the protocol minor the receiver implements (default ours): a field added later is bytes after the last
+ * field, as a receiver of that minor sees it; an added field may be absent (a sender of an older minor).
+ */
+export function decodeMessage(type: number, payload: Uint8Array, minor: number = PROTOCOL_MINOR): DecodeResult {
   const kind = BY_TYPE.get(type);
   if (!kind) return { ok: false, reason: 'unknown-type', detail: `type 0x${type.toString(16).padStart(2, '0')}` };
   const spec = MESSAGES[kind].fields as Spec;
@@ -324,7 +365,9 @@ export function decodeMessage(type: number, payload: Uint8Array): DecodeResult {
   const msg: Record<string, unknown> = { kind };
   let at = 0;
   const fail = (detail: string): DecodeResult => ({ ok: false, reason: 'bad-payload', detail: `${kind}: ${detail}` });
-  for (const [name, fk] of spec) {
+  for (const field of spec) {
+    const [name, fk] = field;
+    if (sinceOf(field) > 0 && (at === payload.length || sinceOf(field) > minor)) break;
     const need = fk === 'str8' ? 1 + (payload[at] ?? 0) : widthOf(fk, '');
     if (at + need > payload.length) return fail(`${name} runs past the payload`);
     if (fk === 'u8') msg[name] = view.getUint8(at);

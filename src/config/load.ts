@@ -29,7 +29,7 @@ export class ConfigError extends GateError<ConfigErrorCode> {
 }
 
 /** Keys whose values never appear in printed config or in error lines. */
-export const SECRET_KEYS = ['secret', 'secretNext', 'password', 'key'] as const;
+export const SECRET_KEYS = ['secret', 'secretNext', 'password', 'key', 'passwordHash'] as const;
 
 /**
  * JSONC -> JSON: drop // and /* *\/ comments and trailing commas outside strings. Comments become spaces and
@@ -133,6 +133,7 @@ export function resolveConfigPaths(config: GateConfig, configFile: string): Gate
     },
     bridge: { ...config.bridge, port: { ...config.bridge.port, recordTo: at(config.bridge.port.recordTo) } },
     mqtt: config.mqtt.tls ? { ...config.mqtt, tls: { ...config.mqtt.tls, ca: file(config.mqtt.tls.ca), cert: file(config.mqtt.tls.cert), key: file(config.mqtt.tls.key) } } : config.mqtt,
+    console: config.console.tls ? { ...config.console, tls: { cert: file(config.console.tls.cert)!, key: file(config.console.tls.key)! } } : config.console,
   };
 }
 

@@ -64,6 +64,8 @@ export function runProblems(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proce
     out.push(readableProblem('mqtt.tls.ca', c.mqtt.tls.ca), readableProblem('mqtt.tls.cert', c.mqtt.tls.cert), readableProblem('mqtt.tls.key', c.mqtt.tls.key));
   }
   out.push(...keyProblems(c.mqtt.centralPublicKeys, c.sync.centralPublicKeys));
+  if (c.console.enabled && c.console.users.length === 0) out.push('console.users: expected at least one technician (name and passwordHash from gate console hash-password) when console.enabled, got none');
+  if (c.console.enabled && c.console.tls) out.push(readableProblem('console.tls.cert', c.console.tls.cert), readableProblem('console.tls.key', c.console.tls.key));
   return out.filter((p): p is string => p !== null);
 }
 

@@ -4,6 +4,7 @@
 // documents it. Paths in the file are relative to the file's own folder (resolved by loadConfig).
 import { z } from 'zod';
 import { LOG_LEVELS } from '../util/log.js';
+import { passengerLanguageSchema } from '../i18n/config.js';
 
 /** Cross-field rules run on a section whose own keys are valid; a bad key is reported once, by itself. */
 const whenValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
@@ -235,6 +236,42 @@ export const laneSchema = z
   .strict()
   .describe('The lane.');
 
+export const consoleSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Serve the technicians\' web console and /metrics from gate run (docs/console.md).'),
+    host: z.string().min(1).default('127.0.0.1').describe('Address the console listens on (default loopback: reach it through an SSH tunnel, or set the maintenance network address).'),
+    port: z.number().int().min(0).max(65535).default(8443).describe('TCP port of the console (0: any free port, written to the log).'),
+    tls: z
+      .object({
+        cert: z.string().describe("The console's certificate: PEM text, or a path (relative to the config file's folder)."),
+        key: z.string().describe("The console's private key: PEM text, or a path (relative to the config file's folder)."),
+      })
+      .strict()
+      .optional()
+      .describe('Serve HTTPS with this certificate (without it the console speaks plain HTTP: keep it on loopback).'),
+    users: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'a staff login of 1-32 letters, digits, . _ or -').describe('Login name; named in the log and in the event central receives for every action.'),
+            passwordHash: z
+              .string()
+              .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'an scrypt hash as `gate console hash-password` prints it (scrypt$N$r$p$salt$hash)')
+              .describe('scrypt hash of the password (`gate console hash-password` makes one); never the password itself.'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Technicians who may sign in.'),
+    sessionMinutes: z.number().min(0.05).max(24 * 60).default(30).describe('A session ends this many minutes after its last request (fractions allowed).'),
+    metricsFrom: z
+      .array(z.string().min(1))
+      .default(['127.0.0.1', '::1'])
+      .describe('Addresses that may read /metrics without a session (the station\'s Prometheus).'),
+  })
+  .strict()
+  .describe('The technicians\' web console (live lane, devices, cache, outbox, lane test, config) and /metrics.');
+
 export const gateConfigSchema = z
   .object({
     $schema: z.string().optional().describe('Editors\' pointer to the JSON Schema (`gate config schema > schema.json` writes it next to the config); ignored by the gate.'),
@@ -264,6 +301,8 @@ export const gateConfigSchema = z
     mqtt: mqttSchema.prefault({}),
     sync: syncSchema.prefault({}),
     lane: laneSchema.prefault({}),
+    console: consoleSchema.prefault({}),
+    passengerLanguage: passengerLanguageSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

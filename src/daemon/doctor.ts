@@ -175,7 +175,7 @@ async function checkBroker(c: GateConfig, waitMs: number): Promise<CheckResult> 
   return { status: 'fail', name: 'mqtt', line: failures.join('; ') };
 }
 
-function checkDatabase(c: GateConfig, secret: string | null, nowMs: number, secretNext?: string): CheckResult[] {
+export function checkDatabase(c: GateConfig, secret: string | null, nowMs: number, secretNext?: string): CheckResult[] {
   if (!existsSync(c.db)) return [{ status: 'fail', name: 'cache', line: `no database at ${c.db}: the gate creates it on start; load tickets with sync or gate cache import` }];
   let db;
   try {
@@ -209,7 +209,7 @@ function checkDatabase(c: GateConfig, secret: string | null, nowMs: number, secr
   }
 }
 
-function checkDisk(dbPath: string): CheckResult {
+export function checkDisk(dbPath: string): CheckResult {
   const dir = dirname(dbPath);
   if (!existsSync(dir)) return { status: 'fail', name: 'disk', line: `the database folder ${dir} does not exist: create it (install.sh makes /var/lib/gate)` };
   const s = statfsSync(dir);

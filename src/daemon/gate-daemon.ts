@@ -42,6 +42,7 @@ import { recoverStorage, type StorageRecovery } from './storage-recovery.js';
 import { cacheVerdict } from './cache-health.js';
 import { LedgerRetention } from '../outbox/retention.js';
 import { StatusFileWriter } from './status-writer.js';
+import { languagePicker } from '../i18n/passenger.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -202,6 +203,7 @@ export class GateDaemon {
       timing: { passageTimeoutMs: c.bridge.passageTimeoutMs, resultHoldMs: o.resultHoldMs ?? c.lane.resultHoldMs, guardMs: 2000 },
       decide: (doc, ctx) => this.decide(doc, ctx),
       keyOf: (doc) => this.view.keyOf(identityOf(doc)),
+      languageOf: languagePicker(c.passengerLanguage.byNationality, this.log),
       store: this.store,
       bridge: this.link,
       now: this.clock,
@@ -400,7 +402,8 @@ export class GateDaemon {
     }
   }
 
-  private recordAlarm(a: NewEvent<AlarmEvent>): void {
+  /** Record an alarm in the outbox and tell listeners (also the console's audit events: type console-action). */
+  recordAlarm(a: NewEvent<AlarmEvent>): void {
     try {
       const e = this.store.recordAlarm(a);
       this.reporter?.kick();

@@ -203,4 +203,17 @@ export const PASSPORTS = {
     sex: 'M',
     expiryDate: '290630',
   }),
+  /** Not verified on 12306 either: the demo's refusal in the passenger's language (Japanese, from CLDR). */
+  unverifiedJapan: buildMrz({
+    format: 'TD3',
+    documentCode: 'P',
+    issuingState: 'JPN',
+    surname: 'SAMPLE',
+    givenNames: 'HANAKO',
+    number: 'TK0000001',
+    nationality: 'JPN',
+    birthDate: '880315',
+    sex: 'F',
+    expiryDate: '320401',
+  }),
 };

@@ -27,6 +27,7 @@ import { gateEventSchema, type AlarmEvent, type DecisionEvent, type GateEvent, t
 import { messageFor } from '../decide/messages.js';
 import type { Reason, StaffedCheckDetail } from '../decide/reasons.js';
 import { decide } from '../decide/decide.js';
+import { displayText, isolated, isPackLanguage, reasonText } from '../i18n/packs.js';
 import type { CardFields } from '../readers/idcard/index.js';
 import { createLogger } from '../util/log.js';
 import { GateError } from '../util/gate-error.js';
@@ -213,11 +214,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const passenger = async (present: () => Promise<void> | void, want: Expect, after?: () => void) => {
       decided = null;
       const recorded = waitForEvent(daemon.events, 'decision', () => true, 8000, 'the decision to be recorded');
+      // The passenger's screen as the MCU received it: its language field (protocol 1.1) is what the panel shows
+      // beside Chinese.
+      const screen = waitForEvent(mcu.events, 'received', (m) => m.kind === 'display' && (m.code === 'open' || m.code === 'reject' || (m.code === 'emergency' && m.language !== undefined)), 8000, 'the passenger screen on the MCU');
       await present();
       const e = await recorded;
       const d = decided as DecidedInfo | null;
       after?.();
-      let what = want.decision === 'reject' ? messageFor(e.reason, e.detail).en : '';
+      const shown = await screen;
+      const lang = shown.kind === 'display' && shown.language && isPackLanguage(shown.language) ? shown.language : 'en';
+      let what = '';
+      if (want.decision === 'reject') {
+        // What the passenger reads, in their language (a staffed-check's detail has its own text), then in English.
+        const english = messageFor(e.reason, e.detail).en;
+        const t = reasonText(e.reason === 'staffed-check' && e.detail ? e.detail : e.reason, lang);
+        what = lang === 'en' ? english : `[${lang}] ${isolated(t)} | ${english}`;
+      } else if (lang !== 'zh' && lang !== 'en') what = `[${lang}] ${isolated(displayText('open', lang))}; `;
       if (e.decision === 'open' && want.walk) {
         const passage = waitForEvent(daemon.events, 'passage', (p) => p.event.decisionEventId === e.eventId, 12_000, 'the passage');
         const alarm = want.walk === 'tailgate' ? waitForEvent(daemon.events, 'alarm', (a) => a.type === 'tailgating', 12_000, 'the tailgating alarm') : null;
@@ -225,7 +237,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         if (want.walk === 'tailgate') await mcu.tailgate();
         else await mcu.walkThrough();
         const p = await passage;
-        what = `walked through, ticket ${p.event.ticketId} ${p.consumed ? 'used' : 'NOT used'}`;
+        what += `walked through, ticket ${p.event.ticketId} ${p.consumed ? 'used' : 'NOT used'}`;
         if (alarm) {
           const a = await alarm;
           what += `; a second person followed: ${a.type} alarm (seq ${a.seq})`;
@@ -253,7 +265,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     minutes(8);
     await passenger(scan(PASSPORTS.verified), { decision: 'open', reason: 'ok', walk: 'walk' });
     minutes(11);
-    await passenger(scan(PASSPORTS.unverified), { decision: 'reject', reason: 'not-verified' });
+    await passenger(scan(PASSPORTS.unverifiedJapan), { decision: 'reject', reason: 'not-verified' });
     minutes(15);
     await passenger(card(CARDS.lateResident), { decision: 'reject', reason: 'too-late' }, lift(reader.sim));
     minutes(19);

@@ -1,24 +1,18 @@
 // What the passenger display shows: a message code sent to the MCU (PROTOCOL.md, DISPLAY), with the train, car and
-// seat for an open and the reason for a reject. The texts here are what the code means on the panel, for the demo
-// and for technicians; the MCU holds its own copy in the display's language pack.
+// seat for an open, the reason for a reject, and the passenger's language (protocol 1.1) for a screen that is for
+// one passenger. The texts are what the code means on the panel, for the demo and for technicians: they come from
+// the message packs (src/i18n/packs), which the MCU's language packs are built from.
 import type { Reason, StaffedCheckDetail, TicketSummary, Message } from '../decide/reasons.js';
-import type { DisplayCode, MessageOf, ReasonCode } from '../bridge/messages.js';
+import { DISPLAY_CODES, type DisplayCode, type MessageOf, type ReasonCode } from '../bridge/messages.js';
 import { STR8_MAX } from '../bridge/messages.js';
+import { PACKS } from '../i18n/packs.js';
 import type { LaneMode } from './lane.js';
 
 export type DisplayMessage = Omit<MessageOf<'display'>, 'kind'>;
 
-export const DISPLAY_TEXT: Record<DisplayCode, Message> = {
-  idle: { zh: '请刷证件', en: 'Please present your ID or passport' },
-  checking: { zh: '正在核验，请稍候', en: 'Checking, please wait' },
-  open: { zh: '请通行', en: 'Please pass through' },
-  reject: { zh: '不能通行', en: 'Cannot pass' },
-  closed: { zh: '本通道暂停使用，请走其他通道', en: 'This gate is closed. Please use another gate' },
-  emergency: { zh: '紧急疏散，请迅速通过', en: 'Emergency: please move through quickly' },
-  free: { zh: '请直接通行', en: 'Free passage: please walk through' },
-  'fault-storage': { zh: '闸机故障，请走其他通道', en: 'Gate fault. Please use another gate' },
-  'fault-link': { zh: '闸机故障，请走其他通道', en: 'Gate fault. Please use another gate' },
-};
+export const DISPLAY_TEXT: Record<DisplayCode, Message> = Object.fromEntries(
+  (Object.keys(DISPLAY_CODES) as DisplayCode[]).map((c) => [c, { zh: PACKS.zh.display[c] ?? c, en: PACKS.en.display[c] ?? c }]),
+) as Record<DisplayCode, Message>;
 
 const blank = { train: '', car: '', seat: '' };
 
@@ -27,18 +21,22 @@ export function fit(s: string): string {
   return s.replace(/[^\x20-\x7e]/g, '?').slice(0, STR8_MAX);
 }
 
-export function showOpen(ticket: TicketSummary | null): DisplayMessage {
-  return ticket ? { code: 'open', reason: 'ok', train: fit(ticket.train), car: fit(ticket.car), seat: fit(ticket.seat) } : { code: 'open', reason: 'ok', ...blank };
+/** The passenger's language on a screen for them; left off (the panel's Chinese and English) when unknown. */
+const inLanguage = (language: string | null | undefined) => (language ? { language: fit(language) } : {});
+
+export function showOpen(ticket: TicketSummary | null, language?: string | null): DisplayMessage {
+  const where = ticket ? { train: fit(ticket.train), car: fit(ticket.car), seat: fit(ticket.seat) } : blank;
+  return { code: 'open', reason: 'ok', ...where, ...inLanguage(language) };
 }
 
 /** A reject; a staffed-check shows its detail's code (PROTOCOL.md: the panel's more precise text). */
-export function showReject(reason: Reason, detail?: StaffedCheckDetail): DisplayMessage {
+export function showReject(reason: Reason, detail?: StaffedCheckDetail, language?: string | null): DisplayMessage {
   const code: ReasonCode = reason === 'staffed-check' && detail ? detail : reason;
-  return { code: 'reject', reason: code, ...blank };
+  return { code: 'reject', reason: code, ...blank, ...inLanguage(language) };
 }
 
-export function show(code: Exclude<DisplayCode, 'open' | 'reject'>, reason: ReasonCode = 'none'): DisplayMessage {
-  return { code, reason, ...blank };
+export function show(code: Exclude<DisplayCode, 'open' | 'reject'>, reason: ReasonCode = 'none', language?: string | null): DisplayMessage {
+  return { code, reason, ...blank, ...inLanguage(language) };
 }
 
 /** The resting screen for a lane. */

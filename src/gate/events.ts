@@ -68,6 +68,8 @@ export const ALARM_TYPES = [
   'sync-worker-down',
   // The gate's database failed its integrity check at start: moved aside, readable rows copied to a fresh file.
   'storage-corrupt',
+  // A technician acted in the web console (src/console): detail `<login>:<action>:<ok|refused>` (never a passenger's data).
+  'console-action',
 ] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 

@@ -39,6 +39,8 @@ export interface LaneLoopOptions {
   decide: LaneDecide;
   /** The document's HMAC key (null when no secret is configured). */
   keyOf: (document: Document) => string | null;
+  /** The language of the document's holder for their screens (src/i18n); none: the panel's Chinese and English. */
+  languageOf?: (document: Document) => string | null;
   store: LaneStore;
   bridge: LaneBridge;
   now?: () => number;
@@ -115,7 +117,13 @@ export class LaneLoop {
     } catch (err) {
       this.opts.log?.warn({ err: errorLine(err) }, 'document key failed');
     }
-    this.feed({ type: 'document', at: this.now(), document, docKey });
+    let language: string | null = null;
+    try {
+      language = this.opts.languageOf?.(document) ?? null;
+    } catch (err) {
+      this.opts.log?.warn({ err: errorLine(err) }, 'passenger language failed'); // the panel's own languages then
+    }
+    this.feed({ type: 'document', at: this.now(), document, docKey, language });
   }
 
   /** A reader saw a document but could not make one of it: the reason is the reader's (src/readers/outcome.ts). */

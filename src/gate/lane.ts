@@ -48,6 +48,8 @@ interface Passenger {
   after: 'done' | 'timeout' | 'alarm' | null;
   /** A release by a technician or central (no document, no ticket): recorded, authorised, consumes nothing. */
   release?: boolean;
+  /** The language of the document's holder (src/i18n), sent with their screens; null: the panel's own languages. */
+  language?: string | null;
 }
 
 export interface LaneState {
@@ -74,12 +76,12 @@ export interface LaneState {
    * before walks through). It is decided as soon as the lane is free; a newer read replaces it; it expires after
    * HELD_READ_MS (that passenger has walked away).
    */
-  held: { document: Document; docKey: string | null; at: number } | null;
+  held: { document: Document; docKey: string | null; at: number; language?: string | null } | null;
   timing: LaneTiming;
 }
 
 export type LaneInput =
-  | { type: 'document'; at: number; document: Document; docKey: string | null }
+  | { type: 'document'; at: number; document: Document; docKey: string | null; language?: string | null }
   /** A reader saw a document and could not make one of it: the passenger's reason (src/readers/outcome.ts). */
   | { type: 'read-failed'; at: number; reason: ReadFailureReason }
   | { type: 'decided'; at: number; decision: LaneDecision }
@@ -213,8 +215,14 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       },
     });
   };
-  const rejectScreen = (reason: Reason, detail?: LaneDecision['detail']): DisplayMessage =>
-    reason === 'emergency' ? show('emergency', 'emergency') : reason === 'gate-mode' && !s.linkUp ? show('fault-link', 'gate-mode') : showReject(reason, detail);
+  const rejectScreen = (reason: Reason, detail?: LaneDecision['detail']): DisplayMessage => {
+    const lang = s.passenger?.language;
+    return reason === 'emergency'
+      ? show('emergency', 'emergency', lang)
+      : reason === 'gate-mode' && !s.linkUp
+        ? show('fault-link', 'gate-mode', lang)
+        : showReject(reason, detail, lang);
+  };
   /** A mode the MCU should hold now; never a lock while the fire alarm is on. */
   const sendMode = () => {
     if (!s.linkUp) return;
@@ -227,7 +235,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     case 'read-failed': {
       if (!ACCEPTING.includes(s.phase)) {
         // One passenger at a time: the next read waits for this one (an unreadable one is read again anyway).
-        if (input.type === 'document') s.held = { document: input.document, docKey: input.docKey, at: input.at };
+        if (input.type === 'document') s.held = { document: input.document, docKey: input.docKey, at: input.at, language: input.language };
         break;
       }
       s.held = null;
@@ -238,6 +246,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         decisionEventId: null,
         authId: null,
         after: null,
+        language: input.type === 'document' ? (input.language ?? null) : null,
       };
       go('deciding');
       const here = decideHere(input.type === 'read-failed' ? input.reason : undefined);
@@ -294,7 +303,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
           docKey: p.docKey,
           decisionEventId: p.decisionEventId,
         });
-        display(showOpen(d.ticket));
+        display(showOpen(d.ticket, p.language));
         commands.push({ type: 'sound', pattern: 'accept' });
         go('authorised');
       } else {
@@ -400,7 +409,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     const held = s.held;
     s.held = null;
     if (input.at - held.at <= HELD_READ_MS) {
-      const next = stepLane(s, { type: 'document', at: input.at, document: held.document, docKey: held.docKey });
+      const next = stepLane(s, { type: 'document', at: input.at, document: held.document, docKey: held.docKey, language: held.language });
       return { state: next.state, commands: [...commands, ...next.commands], transitions: [...transitions, ...next.transitions] };
     }
   }

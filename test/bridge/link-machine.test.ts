@@ -180,7 +180,25 @@ describe('link machine', () => {
   });
 
   it('the HELLO carries our timing and fail mode', () => {
-    expect(play(HANDSHAKING).inflight?.msg).toEqual({ kind: 'hello', major: 1, minor: 0, heartbeatMs: 100, watchdogMs: 500, ackTimeoutMs: 50, retries: 2, failMode: 'locked' });
+    expect(play(HANDSHAKING).inflight?.msg).toEqual({ kind: 'hello', major: 1, minor: 1, heartbeatMs: 100, watchdogMs: 500, ackTimeoutMs: 50, retries: 2, failMode: 'locked' });
+  });
+
+  it("a request is said in the MCU's minor version: DISPLAY's language only to an MCU that announced 1.1", () => {
+    const withLanguage = { ...DISPLAY, code: 'reject', reason: 'not-verified', language: 'ja' } as const;
+    const written = (reply: Message) => {
+      const s = play([...HANDSHAKING, [10, frame(reply, 1)]]);
+      const fx = stepLink(s, { type: 'request', id: 1, msg: withLanguage }, T0 + 20, CFG).effects;
+      const w = fx.find((e) => e.type === 'write');
+      const f = w?.type === 'write' ? new Framer().push(w.bytes)[0] : undefined;
+      if (f?.kind !== 'frame') throw new Error('no frame written');
+      return { payload: f.frame.payload, asOld: decodeMessage(f.frame.type, f.frame.payload, 0), asNew: decodeMessage(f.frame.type, f.frame.payload) };
+    };
+    const old = written(REPLY); // minor 0
+    expect(old.asOld).toEqual({ ok: true, msg: { kind: 'display', code: 'reject', reason: 'not-verified', train: '', car: '', seat: '' } });
+    const current = written({ ...REPLY, minor: 1 } as Message);
+    expect(current.asNew).toEqual({ ok: true, msg: withLanguage });
+    expect(current.asOld).toMatchObject({ ok: false, reason: 'bad-payload' }); // what a 1.0 MCU would have answered
+    expect(current.payload.length).toBe(old.payload.length + 3);
   });
 
   it('holds at most BACKLOG_MAX reports while the handler runs; the MCU retransmits the rest', () => {

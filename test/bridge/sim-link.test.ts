@@ -191,4 +191,21 @@ describe('bridge link <-> simulated MCU over a pty', () => {
     expect((await err).code).toBe('version-mismatch');
     expect(r.link.state).toBe('handshaking');
   });
+
+  it('a 1.1 MCU gets the passenger\'s language in DISPLAY', async () => {
+    r = await rig();
+    expect(r.link.mcu?.minor).toBe(1);
+    await r.link.display({ code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ja' });
+    expect(r.sim.lastDisplay).toEqual({ kind: 'display', code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ja' });
+  });
+
+  it('an old MCU (protocol 1.0) is still served: DISPLAY goes without the language, is acknowledged and shown', async () => {
+    r = await rig({ sim: { minor: 0 } });
+    expect(r.link.mcu?.minor).toBe(0);
+    await r.link.display({ code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ar' });
+    expect(r.sim.lastDisplay).toEqual({ kind: 'display', code: 'reject', reason: 'not-verified', train: '', car: '', seat: '' });
+    await r.link.display({ code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F', language: 'de' });
+    expect(r.sim.lastDisplay).toMatchObject({ code: 'open', train: 'G1234' });
+    expect(r.sim.received.filter((m) => m.kind === 'display')).toHaveLength(2); // no NAK, no retransmission
+  });
 });

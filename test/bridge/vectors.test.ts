@@ -19,7 +19,45 @@ const framing = JSON.parse(readFileSync(new URL('framing.json', dir), 'utf8')) a
 describe('firmware-bridge vectors', () => {
   it('cover every message type, and the committed file matches the generator', () => {
     expect(new Set(messages.map((v) => v.fields.kind))).toEqual(new Set(Object.keys(MESSAGES)));
-    expect(messages.map(({ name, seq, fields }) => ({ name, seq, fields }))).toEqual(EXAMPLES);
+    expect(messages.map(({ name, seq, minor, fields }) => ({ name, seq, ...(minor === undefined ? {} : { minor }), fields }))).toEqual(EXAMPLES);
+  });
+
+  it('1.1 added entries after the 1.0 ones and changed none: every DISPLAY of 1.0 is still exact, without a language', () => {
+    const firstNew = messages.findIndex((v) => v.minor !== undefined);
+    expect(messages.slice(firstNew).every((v) => v.minor === 1)).toBe(true);
+    for (const v of messages.slice(0, firstNew)) expect(v.fields).not.toHaveProperty('language');
+    const byName = new Map(messages.map((v) => [v.name, v]));
+    expect(byName.get('display-reject')!.hex).toBe('7e050a2303040000005505'); // as committed for 1.0
+  });
+
+  it.each(messages.filter((v) => v.fields.kind === 'display' && v.minor === 1).map((v) => [v.name, v] as const))(
+    '%s: a 1.0 receiver refuses it (bad-payload), and the daemon says it to a 1.0 MCU in the 1.0 form',
+    (_n, v) => {
+      const f = new Framer().push(Buffer.from(v.hex, 'hex'))[0];
+      if (f.kind !== 'frame') throw new Error('discarded');
+      expect(decodeMessage(f.frame.type, f.frame.payload, 0)).toMatchObject({ ok: false, reason: 'bad-payload' });
+      const old = M.forMinor(v.fields, 0);
+      expect(old).not.toHaveProperty('language');
+      const bytes = encodeFrame(toFrame(old, v.seq));
+      const f0 = new Framer().push(bytes)[0];
+      if (f0.kind !== 'frame') throw new Error('discarded');
+      expect(decodeMessage(f0.frame.type, f0.frame.payload, 0)).toEqual({ ok: true, msg: old });
+      expect(bytes.length).toBe(Buffer.from(v.hex, 'hex').length - 1 - (v.fields as { language: string }).language.length);
+      // A 1.1 receiver takes the 1.0 form too (from a 1.0 daemon): no language, the rest the same.
+      expect(decodeMessage(f0.frame.type, f0.frame.payload)).toEqual({ ok: true, msg: old });
+    },
+  );
+
+  it('display-reject-ja said to a 1.0 MCU is display-reject, byte for byte', () => {
+    const ja = messages.find((v) => v.name === 'display-reject-ja')!;
+    const plain = messages.find((v) => v.name === 'display-reject')!;
+    expect(toHex(encodeFrame(toFrame(M.forMinor(ja.fields, 0), ja.seq)))).toBe(plain.hex);
+    expect(M.forMinor(ja.fields, 1)).toBe(ja.fields);
+  });
+
+  it('a later field given without the added one before it cannot be encoded', () => {
+    const bad = { kind: 'display', code: 'idle', reason: 'none', train: '', car: '', seat: '', language: 'toolonglanguagetag' } as Message;
+    expect(() => M.encodePayload(bad)).toThrow(RangeError);
   });
 
   it('CRC-16/CCITT-FALSE check value', () => {

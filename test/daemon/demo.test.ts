@@ -29,6 +29,10 @@ describe('gate demo', () => {
     expect(row(/PR card \(2023\)\s+OPEN/)).toMatch(/ticket E0006 used/);
     expect(row(/passport \(MRZ\)\s+OPEN/)).toMatch(/ticket E0007 used/);
     expect(row(/not-verified/)).toMatch(/verify it online on 12306 .* or at the station ticket window/);
+    // The refusal in the passenger's language (a Japanese passport: Japanese from CLDR), as the MCU's panel got it.
+    expect(row(/not-verified/)).toMatch(/\[ja\] パスポートの本人確認が完了していません。/);
+    expect(row(/passport \(MRZ\)\s+OPEN/)).toMatch(/\[de\] Bitte gehen Sie durch/);
+    expect(row(/PR card \(2023\)\s+OPEN/)).toMatch(/\[ar\] \u2067.+\u2069/); // Arabic, isolated right to left
     expect(row(/too-late/)).toMatch(/REJECT/);
     expect(row(/HK\/MO\/TW permit\s+OPEN/)).toMatch(/tailgating alarm/);
     expect(row(/FIRE ALARM on/)).toBeTruthy();

@@ -120,6 +120,8 @@ export interface WorldOptions {
   travellers?: number;
   resultHoldMs?: number;
   secretNext?: string;
+  /** Extra top-level config sections (e.g. console). */
+  extraConfig?: Record<string, unknown>;
 }
 
 export async function startWorld(opts?: WorldOptions): Promise<World>;
@@ -184,6 +186,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     mqtt: { enabled: true, urls: [broker.url], centralPublicKeys: [commandPem], reconnect: { initialMs: 100, maxMs: 1000 }, publishTimeoutMs: 2000 },
     sync: { enabled: true, centralPublicKeys: [publicPem] },
     lane: { resultHoldMs: opts.resultHoldMs ?? 2500 },
+    ...opts.extraConfig,
   };
   const configPath = join(dir, 'gate.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));

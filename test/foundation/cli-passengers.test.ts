@@ -91,6 +91,8 @@ describe('gate decide: issue 17 passengers', () => {
       detail: 'child-ticket-on-document',
       ticket: { id: 'P1', train: 'G101', car: '05', seat: '12A', departure: '2025-06-01T10:00:00+08:00' },
       message: MESSAGES['child-ticket-on-document'],
+      // A resident ID card: the passenger reads Chinese, the detail's own text.
+      passenger: { language: 'zh', direction: 'ltr', text: MESSAGES['child-ticket-on-document'].zh, source: 'chinese-card' },
     });
   });
 

@@ -91,7 +91,7 @@ describe('gate decide', () => {
     const r = await gate(...decideArgs(direction, `@config/sample-documents.json#${name}`));
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out);
-    expect(Object.keys(out)).toEqual(['decision', 'reason', 'ticket', 'message']);
+    expect(Object.keys(out)).toEqual(['decision', 'reason', 'ticket', 'message', 'passenger']);
     expect(out).toMatchObject({ decision, reason });
     expect(Object.keys(out.message)).toEqual(['zh', 'en']);
   });

@@ -277,6 +277,38 @@ describe('lane release (maintenance test, central release)', () => {
   });
 });
 
+describe("lane: the passenger's language on their screens", () => {
+  const readIn = (d: Driver, language: string | null, docKey = 'k1') => d.feed({ type: 'document', at: d.t, document: PASSPORT, docKey, language });
+
+  it('a reject and an open carry the language of the document holder; the idle screen after them does not', () => {
+    const d = new Driver();
+    readIn(d, 'ja');
+    expect(of(d.decide(REJECT), 'display')[0].display).toEqual({ code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ja' });
+    expect(of(d.tick(3000), 'display')[0].display).toEqual({ code: 'idle', reason: 'none', train: '', car: '', seat: '' });
+    readIn(d, 'ar', 'k2');
+    expect(of(d.decide(), 'display')[0].display).toEqual({ code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F', language: 'ar' });
+  });
+
+  it('without a language (none chosen, an unreadable document) the screen leaves it off: the panel shows Chinese and English', () => {
+    const d = new Driver();
+    readIn(d, null);
+    expect(of(d.decide(REJECT), 'display')[0].display).not.toHaveProperty('language');
+    d.tick(3000);
+    expect(of(d.feed({ type: 'read-failed', at: d.t, reason: 'unreadable' }), 'display')[0].display).not.toHaveProperty('language');
+  });
+
+  it('a read held while the previous passenger walks keeps its own language', () => {
+    const d = new Driver();
+    readIn(d, 'de');
+    d.decide();
+    const first = d.authId;
+    d.report({ kind: 'passage-started', authId: first, direction: 'entry' });
+    readIn(d, 'ko', 'k2');
+    d.report({ kind: 'passage', authId: first, direction: 'entry', remaining: 0 });
+    expect(of(d.decide(REJECT), 'display')[0].display).toMatchObject({ code: 'reject', language: 'ko' });
+  });
+});
+
 describe('lane: the next passenger reads while the previous one walks through', () => {
   it('the read is held and decided as soon as the passage is recorded', () => {
     const d = new Driver();

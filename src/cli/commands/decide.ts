@@ -12,6 +12,7 @@ import { documentSchema, type Document } from '../../identity/document.js';
 import { decodeIdCard } from '../../readers/idcard/index.js';
 import { parseMrz } from '../../readers/mrz/index.js';
 import { readOutcome, type ReadFailureReason, type ReadOutcome } from '../../readers/outcome.js';
+import { passengerMessage } from '../../i18n/passenger.js';
 
 /** What the lane would get from a reader (src/readers/outcome.ts maps decoder errors), with a line for stderr. */
 type Input = { ok: true; document: Document } | { ok: false; reason: ReadFailureReason; detail: string };
@@ -73,10 +74,13 @@ export const decideCommand: Command = {
   help: `usage: gate decide --db PATH --config FILE --direction entry|exit|transfer --at ISO-TIME
                    (--idcard-hex HEX | --mrz TEXT | --document JSON|@FILE[#NAME])
 
-Prints one JSON object {"decision": "open"|"reject", "reason", "ticket", "message": {"zh", "en"}},
-the decision the lane would make for this document at that time, with "detail" when the reason is
-staffed-check (child-ticket-on-document, student-not-verified, student-outside-journey, concession-check).
-Reads the cache, writes nothing.
+Prints one JSON object {"decision": "open"|"reject", "reason", "ticket", "message": {"zh", "en"},
+"passenger": {"language", "direction", "text", "source"}}, the decision the lane would make for this
+document at that time, with "detail" when the reason is staffed-check (child-ticket-on-document,
+student-not-verified, student-outside-journey, concession-check), and what the passenger reads in their
+language: chosen from the document's nationality (CLDR; the config's passengerLanguage.byNationality
+overrides), Chinese for resident ID cards and HK/Macao/Taiwan permits, English where no pack exists
+("source" says which); "direction" "rtl" marks right-to-left text (Arabic). Reads the cache, writes nothing.
 
 options:
   --db PATH             the gate's SQLite file (default: the config's "db")
@@ -139,7 +143,10 @@ example:
     } finally {
       db.close();
     }
-    io.stdout.write(JSON.stringify(result) + '\n');
+    // A staffed-check's detail has its own text (the panel shows the detail in the reason's place).
+    const textKey = result.reason === 'staffed-check' && 'detail' in result && result.detail ? result.detail : result.reason;
+    const passenger = passengerMessage(textKey, input.ok ? input.document : null, config.passengerLanguage.byNationality);
+    io.stdout.write(JSON.stringify({ ...result, passenger }) + '\n');
     return 0;
   },
 };

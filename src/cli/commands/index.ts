@@ -22,5 +22,6 @@ import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { statusCommand } from './status.js';
 import { laneTestCommand } from './lane-test.js';
+import { consoleHashPasswordCommand } from './console-hash-password.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, configSchemaCommand, cacheImportCommand, cacheStatsCommand, cacheClearCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, centralRosterCommand, keyCommand, syncStatusCommand, eventsTailCommand];
+export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, configSchemaCommand, cacheImportCommand, cacheStatsCommand, cacheClearCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, centralRosterCommand, keyCommand, syncStatusCommand, eventsTailCommand, consoleHashPasswordCommand];

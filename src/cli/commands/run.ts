@@ -8,6 +8,7 @@ import { installProcessPolicy, UNEXPECTED_EXIT_CODE } from '../../daemon/process
 import { createLogger } from '../../util/log.js';
 import { errorLine } from '../../util/gate-error.js';
 import { testClockFromEnv } from '../../daemon/test-clock.js';
+import { createConsole, type ConsoleServer } from '../../console/server.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -52,8 +53,17 @@ example:
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     const removePolicy = installProcessPolicy({ log, stop: () => daemon.stop(), stopTimeoutMs: config.bridge.passageTimeoutMs + 10_000 });
+    // The technicians' web console (console.enabled), built before the start so that its counters see it; it closes
+    // by itself when the daemon stops. A console that cannot start is logged and left out: passengers still pass.
+    let webConsole: ConsoleServer | null = null;
+    try {
+      if (config.console.enabled) webConsole = createConsole({ gate: daemon, loaded, log });
+    } catch (err) {
+      log.error({ err: errorLine(err) }, 'console not started');
+    }
     try {
       await daemon.start();
+      await webConsole?.listen().catch((err: unknown) => log.error({ err: errorLine(err) }, 'console not started'));
     } catch (err) {
       await daemon.stop({ drainMs: 0 }).catch(() => undefined);
       throw err;

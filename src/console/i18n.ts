@@ -1,0 +1,206 @@
+// The console's words in Chinese and English. The page follows the browser's Accept-Language (the first supported
+// language by q-value); a station's own tablets are Chinese, so zh is the default when neither is asked for.
+export const LANGUAGES = ['zh', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export function pickLanguage(acceptLanguage: string | undefined): Language {
+  if (!acceptLanguage) return 'zh';
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part, i) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)).find(Boolean);
+      return { tag: tag.trim().toLowerCase(), q: q ? Number(q[1]) : 1, i };
+    })
+    .filter((r) => r.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const r of ranked) {
+    const base = r.tag.split('-')[0] as Language;
+    if ((LANGUAGES as readonly string[]).includes(base)) return base;
+  }
+  return 'zh';
+}
+
+const en = {
+  title: 'Gate console',
+  signIn: 'Sign in',
+  signOut: 'Sign out',
+  user: 'Name',
+  password: 'Password',
+  badCredentials: 'Wrong name or password.',
+  tooMany: 'Too many attempts: wait a minute and try again.',
+  sessionEnded: 'Your session has ended: sign in again.',
+  signedInAs: 'Signed in as',
+  live: 'Live lane',
+  devices: 'Devices',
+  cache: 'Cache and sync',
+  outbox: 'Outbox',
+  lane: 'Lane test and mode',
+  config: 'Config',
+  mode: 'Mode',
+  phase: 'Phase',
+  link: 'MCU link',
+  connected: 'live',
+  disconnected: 'reconnecting…',
+  decisions: 'Last 50 decisions',
+  passages: 'Passages',
+  alarms: 'Alarms',
+  time: 'Time',
+  decision: 'Decision',
+  reason: 'Reason',
+  train: 'Train',
+  car: 'Car',
+  seat: 'Seat',
+  document: 'Document',
+  outcome: 'Outcome',
+  ticket: 'Ticket',
+  type: 'Type',
+  detail: 'Detail',
+  active: 'Active',
+  device: 'Device',
+  state: 'State',
+  port: 'Port',
+  lastError: 'Last error',
+  fix: 'Fix',
+  runDoctor: 'Run the checks',
+  check: 'Check',
+  result: 'Result',
+  passengers: 'Passengers',
+  tickets: 'Tickets',
+  epoch: 'Epoch',
+  seq: 'Seq',
+  age: 'Age',
+  staleAfter: 'stale after',
+  lastRefusal: 'Last refusal',
+  none: 'none',
+  resync: 'Ask central for a fresh snapshot',
+  pending: 'Waiting events',
+  oldest: 'Oldest waiting',
+  lastSeq: 'Last seq',
+  broker: 'Broker',
+  laneTest: 'Lane test: release one passage in maintenance mode',
+  setMode: 'Change the mode',
+  confirm: 'Confirm',
+  cancel: 'Cancel',
+  confirmLaneTest: 'Release the turnstile for one test passage? The lane serves no passenger during the test.',
+  confirmMode: 'Change the lane mode to',
+  confirmResync: 'Ask central for the whole snapshot again?',
+  running: 'running…',
+  runningConfig: 'The running config (secrets masked)',
+  editedCopy: 'An edited copy to check (nothing is written: install the file yourself)',
+  checkConfig: 'Check this copy',
+  configOk: 'The copy passes gate config check. Install it as the config file and restart the gate:',
+  configProblems: 'gate config check refuses this copy:',
+  seconds: 's',
+  minutes: 'min',
+  yes: 'yes',
+  no: 'no',
+  emergency: 'FIRE ALARM: lanes open for evacuation',
+} as const;
+
+export type Words = Record<keyof typeof en, string>;
+
+const zh: Words = {
+  title: '闸机维护控制台',
+  signIn: '登录',
+  signOut: '退出',
+  user: '用户名',
+  password: '密码',
+  badCredentials: '用户名或密码错误。',
+  tooMany: '尝试次数过多，请一分钟后再试。',
+  sessionEnded: '会话已过期，请重新登录。',
+  signedInAs: '当前用户',
+  live: '实时通道',
+  devices: '设备',
+  cache: '缓存与同步',
+  outbox: '发件箱',
+  lane: '通道测试与模式',
+  config: '配置',
+  mode: '模式',
+  phase: '阶段',
+  link: '主控板连接',
+  connected: '实时',
+  disconnected: '正在重新连接…',
+  decisions: '最近50条判定',
+  passages: '通行记录',
+  alarms: '告警',
+  time: '时间',
+  decision: '判定',
+  reason: '原因',
+  train: '车次',
+  car: '车厢',
+  seat: '座位',
+  document: '证件',
+  outcome: '结果',
+  ticket: '车票',
+  type: '类型',
+  detail: '详情',
+  active: '进行中',
+  device: '设备',
+  state: '状态',
+  port: '端口',
+  lastError: '最近错误',
+  fix: '处理方法',
+  runDoctor: '运行检查',
+  check: '检查项',
+  result: '结果',
+  passengers: '旅客',
+  tickets: '车票',
+  epoch: '版本',
+  seq: '序号',
+  age: '数据时长',
+  staleAfter: '过期上限',
+  lastRefusal: '最近拒收',
+  none: '无',
+  resync: '向中心请求完整快照',
+  pending: '待发送事件',
+  oldest: '最早待发送',
+  lastSeq: '最新序号',
+  broker: '消息服务器',
+  laneTest: '通道测试：维护模式下放行一次',
+  setMode: '切换模式',
+  confirm: '确认',
+  cancel: '取消',
+  confirmLaneTest: '确认放行一次测试通行？测试期间本通道不为旅客服务。',
+  confirmMode: '确认将通道模式切换为',
+  confirmResync: '确认向中心重新请求完整快照？',
+  running: '执行中…',
+  runningConfig: '当前运行配置（密钥已隐藏）',
+  editedCopy: '待检查的修改副本（不会写入：请自行安装文件）',
+  checkConfig: '检查此副本',
+  configOk: '此副本通过 gate config check。请将其安装为配置文件并重启闸机：',
+  configProblems: 'gate config check 拒绝此副本：',
+  seconds: '秒',
+  minutes: '分钟',
+  yes: '是',
+  no: '否',
+  emergency: '火警：通道已为疏散打开',
+};
+
+export const WORDS: Record<Language, Words> = { en, zh };
+
+/**
+ * Chinese names for the lane's codes (modes, phases, decisions, passage outcomes), shown beside the code; English
+ * pages show the code itself, as the log, the CLI and MQTT do. Reasons and alarm types stay codes in both.
+ */
+export const CODE_WORDS: Record<Language, Record<string, string>> = {
+  en: {},
+  zh: {
+    normal: '正常',
+    free: '自由通行',
+    locked: '锁闭',
+    maintenance: '维护',
+    idle: '空闲',
+    deciding: '判定中',
+    authorised: '已授权',
+    passing: '通行中',
+    done: '完成',
+    timeout: '超时',
+    alarm: '告警',
+    open: '放行',
+    reject: '拒绝',
+    passed: '已通过',
+    cancelled: '已取消',
+    sibling: '邻机通行',
+  },
+};
