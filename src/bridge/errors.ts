@@ -14,7 +14,7 @@ export type BridgeErrorCode =
   | 'report-unhandled' // the lane could not commit a report; it stays unacknowledged and comes again
   | 'transport'; // the serial port failed
 
-const RECOVERY: Record<BridgeErrorCode, Recovery> = {
+export const BRIDGE_RECOVERY: Record<BridgeErrorCode, Recovery> = {
   'no-ack': 'retry',
   nak: 'drop',
   'link-down': 'retry',
@@ -24,7 +24,7 @@ const RECOVERY: Record<BridgeErrorCode, Recovery> = {
   'bad-payload': 'nak',
   unencodable: 'drop',
   'report-unhandled': 'retry',
-  transport: 'reset-device',
+  transport: 'reopen',
 };
 
 export class BridgeError extends GateError<BridgeErrorCode> {
@@ -34,6 +34,6 @@ export class BridgeError extends GateError<BridgeErrorCode> {
     readonly nakReason?: NakReason,
     options?: { cause?: unknown },
   ) {
-    super('bridge', code, message, RECOVERY[code], options);
+    super('bridge', code, message, BRIDGE_RECOVERY[code], options);
   }
 }

@@ -3,7 +3,7 @@
 import type { Frame } from './frame.js';
 
 export const PROTOCOL_MAJOR = 1;
-/** 1.1 added DISPLAY's trailing `language` (PROTOCOL.md 5.1, "Fields added in a minor version"). */
+/** 1.1 added DISPLAY's trailing `language` (PROTOCOL.md 5.1), display code `look-at-camera`, and reasons 0x11-0x1B (PROTOCOL.md 4.3). */
 export const PROTOCOL_MINOR = 1;
 
 export const DIRECTIONS = { entry: 1, exit: 2 } as const;
@@ -28,6 +28,8 @@ export const DISPLAY_CODES = {
   free: 6,
   'fault-storage': 7,
   'fault-link': 8,
+  // 1.1: the lane checks the passenger's face against the card photo (docs/face-match.md).
+  'look-at-camera': 9,
 } as const;
 /** Decision reasons on the wire. Fixed numbers, never reordered (src/decide/reasons.ts names them). */
 export const REASON_CODES = {
@@ -60,6 +62,8 @@ export const REASON_CODES = {
   'student-not-verified': 0x18,
   'student-outside-journey': 0x19,
   'concession-check': 0x1a,
+  // The face check failed (issue 21).
+  'face-mismatch': 0x1b,
 } as const;
 export const SOUNDS = { off: 0, accept: 1, reject: 2, alarm: 3 } as const;
 export const DOOR_FAULTS = { 'jammed-open': 1, 'jammed-closed': 2, motor: 3, sensor: 4 } as const;
@@ -306,11 +310,37 @@ function sinceOf(f: Field): number {
  * daemon sends DISPLAY without `language` to a 1.0 MCU). Every other field is unchanged.
  */
 export function forMinor<M extends Message>(msg: M, minor: number): M {
-  const later = (MESSAGES[msg.kind].fields as Spec).filter((f) => sinceOf(f) > minor);
-  if (!later.some((f) => (msg as Record<string, unknown>)[f[0]] !== undefined)) return msg;
-  const out = { ...msg } as Record<string, unknown>;
+  const said = minor < 1 && msg.kind === 'display' ? displayFor1_0(msg as MessageOf<'display'>) : msg;
+  const later = (MESSAGES[said.kind].fields as Spec).filter((f) => sinceOf(f) > minor);
+  if (!later.some((f) => (said as Record<string, unknown>)[f[0]] !== undefined)) return said as M;
+  const out = { ...said } as Record<string, unknown>;
   for (const f of later) delete out[f[0]];
   return out as M;
+}
+
+/**
+ * What a 1.0 panel is sent in place of a code 1.1 added: it would refuse the new code (NAK bad-payload) and show
+ * nothing. The nearest 1.0 code, or `none` (the panel's bare "cannot pass") where 1.0 has no such text.
+ */
+export const REASON_FOR_1_0: Readonly<Partial<Record<ReasonCode, ReasonCode>>> = {
+  'staffed-check': 'none',
+  'child-ticket-on-document': 'none',
+  'student-not-verified': 'none',
+  'student-outside-journey': 'none',
+  'concession-check': 'none',
+  'no-onward-ticket': 'no-ticket',
+  'transfer-window': 'no-ticket',
+  'fare-adjustment': 'wrong-station',
+  'present-passport-page': 'unreadable',
+  'present-resident-card': 'unreadable',
+  'face-mismatch': 'identity-mismatch',
+};
+export const DISPLAY_FOR_1_0: Readonly<Partial<Record<DisplayCode, DisplayCode>>> = { 'look-at-camera': 'checking' };
+
+function displayFor1_0(m: MessageOf<'display'>): MessageOf<'display'> {
+  const code = DISPLAY_FOR_1_0[m.code] ?? m.code;
+  const reason = REASON_FOR_1_0[m.reason] ?? m.reason;
+  return code === m.code && reason === m.reason ? m : { ...m, code, reason };
 }
 
 /** The payload bytes of a message. Throws RangeError on a value the wire cannot carry (a programming error). */

@@ -20,5 +20,6 @@ export function clearCacheKeepLedger(db: Db): ClearResult {
     // Without a position the sync worker asks central for a full snapshot at its next start.
     db.prepare('DELETE FROM sync_state').run();
     return result;
-  })();
+    // IMMEDIATE: this reads before it writes; a deferred transaction would fail at once when the running daemon commits.
+  }).immediate();
 }

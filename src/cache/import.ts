@@ -102,5 +102,6 @@ export function importSnapshot(
     const tickets = withTicketIndexDeferred(db, () => upsertTickets(db, mapped(counted(snap.tickets, snap.passengers.length, total, onProgress), (t) => keyTicket(k, t))));
     setSyncState(db, { station: snap.station, epoch, seq: 0, generatedAt: snap.generatedAt, appliedAt: appliedAt.toISOString() });
     return { station: snap.station, generatedAt: snap.generatedAt, passengers, tickets, epoch };
-  })();
+    // IMMEDIATE: the write lock up front, waited for (busy_timeout) while a running daemon commits.
+  }).immediate();
 }

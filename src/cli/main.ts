@@ -1,8 +1,10 @@
 // `gate`: one CLI for the daemon, the demo, the technician's tools and central's reference tools.
-import { COMMANDS } from './commands/index.js';
 import { UsageError, type CliIO, type Command } from './command.js';
 import { errorLine } from '../util/gate-error.js';
 import { appVersion } from '../daemon/versions.js';
+
+/** The commands main() chooses from: every one, or the few a caller loaded (entry.ts, for `gate run`). */
+let COMMANDS: readonly Command[] = [];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -58,7 +60,12 @@ function findCommand(args: string[]): { command: Command; rest: string[] } | und
   return best;
 }
 
-export async function main(args: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+export async function main(
+  args: string[],
+  io: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  commands?: readonly Command[],
+): Promise<number> {
+  COMMANDS = commands ?? (await import('./commands/index.js')).COMMANDS;
   if (args.length === 0) {
     // No command is a usage error: the help goes to stderr, stdout stays empty for scripts.
     io.stderr.write(topHelp());

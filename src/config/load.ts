@@ -132,6 +132,7 @@ export function resolveConfigPaths(config: GateConfig, configFile: string): Gate
       mrzHid: { ...d.mrzHid, recordTo: at(d.mrzHid.recordTo) },
     },
     bridge: { ...config.bridge, port: { ...config.bridge.port, recordTo: at(config.bridge.port.recordTo) } },
+    face: { ...config.face, endpoint: at(config.face.endpoint) },
     mqtt: config.mqtt.tls ? { ...config.mqtt, tls: { ...config.mqtt.tls, ca: file(config.mqtt.tls.ca), cert: file(config.mqtt.tls.cert), key: file(config.mqtt.tls.key) } } : config.mqtt,
     console: config.console.tls ? { ...config.console, tls: { cert: file(config.console.tls.cert)!, key: file(config.console.tls.key)! } } : config.console,
   };

@@ -59,6 +59,7 @@ export function runProblems(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proce
     out.push(addressProblem(`devices.${name}`, dev), folderProblem(`devices.${name}.recordTo`, dev.recordTo));
   }
   out.push(folderProblem('db', c.db));
+  if (c.face.enabled) out.push(folderProblem('face.endpoint', c.face.endpoint));
   if (c.sync.enabled && !c.mqtt.enabled) out.push('sync.enabled: sync needs mqtt.enabled true (central sends the cache over MQTT), got mqtt.enabled false');
   if (c.mqtt.enabled && c.mqtt.tls) {
     out.push(readableProblem('mqtt.tls.ca', c.mqtt.tls.ca), readableProblem('mqtt.tls.cert', c.mqtt.tls.cert), readableProblem('mqtt.tls.key', c.mqtt.tls.key));

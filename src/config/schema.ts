@@ -271,6 +271,20 @@ export const consoleSchema = z
   })
   .strict()
   .describe('The technicians\' web console (live lane, devices, cache, outbox, lane test, config) and /metrics.');
+export const faceSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe("Check the passenger's face against the chip card's photo before the gate opens (docs/face-match.md). Passports read by MRZ have no chip photo and are never face-checked."),
+    endpoint: path("The face-match module's Unix socket (docs/face-match.md: length-prefixed JSON)").default('/run/gate/face.sock'),
+    timeoutMs: z.number().int().min(100).max(30_000).default(3000).describe('How long one match request may take before the module counts as unavailable, in ms.'),
+    noFaceWaitMs: z.number().int().min(0).max(60_000).default(8000).describe('How long the lane waits for a face in front of the camera (answers `no-face`) before it sends the passenger to the staffed lane, in ms.'),
+    minScore: z.number().min(0).max(1).default(0.75).describe("A `match` whose similarity score (0..1) is below this counts as no-match (the module's own threshold may be stricter)."),
+    onUnavailable: z
+      .enum(['staffed', 'open'])
+      .default('staffed')
+      .describe('When the module is down or late: `staffed` refuses with face-mismatch (the passenger goes to the staffed lane); `open` lets the ticket decide, for stations that allow it during a module failure. Either way a face-unavailable alarm is raised.'),
+  })
+  .strict()
+  .describe('Face match at the gate (人证核验): the card photo against the face in front of the camera, through an external module.');
 
 export const gateConfigSchema = z
   .object({
@@ -303,6 +317,7 @@ export const gateConfigSchema = z
     lane: laneSchema.prefault({}),
     console: consoleSchema.prefault({}),
     passengerLanguage: passengerLanguageSchema.prefault({}),
+    face: faceSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

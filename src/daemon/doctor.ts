@@ -14,6 +14,7 @@ import { SECRET_CHECK_KEY, secretMatches } from '../cache/write.js';
 import { openReadOnly } from '../cache/read-only.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
 import { clientOptions } from '../mqtt/connection.js';
+import { checkFaceMatcher } from '../face/doctor.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
@@ -51,6 +52,7 @@ export async function runDoctor(o: DoctorOptions): Promise<CheckResult[]> {
   if (c.devices.mrzHid.enabled) results.push(await checkHid(c, o.hid));
   if (c.bridge.enabled) results.push(await checkBridge(c, wait));
   else add('fail', 'bridge', 'bridge.enabled is false: the gate cannot open its turnstile without the MCU');
+  if (c.face.enabled) results.push(await checkFaceMatcher(c, wait));
   if (c.mqtt.enabled) results.push(await checkBroker(c, wait * 2));
   else add('warn', 'mqtt', 'mqtt.enabled is false: events stay in the outbox and central sees nothing');
   // Not a refusal (the worker runs and waits), but no batch can ever be verified and applied.

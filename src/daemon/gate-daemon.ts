@@ -25,13 +25,13 @@ import { MrzScanner } from '../readers/mrz/scanner.js';
 import type { ReadFailure, ReadFailureReason } from '../readers/outcome.js';
 import { GateReporter } from '../mqtt/reporter.js';
 import type { StatusSnapshot } from '../mqtt/status.js';
-import type { CommandResultCode } from '../mqtt/schemas.js';
+import type { CommandOutcome } from '../mqtt/commands.js';
 import type { AuthorisedCommand } from '../mqtt/command-verify.js';
 import { SyncService } from '../sync/service.js';
 import { TypedEvents } from '../util/typed-events.js';
 import { errorLine, GateError } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { settledWithin, waitFor } from '../util/wait.js';
+import { settledWithin, whenTrue } from '../util/wait.js';
 import type { TicketSummary } from '../decide/reasons.js';
 import type { DocumentType } from '../identity/document.js';
 import { LineHealth, lineAdvice, mqttAdvice } from './line-health.js';
@@ -43,6 +43,8 @@ import { cacheVerdict } from './cache-health.js';
 import { LedgerRetention } from '../outbox/retention.js';
 import { StatusFileWriter } from './status-writer.js';
 import { languagePicker } from '../i18n/passenger.js';
+import { FaceClient } from '../face/client.js';
+import { FACE_OUTCOMES, type FaceOutcome } from '../gate/events.js';
 
 export type DaemonErrorCode = 'no-gate-id' | 'no-bridge' | 'start-failed';
 
@@ -148,6 +150,9 @@ export class GateDaemon {
   private lastMqttAdvice = '';
   /** Id of the key this gate signs its passages with (central's roster must list its public half). */
   readonly gateKeyId: string;
+  /** The face-match module's client (face.enabled), and how many decisions had each face outcome since start. */
+  readonly face: FaceClient | null;
+  readonly faceOutcomes = Object.fromEntries(FACE_OUTCOMES.map((o) => [o, 0])) as Record<FaceOutcome, number>;
 
   constructor(private readonly o: DaemonOptions) {
     const c = o.config;
@@ -196,6 +201,7 @@ export class GateDaemon {
     const bridge = bridgeFromConfig(c, o.serialBinding);
     this.watchTransport('bridge', bridge.transport, false);
     this.link = bridge.link;
+    this.face = c.face.enabled ? new FaceClient(c.face.endpoint) : null;
     this.lane = new LaneLoop({
       station: c.station,
       direction: c.lane.direction,
@@ -208,7 +214,9 @@ export class GateDaemon {
       bridge: this.link,
       now: this.clock,
       log: this.log,
+      face: this.face ? { rules: c.face, matcher: this.face } : undefined,
     });
+    this.wireFace();
     this.reporter = c.mqtt.enabled
       ? new GateReporter({
           store: this.store,
@@ -250,7 +258,8 @@ export class GateDaemon {
     await this.link.start();
     if (c.sync.enabled && c.mqtt.enabled) {
       const m = c.mqtt;
-      this.sync = await SyncService.start({
+      // Off the ready path: the worker loads its modules and opens the file while the lane already serves from the cache.
+      const { service, ready } = SyncService.begin({
         dbPath: c.db,
         secret: this.o.secret,
         secretNext: this.o.secretNext,
@@ -264,6 +273,7 @@ export class GateDaemon {
         onRefused: (code, n) => this.refusals.refuse('sync', code, n),
         clock: () => new Date(this.clock()),
       });
+      this.sync = service;
       this.sync.on('state', (s) => this.log.debug({ sync: s }, 'sync state'));
       this.sync.on('roster-version', (v) => this.reporter?.siblings.requireRosterVersion(v));
       this.sync.on('error', (err) => this.log.error({ err: errorLine(err) }, 'sync worker failed'));
@@ -275,9 +285,12 @@ export class GateDaemon {
         this.setHealth('syncWorker', 'ok', null);
         this.log.info({ restarts: u.restarts }, 'sync worker running again');
       });
-      if (!this.sync.downReason) this.setHealth('syncWorker', 'ok', null);
-      // The fresh file after a recovery has no cache: ask central for the whole snapshot now, not at the next head.
-      if (recovered) this.sync.resync();
+      void ready.then(() => {
+        if (this.stopping) return;
+        if (!service.downReason) this.setHealth('syncWorker', 'ok', null);
+        // The fresh file after a recovery has no cache: ask central for the whole snapshot now, not at the next head.
+        if (recovered) service.resync();
+      });
     }
     this.statusTimer = setInterval(() => {
       this.reportRefusals();
@@ -303,16 +316,24 @@ export class GateDaemon {
     this.log.info('stopping: no new passengers');
     for (const s of this.scanners) s.stop();
     await this.idcard?.stop();
-    const busy = (): boolean => this.lane.state.phase === 'authorised' || this.lane.state.phase === 'passing' || this.lane.state.phase === 'deciding';
-    await waitFor(() => !busy(), c.bridge.passageTimeoutMs + 2500, 'the passage under way', 50).catch(() => undefined);
+    // The passage under way ends (bounded: a passenger who never walks times out at the MCU, plus its guard).
+    if (!(await settledWithin(this.lane.whenIdle(), c.bridge.passageTimeoutMs + 2500))) this.log.warn({ phase: this.lane.state.phase }, 'stopping with the lane still busy');
     if (this.reporter) {
-      const reporter = this.reporter;
-      await waitFor(() => this.store.pendingCount() === 0 || !reporter.connection.connected, drainMs, 'the outbox to drain', 50).catch(() => undefined);
+      // Drained, or nothing more can go out (the broker is gone): the rows stay in the outbox for the next start.
+      const { publisher, connection } = this.reporter;
+      const drained = whenTrue(() => this.store.pendingCount() === 0 || !connection.connected, [
+        (wake) => publisher.events.on('drained', wake),
+        (wake) => publisher.events.on('sent', wake),
+        (wake) => connection.events.on('down', wake),
+      ]);
+      await settledWithin(drained.settled, drainMs);
+      drained.cancel();
     }
     if (this.statusTimer) clearInterval(this.statusTimer);
     if (this.retentionTimer) clearTimeout(this.retentionTimer);
     this.retentionTimer = null;
     this.lane.stop();
+    this.face?.close();
     await this.reporter?.stop();
     await this.sync?.stop();
     // The last request has its answer and the last report its ACK before the port closes (bounded: a silent MCU).
@@ -368,11 +389,24 @@ export class GateDaemon {
     return d;
   }
 
+  /** The module's health in the status (devices.face) and one log line per failure code change; never the photo. */
+  private wireFace(): void {
+    const face = this.face;
+    if (!face) return;
+    this.setHealth('face', 'absent', 'not asked yet');
+    face.events.on('answered', (r) => this.setHealth('face', r === 'unavailable' ? 'fault' : 'ok', r === 'unavailable' ? 'module-unavailable' : null));
+    face.events.on('error', (e) => {
+      if (this.health.get('face')?.detail !== e.code) this.log.warn({ device: 'face', code: e.code }, e.message);
+      this.setHealth('face', 'fault', e.code);
+    });
+  }
+
   private wireLane(): void {
     const kick = () => this.reporter?.kick();
     this.lane.events.on('decision', (e) => {
+      if (e.face) this.faceOutcomes[e.face] += 1;
       kick();
-      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, detail: e.detail, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train }, 'decision');
+      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, detail: e.detail, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train, face: e.face }, 'decision');
       this.events.emit('decision', e);
     });
     this.lane.events.on('passage', (p) => {
@@ -386,10 +420,13 @@ export class GateDaemon {
     this.lane.events.on('alarm', (a) => {
       kick();
       this.log.warn({ seq: a.seq, type: a.type, detail: a.detail, active: a.active }, 'alarm');
+      // The lane stored a record again after a storage fault: the status stops showing the fault.
+      if (a.type === 'storage-fault' && !a.active && this.health.get('storage')?.state === 'fault') this.setHealth('storage', 'ok', null);
       this.events.emit('alarm', a);
     });
     this.lane.events.on('error', (e) => {
-      if (e.code === 'disk-full' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
+      // Acted on by recovery, not by code: any write the lane could not commit and must refuse passengers over.
+      if (e.recovery === 'refuse' || e.recovery === 'fatal') this.setHealth('storage', 'fault', e.code);
     });
     this.lane.events.on('transition', (t) => this.log.debug({ from: t.from, to: t.to, cause: t.cause }, 'lane'));
   }
@@ -435,7 +472,8 @@ export class GateDaemon {
         line.discard(d.length);
         judge();
       });
-      reader.reader.events.on('document', (doc) => this.lane.read(doc));
+      // 'card' carries the chip's photo block with the document: the lane holds it for the face check only.
+      reader.reader.events.on('card', (card) => this.lane.read(card.document, this.face ? card.photo : null));
       reader.reader.events.on('error', (err) => {
         if (err.code === 'timeout') {
           line.timeout();
@@ -499,7 +537,7 @@ export class GateDaemon {
     this.events.emit('device', { name, state, detail });
   }
 
-  private async onCommand(cmd: AuthorisedCommand): Promise<{ ok: boolean; code: CommandResultCode }> {
+  private async onCommand(cmd: AuthorisedCommand): Promise<CommandOutcome> {
     this.log.info({ command: cmd.name, nonce: cmd.nonce }, 'command from central');
     switch (cmd.name) {
       case 'lane-mode':
@@ -516,9 +554,9 @@ export class GateDaemon {
         return { ok: true, code: 'ok' };
       case 'reload-config':
         // Reloaded by a restart, never in place: the lane must not change under a passenger. The answer goes out
-        // first; the runner then stops (finishing the passage) and exits for systemd to start it again.
-        setTimeout(() => this.events.emit('reload-requested', undefined), 200);
-        return { ok: true, code: 'ok' };
+        // first (the channel runs afterAnswer once it is published); the runner then stops (finishing the passage)
+        // and exits for systemd to start it again.
+        return { ok: true, code: 'ok', afterAnswer: () => this.events.emit('reload-requested', undefined) };
     }
   }
 
@@ -552,7 +590,7 @@ export class GateDaemon {
     try {
       const mem = process.memoryUsage();
       const memory = { rssMb: +(mem.rss / 1048576).toFixed(1), heapUsedMb: +(mem.heapUsed / 1048576).toFixed(1) };
-      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase, memory };
+      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase, memory, ...(this.face ? { faceOutcomes: this.faceOutcomes } : {}) };
       this.statusWriter.write(status, stopped);
     } catch (err) {
       this.log.warn({ err: errorLine(err) }, 'status file not written');

@@ -24,6 +24,8 @@ export const REASONS = [
   'fare-adjustment',
   'present-passport-page',
   'present-resident-card',
+  // The face at the gate is not the card's photo (or the face check could not be done): src/face, docs/face-match.md.
+  'face-mismatch',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

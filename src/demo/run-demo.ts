@@ -34,6 +34,8 @@ import { GateError } from '../util/gate-error.js';
 import { CARDS, DEMO_SECRET, DEMO_START, GATE, HOME_RETURN_PERMIT, PASSPORTS, REFUND_TICKET, STATION, TRANSFER_DOCUMENT, demoSnapshot } from './data.js';
 import { DemoClock, formatTime } from './support.js';
 import { waitFor, waitForEvent } from '../util/wait.js';
+import { startFaceSim } from '../face/sim-process.js';
+import { photoKey, syntheticPhotoFor } from '../face/sim.js';
 
 export interface DemoResult {
   /** Outcomes that differed from the script's expectation (0: the run is complete). */
@@ -105,6 +107,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const mcu = await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: 150 }, serialBinding);
     cleanup.push(() => mcu.close());
 
+    // The face-match module: the simulated one, as its own process on the documented socket protocol
+    // (docs/face-match.md). Each card's chip photo is a stand-in made from its number; the HK/MO/TW permit is first
+    // presented by someone else (no-match), then by its holder (match).
+    const photoOf = (fields: CardFields) => syntheticPhotoFor(fields.number);
+    const face = await startFaceSim(join(dir, 'face.sock'), join(dir, 'face-script.json'), {
+      default: { result: 'match', score: 0.93 },
+      photos: { [photoKey(photoOf(CARDS.hmtPermit))]: [{ result: 'no-match', score: 0.38 }, { result: 'match', score: 0.91 }] },
+    });
+    cleanup.push(() => face.stop());
+
     // Central: its signing key, the signed snapshot, and (with a broker) a subscriber for everything the gate sends.
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const key = signingKeyFrom(privateKey);
@@ -160,12 +172,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         ? { enabled: true, urls: [broker.url], centralPublicKeys: [commandPem], statusIntervalSeconds: 5, reconnect: { initialMs: 200, maxMs: 2000 } }
         : { enabled: false },
       sync: { enabled: !!broker, centralPublicKeys: [publicPem] },
+      face: { enabled: true, endpoint: face.socketPath },
     });
     const logFile = join(dir, 'gate.log');
     const log = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: true }) });
 
     out(`gate demo: station ${STATION}, gate ${GATE}, ${new Date(clock.now()).toISOString().slice(0, 10)} (virtual clock, Asia/Shanghai); ${partsLine(idPair, broker)}`);
     out(`  devices: ID-card reader ${idPair.device}, MRZ scanner ${mrzPair.device}, turnstile MCU ${mcuPair.device} (simulated, ${idPair.kind === 'pty' ? 'socat ptys' : "joined in-process through serialport's mock binding: socat not installed"})`);
+    out(`  face:    simulated face-match module (its own process) on ${face.socketPath}; chip cards are face-checked, passports are not`);
     out(
       !broker
         ? '  broker:  none (--offline): the gate runs offline and its outbox fills'
@@ -213,7 +227,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     /** One passenger: present the document, wait for the decision, walk through when it opens, print the line. */
     const passenger = async (present: () => Promise<void> | void, want: Expect, after?: () => void) => {
       decided = null;
-      const recorded = waitForEvent(daemon.events, 'decision', () => true, 8000, 'the decision to be recorded');
+      // Settled, not timed: the bound only ends a demo whose gate never decides (a loaded CI machine can take seconds).
+      const recorded = waitForEvent(daemon.events, 'decision', () => true, 20_000, 'the decision to be recorded');
       // The passenger's screen as the MCU received it: its language field (protocol 1.1) is what the panel shows
       // beside Chinese.
       const screen = waitForEvent(mcu.events, 'received', (m) => m.kind === 'display' && (m.code === 'open' || m.code === 'reject' || (m.code === 'emergency' && m.language !== undefined)), 8000, 'the passenger screen on the MCU');
@@ -252,7 +267,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       await waitFor(() => daemon.lane.state.phase === 'idle', 15_000, 'the lane to be idle again');
     };
     const card = (fields: CardFields) => async () => {
-      reader.sim.placeCard(fields);
+      reader.sim.placeCard(fields, { photo: photoOf(fields) });
     };
     const lift = (r: IdCardReaderSim) => () => r.removeCard();
     const scan = (lines: string[]) => () => scanner.scan(lines);
@@ -266,6 +281,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await passenger(scan(PASSPORTS.verified), { decision: 'open', reason: 'ok', walk: 'walk' });
     minutes(11);
     await passenger(scan(PASSPORTS.unverifiedJapan), { decision: 'reject', reason: 'not-verified' });
+    minutes(13);
+    // Someone with another person's permit: the ticket is good, the face is not the card's. Nothing is used.
+    await passenger(card(CARDS.hmtPermit), { decision: 'reject', reason: 'face-mismatch' }, lift(reader.sim));
     minutes(15);
     await passenger(card(CARDS.lateResident), { decision: 'reject', reason: 'too-late' }, lift(reader.sim));
     minutes(19);
@@ -359,7 +377,11 @@ function partsLine(devices: DevicePair, broker: LocalBroker | null): string {
 
 function describe(e: GateEvent): string {
   const head = `seq ${String(e.seq).padStart(2)} ${formatTime(Date.parse(e.at))} ${e.kind.padEnd(8)}`;
-  if (e.kind === 'decision') return `${head} ${(e as DecisionEvent).decision} ${(e as DecisionEvent).reason}${(e as DecisionEvent).detail ? '/' + (e as DecisionEvent).detail : ''}${e.train ? ' ' + e.train : ''} docKey ${e.docKey ? e.docKey.slice(0, 10) + '...' : '-'}`;
+  if (e.kind === 'decision') {
+    const d = e as DecisionEvent;
+    const face = d.face && d.face !== 'not-required' ? ` face ${d.face}` : '';
+    return `${head} ${d.decision} ${d.reason}${d.detail ? '/' + d.detail : ''}${d.train ? ' ' + d.train : ''}${face} docKey ${d.docKey ? d.docKey.slice(0, 10) + '...' : '-'}`;
+  }
   if (e.kind === 'passage') return `${head} ${(e as PassageEvent).outcome} ticket ${(e as PassageEvent).ticketId ?? '-'}`;
   const a = e as AlarmEvent;
   return `${head} ${a.type} ${a.active ? 'on' : 'off'}${a.detail ? ' (' + a.detail + ')' : ''}`;

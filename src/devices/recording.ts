@@ -1,11 +1,13 @@
 // Record and replay a device's raw byte stream: how a technician ships a field problem back. A recording is JSON
 // lines: one header naming the decoder that understands the bytes, then one line per chunk with the time since
-// the start, the direction and the bytes in hex. The recording holds whatever the device sent (names, numbers,
-// photos of ID cards): it is for a technician's eyes, off by default, and never sent anywhere by the daemon.
+// the start, the direction and the bytes in hex. The recording holds what the device sent (names, numbers): it is
+// for a technician's eyes, off by default, and never sent anywhere by the daemon. The ID card's photo is the one
+// thing it never holds: an idcard recording blanks the photo window of every read answer (photo-redactor.ts).
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { TypedEvents } from '../util/typed-events.js';
 import { DeviceError, type Transport, type TransportEvents, type TransportState } from './transport.js';
+import { PhotoRedactor } from './photo-redactor.js';
 
 export const DECODER_KINDS = ['idcard', 'mrz-serial', 'mrz-hid'] as const;
 export type DecoderKind = (typeof DECODER_KINDS)[number];
@@ -35,6 +37,8 @@ export class RecordingTransport implements Transport {
   readonly events: TypedEvents<TransportEvents>;
   private fd: number | undefined;
   private readonly start: number;
+  /** For ID-card readers: zeroes the photo in read answers before they reach the file. */
+  private readonly redactor: PhotoRedactor | null;
 
   constructor(
     private readonly inner: Transport,
@@ -43,6 +47,7 @@ export class RecordingTransport implements Transport {
     private readonly clock: () => number = Date.now,
   ) {
     this.events = inner.events;
+    this.redactor = decoder === 'idcard' ? new PhotoRedactor() : null;
     this.start = clock();
     this.fd = openSync(file, 'a');
     const header: RecordingHeader = { recording: 'gate-bytes', version: 1, decoder, device: inner.name, startedAt: new Date(this.start).toISOString() };
@@ -75,7 +80,8 @@ export class RecordingTransport implements Transport {
 
   private append(dir: 'in' | 'out', bytes: Uint8Array): void {
     if (this.fd === undefined) return;
-    const line = { t: this.clock() - this.start, dir, hex: Buffer.from(bytes).toString('hex') };
+    const kept = dir === 'in' && this.redactor ? this.redactor.push(bytes) : bytes;
+    const line = { t: this.clock() - this.start, dir, hex: Buffer.from(kept).toString('hex') };
     writeSync(this.fd, JSON.stringify(line) + '\n');
   }
 }

@@ -1,7 +1,7 @@
 // A byte transport to one device (serial port, HID keyboard-wedge, replayed recording). Small on purpose: the
 // layers above (framers, line assemblers, the bridge client) depend on this and nothing else of the device.
 import type { TypedEvents } from '../util/typed-events.js';
-import { GateError } from '../util/gate-error.js';
+import { GateError, type Recovery } from '../util/gate-error.js';
 
 export type TransportState = 'closed' | 'opening' | 'open' | 'reconnecting';
 
@@ -32,8 +32,19 @@ export type DeviceErrorCode =
   | 'write-failed'
   | 'unsupported';
 
+export const DEVICE_RECOVERY: Record<DeviceErrorCode, Recovery> = {
+  'not-found': 'fix-config',
+  'permission-denied': 'fix-config',
+  busy: 'reopen', // another process may let go: keep trying to open
+  disconnected: 'reopen',
+  silent: 'reset-device',
+  'wrong-baud': 'fix-config',
+  'write-failed': 'reopen',
+  unsupported: 'fix-config',
+};
+
 export class DeviceError extends GateError<DeviceErrorCode> {
   constructor(code: DeviceErrorCode, message: string, options?: { cause?: unknown }) {
-    super('device', code, message, code === 'permission-denied' || code === 'not-found' || code === 'wrong-baud' ? 'fix-config' : 'reset-device', options);
+    super('device', code, message, DEVICE_RECOVERY[code], options);
   }
 }

@@ -15,6 +15,10 @@ const envelope = {
   at: z.iso.datetime({ offset: true }),
 };
 
+/** The face check as central sees it: liveness-failed and a face that never showed count as no-match. */
+export const FACE_OUTCOMES = ['match', 'no-match', 'unavailable', 'not-required'] as const;
+export type FaceOutcome = (typeof FACE_OUTCOMES)[number];
+
 export const decisionEventSchema = z
   .object({
     ...envelope,
@@ -29,6 +33,8 @@ export const decisionEventSchema = z
     docKey: z.string().nullable(),
     ticketId: z.string().nullable(),
     train: z.string().nullable(),
+    /** The face check (docs/face-match.md): an outcome only, never the score or an image. Absent in older events. */
+    face: z.enum(FACE_OUTCOMES).optional(),
   })
   .strict();
 
@@ -70,6 +76,8 @@ export const ALARM_TYPES = [
   'storage-corrupt',
   // A technician acted in the web console (src/console): detail `<login>:<action>:<ok|refused>` (never a passenger's data).
   'console-action',
+  // The face matcher did not answer in time or said it is unavailable (active); its next answer clears it.
+  'face-unavailable',
 ] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 
@@ -107,7 +115,7 @@ export interface PendingAuthorisation {
 /**
  * What the lane needs from storage. Implemented over the gate's SQLite file (ledger + outbox in one transaction).
  * Each method commits durably (synchronous=FULL) before it returns: the lane counts nothing done before that.
- * Throws a GateError with recovery 'fatal' or 'retry' when the write fails (disk full): the lane then refuses to open.
+ * Throws a GateError with recovery 'refuse' or 'retry' when the write fails (disk full): the lane then refuses to open.
  */
 export interface LaneStore {
   recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent;

@@ -12,14 +12,17 @@ import type { BridgeLink } from '../bridge/link.js';
 import { BridgeError } from '../bridge/errors.js';
 import type { AlarmEvent, DecisionEvent, LaneStore, PassageEvent } from './events.js';
 import type { DisplayMessage } from './display.js';
+import type { FaceMatcher } from '../face/client.js';
 import {
   ACCEPTING,
   initialLane,
+  isBusy,
   stepLane,
   type LaneCommand,
   type LaneDecideContext,
   type LaneDecision,
   type LaneInput,
+  type LaneFaceRules,
   type LaneMode,
   type LaneState,
   type LaneTiming,
@@ -46,6 +49,8 @@ export interface LaneLoopOptions {
   now?: () => number;
   tickMs?: number;
   log?: Logger;
+  /** The face check's rules and the matcher it asks (docs/face-match.md); no check without them. */
+  face?: { rules: LaneFaceRules; matcher: FaceMatcher };
 }
 
 export interface LaneEvents {
@@ -58,6 +63,9 @@ export interface LaneEvents {
   error: GateError;
   /** An authorise frame was handed to the link (for the latency bench). */
   authorising: { authId: number; at: bigint };
+  /** A match request was handed to the matcher / its answer came back (for the face overhead bench). No photo. */
+  'face-request': { requestId: string; at: bigint };
+  'face-answer': { requestId: string; result: string; at: bigint };
 }
 
 export class LaneLoop {
@@ -69,6 +77,9 @@ export class LaneLoop {
   private storeError: GateError | null = null;
   private timer: NodeJS.Timeout | null = null;
   private offs: (() => void)[] = [];
+  /** Requests handed to the bridge whose answer has not come back (their failure feeds the lane again). */
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: LaneLoopOptions) {
     this.now = opts.now ?? Date.now;
@@ -80,11 +91,29 @@ export class LaneLoop {
     } catch (err) {
       opts.log?.warn({ err: errorLine(err) }, 'last authorisation unknown');
     }
-    this.lane = initialLane({ station: opts.station, direction: opts.direction, mode: opts.mode, timing: opts.timing, firstAuthId: last !== null ? last + 1 : at & 0xffff, at });
+    this.lane = initialLane({ station: opts.station, direction: opts.direction, mode: opts.mode, timing: opts.timing, firstAuthId: last !== null ? last + 1 : at & 0xffff, at, face: opts.face?.rules });
   }
 
   get state(): LaneState {
     return this.lane;
+  }
+
+  /** True when no passenger is being served, no input is being handled and no bridge request is outstanding. */
+  get idle(): boolean {
+    return !isBusy(this.lane.phase) && !this.draining && this.inbox.length === 0 && this.inFlight === 0;
+  }
+
+  /**
+   * Resolves once the lane has settled (see `idle`): the passage under way is recorded and its last request to the
+   * MCU answered. Settled by the loop itself when it gets there, never by polling; bound it with settledWithin.
+   */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private settle(): void {
+    if (this.idleWaiters.length && this.idle) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   start(): void {
@@ -109,8 +138,8 @@ export class LaneLoop {
     for (const off of this.offs.splice(0)) off();
   }
 
-  /** A document from a reader. */
-  read(document: Document): void {
+  /** A document from a reader; `photo`: the chip's photo block, held for the face check only. */
+  read(document: Document, photo?: Uint8Array | null): void {
     let docKey: string | null = null;
     try {
       docKey = this.opts.keyOf(document);
@@ -123,7 +152,7 @@ export class LaneLoop {
     } catch (err) {
       this.opts.log?.warn({ err: errorLine(err) }, 'passenger language failed'); // the panel's own languages then
     }
-    this.feed({ type: 'document', at: this.now(), document, docKey, language });
+    this.feed({ type: 'document', at: this.now(), document, docKey, language, photo: photo ?? null });
   }
 
   /** A reader saw a document but could not make one of it: the reason is the reader's (src/readers/outcome.ts). */
@@ -157,6 +186,23 @@ export class LaneLoop {
     } finally {
       this.draining = false;
     }
+    this.settle();
+  }
+
+  /** A bridge request the lane waits on: counted while in flight, so whenIdle() includes its answer. */
+  private track(request: Promise<unknown>, onFail: (err: unknown) => void): void {
+    this.inFlight++;
+    request.then(
+      () => {
+        this.inFlight--;
+        this.settle();
+      },
+      (err: unknown) => {
+        this.inFlight--;
+        onFail(err);
+        this.settle();
+      },
+    );
   }
 
   private run(c: LaneCommand): void {
@@ -198,24 +244,41 @@ export class LaneLoop {
           return;
         }
         this.events.emit('authorising', { authId: c.authId, at: process.hrtime.bigint() });
-        bridge.authorise({ authId: c.authId, direction: c.direction, count: c.count, timeoutMs: c.timeoutMs }).catch((err: unknown) => {
+        this.track(bridge.authorise({ authId: c.authId, direction: c.direction, count: c.count, timeoutMs: c.timeoutMs }), (err) => {
           this.fail(err);
           const code = err instanceof BridgeError ? (err.nakReason ?? err.code) : 'transport';
           this.feed({ type: 'authorise-failed', at: this.now(), code });
         });
         return;
       case 'cancel':
-        bridge.cancel(c.authId).catch((err: unknown) => this.fail(err));
+        this.track(bridge.cancel(c.authId), (err) => this.fail(err));
         return;
       case 'set-mode':
-        bridge.setMode(c.mode).catch((err: unknown) => this.fail(err));
+        this.track(bridge.setMode(c.mode), (err) => this.fail(err));
         return;
       case 'display':
         this.events.emit('display', c.display);
-        bridge.display(c.display).catch((err: unknown) => this.fail(err));
+        this.track(bridge.display(c.display), (err) => this.fail(err));
         return;
+      case 'match-face': {
+        const matcher = this.opts.face?.matcher;
+        const { requestId } = c;
+        if (!matcher) {
+          this.inbox.push({ type: 'face-answer', at: this.now(), requestId, answer: { result: 'unavailable', detail: 'no-matcher' } });
+          return;
+        }
+        this.events.emit('face-request', { requestId, at: process.hrtime.bigint() });
+        matcher
+          .match({ requestId, photo: c.photo, deadlineMs: c.deadlineMs })
+          .catch(() => ({ result: 'unavailable' as const, detail: 'client-failed' }))
+          .then((answer) => {
+            this.events.emit('face-answer', { requestId, result: answer.result, at: process.hrtime.bigint() });
+            this.feed({ type: 'face-answer', at: this.now(), requestId, answer });
+          });
+        return;
+      }
       case 'sound':
-        bridge.sound({ pattern: c.pattern, durationMs: c.pattern === 'alarm' ? 2000 : 300 }).catch((err: unknown) => this.fail(err));
+        this.track(bridge.sound({ pattern: c.pattern, durationMs: c.pattern === 'alarm' ? 2000 : 300 }), (err) => this.fail(err));
         return;
     }
   }
@@ -224,7 +287,8 @@ export class LaneLoop {
     try {
       write();
     } catch (err) {
-      const e = isGateError(err) ? err : new GateError('lane', 'store-failed', errorLine(err), 'retry', { cause: err });
+      // Whatever the store threw, nothing was committed: the lane refuses passengers until a write succeeds.
+      const e = isGateError(err) ? err : new GateError('lane', 'store-failed', errorLine(err), 'refuse', { cause: err });
       this.storeError = e;
       this.fail(e);
       this.inbox.push({ type: 'store-failed', at: this.now(), code: e.code, what });

@@ -2,7 +2,12 @@
 // storage and the MCU answered, time ticks); outputs are commands for the loop (decide, record, authorise, display)
 // and the transitions it made. Time is an input (`at`, ms); nothing here reads a clock or does I/O.
 //
-//   idle -> deciding -> authorised -> passing -> done | timeout | alarm -> idle (after resultHoldMs)
+//   idle -> deciding -> [verifying-face] -> authorised -> passing -> done | timeout | alarm -> idle (after resultHoldMs)
+//
+// verifying-face (docs/face-match.md): a chip card whose ticket decision is `open` is held there while the face
+// matcher compares the passenger with the card's photo; the decision is recorded only once the face outcome is known,
+// so nothing is authorised (and no ticket can be consumed) before a match. The photo rides in the passenger's state
+// for that one request and is dropped as soon as the outcome is known.
 //
 // Safety rules kept here: a ticket is consumed only by a 'passed' passage the MCU confirmed; a timeout, cancel or
 // MCU reset leaves it valid; while the fire alarm is on nobody is authorised and no lock is ever sent; if storage
@@ -11,12 +16,23 @@ import { passageDirection, type Decision, type Direction, type LaneDirection, ty
 import { mayAuthorise, verdictBeforeDocument, type LaneConditions, type LaneMode } from '../decide/lane-rules.js';
 import type { ReadFailureReason } from '../readers/outcome.js';
 import type { Document, DocumentType } from '../identity/document.js';
-import type { AlarmEvent, AlarmType, DecisionEvent, NewEvent, PassageEvent } from './events.js';
+import type { AlarmEvent, AlarmType, DecisionEvent, FaceOutcome, NewEvent, PassageEvent } from './events.js';
+import type { FaceAnswer } from '../face/client.js';
+import { faceRequired, judgeFace, type LaneFaceRules } from './face-step.js';
 import type { Report, Sound } from '../bridge/messages.js';
 import { show, showIdle, showOpen, showReject, type DisplayMessage } from './display.js';
 
 export type { LaneMode } from '../decide/lane-rules.js';
-export type LanePhase = 'idle' | 'deciding' | 'authorised' | 'passing' | 'done' | 'timeout' | 'alarm';
+/** Every phase of the lane, in the order a passenger goes through them: the one source the loop, the daemon and the
+ *  status file take them from. */
+export const LANE_PHASES = ['idle', 'deciding', 'verifying-face', 'authorised', 'passing', 'done', 'timeout', 'alarm'] as const;
+export type LanePhase = (typeof LANE_PHASES)[number];
+/** Phases in which the lane takes the next passenger (a result on the display does not hold them up). */
+export const ACCEPTING: readonly LanePhase[] = ['idle', 'done', 'timeout', 'alarm'];
+/** Phases with a passenger being served: a shutdown or a reload waits for the lane to leave them. */
+export const BUSY: readonly LanePhase[] = LANE_PHASES.filter((p) => !ACCEPTING.includes(p));
+export const isBusy = (phase: LanePhase): boolean => BUSY.includes(phase);
+export type { LaneFaceRules } from './face-step.js';
 export type LaneDecision = Pick<Decision, 'decision' | 'reason' | 'ticket' | 'detail'>;
 
 /** What the injected decision function is told besides the document (the shape of src/decide's DecideContext). */
@@ -50,6 +66,15 @@ interface Passenger {
   release?: boolean;
   /** The language of the document's holder (src/i18n), sent with their screens; null: the panel's own languages. */
   language?: string | null;
+  /** The chip's photo block, kept only until the face outcome is known (never recorded, never in a command but match-face). */
+  photo?: Uint8Array | null;
+  /** The face outcome once known (recorded with the decision). */
+  face?: FaceOutcome;
+  /** The match request in flight: its id and the time after which the lane stops waiting. */
+  faceRequest?: { id: string; deadline: number } | null;
+  /** When verifying-face began (the no-face wait counts from here) and when to ask again after a no-face. */
+  faceSince?: number;
+  faceRetryAt?: number | null;
 }
 
 export interface LaneState {
@@ -62,6 +87,8 @@ export interface LaneState {
   linkLost: boolean;
   /** The store's error code while writes fail; the lane opens for nobody meanwhile. */
   storeFault: string | null;
+  /** The code of the lane's active 'storage-fault' alarm: raised once per fault, cleared by the next write that works. */
+  storeAlarm: string | null;
   /** What the lane serves; its passages are recorded and released in passageDirection(direction). */
   direction: LaneDirection;
   station: string;
@@ -76,12 +103,21 @@ export interface LaneState {
    * before walks through). It is decided as soon as the lane is free; a newer read replaces it; it expires after
    * HELD_READ_MS (that passenger has walked away).
    */
-  held: { document: Document; docKey: string | null; at: number; language?: string | null } | null;
+  held: { document: Document; docKey: string | null; at: number; language?: string | null; photo?: Uint8Array | null } | null;
   timing: LaneTiming;
+  /** The face check's rules (face.* in the config); disabled unless given. */
+  face: LaneFaceRules;
+  /** The face-unavailable alarm is raised (cleared by the matcher's next answer). */
+  faceDown: boolean;
+  /** Counter for match request ids. */
+  nextFaceRequest: number;
 }
 
 export type LaneInput =
-  | { type: 'document'; at: number; document: Document; docKey: string | null; language?: string | null }
+  /** photo: the chip's photo block (ID cards), for the face check only. */
+  | { type: 'document'; at: number; document: Document; docKey: string | null; language?: string | null; photo?: Uint8Array | null }
+  /** The face matcher's answer to match-face `requestId` (the loop turns every failure into `unavailable`). */
+  | { type: 'face-answer'; at: number; requestId: string; answer: FaceAnswer }
   /** A reader saw a document and could not make one of it: the passenger's reason (src/readers/outcome.ts). */
   | { type: 'read-failed'; at: number; reason: ReadFailureReason }
   | { type: 'decided'; at: number; decision: LaneDecision }
@@ -105,7 +141,9 @@ export type LaneCommand =
   | { type: 'cancel'; authId: number }
   | { type: 'set-mode'; mode: LaneMode }
   | { type: 'display'; display: DisplayMessage }
-  | { type: 'sound'; pattern: Sound };
+  | { type: 'sound'; pattern: Sound }
+  /** Ask the face matcher whether the passenger is the card's holder; the answer comes back as face-answer. */
+  | { type: 'match-face'; requestId: string; photo: Uint8Array; deadlineMs: number };
 
 export interface LaneTransition {
   from: LanePhase;
@@ -122,10 +160,12 @@ export interface LaneStep {
 }
 
 const CLOSED_MEMORY = 16;
+/** After a no-face answer, ask again this much later (a module that answers at once must not be hammered). */
+export const FACE_RETRY_MS = 200;
 /** How long a read made while the lane was busy stays valid. */
 export const HELD_READ_MS = 10_000;
 
-export function initialLane(opts: { station: string; direction: LaneDirection; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number }): LaneState {
+export function initialLane(opts: { station: string; direction: LaneDirection; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number; face?: LaneFaceRules }): LaneState {
   return {
     phase: 'idle',
     since: opts.at,
@@ -134,6 +174,7 @@ export function initialLane(opts: { station: string; direction: LaneDirection; m
     linkUp: false,
     linkLost: false,
     storeFault: null,
+    storeAlarm: null,
     direction: opts.direction,
     station: opts.station,
     nextAuthId: clampAuthId(opts.firstAuthId),
@@ -142,6 +183,9 @@ export function initialLane(opts: { station: string; direction: LaneDirection; m
     unknownPending: null,
     held: null,
     timing: opts.timing,
+    face: opts.face ?? { enabled: false, timeoutMs: 3000, noFaceWaitMs: 8000, minScore: 0.75, onUnavailable: 'staffed' },
+    faceDown: false,
+    nextFaceRequest: 1,
   };
 }
 
@@ -151,8 +195,6 @@ function clampAuthId(n: number): number {
 }
 
 const iso = (at: number) => new Date(at).toISOString();
-/** Phases in which the lane takes the next passenger (a result on the display does not hold them up). */
-export const ACCEPTING: readonly LanePhase[] = ['idle', 'done', 'timeout', 'alarm'];
 
 /** One step of the lane. Never mutates `prev`. */
 export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
@@ -170,6 +212,13 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
   const idleScreen = () => showIdle(s.mode, s.emergency, s.linkUp, s.storeFault !== null);
   const alarm = (type: AlarmType, active: boolean, detail: string | null = null) =>
     commands.push({ type: 'record-alarm', event: { kind: 'alarm', at: iso(input.at), type, detail, active } });
+  /** A decision or passage was stored: the storage fault has ended, and so does its alarm. */
+  const storeWorks = () => {
+    s.storeFault = null;
+    if (!s.storeAlarm) return;
+    alarm('storage-fault', false, s.storeAlarm);
+    s.storeAlarm = null;
+  };
   const recordPassage = (outcome: PassageEvent['outcome'], p: Passenger | null, after: Passenger['after'], authId: number | null = p?.authId ?? null) => {
     commands.push({
       type: 'record-passage',
@@ -199,6 +248,9 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
   const decided = (d: LaneDecision) => {
     s.passenger!.decision = d;
     const p = s.passenger!;
+    p.photo = null;
+    p.faceRequest = null;
+    p.faceRetryAt = null;
     commands.push({
       type: 'record-decision',
       event: {
@@ -212,8 +264,38 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         docKey: p.docKey,
         ticketId: d.ticket?.id ?? null,
         train: d.ticket?.train ?? null,
+        face: p.face ?? 'not-required',
       },
     });
+  };
+  /** Send one match request for the passenger's photo (a new id each time: a late answer to an old one is ignored). */
+  const askFace = (p: Passenger) => {
+    const id = `${s.station}-${input.at.toString(36)}-${s.nextFaceRequest}`;
+    s.nextFaceRequest += 1;
+    const deadline = Math.min(input.at + s.face.timeoutMs, (p.faceSince ?? input.at) + s.face.noFaceWaitMs + s.face.timeoutMs);
+    p.faceRequest = { id, deadline };
+    p.faceRetryAt = null;
+    commands.push({ type: 'match-face', requestId: id, photo: p.photo!, deadlineMs: deadline - input.at });
+  };
+  /** The face outcome is known: record the decision it leads to (the lane's own conditions first, as always). */
+  const faceDone = (answer: FaceAnswer) => {
+    const p = s.passenger!;
+    const v = judgeFace(s.face, answer, input.at - (p.faceSince ?? input.at));
+    if (v.kind === 'ask-again') {
+      p.faceRequest = null;
+      p.faceRetryAt = input.at + FACE_RETRY_MS;
+      return;
+    }
+    if (answer.result === 'unavailable' && answer.detail !== 'no-photo' && !s.faceDown) {
+      s.faceDown = true;
+      alarm('face-unavailable', true, answer.detail ?? 'unavailable');
+    } else if (answer.result !== 'unavailable' && s.faceDown) {
+      s.faceDown = false;
+      alarm('face-unavailable', false, null);
+    }
+    p.face = v.outcome;
+    const ticketDecision = p.decision!;
+    decided(decideHere() ?? (v.open ? ticketDecision : { decision: 'reject', reason: 'face-mismatch', ticket: null }));
   };
   const rejectScreen = (reason: Reason, detail?: LaneDecision['detail']): DisplayMessage => {
     const lang = s.passenger?.language;
@@ -235,7 +317,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     case 'read-failed': {
       if (!ACCEPTING.includes(s.phase)) {
         // One passenger at a time: the next read waits for this one (an unreadable one is read again anyway).
-        if (input.type === 'document') s.held = { document: input.document, docKey: input.docKey, at: input.at, language: input.language };
+        if (input.type === 'document') s.held = { document: input.document, docKey: input.docKey, at: input.at, language: input.language, photo: input.photo ?? null };
         break;
       }
       s.held = null;
@@ -247,6 +329,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         authId: null,
         after: null,
         language: input.type === 'document' ? (input.language ?? null) : null,
+        photo: input.type === 'document' ? (input.photo ?? null) : null,
       };
       go('deciding');
       const here = decideHere(input.type === 'read-failed' ? input.reason : undefined);
@@ -277,16 +360,33 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     case 'decided': {
       if (s.phase !== 'deciding' || !s.passenger || s.passenger.decision) break;
       // The decision function may not know the lane's state: the lane's own rules come first.
-      decided(decideHere() ?? input.decision);
+      const d = decideHere() ?? input.decision;
+      const p = s.passenger;
+      if (d.decision === 'open' && d.ticket && faceRequired(s.face, p.docType)) {
+        // The ticket is good; the face comes next. Nothing is recorded or authorised until it is known.
+        p.decision = d;
+        p.faceSince = input.at;
+        go('verifying-face');
+        display(show('look-at-camera'));
+        if (p.photo && p.photo.length > 0) askFace(p);
+        else faceDone({ result: 'unavailable', detail: 'no-photo' });
+      } else decided(d);
+      break;
+    }
+
+    case 'face-answer': {
+      const p = s.passenger;
+      if (s.phase !== 'verifying-face' || !p?.faceRequest || p.faceRequest.id !== input.requestId) break; // late or unknown
+      faceDone(input.answer);
       break;
     }
 
     case 'decision-recorded': {
       const p = s.passenger;
-      if (s.phase !== 'deciding' || !p?.decision) break;
+      if ((s.phase !== 'deciding' && s.phase !== 'verifying-face') || !p?.decision || p.faceRequest || p.faceRetryAt) break;
       p.decisionEventId = input.eventId;
       const d = p.decision;
-      s.storeFault = null;
+      storeWorks();
       if (d.decision === 'open' && s.mode === 'free' && !s.emergency) {
         display(show('free'));
         go('done');
@@ -317,9 +417,10 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     case 'store-failed': {
       s.storeFault = input.code;
       display(show('fault-storage'));
-      if (input.what === 'decision' && s.phase === 'deciding') {
+      if (input.what === 'decision' && (s.phase === 'deciding' || s.phase === 'verifying-face')) {
         // Nothing was recorded, so nothing may open: the passenger is told to use another gate.
-        alarm('storage-fault', true, input.code);
+        if (!s.storeAlarm) alarm('storage-fault', true, input.code);
+        s.storeAlarm ??= input.code;
         go('done');
       }
       // While authorised/passing the passage report stays unacknowledged and comes again: stay put, and take it
@@ -348,7 +449,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       }
       const p = s.passenger;
       if (!p?.after) break;
-      s.storeFault = null;
+      storeWorks();
       const to = p.after;
       p.after = null;
       closeAuth();
@@ -396,6 +497,11 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         const p = s.passenger!;
         if (p.authId && s.linkUp) commands.push({ type: 'cancel', authId: p.authId });
         recordPassage('timeout', p, 'timeout');
+      } else if (s.phase === 'verifying-face' && s.passenger?.faceRequest && input.at >= s.passenger.faceRequest.deadline) {
+        // The matcher did not answer by the deadline (the loop's client says so too; whichever comes first counts).
+        faceDone({ result: 'unavailable', detail: 'timeout' });
+      } else if (s.phase === 'verifying-face' && s.passenger?.faceRetryAt && input.at >= s.passenger.faceRetryAt) {
+        askFace(s.passenger);
       } else if (s.phase === 'deciding' && held >= s.timing.guardMs && !s.passenger?.decision) {
         // A decision that never came (the decision function threw): the passenger is not left waiting.
         decided({ decision: 'reject', reason: 'unreadable', ticket: null });
@@ -409,7 +515,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     const held = s.held;
     s.held = null;
     if (input.at - held.at <= HELD_READ_MS) {
-      const next = stepLane(s, { type: 'document', at: input.at, document: held.document, docKey: held.docKey, language: held.language });
+      const next = stepLane(s, { type: 'document', at: input.at, document: held.document, docKey: held.docKey, language: held.language, photo: held.photo ?? null });
       return { state: next.state, commands: [...commands, ...next.commands], transitions: [...transitions, ...next.transitions] };
     }
   }

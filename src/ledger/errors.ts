@@ -3,20 +3,20 @@ import { sqliteFailureLine, sqliteFailureOf, type SqliteFailure } from '../cache
 
 export type LedgerErrorCode = SqliteFailure;
 
-// As for the outbox: a ledger that cannot be written cannot promise exactly-once, so the lane refuses to open
-// (retry only when another writer held the lock).
-const RECOVERY: Record<LedgerErrorCode, Recovery> = {
-  'disk-full': 'fatal',
-  'io-error': 'fatal',
+// As for the outbox: a ledger that cannot be written cannot promise exactly-once, so the lane refuses passengers
+// until a write succeeds again (retry only when another writer held the lock).
+export const LEDGER_RECOVERY: Record<LedgerErrorCode, Recovery> = {
+  'disk-full': 'refuse',
+  'io-error': 'refuse',
   busy: 'retry',
-  'read-only': 'fatal',
-  corrupt: 'fatal',
-  'write-failed': 'fatal',
+  'read-only': 'refuse',
+  corrupt: 'refuse',
+  'write-failed': 'refuse',
 };
 
 export class LedgerError extends GateError<LedgerErrorCode> {
   constructor(code: LedgerErrorCode, message: string, options?: { cause?: unknown }) {
-    super('ledger', code, message, RECOVERY[code], options);
+    super('ledger', code, message, LEDGER_RECOVERY[code], options);
   }
 }
 

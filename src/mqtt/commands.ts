@@ -11,8 +11,16 @@ import type { MqttConnection } from './connection.js';
 import { commandResultSchema, type CommandResult, type CommandResultCode } from './schemas.js';
 import { commandFilter, commandResultTopic, parseGateTopic, type GateId } from './topics.js';
 
+/** What the daemon made of a command. `afterAnswer` runs once the answer is published (or failed to be): an action
+ *  that ends this process (reload-config) must not take the answer with it. */
+export interface CommandOutcome {
+  ok: boolean;
+  code: CommandResultCode;
+  afterAnswer?: () => void;
+}
+
 /** The daemon's side: carry out an authorised command; ok false with 'refused' (e.g. release during emergency). */
-export type CommandHandler = (command: AuthorisedCommand) => Promise<{ ok: boolean; code: CommandResultCode }> | { ok: boolean; code: CommandResultCode };
+export type CommandHandler = (command: AuthorisedCommand) => Promise<CommandOutcome> | CommandOutcome;
 
 export interface CommandChannelOptions {
   /** Central's public keys (PEM or base64 SPKI DER), config mqtt.centralPublicKeys. */
@@ -120,6 +128,7 @@ export class CommandChannel {
     const nowMs = this.now();
     const maxSkewMs = this.opts.maxSkewSeconds * 1000;
     let result: { nonce: string | null; name: string | null; ok: boolean; code: CommandResultCode };
+    let afterAnswer: (() => void) | undefined;
     if (!verdict.ok) {
       this.opts.onRefused?.(verdict.code);
       result = { nonce: verdict.nonce, name: verdict.name, ok: false, code: verdict.code };
@@ -137,6 +146,7 @@ export class CommandChannel {
           this.nonces.pruneBefore((this.nonces.highWater() ?? c.issuedMs) - 2 * maxSkewMs);
           const r = await this.handler(c);
           result = { ...result, ok: r.ok, code: r.code };
+          afterAnswer = r.afterAnswer;
           if (!r.ok) this.opts.onRefused?.(r.code);
           this.log.info({ name: c.name, code: r.code }, 'command handled');
         }
@@ -149,6 +159,14 @@ export class CommandChannel {
       await this.connection.publish(commandResultTopic(this.gateId), JSON.stringify(answer), { qos: 1 });
     } catch (err) {
       this.log.warn({ err: errorLine(err) }, 'command result not published');
+    }
+    // Publish the result, then act: the answer's PUBACK is in (or the publish has failed) before the action runs.
+    if (afterAnswer) {
+      try {
+        afterAnswer();
+      } catch (err) {
+        this.log.error({ name: result.name, err: errorLine(err) }, 'command action failed');
+      }
     }
     return answer;
   }

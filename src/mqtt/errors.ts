@@ -2,7 +2,7 @@ import { GateError, type Recovery } from '../util/gate-error.js';
 
 export type MqttErrorCode = 'not-connected' | 'publish-timeout' | 'publish-refused' | 'connection-lost' | 'bad-tls-file' | 'bad-url' | 'bad-gate-key' | 'store-failed';
 
-const RECOVERY: Record<MqttErrorCode, Recovery> = {
+export const MQTT_RECOVERY: Record<MqttErrorCode, Recovery> = {
   'not-connected': 'retry',
   'publish-timeout': 'retry',
   'publish-refused': 'retry',
@@ -16,6 +16,6 @@ const RECOVERY: Record<MqttErrorCode, Recovery> = {
 
 export class MqttError extends GateError<MqttErrorCode> {
   constructor(code: MqttErrorCode, message: string, options?: { cause?: unknown }) {
-    super('mqtt', code, message, RECOVERY[code], options);
+    super('mqtt', code, message, MQTT_RECOVERY[code], options);
   }
 }

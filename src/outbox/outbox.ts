@@ -11,19 +11,20 @@ import { uuidv7 } from '../util/uuidv7.js';
 
 export type OutboxErrorCode = SqliteFailure | 'invalid-event';
 
-const RECOVERY: Record<OutboxErrorCode, Recovery> = {
-  'disk-full': 'fatal',
-  'io-error': 'fatal',
+// Nothing committed means nothing may open: the lane refuses passengers until a write succeeds again.
+export const OUTBOX_RECOVERY: Record<OutboxErrorCode, Recovery> = {
+  'disk-full': 'refuse',
+  'io-error': 'refuse',
   busy: 'retry',
-  'read-only': 'fatal',
-  corrupt: 'fatal',
-  'write-failed': 'fatal',
+  'read-only': 'refuse',
+  corrupt: 'refuse',
+  'write-failed': 'refuse',
   'invalid-event': 'drop',
 };
 
 export class OutboxError extends GateError<OutboxErrorCode> {
   constructor(code: OutboxErrorCode, message: string, options?: { cause?: unknown }) {
-    super('outbox', code, message, RECOVERY[code], options);
+    super('outbox', code, message, OUTBOX_RECOVERY[code], options);
   }
 }
 

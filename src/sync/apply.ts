@@ -3,7 +3,8 @@
 // chunk by chunk (one short transaction each) into staging tables in the gate's file that nothing else reads, then
 // swapped in by ONE transaction that drops the live cache tables and renames the staged ones in their place: no row
 // is copied a second time, the lane sees the old cache or the new one, never a mix, and the ledger and the outbox
-// are not touched.
+// are not touched. Every write here takes the write lock up front and waits for it within a bound
+// (src/cache/write-lock.ts): the lane's decision commits never make a batch fail, they only delay it.
 import { createHash, type Hash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Statement } from 'better-sqlite3';
@@ -22,6 +23,7 @@ import {
   upsertTickets,
 } from '../cache/write.js';
 import { docKeyIdOf } from '../cache/keyed.js';
+import { DEFAULT_WRITE_WAIT_MS, isBusy, withWriteLock } from '../cache/write-lock.js';
 import { SyncError } from './errors.js';
 import { clearSiblingUses } from '../ledger/passage-ledger.js';
 import type { Chunk, Cursor, Delta, Manifest } from './wire.js';
@@ -43,6 +45,8 @@ export interface ApplierOptions {
   /** Where versions before in-file staging assembled a snapshot: a scratch file left there is removed. */
   stagePath?: string;
   now?: () => Date;
+  /** How long one write may wait for the file's write lock in all (default DEFAULT_WRITE_WAIT_MS). */
+  writeWaitMs?: number;
 }
 
 interface Staging {
@@ -55,6 +59,9 @@ interface Staging {
   early: Map<number, { chunk: Chunk; bytes: Uint8Array }>;
   rows: number;
 }
+
+/** How long dropping staging tables left behind waits for the write lock (best effort, done again later). */
+const DROP_WAIT_MS = 1000;
 
 function removeDbFiles(path: string): void {
   for (const f of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) rmSync(f, { force: true });
@@ -120,20 +127,18 @@ export class CacheApplier {
     this.secretFor(d.docKeyId);
     const cacheKey = this.cacheDocKeyId();
     if (cacheKey !== d.docKeyId) throw new SyncError('doc-key-mismatch', `delta ${d.epoch}/${d.seq} keyed under ${d.docKeyId}, the cache under ${cacheKey ?? 'no key of this gate'}`);
-    this.write(() =>
-      this.db.transaction(() => {
-        deletePassengers(this.db, d.deletes.passengers);
-        deleteTickets(this.db, d.deletes.tickets);
-        upsertPassengers(this.db, d.upserts.passengers);
-        upsertTickets(this.db, d.upserts.tickets);
-        // Central says these sibling uses did not happen (a forged or mistaken passage): the ticket is usable again.
-        // The cleared passage's eventId is kept: its signed message, replayed from the broker, is never taken again.
-        if (d.clearUses?.length) {
-          clearSiblingUses(this.db, d.clearUses, Date.now());
-        }
-        this.setState(d.epoch, d.seq, d.generatedAt);
-      })(),
-    );
+    this.write(() => {
+      deletePassengers(this.db, d.deletes.passengers);
+      deleteTickets(this.db, d.deletes.tickets);
+      upsertPassengers(this.db, d.upserts.passengers);
+      upsertTickets(this.db, d.upserts.tickets);
+      // Central says these sibling uses did not happen (a forged or mistaken passage): the ticket is usable again.
+      // The cleared passage's eventId is kept: its signed message, replayed from the broker, is never taken again.
+      if (d.clearUses?.length) {
+        clearSiblingUses(this.db, d.clearUses, Date.now());
+      }
+      this.setState(d.epoch, d.seq, d.generatedAt);
+    });
   }
 
   /** A head that names exactly what the cache holds vouches that the data is still current as of its time. */
@@ -148,19 +153,17 @@ export class CacheApplier {
     this.abortSnapshot();
     // The staging tables are created from the live tables' own definitions (constraints, STRICT, WITHOUT ROWID), so
     // what is renamed in is exactly the schema the migrations made; the indexes are built once, at the swap.
-    this.write(() =>
-      this.db.transaction(() => {
-        for (const t of CACHE_TABLES) {
-          const sql = this.db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(t.live) as string | undefined;
-          // A table renamed in by an earlier swap has its name quoted in its definition.
-          const create = sql?.replace(new RegExp(`^CREATE TABLE\\s+"?${t.live}"?(?=[\\s(])`, 'i'), `CREATE TABLE ${t.stage}`);
-          if (!create || create === sql) throw new SyncError('apply-failed', `cannot read the definition of table ${t.live}`);
-          this.db.exec(create);
-        }
-        // IMMEDIATE: this transaction reads the schema before it writes; a deferred one would fail at once with
-        // SQLITE_BUSY (no busy wait) when the lane commits a passage in between, abandoning the snapshot.
-      }).immediate(),
-    );
+    this.write(() => {
+      for (const t of CACHE_TABLES) {
+        const sql = this.db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(t.live) as string | undefined;
+        // A table renamed in by an earlier swap has its name quoted in its definition.
+        const create = sql?.replace(new RegExp(`^CREATE TABLE\\s+"?${t.live}"?(?=[\\s(])`, 'i'), `CREATE TABLE ${t.stage}`);
+        if (!create || create === sql) throw new SyncError('apply-failed', `cannot read the definition of table ${t.live}`);
+        this.db.exec(create);
+      }
+      // Under the write lock taken up front: this reads the schema before it writes, and a deferred transaction
+      // would fail at once with SQLITE_BUSY (no busy wait) when the lane commits a passage in between.
+    });
     const [p, t] = CACHE_TABLES;
     this.staging = {
       manifest,
@@ -184,12 +187,10 @@ export class CacheApplier {
       // Rows are built before the transaction opens: the gate file's write lock is held for the inserts only.
       const passengers = next.chunk.passengers.map((r) => passengerRow(r));
       const tickets = next.chunk.tickets.map((r) => ticketRow(r));
-      this.write(() =>
-        this.db.transaction(() => {
-          for (const row of passengers) st.insertPassenger.run(...row);
-          for (const row of tickets) st.insertTicket.run(...row);
-        })(),
-      );
+      this.write(() => {
+        for (const row of passengers) st.insertPassenger.run(...row);
+        for (const row of tickets) st.insertTicket.run(...row);
+      });
       st.rows += passengers.length + tickets.length;
       st.nextInOrder++;
     }
@@ -238,21 +239,19 @@ export class CacheApplier {
    * their place, recreate the indexes under the same names, bind the manifest's key and record the new position.
    */
   private swap(m: Manifest): void {
-    this.write(() =>
-      this.db.transaction(() => {
-        const names = CACHE_TABLES.map((t) => t.live);
-        const indexes = this.db
-          .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})`)
-          .pluck()
-          .all(...names) as string[];
-        for (const t of CACHE_TABLES) this.db.exec(`DROP TABLE ${t.live}`);
-        for (const t of CACHE_TABLES) this.db.exec(`ALTER TABLE ${t.stage} RENAME TO ${t.live}`);
-        for (const sql of indexes) this.db.exec(sql);
-        // The rows now in are keyed under the manifest's key: a rotation switches the gate's key here, atomically.
-        rebindSecret(this.db, this.secretFor(m.docKeyId));
-        this.setState(m.epoch, m.seq, m.generatedAt);
-      }).immediate(),
-    );
+    this.write(() => {
+      const names = CACHE_TABLES.map((t) => t.live);
+      const indexes = this.db
+        .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})`)
+        .pluck()
+        .all(...names) as string[];
+      for (const t of CACHE_TABLES) this.db.exec(`DROP TABLE ${t.live}`);
+      for (const t of CACHE_TABLES) this.db.exec(`ALTER TABLE ${t.stage} RENAME TO ${t.live}`);
+      for (const sql of indexes) this.db.exec(sql);
+      // The rows now in are keyed under the manifest's key: a rotation switches the gate's key here, atomically.
+      rebindSecret(this.db, this.secretFor(m.docKeyId));
+      this.setState(m.epoch, m.seq, m.generatedAt);
+    });
   }
 
   /** Best effort: a table left behind is dropped by the next snapshot or the next start. */
@@ -260,9 +259,10 @@ export class CacheApplier {
     const left = this.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (${CACHE_TABLES.map(() => '?').join(', ')})`).pluck().all(...CACHE_TABLES.map((t) => t.stage)) as string[];
     if (left.length === 0) return;
     try {
-      this.db.transaction(() => {
+      // A short wait: this runs after a failure too, and a file still locked then gets its tables dropped later.
+      withWriteLock(this.db, () => {
         for (const name of left) this.db.exec(`DROP TABLE IF EXISTS ${name}`);
-      })();
+      }, { waitMs: DROP_WAIT_MS });
     } catch {
       // Disk full or I/O: the cache itself is untouched; beginSnapshot drops them again before staging.
     }
@@ -272,13 +272,18 @@ export class CacheApplier {
     setSyncState(this.db, { station: this.opts.station, epoch: String(epoch), seq, generatedAt, appliedAt: this.now().toISOString() });
   }
 
-  /** A SQLite failure (disk full, I/O) becomes apply-failed; the transaction has rolled back. */
+  /**
+   * One transaction under the write lock, taken up front and waited for within writeWaitMs. A SQLite failure (disk
+   * full, I/O, the lock never free) becomes apply-failed; the transaction has rolled back.
+   */
   private write<T>(fn: () => T): T {
+    const waitMs = this.opts.writeWaitMs ?? DEFAULT_WRITE_WAIT_MS;
     try {
-      return fn();
+      return withWriteLock(this.db, fn, { waitMs });
     } catch (err) {
       if (err instanceof SyncError) throw err;
-      throw new SyncError('apply-failed', `cache write failed: ${(err as Error).message}`, { cause: err });
+      const why = isBusy(err) ? ` (the write lock was not free within ${waitMs} ms)` : '';
+      throw new SyncError('apply-failed', `cache write failed: ${(err as Error).message.split('\n')[0]}${why}`, { cause: err });
     }
   }
 }

@@ -3,13 +3,27 @@
 // after handle() returns, so a batch is either in the cache or still owed by the broker (persistent session).
 import type { Db } from '../cache/db.js';
 import type { Logger } from '../util/log.js';
+import { withWriteLock } from '../cache/write-lock.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import type { CacheApplier, SnapshotProgress } from './apply.js';
 import { SyncError, type SyncErrorCode } from './errors.js';
 import { DEFAULT_MACHINE_OPTIONS, initialState, step, type MachineAction, type MachineInput, type MachineOptions, type MachineState } from './machine.js';
 import { syncStatus } from './status.js';
 import { checkTopic, openChunk, openEnvelope, type KeyRing } from './verify.js';
-import { WIRE_VERSION, parseTopic, topics, type Chunk, type Cursor, type Delta, type Manifest, type ResyncRequest, type SyncTopic } from './wire.js';
+import { WIRE_VERSION, parseTopic, topics, type Chunk, type Cursor, type Delta, type Manifest, type ResyncReason, type ResyncRequest, type SyncTopic } from './wire.js';
+
+/** How long a bookkeeping write (the sync_status row) waits for the write lock: it may be skipped, a batch may not. */
+const BOOKKEEPING_WAIT_MS = 2000;
+
+/**
+ * The reason a resync request gives after an action failed, as docs/sync.md section 6 lists them: the database
+ * refused the write (apply-failed), a snapshot failed its whole-hash or count check (snapshot-incomplete), or a
+ * delta was refused as it was applied and left a hole in the sequence (gap).
+ */
+export function failureReason(code: SyncErrorCode, action: MachineAction<Delta>['type']): ResyncReason {
+  if (code === 'apply-failed') return 'apply-failed';
+  return action === 'apply-delta' ? 'gap' : 'snapshot-incomplete';
+}
 
 export interface SyncStateReport extends Cursor {
   generatedAt: string;
@@ -37,6 +51,8 @@ export interface EngineOptions {
   onRejected?(r: Rejection): void;
   /** Writing to the gate's file failed (disk full, I/O): the daemon raises a 'storage-fault' alarm. */
   onStorageFault?(e: SyncError): void;
+  /** A write to the gate's file worked again after onStorageFault: the daemon clears the alarm. */
+  onStorageRecovered?(): void;
   /** The cache moved to a new position. */
   onState?(s: SyncStateReport): void;
   /** A verified head names the station roster's current version (the lane's thread holds the roster). */
@@ -55,6 +71,8 @@ export class SyncEngine {
   private lastRefusalNoted: number | null = null;
   /** Refusals not yet in the sync_status row: how many, and the last one's code. */
   private unnoted: { code: SyncErrorCode; count: number } | null = null;
+  /** A write failed and none has worked since (the 'storage-fault' alarm is active). */
+  private storageFaulty = false;
 
   constructor(private readonly o: EngineOptions) {
     this.clock = o.clock ?? Date.now;
@@ -130,15 +148,16 @@ export class SyncEngine {
     for (const a of actions) {
       try {
         this.execute(a, input.now);
+        // Only a batch written proves the file takes writes again (a bookkeeping row may fit where a chunk does not).
+        if (a.type === 'apply-delta' || a.type === 'begin-snapshot' || a.type === 'stage-chunk' || a.type === 'commit-snapshot') this.storageWorked();
       } catch (err) {
         const e = err instanceof SyncError ? err : new SyncError('apply-failed', (err as Error).message, { cause: err });
         if (e.code === 'apply-failed') {
           this.o.log?.error({ code: e.code, action: a.type }, e.message);
-          this.o.onStorageFault?.(e);
+          this.storageFailed(e);
         } else this.refuse(e, a.type === 'apply-delta' ? 'delta' : 'manifest', input.now);
         const cur = this.o.applier.current();
-        const reason = a.type === 'apply-delta' ? 'apply-failed' : 'snapshot-incomplete';
-        this.feed({ type: 'apply-failed', have: cur && { epoch: cur.epoch, seq: cur.seq }, reason, now: input.now });
+        this.feed({ type: 'apply-failed', have: cur && { epoch: cur.epoch, seq: cur.seq }, reason: failureReason(e.code, a.type), now: input.now });
         return; // the rest of this step's actions assumed the failed one had worked
       }
     }
@@ -212,7 +231,7 @@ export class SyncEngine {
   private refuse(err: unknown, topic: SyncTopic['kind'], now: number): void {
     const e = err instanceof SyncError ? err : new SyncError('malformed', (err as Error).message, { cause: err });
     if (e.code === 'apply-failed') {
-      this.o.onStorageFault?.(e);
+      this.storageFailed(e);
       return;
     }
     // A flood of refusals must not become a flood of log lines and fsyncs (the lane shares the file's write lock):
@@ -237,9 +256,22 @@ export class SyncEngine {
   /** Bookkeeping writes must not stop the sync loop: a failure there is logged and the loop carries on. */
   private write(fn: () => void): void {
     try {
-      fn();
+      withWriteLock(this.o.db, fn, { waitMs: BOOKKEEPING_WAIT_MS });
     } catch (err) {
       this.o.log?.error({ err: (err as Error).message }, 'sync bookkeeping write failed');
     }
+  }
+
+  private storageFailed(e: SyncError): void {
+    this.storageFaulty = true;
+    this.o.onStorageFault?.(e);
+  }
+
+  /** The file took a write: a storage fault reported before has ended. */
+  private storageWorked(): void {
+    if (!this.storageFaulty) return;
+    this.storageFaulty = false;
+    this.o.log?.info('cache writes work again');
+    this.o.onStorageRecovered?.();
   }
 }

@@ -18,7 +18,7 @@ export const SYNC_ERROR_CODES = [
 ] as const;
 export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
 
-const RECOVERY: Record<SyncErrorCode, Recovery> = {
+export const SYNC_RECOVERY: Record<SyncErrorCode, Recovery> = {
   malformed: 'drop',
   'too-large': 'drop',
   unsigned: 'drop',
@@ -35,7 +35,7 @@ const RECOVERY: Record<SyncErrorCode, Recovery> = {
 
 export class SyncError extends GateError<SyncErrorCode> {
   constructor(code: SyncErrorCode, message: string, options?: { cause?: unknown }) {
-    super('sync', code, message, RECOVERY[code], options);
+    super('sync', code, message, SYNC_RECOVERY[code], options);
   }
 }
 

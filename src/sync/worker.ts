@@ -36,7 +36,7 @@ function refuseUnread(e: SyncError): void {
 }
 
 const db = openDb(cfg.dbPath);
-const applier = new CacheApplier(db, { station: cfg.station, secret: cfg.secret, secretNext: cfg.secretNext, stagePath: cfg.stagePath ?? `${cfg.dbPath}.sync-stage` });
+const applier = new CacheApplier(db, { station: cfg.station, secret: cfg.secret, secretNext: cfg.secretNext, stagePath: cfg.stagePath ?? `${cfg.dbPath}.sync-stage`, writeWaitMs: cfg.writeWaitMs });
 let lastProgressAt = 0;
 const engine = new SyncEngine({
   station: cfg.station,
@@ -50,6 +50,7 @@ const engine = new SyncEngine({
   publish: (topic, payload) => void subscriber?.publish(topic, payload.toString('utf8')),
   onRejected: (r) => countRefusal(r.code),
   onStorageFault: (e) => post({ type: 'storage-fault', code: e.code, message: e.message }),
+  onStorageRecovered: () => post({ type: 'storage-ok' }),
   onState: (s) => post({ type: 'state', state: s }),
   onRosterVersion: (version) => post({ type: 'roster-version', version }),
   onResyncRequested: (r) => post({ type: 'resync-requested', request: r }),

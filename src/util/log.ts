@@ -1,7 +1,7 @@
 // Structured logs (pino): readable on a terminal, JSON lines for machines. Nothing personal may land in a log: no names, document numbers or photo bytes.
 // Code logs document keys (HMAC) only; the redaction below is a second line of defence for careless fields.
 import { pino, type Logger, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 
 export type { Logger };
 
@@ -46,6 +46,8 @@ export interface LogOptions {
 function defaultDestination(env: NodeJS.ProcessEnv): DestinationStream {
   const format = env.GATE_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
+    // Loaded only for a terminal: under systemd (JSON lines) the daemon's start does not pay for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
     return pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' });
   }
   return pino.destination({ fd: 2, sync: false });

@@ -46,3 +46,24 @@ export async function settledWithin(settled: Promise<unknown>, timeoutMs: number
     clearTimeout(timer);
   }
 }
+
+/**
+ * Resolves when `cond` holds, checked now and again each time one of the `triggers` fires (the events that can make it
+ * true): a settled signal built from events, not a poll. `cancel` removes the listeners (after a bounded wait gave up).
+ */
+export function whenTrue(cond: () => boolean, triggers: ((wake: () => void) => () => void)[]): { settled: Promise<void>; cancel: () => void } {
+  const offs: (() => void)[] = [];
+  const cancel = () => {
+    for (const off of offs.splice(0)) off();
+  };
+  const settled = new Promise<void>((resolve) => {
+    const wake = () => {
+      if (!cond()) return;
+      cancel();
+      resolve();
+    };
+    for (const t of triggers) offs.push(t(wake));
+    wake();
+  });
+  return { settled, cancel };
+}

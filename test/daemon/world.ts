@@ -24,6 +24,10 @@ import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
 import { waitFor } from '../../src/util/wait.js';
 import { buildMrz } from '../../src/readers/mrz/build.js';
+import { startFaceSim, type FaceSimProcess } from '../../src/face/sim-process.js';
+import type { FaceScript } from '../../src/face/sim.js';
+import { mod11_2CheckChar } from '../../src/identity/check-digits.js';
+import type { CardFields } from '../../src/readers/idcard/card-text.js';
 
 export const STATION = 'VNP';
 export const GATE = '07';
@@ -37,8 +41,20 @@ export function travellerMrz(i: number): string[] {
   return buildMrz({ format: 'TD3', documentCode: 'P', issuingState: 'D', surname: 'TRAVELLER', givenNames: 'TEST', number: travellerNumber(i), nationality: 'D', birthDate: '800101', sex: 'F', expiryDate: '350101' });
 }
 
-/** Tickets on G7 departing an hour from `nowMs`, for the documents of src/demo/data.ts (and `travellers` more). */
-export function stationSnapshot(nowMs: number, travellers = 0): SnapshotFile {
+/** The 18-character number of the i-th generated resident card holder (ticket `C<i>`), with its MOD 11-2 check char. */
+export function residentNumber(i: number): string {
+  const first17 = `1101051980${String(1 + (i % 12)).padStart(2, '0')}01${String(i).padStart(3, '0').slice(-3)}`.slice(0, 17);
+  return first17 + mod11_2CheckChar(first17)!;
+}
+
+/** The card of the i-th generated resident, as the ID-card reader's SAM returns it. */
+export function residentCard(i: number): CardFields {
+  return { layout: 'resident', name: '张三', sex: '1', nation: '01', birthDate: residentNumber(i).slice(6, 14), address: '北京市东城区某街道1号', number: residentNumber(i), authority: '北京市公安局东城分局', validFrom: '20200101', validTo: '20400101' };
+}
+
+/** Tickets on G7 departing an hour from `nowMs`, for the documents of src/demo/data.ts (and `travellers` passport
+ *  holders and `residents` resident card holders more). */
+export function stationSnapshot(nowMs: number, travellers = 0, residents = 0): SnapshotFile {
   const dep = new Date(nowMs + 60 * 60_000);
   const arr = new Date(nowMs + 5 * 60 * 60_000);
   const date = dep.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
@@ -73,6 +89,7 @@ export function stationSnapshot(nowMs: number, travellers = 0): SnapshotFile {
       t('L1', 'cn-resident-id', 'CHN', '310115199003073410', '01F'),
       t('F1', 'cn-resident-id', 'CHN', '440305198511151625', '02A'),
       ...Array.from({ length: travellers }, (_, i) => t(`X${i}`, 'passport', 'DEU', travellerNumber(i), `${(i % 90) + 10}A`)),
+      ...Array.from({ length: residents }, (_, i) => t(`C${i}`, 'cn-resident-id', 'CHN', residentNumber(i), `${(i % 90) + 10}C`)),
     ],
   };
 }
@@ -105,6 +122,8 @@ export interface World<M extends WorldMcu = McuSim> {
   signer: CommandSigner;
   /** Central's sync signing key (snapshots, deltas, the station roster). */
   syncKey: SigningKey;
+  /** The simulated face matcher process (WorldOptions.face), on the socket the gate's face.endpoint names. */
+  face: FaceSimProcess | null;
   startGate(extraEnv?: NodeJS.ProcessEnv): GateProcess;
   publishSnapshot(): Promise<void>;
   /** Central's rotation step: the station's data as a new epoch keyed under `docSecret` (docs/sync.md 4b). */
@@ -122,6 +141,14 @@ export interface WorldOptions {
   secretNext?: string;
   /** Extra top-level config sections (e.g. console). */
   extraConfig?: Record<string, unknown>;
+  /** Face match on (docs/face-match.md): the simulated matcher's first script and the gate's face.* settings. */
+  face?: { script?: FaceScript; onUnavailable?: 'staffed' | 'open'; timeoutMs?: number; noFaceWaitMs?: number };
+  /** devices.idcard.recordTo: record the reader's bytes to this file name in the world's folder. */
+  recordIdCard?: string;
+  /** Resident ID cards made for the e2e bench (residentCard(i)), with tickets. */
+  residents?: number;
+  /** devices.idcard.pollIntervalMs (default 100). */
+  idcardPollMs?: number;
 }
 
 export async function startWorld(opts?: WorldOptions): Promise<World>;
@@ -136,13 +163,14 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
   const scanner = await MrzScannerSim.open(mrzPair.sim, { framing: 'plain', lineEnding: 'CRLF' });
   const mcu = opts.openMcu ? await opts.openMcu(mcuPair.sim) : await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: opts.mcuWalkMs ?? 50 });
   const broker = await startLocalBroker();
+  const face = opts.face ? await startFaceSim(join(dir, 'face.sock'), join(dir, 'face-script.json'), opts.face.script) : null;
 
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const key = signingKeyFrom(privateKey);
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const commandKeys = generateKeyPairSync('ed25519');
   const commandPem = commandKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const data = stationSnapshot(Date.now(), opts.travellers ?? 0);
+  const data = stationSnapshot(Date.now(), opts.travellers ?? 0, opts.residents ?? 0);
   const snapshot = buildSnapshot(data, { docSecret: DEMO_SECRET, key, epoch: 1 });
 
   // Central as a persistent session (kept by the broker across its restarts): what the gate publishes while
@@ -178,7 +206,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     db: dbPath,
     logLevel: 'info',
     devices: {
-      idcard: { enabled: true, path: idPair.device, baudRate: 115200, pollIntervalMs: 100 },
+      idcard: { enabled: true, path: idPair.device, baudRate: 115200, pollIntervalMs: opts.idcardPollMs ?? 100, ...(opts.recordIdCard ? { recordTo: opts.recordIdCard } : {}) },
       mrzSerial: { enabled: true, path: mrzPair.device, baudRate: 9600 },
       reconnect: { initialMs: 100, maxMs: 1000 },
     },
@@ -187,6 +215,9 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     sync: { enabled: true, centralPublicKeys: [publicPem] },
     lane: { resultHoldMs: opts.resultHoldMs ?? 2500 },
     ...opts.extraConfig,
+    ...(opts.face
+      ? { face: { enabled: true, endpoint: 'face.sock', timeoutMs: opts.face.timeoutMs ?? 2000, noFaceWaitMs: opts.face.noFaceWaitMs ?? 3000, onUnavailable: opts.face.onUnavailable ?? 'staffed' } }
+      : {}),
   };
   const configPath = join(dir, 'gate.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
@@ -203,6 +234,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     scanner,
     mcu,
     pairs,
+    face,
     signer: new CommandSigner(commandKeys.privateKey),
     syncKey: key,
     startGate(extraEnv = {}) {
@@ -241,6 +273,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
       await reader.close();
       await scanner.close();
       await mcu.close();
+      await face?.stop();
       for (const p of pairs) await p.close();
       await broker.close();
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPortStream } from '@serialport/stream';
 import { autoDetect } from '@serialport/bindings-cpp';
-import { SerialTransport, mapSerialError, resolvePortPath } from '../../src/devices/serial.js';
+import { SerialTransport, mapSerialError, resolvePortPath, type SerialBinding } from '../../src/devices/serial.js';
 import type { DeviceError } from '../../src/devices/transport.js';
 
 const until = async (cond: () => boolean, ms = 5000) => {
@@ -50,13 +50,17 @@ describe('SerialTransport', () => {
   it('a missing port: open rejects with not-found, keeps retrying, and opens once the device appears', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gate-serial-'));
     const device = join(dir, 'device');
-    const t = new SerialTransport({ name: 'idcard', path: device, baudRate: 115200, reconnect: { initialMs: 20, maxMs: 100 } });
+    // The real binding, counting its open attempts: the test waits for retries that happened, not for a time.
+    const real = autoDetect() as unknown as SerialBinding;
+    let opens = 0;
+    const binding = { list: () => real.list(), open: (o: Parameters<SerialBinding['open']>[0]) => (opens++, real.open(o)) } as SerialBinding;
+    const t = new SerialTransport({ name: 'idcard', path: device, baudRate: 115200, reconnect: { initialMs: 20, maxMs: 100 }, binding });
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => t.close());
     const errors: DeviceError[] = [];
     t.events.on('error', (e) => errors.push(e));
     await expect(t.open()).rejects.toMatchObject({ code: 'not-found' });
     expect(t.state).toBe('reconnecting');
-    await new Promise((r) => setTimeout(r, 150));
+    await until(() => opens >= 4); // three retries have failed too
     expect(errors.map((e) => e.code)).toEqual(['not-found']); // reported once, not on every retry
     const socat = socatAt(device, join(dir, 'sim'));
     cleanups.push(() => void socat.kill());
@@ -78,9 +82,10 @@ describe('SerialTransport', () => {
     t.events.on('error', (e) => errors.push(e.code));
     await t.open();
 
+    const gone = new Promise((r) => socat.once('exit', r));
     socat.kill('SIGKILL');
+    await gone;
     // A pty hang-up shows on the next write (a USB adapter's unplug also fails the pending read).
-    await new Promise((r) => setTimeout(r, 50));
     await expect(t.write(Uint8Array.of(1))).rejects.toMatchObject({ code: 'disconnected' });
     await until(() => t.state === 'reconnecting');
     expect(errors).toContain('disconnected');

@@ -373,6 +373,9 @@ describe('MCU and storage faults under a lane on the real outbox', () => {
       const ticket = await r.pass(`cycle ${cycle}: passenger after space returns`);
       expect(r.ledger()).toEqual([...ledgerBefore, ticket].sort());
       expect(r.eventIds().size).toBeGreaterThan(rowsBefore.length);
+      // The fault has ended, and the alarm says so: the storage-fault alarm is cleared in the outbox.
+      const cleared = r.db.prepare("SELECT count(*) FROM outbox WHERE kind = 'alarm' AND json_extract(payload, '$.type') = 'storage-fault' AND json_extract(payload, '$.active') = 0").pluck().get() as number;
+      expect(cleared).toBe(cycle + 1);
     }
     expect(r.db.pragma('integrity_check', { simple: true })).toBe('ok');
     const lost = r.lost();

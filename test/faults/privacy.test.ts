@@ -13,6 +13,7 @@ import { runDemo } from '../../src/demo/run-demo.js';
 import { CARDS, HOME_RETURN_PERMIT, PASSPORTS, TRANSFER_DOCUMENT, demoSnapshot } from '../../src/demo/data.js';
 import { needlesOf, scanMessages, tapAll, type WireTap } from '../support/wire-tap.js';
 import { buildReadResponse, encodeCardText, syntheticPhoto } from '../../src/readers/idcard/index.js';
+import { syntheticPhotoFor } from '../../src/face/sim.js';
 import { tally } from './support/tally.js';
 
 let dir: string | null = null;
@@ -47,6 +48,15 @@ function needles(): { what: string; bytes: Buffer }[] {
   for (const n of wireNeedles()) out.push(n);
   // 48 bytes from the middle of the photo block: no run of the photo may be stored or sent.
   out.push({ what: 'photo bytes', bytes: Buffer.from(syntheticPhoto().subarray(500, 548)) });
+  // The chip photos the demo's cards give (sent to the face matcher, and nowhere else): raw, hex and base64 runs.
+  for (const [card, f] of Object.entries(CARDS)) {
+    const photo = Buffer.from(syntheticPhotoFor((f as { number: string }).number));
+    out.push(
+      { what: `${card} photo bytes`, bytes: photo.subarray(500, 548) },
+      { what: `${card} photo hex`, bytes: Buffer.from(photo.subarray(500, 548).toString('hex')) },
+      { what: `${card} photo base64`, bytes: Buffer.from(photo.toString('base64').slice(600, 664)) },
+    );
+  }
   return out;
 }
 
@@ -113,6 +123,8 @@ describe('privacy scan after a demo run', () => {
     const answer = Buffer.from(buildReadResponse(encodeCardText(CARDS.resident)));
     const all = needles();
     for (const what of ['resident.number (UTF-16LE)', 'resident.name (UTF-16LE)', 'photo bytes']) expect(answer.includes(all.find((n) => n.what === what)!.bytes), what).toBe(true);
+    const faceAnswer = Buffer.from(buildReadResponse(encodeCardText(CARDS.resident), { photo: syntheticPhotoFor(CARDS.resident.number) }));
+    expect(faceAnswer.includes(all.find((n) => n.what === 'resident photo bytes')!.bytes)).toBe(true);
 
     const found: string[] = [];
     let checks = 0;

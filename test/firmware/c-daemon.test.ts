@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CARDS, PASSPORTS } from '../../src/demo/data.js';
+import type { MessageOf } from '../../src/bridge/messages.js';
 import { waitFor } from '../../src/util/wait.js';
 import type { AlarmEvent, DecisionEvent, PassageEvent } from '../../src/gate/events.js';
 import { startLoadedGate, startWorld, type World } from '../daemon/world.js';
@@ -34,7 +35,9 @@ describe('gate run against the C firmware (POSIX port on a pty)', () => {
     expect(w.mcu.auth).toMatchObject({ direction: 'entry', remaining: 1, started: false });
     expect(w.mcu.flaps).toBe('open-entry');
     await waitFor(() => w.mcu.lastDisplay?.code === 'open', 3000, 'the open screen');
-    expect(w.mcu.lastDisplay).toMatchObject({ code: 'open', train: 'G7', car: '03', seat: '01A' });
+    // Protocol 1.1: the C firmware announced minor 1, so the screen carries the passenger's language (Chinese for a
+    // resident ID card), and its display hook got it.
+    expect(w.mcu.lastDisplay).toMatchObject({ code: 'open', train: 'G7', car: '03', seat: '01A', language: 'zh' });
     await w.mcu.walkThrough();
     await waitFor(() => passages(w).length === 1, 8000, 'the passage at central');
     expect(passages(w)[0]).toMatchObject({ outcome: 'passed', ticketId: 'R1' });
@@ -52,6 +55,10 @@ describe('gate run against the C firmware (POSIX port on a pty)', () => {
     await w.scanner.scan(PASSPORTS.unverified);
     await waitFor(() => decisions(w).length === 2, 8000, 'the second decision at central');
     expect(decisions(w)[1]).toMatchObject({ decision: 'reject', reason: 'verification-pending' });
+    // The reject screen in the passport holder's language (USA: English), taken by the C firmware without a NAK.
+    const displays = () => w.mcu.received.filter((m): m is MessageOf<'display'> => m.kind === 'display');
+    await waitFor(() => displays().some((d) => d.code === 'reject'), 3000, 'the reject screen');
+    expect(displays().find((d) => d.code === 'reject')).toMatchObject({ reason: 'verification-pending', language: 'en' });
     expect(authorisations()).toBe(before);
     expect(w.mcu.errors).toEqual([]);
     gate.proc.kill('SIGTERM');

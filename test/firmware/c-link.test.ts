@@ -57,7 +57,7 @@ const report = <K extends Report['kind']>(rg: CRig, kind: K, n = 1) =>
 describe('bridge link <-> C firmware over a pty', () => {
   it('handshakes (version 1, the firmware string, failsafe after boot), gets mcu-reset, and an authorised walk reports the passage', async () => {
     r = await rig();
-    expect(r.link.mcu).toMatchObject({ major: 1, minor: 0, firmware: 'gm-c-1.0.0', failsafe: true, mode: 'locked', emergency: false });
+    expect(r.link.mcu).toMatchObject({ major: 1, minor: 1, firmware: 'gm-c-1.0.0', failsafe: true, mode: 'locked', emergency: false });
     expect(await report(r, 'mcu-reset')).toMatchObject({ cause: 'power-on', bootId: r.link.mcu!.bootId });
     await r.link.setMode('normal');
     await r.link.authorise({ authId: 7, direction: 'entry', count: 1, timeoutMs: 2000 });

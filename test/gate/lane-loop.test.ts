@@ -9,6 +9,8 @@ import type { LaneTiming } from '../../src/gate/lane.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { FAST, waitFor } from '../bridge/support.js';
 import { MemoryLaneStore } from './support/memory-store.js';
+import type { Report } from '../../src/bridge/messages.js';
+import { waitForEvent } from '../../src/util/wait.js';
 import { OPEN, PASSPORT } from './support/documents.js';
 
 const TIMING: LaneTiming = { passageTimeoutMs: 5000, resultHoldMs: 100, guardMs: 1000 };
@@ -29,6 +31,17 @@ afterEach(async () => {
   await pair?.close();
   sim = pair = undefined;
 });
+
+/** The next report of `kind` the MCU has our ACK for: from then on it sends that report no more. */
+function delivered(sim: McuSim, kind: Report['kind']): Promise<Report> {
+  return waitForEvent(sim.events, 'delivered', (r) => r.kind === kind, 3000, `the MCU to have our ACK of ${kind}`);
+}
+
+/** Both ends settled: the lane serves nobody and owes the link nothing, and the link owes the MCU nothing. */
+async function settled(d: Daemon): Promise<void> {
+  await d.lane.whenIdle();
+  await d.link.idle;
+}
 
 async function setup(): Promise<{ sim: McuSim; store: MemoryLaneStore }> {
   pair = await openPtyPair('lane');
@@ -127,10 +140,11 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     sim.startWalk();
     await waitFor(() => a.lane.state.phase === 'passing', 3000, 'passing');
     await a.stop(); // the daemon dies; the passenger walks on
+    const acked = delivered(sim, 'passage');
     sim.finishWalk();
-    await daemon(store); // a new process over the same storage: stale bytes of the old session are in the pty
-    await waitFor(() => store.of('passage').length === 1, 3000, 'passage');
-    await new Promise((r) => setTimeout(r, 150));
+    const b = await daemon(store); // a new process over the same storage: stale bytes of the old session are in the pty
+    await acked;
+    await settled(b);
     expect(store.of('passage')).toHaveLength(1);
     expect(store.of('passage')[0]).toMatchObject({ outcome: 'passed', ticketId: 'T-1', docKey: 'doc-key-1', decisionEventId: store.of('decision')[0].eventId });
     expect([...store.ledger.keys()]).toEqual(['T-1|entry']);
@@ -142,17 +156,20 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     const a = await daemon(store);
     a.lane.read(PASSPORT);
     await waitFor(() => sim.auth, 3000, 'authorisation');
+    const started = delivered(sim, 'passage-started');
     sim.startWalk();
     await waitFor(() => a.lane.state.phase === 'passing', 3000, 'passing');
-    await new Promise((r) => setTimeout(r, 50)); // our ACK of passage-started lands
+    await started; // our ACK of passage-started has landed
     sim.faults.dropRx = 1000; // from now on the MCU hears nothing: our ACK of the passage never arrives
     sim.finishWalk();
     await waitFor(() => store.ledger.size === 1, 3000, 'consumed');
     await a.stop();
     sim.faults.dropRx = 0;
-    await daemon(store);
-    await waitFor(() => store.of('passage').length >= 2, 3000, 're-delivered passage');
-    await new Promise((r) => setTimeout(r, 100));
+    const acked = delivered(sim, 'passage');
+    const b = await daemon(store);
+    await acked; // the re-delivered passage is acknowledged: the MCU sends it no more
+    await settled(b);
+    expect(store.of('passage').length).toBeGreaterThanOrEqual(2);
     expect([...store.ledger.keys()]).toEqual(['T-1|entry']);
     expect(store.of('passage').filter((p) => p.ticketId === 'T-1')).toHaveLength(1);
   });
@@ -168,7 +185,9 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     d.lane.setMode('locked');
     await waitFor(() => store.of('decision').length === 1, 3000, 'decision');
     expect(store.of('decision')[0]).toMatchObject({ decision: 'reject', reason: 'emergency' });
-    await new Promise((r) => setTimeout(r, 100));
+    // Every request the lane made for this read and the mode change has its answer: had one been an authorise or a
+    // set-mode, the MCU would have received it by now.
+    await settled(d);
     const sent = sim.received.slice(sentBefore);
     expect(sent.some((m) => m.kind === 'authorise' || m.kind === 'set-mode')).toBe(false);
     expect(sim.mode).toBe('free');
@@ -194,6 +213,7 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     store.failing = true;
     d.lane.read(PASSPORT);
     await waitFor(() => sim.lastDisplay?.code === 'fault-storage', 3000, 'fault display');
+    await settled(d);
     expect(sim.auth).toBeNull();
     expect(sim.received.some((m) => m.kind === 'authorise')).toBe(false);
   });
@@ -207,9 +227,10 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     await waitFor(() => sim.auth, 3000, 'authorisation');
     sim.faults.corruptTx = 2;
     sim.faults.dropTx = 1;
+    const acked = delivered(sim, 'passage');
     await sim.walkThrough();
-    await waitFor(() => store.of('passage').length === 1, 3000, 'passage');
-    await new Promise((r) => setTimeout(r, 200));
+    await acked; // the MCU retransmits the passage no more
+    await settled(d);
     expect(store.of('passage')).toHaveLength(1);
     expect([...store.ledger.keys()]).toEqual(['T-1|entry']);
   });

@@ -154,6 +154,30 @@ describe('lane', () => {
     expect(d.state.phase).toBe('done');
   });
 
+  it('the storage-fault alarm is raised once while writes fail and cleared by the first decision stored after', () => {
+    const d = new Driver();
+    const storageAlarms = () => of(d.commands, 'record-alarm').map((c) => c.event).filter((e) => e.type === 'storage-fault').map((e) => [e.active, e.detail]);
+    d.failing = true;
+    for (let i = 0; i < 3; i++) {
+      d.read();
+      d.decide(REJECT);
+      d.tick(TIMING.resultHoldMs + 1);
+    }
+    expect(storageAlarms()).toEqual([[true, 'disk-full']]);
+    d.failing = false;
+    d.read();
+    d.decide(REJECT);
+    expect(d.state.storeFault).toBeNull();
+    expect(storageAlarms()).toEqual([
+      [true, 'disk-full'],
+      [false, 'disk-full'],
+    ]);
+    d.tick(TIMING.resultHoldMs + 1);
+    d.read();
+    d.decide(REJECT);
+    expect(storageAlarms()).toHaveLength(2); // nothing more to clear
+  });
+
   it('a passage that cannot be recorded is taken again when the MCU repeats it, and consumes the ticket then', () => {
     const d = new Driver();
     d.read();

@@ -78,7 +78,7 @@ describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
       err = e;
     }
     expect(err).toBeInstanceOf(GateError);
-    expect(err).toMatchObject({ layer: 'ledger', recovery: 'fatal' });
+    expect(err).toMatchObject({ layer: 'ledger', recovery: 'refuse' });
     expect(s.outbox.backlog()).toMatchObject({ pending: 1, lastSeq: 1 });
     expect(s.ledger.uses('T1')).toEqual([]);
     expect(s.journal.lastAuthId?.()).toBe(7);
@@ -96,7 +96,7 @@ describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
 });
 
 describe('lane journal on a full disk (SQLite)', () => {
-  it('refuses with disk-full (fatal) and leaves ledger and outbox consistent', () => {
+  it('refuses with disk-full (the lane refuses passengers) and leaves ledger and outbox consistent', () => {
     const tmp = tempDir();
     const db = openDb(join(tmp.dir, 'gate.db'));
     try {
@@ -113,7 +113,7 @@ describe('lane journal on a full disk (SQLite)', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(GateError);
-      expect(err).toMatchObject({ code: 'disk-full', recovery: 'fatal' });
+      expect(err).toMatchObject({ code: 'disk-full', recovery: 'refuse' });
       expect(db.prepare('SELECT count(*) AS n FROM ledger').get()).toEqual({ n: ok });
       expect(outbox.counts()).toMatchObject({ pending: ok, lastSeq: ok });
     } finally {

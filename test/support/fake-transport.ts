@@ -11,6 +11,8 @@ export class FakeTransport implements Transport {
   private device?: (bytes: Uint8Array) => void;
   /** Make the next open() fail with this error (e.g. not-found, permission-denied). */
   failNextOpen?: DeviceError;
+  /** Make the next `count` writes fail with `error` (a driver error the port layer did not name, by default). */
+  failWrites: { count: number; error: unknown } = { count: 0, error: new Error('EIO: i/o error, write') };
 
   constructor(readonly name = 'fake') {}
 
@@ -41,6 +43,10 @@ export class FakeTransport implements Transport {
   async write(bytes: Uint8Array): Promise<void> {
     if (this._state !== 'open') {
       throw new DeviceError(this._state === 'reconnecting' ? 'disconnected' : 'write-failed', `${this.name} is not open`);
+    }
+    if (this.failWrites.count > 0) {
+      this.failWrites.count--;
+      throw this.failWrites.error;
     }
     const copy = Uint8Array.from(bytes);
     this.written.push(copy);

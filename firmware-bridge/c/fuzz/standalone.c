@@ -31,7 +31,8 @@ static size_t some_frame(uint8_t *out, size_t cap) {
     case 3: m.type = GM_T_ACK; break;
     case 4: m.type = GM_T_HEARTBEAT; m.seq = 0; break;
     case 5: m.type = GM_T_CANCEL; m.u.cancel.auth_id = (uint16_t)(next() % 3); break;
-    default: m.type = GM_T_DISPLAY; m.u.display.code = 2; m.u.display.reason = 0; strcpy(m.u.display.train, "G1"); break;
+    default: m.type = GM_T_DISPLAY; m.u.display.code = 2; m.u.display.reason = 0; strcpy(m.u.display.train, "G1");
+             if (next() % 2) { m.u.display.has_language = 1; strcpy(m.u.display.language, "ja"); } break;
   }
   return gm_msg_encode(&m, out, cap);
 }

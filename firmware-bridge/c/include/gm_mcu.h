@@ -52,7 +52,9 @@ typedef struct {
   uint32_t (*millis)(void *ctx);
   /* Drive the flap / arm actuators. */
   void (*set_flaps)(void *ctx, gm_flaps flaps);
-  /* Optional (may be NULL): the passenger display, the buzzer, EEPROM for the fail mode, an event log. */
+  /* Optional (may be NULL): the passenger display, the buzzer, EEPROM for the fail mode, an event log.
+   * show: render d->code / d->reason in Chinese and beside it in d->language's pack (PROTOCOL.md 4.4: "" or a
+   * language without a pack, "zh" and "en" show English). The MCU's own screens (fault-link, emergency) have "". */
   void (*show)(void *ctx, const gm_display *d);
   void (*sound)(void *ctx, uint8_t pattern, uint16_t duration_ms);
   void (*store_fail_mode)(void *ctx, uint8_t fail_mode);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define GM_VERSION_MAJOR 1u
-#define GM_VERSION_MINOR 0u
+#define GM_VERSION_MINOR 1u
 #define GM_STR8_MAX 16u
 
 typedef enum {
@@ -27,18 +27,22 @@ typedef enum { GM_FAIL_LOCKED = 0, GM_FAIL_FREE = 1 } gm_fail_mode;
 typedef enum { GM_SOUND_OFF = 0, GM_SOUND_ACCEPT, GM_SOUND_REJECT, GM_SOUND_ALARM } gm_sound;
 typedef enum {
   GM_SHOW_IDLE = 0, GM_SHOW_CHECKING, GM_SHOW_OPEN, GM_SHOW_REJECT, GM_SHOW_CLOSED, GM_SHOW_EMERGENCY, GM_SHOW_FREE,
-  GM_SHOW_FAULT_STORAGE, GM_SHOW_FAULT_LINK
+  GM_SHOW_FAULT_STORAGE, GM_SHOW_FAULT_LINK, GM_SHOW_LOOK_AT_CAMERA
 } gm_display_code;
-#define GM_REASON_MAX 0x1Au
+#define GM_REASON_MAX 0x1Bu
 #define GM_REASON_NONE 0xFFu
 #define GM_REASON_EMERGENCY 0x10u
 typedef enum { GM_FAULT_JAMMED_OPEN = 1, GM_FAULT_JAMMED_CLOSED, GM_FAULT_MOTOR, GM_FAULT_SENSOR } gm_door_fault;
 typedef enum { GM_POWER_MAINS = 0, GM_POWER_BATTERY, GM_POWER_BATTERY_LOW } gm_power;
 typedef enum { GM_RESET_POWER_ON = 0, GM_RESET_WATCHDOG, GM_RESET_BROWN_OUT, GM_RESET_SOFTWARE, GM_RESET_PIN } gm_reset_cause;
 
+/* DISPLAY. `language` (since 1.1, PROTOCOL.md 4.4) is the passenger's language, "" for none: absent from the
+ * payload (a 1.0 daemon, or a screen for no one) and empty mean the same. has_language only records whether the
+ * field was on the wire, so that a decoded message re-encodes to the same bytes; a display ignores it. */
 typedef struct {
-  uint8_t code, reason;
+  uint8_t code, reason, has_language;
   char train[GM_STR8_MAX + 1], car[GM_STR8_MAX + 1], seat[GM_STR8_MAX + 1];
+  char language[GM_STR8_MAX + 1];
 } gm_display;
 
 /* One message; `type` selects the member of u. Reports about an authorisation share auth_report, whose `n` is

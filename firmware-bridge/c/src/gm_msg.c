@@ -14,7 +14,7 @@ NAMES(gm_direction_name, NULL, "entry", "exit")
 NAMES(gm_mode_name, "normal", "free", "locked", "maintenance")
 NAMES(gm_fail_mode_name, "locked", "free")
 NAMES(gm_sound_name, "off", "accept", "reject", "alarm")
-NAMES(gm_display_name, "idle", "checking", "open", "reject", "closed", "emergency", "free", "fault-storage", "fault-link")
+NAMES(gm_display_name, "idle", "checking", "open", "reject", "closed", "emergency", "free", "fault-storage", "fault-link", "look-at-camera")
 NAMES(gm_door_fault_name, NULL, "jammed-open", "jammed-closed", "motor", "sensor")
 NAMES(gm_power_name, "mains", "battery", "battery-low")
 NAMES(gm_reset_name, "power-on", "watchdog", "brown-out", "software", "pin")
@@ -27,6 +27,8 @@ static const char *const REASONS[] = {
   "staffed-check", "no-onward-ticket", "transfer-window", "fare-adjustment", "present-passport-page",
   "present-resident-card", "child-ticket-on-document", "student-not-verified", "student-outside-journey",
   "concession-check",
+  /* 0x1B: the face check failed (issue 21). */
+  "face-mismatch",
 };
 
 const char *gm_reason_name(uint8_t v) {
@@ -165,6 +167,12 @@ gm_decode_result gm_msg_decode(uint8_t type, uint8_t seq, const uint8_t *payload
       str8(&c, m->u.display.train);
       str8(&c, m->u.display.car);
       str8(&c, m->u.display.seat);
+      /* 1.1 added `language` at the end: a payload may end after seat (a 1.0 daemon) or after a str8 language.
+       * Any str8 is a valid language (4.4: the MCU never refuses a DISPLAY for it); bytes after it are bad-payload. */
+      if (!c.bad && c.at < len) {
+        m->u.display.has_language = 1;
+        str8(&c, m->u.display.language);
+      }
       break;
     case GM_T_SOUND:
       m->u.sound.pattern = in_table(&c, gm_sound_name);
@@ -302,6 +310,8 @@ int gm_msg_payload(const gm_msg *m, uint8_t *out) {
       wstr8(&s, m->u.display.train);
       wstr8(&s, m->u.display.car);
       wstr8(&s, m->u.display.seat);
+      if (m->u.display.has_language) wstr8(&s, m->u.display.language);
+      else if (m->u.display.language[0]) s.bad = 1; /* a language the payload would not carry */
       break;
     case GM_T_SOUND:
       wcode(&s, gm_sound_name, m->u.sound.pattern);

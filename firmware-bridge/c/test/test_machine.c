@@ -9,7 +9,7 @@ int check_failures, check_passes;
 
 typedef enum {
   END, HELLO, AUTH, CANCEL, MODE, DISPLAY, RAW, REPEAT, BEAM, FIRE, POWER, DOOR, FORCED, TICK, SILENT, NOACK, ACK_NOW,
-  ANSWERS, REPORTS, STATUS, STATE, FLAPS, RETX
+  ANSWERS, REPORTS, STATUS, STATE, FLAPS, RETX, SHOWN
 } op;
 
 typedef struct {
@@ -36,6 +36,11 @@ typedef struct {
 #define EXPECT_ANSWERS(t) {ANSWERS, 0, 0, 0, 0, t}
 #define EXPECT_REPORTS(t) {REPORTS, 0, 0, 0, 0, t}
 #define EXPECT_STATE(t) {STATE, 0, 0, 0, 0, t}
+/* DISPLAY code, reason, strings "train|car|seat|language"; with_language 0 sends the 1.0 payload (no language). */
+#define SEND_DISPLAY(code, reason, with_language, strings) {DISPLAY, code, reason, with_language, 0, strings}
+/* What the HAL's show was last given: "code reason train|car|seat|language". */
+#define EXPECT_SHOWN(t) {SHOWN, 0, 0, 0, 0, t}
+#define TILDES "~~~~~~~~~~~~~~~~"
 
 static const scenario SCENARIOS[] = {
   {"boot: fail mode, STATUS without a session, NAK no-session, then HELLO opens the session and mcu-reset comes first", 0, 0, {
@@ -164,6 +169,29 @@ static const scenario SCENARIOS[] = {
     {RAW, 0, 0, 0, 0, "7e000c810858"},       /* a STATUS type sent to the MCU: not one it receives */
     EXPECT_ANSWERS("nak 9 unknown-type, nak 10 bad-payload, nak 12 unknown-type"),
     EXPECT_STATE("mode=normal session=1 failsafe=0 emergency=0 auth=none"), {END, 0, 0, 0, 0, 0}}},
+  {"DISPLAY 1.1: with a language, without one (a 1.0 daemon) or an empty one; any str8 language is accepted", 0, 0, {
+    SESSION,
+    SEND_DISPLAY(GM_SHOW_OPEN, 0x00, 1, "G1234|05|12F|ar"), EXPECT_ANSWERS("ack 3"), EXPECT_SHOWN("open ok G1234|05|12F|ar"),
+    SEND_DISPLAY(GM_SHOW_REJECT, 0x04, 0, "|||"), EXPECT_ANSWERS("ack 4"), EXPECT_SHOWN("reject not-verified |||"),
+    SEND_DISPLAY(GM_SHOW_OPEN, 0x00, 0, "G7|03|01A|"), EXPECT_ANSWERS("ack 5"), EXPECT_SHOWN("open ok G7|03|01A|"),
+    SEND_DISPLAY(GM_SHOW_IDLE, GM_REASON_NONE, 1, "|||"), EXPECT_ANSWERS("ack 6"), EXPECT_SHOWN("idle none |||"),
+    /* 4.4: no code table; a language without a pack (or not a language at all) is shown as English, never refused. */
+    SEND_DISPLAY(GM_SHOW_REJECT, 0x1B, 1, "|||x-klingon ~}"), EXPECT_ANSWERS("ack 7"), EXPECT_SHOWN("reject face-mismatch |||x-klingon ~}"),
+    SEND_DISPLAY(GM_SHOW_LOOK_AT_CAMERA, GM_REASON_NONE, 1, "|||ja"), EXPECT_ANSWERS("ack 8"), EXPECT_SHOWN("look-at-camera none |||ja"),
+    /* The vector display-reject-ja byte for byte, then the longest 1.1 frame: LEN 70, every string sixteen '~'
+     * (each escaped on the wire: 145 bytes), which section 1's 80-byte receive buffer must hold unstuffed. */
+    {RAW, 0, 0, 0, 0, "7e080a230304000000026a61974d"}, EXPECT_ANSWERS("ack 10"), EXPECT_SHOWN("reject not-verified |||ja"),
+    {RAW, 0, 0, 0, 0, "7e4608230200107d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e107d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e107d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e107d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5e7d5eab54"},
+    EXPECT_ANSWERS("ack 8"), EXPECT_SHOWN("open ok " TILDES "|" TILDES "|" TILDES "|" TILDES),
+    {END, 0, 0, 0, 0, 0}}},
+  {"DISPLAY 1.1 refused as bad-payload: a byte after the language, a language of 17 bytes, not printable, cut short", 0, 0, {
+    SESSION, SEND_DISPLAY(GM_SHOW_CHECKING, GM_REASON_NONE, 1, "|||ko"), EXPECT_SHOWN("checking none |||ko"),
+    {RAW, 0, 0, 0, 0, "7e090b230304000000026a61006562"},
+    {RAW, 0, 0, 0, 0, "7e170c2303040000001161616161616161616161616161616161613406"},
+    {RAW, 0, 0, 0, 0, "7e080d230304000000026a7f7848"},
+    {RAW, 0, 0, 0, 0, "7e070e230304000000026a4804"},
+    EXPECT_ANSWERS("ack 3, nak 11 bad-payload, nak 12 bad-payload, nak 13 bad-payload, nak 14 bad-payload"),
+    EXPECT_SHOWN("checking none |||ko"), {END, 0, 0, 0, 0, 0}}},
   {"power: every change reported; battery-low applies the fail mode", 0, 0, {
     SESSION, {POWER, GM_POWER_BATTERY, 0, 0, 0, 0}, {POWER, GM_POWER_BATTERY, 0, 0, 0, 0}, {POWER, GM_POWER_BATTERY_LOW, 0, 0, 0, 0},
     EXPECT_REPORTS("power battery, power battery-low"), EXPECT_STATE("mode=locked session=1 failsafe=1 emergency=0 auth=none"),
@@ -175,6 +203,27 @@ static void fmt_state(const gm_mcu *m, char *out, size_t cap) {
   if (m->auth.active) snprintf(auth, sizeof auth, "%u/%u", m->auth.auth_id, m->auth.remaining);
   else strcpy(auth, "none");
   snprintf(out, cap, "mode=%s session=%u failsafe=%u emergency=%u auth=%s", gm_mode_name(m->mode), m->session, m->failsafe, m->emergency, auth);
+}
+
+/* "a|b|c|d" into the four strings of a DISPLAY (each at most GM_STR8_MAX). */
+static void split_display(const char *s, gm_display *d) {
+  char *const out[4] = {d->train, d->car, d->seat, d->language};
+  int k = 0;
+  size_t n = 0;
+  for (; *s && k < 4; s++) {
+    if (*s == '|') {
+      out[k++][n] = '\0';
+      n = 0;
+    } else if (n < GM_STR8_MAX) {
+      out[k][n++] = *s;
+    }
+  }
+  if (k < 4) out[k][n] = '\0';
+}
+
+static void fmt_shown(const gm_display *d, char *out, size_t cap) {
+  const char *code = gm_display_name(d->code), *reason = gm_reason_name(d->reason);
+  snprintf(out, cap, "%s %s %s|%s|%s|%s", code ? code : "?", reason ? reason : "?", d->train, d->car, d->seat, d->language);
 }
 
 static size_t unhex(const char *s, uint8_t *out) {
@@ -221,6 +270,13 @@ static void run(const scenario *sc) {
         break;
       case CANCEL: m.type = GM_T_CANCEL; m.u.cancel.auth_id = (uint16_t)s->a; break;
       case MODE: m.type = GM_T_SET_MODE; m.u.set_mode.mode = (uint8_t)s->a; break;
+      case DISPLAY:
+        m.type = GM_T_DISPLAY;
+        m.u.display.code = (uint8_t)s->a;
+        m.u.display.reason = (uint8_t)s->b;
+        m.u.display.has_language = (uint8_t)s->c;
+        split_display(s->s, &m.u.display);
+        break;
       default: break;
     }
     if (m.type) {
@@ -283,6 +339,10 @@ static void run(const scenario *sc) {
       case STATE:
         fmt_state(&f.mcu, text, sizeof text);
         CHECK(strcmp(text, s->s) == 0, "[%s] step %d: state \"%s\", expected \"%s\"", sc->name, idx, text, s->s);
+        break;
+      case SHOWN:
+        fmt_shown(&f.shown, text, sizeof text);
+        CHECK(strcmp(text, s->s) == 0, "[%s] step %d: shown \"%s\", expected \"%s\"", sc->name, idx, text, s->s);
         break;
       case FLAPS: CHECK(f.flaps == (gm_flaps)s->a, "[%s] step %d: flaps %d, expected %ld", sc->name, idx, f.flaps, s->a); break;
       case RETX: {

@@ -49,8 +49,10 @@ static void rand_msg(gm_msg *m) {
     case GM_T_CANCEL: m->u.cancel.auth_id = (uint16_t)next(); break;
     case GM_T_SET_MODE: m->u.set_mode.mode = (uint8_t)below(4); break;
     case GM_T_DISPLAY:
-      m->u.display.code = (uint8_t)below(9); m->u.display.reason = below(5) ? (uint8_t)below(0x11) : GM_REASON_NONE;
+      m->u.display.code = (uint8_t)below(GM_SHOW_LOOK_AT_CAMERA + 1); m->u.display.reason = below(5) ? (uint8_t)below(GM_REASON_MAX + 1) : GM_REASON_NONE;
       rand_str(m->u.display.train); rand_str(m->u.display.car); rand_str(m->u.display.seat);
+      /* Half with the 1.1 language (any str8, the empty one too), half as a 1.0 daemon sends it. */
+      if ((m->u.display.has_language = (uint8_t)below(2)) != 0) rand_str(m->u.display.language);
       break;
     case GM_T_SOUND: m->u.sound.pattern = (uint8_t)below(4); m->u.sound.duration_ms = (uint16_t)next(); break;
     case GM_T_HELLO_REPLY:

@@ -102,6 +102,11 @@ static int from_fields(const json *fields, uint8_t seq, gm_msg *m) {
       str(&r, "train", m->u.display.train);
       str(&r, "car", m->u.display.car);
       str(&r, "seat", m->u.display.seat);
+      /* 1.1 vectors carry a language; the 1.0 ones have no such key (and are the 1.0 bytes). */
+      if (json_get(fields, "language")) {
+        m->u.display.has_language = 1;
+        str(&r, "language", m->u.display.language);
+      }
       break;
     case GM_T_SOUND:
       m->u.sound.pattern = code(&r, "pattern", gm_sound_name);

@@ -5,10 +5,17 @@ import { assertRunnable } from '../../config/run-checks.js';
 import { GateDaemon, RELOAD_EXIT_CODE } from '../../daemon/gate-daemon.js';
 import { appVersion, configVersion } from '../../daemon/versions.js';
 import { installProcessPolicy, UNEXPECTED_EXIT_CODE } from '../../daemon/process-policy.js';
+import { DaemonWatchdog, systemdNotify, watchdogIntervalMs } from '../../daemon/watchdog.js';
 import { createLogger } from '../../util/log.js';
 import { errorLine } from '../../util/gate-error.js';
 import { testClockFromEnv } from '../../daemon/test-clock.js';
 import { createConsole, type ConsoleServer } from '../../console/server.js';
+
+/** GATE_WATCHDOG_LINK_DOWN_MS: how long the MCU link may be down before pings stop (docs/install.md); else the default. */
+function watchdogLimitsFromEnv(): { linkDownMs?: number } {
+  const ms = Number(process.env.GATE_WATCHDOG_LINK_DOWN_MS);
+  return Number.isInteger(ms) && ms > 0 ? { linkDownMs: ms } : {};
+}
 
 export const runCommand: Command = {
   name: 'run',
@@ -24,6 +31,8 @@ Central's signed reload-config command stops it the same way with exit code 75, 
 answers by starting it again with the config file as it is now.
 An unexpected error (uncaught exception, unhandled rejection) is logged once (one line), the passage in progress
 finishes, and the process exits ${UNEXPECTED_EXIT_CODE} (EX_SOFTWARE), which systemd also answers with a restart.
+Under systemd (NOTIFY_SOCKET set; scripts/gate.service is Type=notify with WatchdogSec) it reports READY=1 once
+started, WATCHDOG=1 while its event loop, lane and MCU link are healthy, and STOPPING=1 when it stops.
 
 options:
   --config FILE   the gate's config (gate config check FILE validates it)
@@ -40,19 +49,35 @@ example:
     const clock = testClockFromEnv(process.env, log);
     const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), secretNext: resolveNextSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log, clock });
     const stopped = new Promise<void>((resolve) => daemon.events.once('stopped', () => resolve()));
+    // systemd's notify protocol; nothing at all without NOTIFY_SOCKET.
+    const notify = systemdNotify(log);
+    const watchdog = notify
+      ? new DaemonWatchdog({
+          notify,
+          intervalMs: watchdogIntervalMs(),
+          sample: () => {
+            const lane = daemon.lane.state;
+            return { nowMs: Date.now(), lane: { phase: lane.phase, sinceMs: lane.since, timing: lane.timing }, link: { state: daemon.link.state } };
+          },
+          limits: watchdogLimitsFromEnv(),
+          log,
+        })
+      : null;
+    // Every way of stopping tells systemd first (STOPPING=1), so a slow stop is not taken for a hang.
+    const stop = (drainMs?: number) => (watchdog?.stopping() ?? Promise.resolve()).then(() => daemon.stop(drainMs === undefined ? {} : { drainMs }));
     let exitCode = 0;
     daemon.events.once('reload-requested', () => {
       log.info('central asked for a config reload: stopping to be restarted');
       exitCode = RELOAD_EXIT_CODE;
-      daemon.stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
+      stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
     });
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'signal: stopping');
-      daemon.stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
+      stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
-    const removePolicy = installProcessPolicy({ log, stop: () => daemon.stop(), stopTimeoutMs: config.bridge.passageTimeoutMs + 10_000 });
+    const removePolicy = installProcessPolicy({ log, stop: () => stop(), stopTimeoutMs: config.bridge.passageTimeoutMs + 10_000 });
     // The technicians' web console (console.enabled), built before the start so that its counters see it; it closes
     // by itself when the daemon stops. A console that cannot start is logged and left out: passengers still pass.
     let webConsole: ConsoleServer | null = null;
@@ -65,10 +90,12 @@ example:
       await daemon.start();
       await webConsole?.listen().catch((err: unknown) => log.error({ err: errorLine(err) }, 'console not started'));
     } catch (err) {
-      await daemon.stop({ drainMs: 0 }).catch(() => undefined);
+      await stop(0).catch(() => undefined);
       throw err;
     }
+    await watchdog?.ready();
     await stopped;
+    watchdog?.stop();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     removePolicy();

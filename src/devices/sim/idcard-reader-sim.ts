@@ -58,6 +58,7 @@ export class IdCardReaderSim {
   private behaviour: SimBehaviour;
   private readonly framer = new IdCardFramer();
   private card: Uint8Array | null = null;
+  private photo: Uint8Array | undefined;
   private selected = false;
   private readDone = false;
   private queue: Promise<void> = Promise.resolve();
@@ -66,6 +67,8 @@ export class IdCardReaderSim {
   readonly received: CommandName[] = [];
   /** Successful reads served. */
   reads = 0;
+  /** Called just before the last chunk of each answer is written (the bench's start mark for card-to-authorise). */
+  onLastChunk?: (answer: Uint8Array) => void;
 
   constructor(
     private readonly write: (bytes: Uint8Array) => void | Promise<void>,
@@ -74,8 +77,10 @@ export class IdCardReaderSim {
     this.behaviour = { ...DEFAULTS, ...behaviour };
   }
 
-  placeCard(card: CardFields | Uint8Array): void {
+  /** `photo`: the chip's photo block this card gives (default: the synthetic one); the face matcher sees it. */
+  placeCard(card: CardFields | Uint8Array, opts: { photo?: Uint8Array } = {}): void {
     this.card = card instanceof Uint8Array ? Uint8Array.from(card) : encodeCardText(card);
+    this.photo = opts.photo;
     this.selected = false;
     this.readDone = false;
   }
@@ -143,7 +148,7 @@ export class IdCardReaderSim {
         this.reads++;
         this.readDone = true;
         this.selected = false;
-        return command === 'read' ? buildReadResponse(this.card) : buildReadResponse(this.card, { fingerprint: b.fingerprint ?? new Uint8Array(0) });
+        return command === 'read' ? buildReadResponse(this.card, { photo: this.photo }) : buildReadResponse(this.card, { photo: this.photo, fingerprint: b.fingerprint ?? new Uint8Array(0) });
       case 'newAddress':
         return buildResponse(this.card ? 0x91 : 0x41);
     }
@@ -165,6 +170,7 @@ export class IdCardReaderSim {
       await this.delay(b.delayMs);
       for (let i = 0; i < chunks.length; i++) {
         if (i > 0 && b.chunkGapMs > 0) await this.delay(b.chunkGapMs);
+        if (i === chunks.length - 1) this.onLastChunk?.(frame);
         await this.write(chunks[i]);
       }
     }).catch(() => undefined);

@@ -1,6 +1,7 @@
 // Pure build/parse pairs for the SAM commands the gate uses (research/idcard.md 1.2-1.5, 2). Parsers take one
 // whole frame (from the framer) and never throw; the read parsers copy the 256-byte text and leave the photo
-// where it is: the photo is never decoded, copied or kept.
+// where it is: the photo is never decoded or copied. A view of it (`photo`) goes with the read for the face check
+// (docs/face-match.md), which sends it to the matcher and lets it go.
 import { checkFrame, encodeFrame } from './frame.js';
 import { ReaderError, statusError } from './errors.js';
 
@@ -43,7 +44,7 @@ export function parseCommand(frame: Uint8Array): Result<CommandName> {
 export type Response =
   | { command: 'find'; iin: Uint8Array }
   | { command: 'select'; sn: Uint8Array }
-  | { command: 'read' | 'readWithFingerprint'; text: Uint8Array; photoLength: number; fingerprintLength: number }
+  | { command: 'read' | 'readWithFingerprint'; text: Uint8Array; photoLength: number; fingerprintLength: number; photo: Uint8Array }
   | { command: 'newAddress'; address: string }
   | { command: 'resetSam' | 'samStatus' }
   | { command: 'samId'; samId: string };
@@ -100,7 +101,9 @@ function parseReadData(command: 'read' | 'readWithFingerprint', data: Uint8Array
   const expected = lengths * 2 + textLength + photoLength + fingerprintLength;
   if (data.length !== expected) return fail('unexpected-response', `${command}: ${data.length} data bytes, the length fields add up to ${expected}`);
   const text = data.slice(lengths * 2, lengths * 2 + textLength);
-  return { ok: true, value: { command, text, photoLength, fingerprintLength } };
+  // A view into the frame, not a copy: it lives as long as the read does.
+  const photo = data.subarray(lengths * 2 + textLength, lengths * 2 + textLength + photoLength);
+  return { ok: true, value: { command, text, photoLength, fingerprintLength, photo } };
 }
 
 /** HslCommunication ExtractSafeModuleNumber (research/idcard.md 1.5). */

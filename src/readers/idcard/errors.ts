@@ -40,9 +40,10 @@ export type ReaderErrorCode =
   | 'bad-field' // a date, sex code or number that cannot be what the layout says
   | 'bad-number-check' // MOD 11-2 check char of an 18-character number does not match
   // the session
-  | 'timeout';
+  | 'timeout' // the reader did not answer in time
+  | 'write-failed'; // the command could not be written to the port (it never reached the reader)
 
-const RECOVERY: Record<ReaderErrorCode, Recovery> = {
+export const READER_RECOVERY: Record<ReaderErrorCode, Recovery> = {
   'no-such-item': 'drop',
   'reader-got-bad-checksum': 'retry',
   'reader-got-bad-length': 'retry',
@@ -69,6 +70,7 @@ const RECOVERY: Record<ReaderErrorCode, Recovery> = {
   'bad-field': 'drop',
   'bad-number-check': 'drop',
   timeout: 'retry',
+  'write-failed': 'reopen',
 };
 
 export class ReaderError extends GateError<ReaderErrorCode> {
@@ -78,7 +80,7 @@ export class ReaderError extends GateError<ReaderErrorCode> {
     /** The SW3 byte when the error came from the SAM. */
     readonly sw3?: number,
   ) {
-    super('reader', code, message, RECOVERY[code]);
+    super('reader', code, message, READER_RECOVERY[code]);
   }
 }
 

@@ -3,7 +3,7 @@
 import type { Document } from '../../identity/document.js';
 import type { Transport } from '../../devices/transport.js';
 import { Mutex, Waitress } from '../../devices/waitress.js';
-import { GateError } from '../../util/gate-error.js';
+import { errorLine, GateError } from '../../util/gate-error.js';
 import { TypedEvents } from '../../util/typed-events.js';
 import { readFailure, type ReadFailure } from '../outcome.js';
 import { IdCardFramer, type DiscardReason } from './framer.js';
@@ -13,6 +13,8 @@ import { initialSession, step, wakeAt, type SessionConfig, type SessionInput, ty
 
 export interface IdCardReaderEvents {
   document: Document;
+  /** The same read with the chip's photo block, for the face check (emitted just before `document`). Never log it. */
+  card: { document: Document; photo: Uint8Array | null };
   /** A failed read step, a card that cannot be decoded, a write that failed. The loop carries on. */
   /** A device or line problem (timeouts, SAM statuses, bad frames): the session retries; the status shows it. */
   error: GateError;
@@ -87,7 +89,8 @@ export class IdCardReader {
       } catch (err) {
         this.waitress.cancelAll();
         await answer;
-        return { ok: false, error: err instanceof GateError ? err : new ReaderError('timeout', `write failed: ${String(err)}`) };
+        // The command never reached the reader: its own code (not a timeout), recovered by reopening the port.
+        return { ok: false, error: err instanceof GateError ? err : new ReaderError('write-failed', `${command} not written: ${errorLine(err)}`) };
       }
       const got = await answer;
       if (got !== 'timeout') {
@@ -123,7 +126,10 @@ export class IdCardReader {
       let send: { command: CommandName; timeoutMs: number } | undefined;
       for (const e of out.effects) {
         if (e.type === 'send') send = e;
-        else if (e.type === 'document') this.events.emit('document', e.document);
+        else if (e.type === 'document') {
+          this.events.emit('card', { document: e.document, photo: e.photo ?? null });
+          this.events.emit('document', e.document);
+        }
         else if (e.type === 'error') this.events.emit('error', e.error);
         else if (e.type === 'rejected') this.events.emit('rejected', readFailure(e.error));
         else this.events.emit(e.type, undefined);

@@ -46,7 +46,8 @@ export type SessionInput =
 
 export type SessionEffect =
   | { type: 'send'; command: CommandName; timeoutMs: number }
-  | { type: 'document'; document: Document }
+  /** photo: the chip's photo block as the card gave it (a view into the read's frame), for the face check only. */
+  | { type: 'document'; document: Document; photo?: Uint8Array }
   | { type: 'error'; error: GateError }
   /** A card was read but its text is not a card the gate accepts: the passenger's problem, not the device's. */
   | { type: 'rejected'; error: GateError }
@@ -76,7 +77,22 @@ export function step(state: SessionState, input: SessionInput, cfg: SessionConfi
     state: { ...state, ...s, phase },
     effects: [{ type: 'send', command, timeoutMs }],
   });
-  const failure = (error: GateError, now: number): Step => idle({ failures: state.failures + 1 }, now, [{ type: 'error', error }]);
+  /** A failed step, handled by what its error's recovery says, not by its code. */
+  const failure = (error: GateError, now: number): Step => {
+    const report: SessionEffect = { type: 'error', error };
+    switch (error.recovery) {
+      case 'reset-device':
+        // The SAM itself is stuck (self-test failed, unknown status): reset it now, polling would not help.
+        return { state: { ...state, phase: 'resetting' }, effects: [report, { type: 'send', command: 'resetSam', timeoutMs: cfg.resetTimeoutMs ?? cfg.readTimeoutMs }] };
+      case 'retry':
+        // Transient (a timeout, a bad checksum, a failed read): poll again; repeated ones escalate to a SAM reset.
+        return idle({ failures: state.failures + 1 }, now, [report]);
+      default:
+        // reopen: the port is the problem and the transport reopens it (a SAM reset would not reach the reader);
+        // drop / fix-config: the card or the config, not the SAM. Poll again without counting it against the SAM.
+        return idle({}, now, [report]);
+    }
+  };
 
   if (input.type === 'tick') {
     if (state.phase !== 'idle' || input.now < state.nextPollAt) return { state, effects: [] };
@@ -118,7 +134,7 @@ export function step(state: SessionState, input: SessionInput, cfg: SessionConfi
       const decoded = decodeCardText(result.value.text);
       // A card that cannot be decoded is reported once, then treated as held like a good one: re-reading the same
       // bytes will not make them valid, and the passenger must take the card away anyway.
-      const effect: SessionEffect = decoded.ok ? { type: 'document', document: decoded.value } : { type: 'rejected', error: decoded.error };
+      const effect: SessionEffect = decoded.ok ? { type: 'document', document: decoded.value, photo: result.value.photo } : { type: 'rejected', error: decoded.error };
       return idle({ failures: 0, cardHeld: true, absentCount: 0 }, now, [effect]);
     }
     case 'resetting':

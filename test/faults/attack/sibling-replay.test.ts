@@ -40,7 +40,13 @@ it('a captured sibling passage replayed after central cleared the use does not t
   // Replay.
   const c = captured[0];
   await a.attacker.publishAsync(c.topic, c.payload, { qos: 1, properties: { userProperties: { sig: c.sig } } });
-  await new Promise((r) => setTimeout(r, 1500));
+  // A fence: a genuine passage of another ticket, sent after the replay on the same topic by the same client. The
+  // broker keeps their order and the gate handles them in turn, so once the fence is in the ledger the replay has
+  // been handled too (a settled signal, not a sleep).
+  const fenceTicket = `FENCE-${a.next}`;
+  const fence = passagePayload('08', fenceTicket);
+  await a.attacker.publishAsync(c.topic, fence, { qos: 1, properties: { userProperties: { sig: sign(keys['08'], fence) } } });
+  await waitFor(() => w.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", fenceTicket).length === 1, 10_000, 'the fence behind the replay');
   expect(w.query<{ source: string }>('SELECT source FROM ledger WHERE ticket_id = ?', victim), 'replayed sibling passage re-consumed the ticket').toEqual([]);
   await a.stillServing(); // the victim passes
 });

@@ -49,13 +49,15 @@ describe('ID-card reader over a socat pty', () => {
 
   it('reads a card end to end, once, while it stays on the reader', async () => {
     reader.start();
-    await new Promise((r) => setTimeout(r, 200));
+    const finds = () => sim.received.filter((c) => c === 'find').length;
+    await until(() => finds() >= 4); // the reader has polled an empty field several times
     expect(docs).toEqual([]);
     expect(errors).toEqual([]); // no card is not an error
     sim.placeCard(RESIDENT);
     await until(() => docs.length === 1);
     expect(docs[0]).toMatchObject({ type: 'cn-resident-id', number: '11010519491231002X', validTo: null });
-    await new Promise((r) => setTimeout(r, 400));
+    const after = finds();
+    await until(() => finds() >= after + 6); // six more polls with the card still there
     expect(docs).toHaveLength(1);
     expect(sim.received.filter((c) => c === 'read')).toHaveLength(1);
   });

@@ -38,6 +38,11 @@ static void json_msg(FILE *f, const gm_msg *m) {
       json_str(f, m->u.display.car);
       fputs(",\"seat\":", f);
       json_str(f, m->u.display.seat);
+      /* As the vectors write it: the key only when the field was on the wire (1.1). */
+      if (m->u.display.has_language) {
+        fputs(",\"language\":", f);
+        json_str(f, m->u.display.language);
+      }
       break;
     case GM_T_SOUND: fprintf(f, ",\"pattern\":\"%s\",\"durationMs\":%u", or_q(gm_sound_name(m->u.sound.pattern)), m->u.sound.duration_ms); break;
     case GM_T_PASSAGE_STARTED: case GM_T_TAILGATING: case GM_T_REVERSE_PASSAGE: case GM_T_PASSAGE: case GM_T_PASSAGE_TIMEOUT:
