@@ -9,5 +9,14 @@ export default defineConfig({
     pool: 'forks',
     // socat and Mosquitto: installed by the test command when it can, else one line saying how (test/support/system-parts.ts).
     globalSetup: ['test/support/system-parts.ts'],
+    // `npm run coverage` (and CI's test run) print one line per measure; json-summary keeps the figures in coverage/.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+      // A run with a failing test still prints its figure (vitest prints none by default then).
+      reportOnFailure: true,
+    },
   },
 });

@@ -12,7 +12,7 @@ export interface BenchContext {
   /** A fresh temporary folder for this suite. */
   tmpDir: string;
   record(name: string, figure: Omit<Figure, 'ratio'>): void;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export type BenchSuite = (ctx: BenchContext) => Promise<void>;

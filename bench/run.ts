@@ -34,7 +34,7 @@ for (const file of suites) {
       log: (line) => console.log(`  ${line}`),
     });
   } catch (err) {
-    console.error(`  suite ${file} failed: ${(err as Error).stack ?? err}`);
+    console.error(`  suite ${file} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exitCode = 1;
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });

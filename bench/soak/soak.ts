@@ -227,7 +227,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       let bytes = 0;
       let acks = 0;
       let ready = false;
-      proc.stderr!.on('data', (d: Buffer) => {
+      proc.stderr.on('data', (d: Buffer) => {
         const s = d.toString('utf8');
         bytes += d.length;
         acks += s.split('"msg":"test clock set"').length - 1;
@@ -326,7 +326,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
             { generatedAt: new Date(clock.now()).toISOString(), upserts: { passengers: [], tickets: [{ ...d, status: 'refunded' }] }, deletes: { passengers: [], tickets: [] } },
             { key, station: STATION, epoch, seq, now: new Date(clock.now()), docSecret: DEMO_SECRET },
           );
-          current = { epoch, seq, messages: [...current!.messages, ...messages] };
+          current = { epoch, seq, messages: [...current.messages, ...messages] };
           await publishAll(central, messages);
           await waitFor(() => applied()?.seq === seq, 30_000, `delta ${epoch}/${seq}`, 50);
           refundedPassenger.add(victim);

@@ -22,7 +22,7 @@ const RULES: LaneFaceRules = { enabled: true, timeoutMs: 2000, noFaceWaitMs: 0, 
 function instantBridge(): LaneBridge & { report(r: Report): void } {
   let handler: ((r: Report) => void) | null = null;
   return {
-    events: new TypedEvents<LinkEvents>() as LaneBridge['events'],
+    events: new TypedEvents<LinkEvents>(),
     state: 'up',
     mcu: null,
     authorise: async () => undefined,

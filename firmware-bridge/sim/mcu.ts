@@ -120,7 +120,7 @@ export class McuSim {
   }
 
   /** `binding`: the one the pair's ends are opened with (native for ptys, linkedBinding for an in-process pair). */
-  static async open(path: string, opts: SimOptions = {}, binding: SerialBinding = autoDetect() as unknown as SerialBinding): Promise<McuSim> {
+  static async open(path: string, opts: SimOptions = {}, binding: SerialBinding = autoDetect()): Promise<McuSim> {
     const port = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     const sim = new McuSim(port, opts);

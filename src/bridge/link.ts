@@ -212,7 +212,7 @@ export class BridgeLink {
   private async handle(id: number, report: Report): Promise<void> {
     let error: BridgeError | undefined;
     try {
-      await null; // after the input that brought the report has been handled to the end
+      await Promise.resolve(); // after the input that brought the report has been handled to the end
       await this.handler(report);
     } catch (err) {
       error = new BridgeError('report-unhandled', `report ${report.kind} not handled: ${String((err as Error)?.message ?? err)}`, undefined, { cause: err });

@@ -310,7 +310,7 @@ function sinceOf(f: Field): number {
  * daemon sends DISPLAY without `language` to a 1.0 MCU). Every other field is unchanged.
  */
 export function forMinor<M extends Message>(msg: M, minor: number): M {
-  const said = minor < 1 && msg.kind === 'display' ? displayFor1_0(msg as MessageOf<'display'>) : msg;
+  const said = minor < 1 && msg.kind === 'display' ? displayFor1_0(msg) : msg;
   const later = (MESSAGES[said.kind].fields as Spec).filter((f) => sinceOf(f) > minor);
   if (!later.some((f) => (said as Record<string, unknown>)[f[0]] !== undefined)) return said as M;
   const out = { ...said } as Record<string, unknown>;
@@ -346,7 +346,7 @@ function displayFor1_0(m: MessageOf<'display'>): MessageOf<'display'> {
 /** The payload bytes of a message. Throws RangeError on a value the wire cannot carry (a programming error). */
 export function encodePayload(msg: Message): Uint8Array {
   const values = msg as unknown as Record<string, unknown>;
-  const spec = present(MESSAGES[msg.kind].fields as Spec, values);
+  const spec = present(MESSAGES[msg.kind].fields, values);
   const out = new Uint8Array(spec.reduce((n, [name, kind]) => n + widthOf(kind, values[name]), 0));
   const view = new DataView(out.buffer);
   let at = 0;
@@ -367,7 +367,7 @@ export function encodePayload(msg: Message): Uint8Array {
       out[at] = v.length;
       for (let i = 0; i < v.length; i++) out[at + 1 + i] = v.charCodeAt(i);
     } else {
-      const code = (kind.enum as Record<string, number>)[v as string];
+      const code = (kind.enum)[v as string];
       if (code === undefined) throw bad();
       out[at] = code;
     }

@@ -157,7 +157,7 @@ export class SqliteCacheView implements CacheView {
     private readonly db: Db,
     secret: string | Buffer | readonly (string | Buffer)[],
   ) {
-    this.secrets = Array.isArray(secret) ? [...secret] : [secret as string | Buffer];
+    this.secrets = typeof secret === 'string' || Buffer.isBuffer(secret) ? [secret] : [...secret];
     this.keyers = this.secrets.map((s) => keyerFor(s));
     this.metaStmt = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.passengerStmt = db.prepare('SELECT doc_key, kind, status, birth_key FROM passengers WHERE doc_key = ?');

@@ -23,7 +23,7 @@ export function loadDocKey(path: string): string {
   try {
     text = readFileSync(path, 'utf8').trim();
   } catch (err) {
-    throw new Error(`cannot read the document key ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read the document key ${path}: ${(err as Error).message}`, { cause: err });
   }
   const weak = weakKeyReason(text);
   if (weak) throw new CentralError('weak-doc-key', `--doc-key-file ${path}: ${weak}`);
@@ -35,7 +35,7 @@ export function readJsonFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
   return parseJsonc(text, path);
 }
@@ -124,7 +124,7 @@ export async function publishWithProgress(url: string, messages: OutMessage[], l
     if (guard?.force) io.stderr.write(`${label}: --force: not checked against the retained head\n`);
     else if (guard) guard.check(await readRetainedHead(client, guard.station, guard.key));
     const total = messages.reduce((a, m) => a + m.rows, 0);
-    const progress = createProgress({ label, total, out: io.stderr as NodeJS.WritableStream & { isTTY?: boolean } });
+    const progress = createProgress({ label, total, out: io.stderr });
     return await publishAll(client, messages, progress);
   } finally {
     await client.endAsync();

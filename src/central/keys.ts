@@ -42,7 +42,7 @@ export function loadSigningKey(path: string): SigningKey {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
   let key: KeyObject;
   try {

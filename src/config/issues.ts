@@ -35,9 +35,11 @@ export function describeValue(value: unknown, masked = false): string {
   if (masked) return typeof value === 'string' ? `a hidden value of ${value.length} characters` : 'a hidden value';
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    // undefined for a function or a symbol: name its kind instead
+    text = JSON.stringify(value) ?? typeof value;
   } catch {
-    text = String(value);
+    // a BigInt, or an object that refers to itself
+    text = typeof value === 'bigint' ? value.toString() : 'an object JSON cannot show';
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -55,7 +57,7 @@ const TYPE_NAMES: Record<string, string> = {
 // zod's own default messages start like this; a schema's custom message (e.g. "a station code ...") does not.
 const DEFAULT_MESSAGE = /^(Invalid|Too (small|big)|Unrecognized|Expected)/;
 
-function bound(origin: string, op: string, limit: unknown): string {
+function bound(origin: string, op: string, limit: number | bigint): string {
   switch (origin) {
     case 'string':
       return `${op === '>=' ? 'at least' : 'at most'} ${limit} characters`;

@@ -122,7 +122,7 @@ export class ConsoleActions {
    * installed file). Values shown masked ("***") keep the running file's value. Nothing is written.
    */
   checkConfig(user: string, text: string): { ok: boolean; problems: string[]; effective: unknown } {
-    let problems: string[] = [];
+    let problems: string[];
     let effective: unknown = null;
     try {
       const edited = parseJsonc(text, 'the edited copy');

@@ -93,7 +93,8 @@ async function checkIdCard(c: GateConfig, waitMs: number): Promise<CheckResult> 
   if ('error' in r) return { status: 'fail', name: 'idcard', line: r.error };
   const framer = new IdCardFramer();
   const health = new LineHealth();
-  let answered: string | null = null;
+  // Set by the reader callback below; the cast keeps TypeScript from narrowing it to null for the rest of the function.
+  let answered = null as string | null;
   const off = r.transport.events.on('data', (chunk) => {
     for (const out of framer.push(chunk)) {
       if (out.kind === 'discard') health.discard(out.bytes.length);

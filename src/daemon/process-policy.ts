@@ -15,7 +15,7 @@ export interface ProcessPolicyOptions {
   stop(): Promise<void>;
   /** Upper bound on stop(): past it the process exits anyway. */
   stopTimeoutMs: number;
-  exit?(code: number): void;
+  exit?: (code: number) => void;
 }
 
 /** Install the handlers; returns a function that removes them (after a normal stop). */

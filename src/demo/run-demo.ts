@@ -23,7 +23,7 @@ import { buildDelta, buildSnapshot, type OutMessage } from '../central/build.js'
 import { signingKeyFrom } from '../central/keys.js';
 import { connectCentral, onResyncRequests, publishAll } from '../central/publish.js';
 import { SyncService } from '../sync/service.js';
-import { gateEventSchema, type AlarmEvent, type DecisionEvent, type GateEvent, type PassageEvent } from '../gate/events.js';
+import { gateEventSchema, type DecisionEvent, type GateEvent } from '../gate/events.js';
 import { messageFor } from '../decide/messages.js';
 import type { Reason, StaffedCheckDetail } from '../decide/reasons.js';
 import { decide } from '../decide/decide.js';
@@ -378,11 +378,10 @@ function partsLine(devices: DevicePair, broker: LocalBroker | null): string {
 function describe(e: GateEvent): string {
   const head = `seq ${String(e.seq).padStart(2)} ${formatTime(Date.parse(e.at))} ${e.kind.padEnd(8)}`;
   if (e.kind === 'decision') {
-    const d = e as DecisionEvent;
-    const face = d.face && d.face !== 'not-required' ? ` face ${d.face}` : '';
-    return `${head} ${d.decision} ${d.reason}${d.detail ? '/' + d.detail : ''}${d.train ? ' ' + d.train : ''}${face} docKey ${d.docKey ? d.docKey.slice(0, 10) + '...' : '-'}`;
+    const face = e.face && e.face !== 'not-required' ? ` face ${e.face}` : '';
+    return `${head} ${e.decision} ${e.reason}${e.detail ? '/' + e.detail : ''}${e.train ? ' ' + e.train : ''}${face} docKey ${e.docKey ? e.docKey.slice(0, 10) + '...' : '-'}`;
   }
-  if (e.kind === 'passage') return `${head} ${(e as PassageEvent).outcome} ticket ${(e as PassageEvent).ticketId ?? '-'}`;
-  const a = e as AlarmEvent;
+  if (e.kind === 'passage') return `${head} ${e.outcome} ticket ${e.ticketId ?? '-'}`;
+  const a = e;
   return `${head} ${a.type} ${a.active ? 'on' : 'off'}${a.detail ? ' (' + a.detail + ')' : ''}`;
 }

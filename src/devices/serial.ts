@@ -37,7 +37,7 @@ export class SerialTransport implements Transport {
 
   constructor(private readonly opts: SerialTransportOptions) {
     this.name = opts.name;
-    this.binding = opts.binding ?? (autoDetect() as unknown as SerialBinding);
+    this.binding = opts.binding ?? (autoDetect());
   }
 
   get state(): TransportState {

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { FaceScript } from './sim.js';
+import { z } from 'zod';
 
 export interface FaceSimProcess {
   proc: ChildProcess;
@@ -17,6 +18,14 @@ export interface FaceSimProcess {
   stop(): Promise<void>;
 }
 
+/** What the sim prints on stdout: that it listens, and each request it answered. */
+const simLineSchema = z.object({
+  listening: z.string().optional(),
+  request: z
+    .object({ id: z.string(), type: z.string(), key: z.string().nullable(), result: z.string(), action: z.string().nullable() })
+    .optional(),
+});
+
 export async function startFaceSim(socketPath: string, scriptFile: string, script: FaceScript = {}): Promise<FaceSimProcess> {
   writeFileSync(scriptFile, JSON.stringify(script));
   const main = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './sim-main.ts' : './sim-main.js', import.meta.url));
@@ -24,16 +33,20 @@ export async function startFaceSim(socketPath: string, scriptFile: string, scrip
   const proc = spawn(process.execPath, [...args, '--socket', socketPath, '--script', scriptFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   const requests: FaceSimProcess['requests'] = [];
   let stderr = '';
-  proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   await new Promise<void>((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout! });
+    const lines = createInterface({ input: proc.stdout });
     lines.on('line', (line) => {
-      let o: { listening?: string; request?: FaceSimProcess['requests'][number] };
+      let raw: unknown;
       try {
-        o = JSON.parse(line);
+        raw = JSON.parse(line);
       } catch {
         return;
       }
+      // Lines that are not the sim's own announcements (a stray log line) are skipped, like non-JSON ones.
+      const parsed = simLineSchema.safeParse(raw);
+      if (!parsed.success) return;
+      const o = parsed.data;
       if (o.listening) resolve();
       if (o.request) requests.push(o.request);
     });

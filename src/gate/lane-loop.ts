@@ -116,13 +116,19 @@ export class LaneLoop {
     if (this.idleWaiters.length && this.idle) for (const w of this.idleWaiters.splice(0)) w();
   }
 
+  /** Read through a call: feed() sets storeError where TypeScript's narrowing (to null, just above) cannot see. */
+  private lastStoreError(): GateError | null {
+    return this.storeError;
+  }
+
   start(): void {
     const { bridge } = this.opts;
     bridge.onReport((report) => {
       this.storeError = null;
       this.feed({ type: 'report', at: this.now(), report });
       // Not committed: throw so the link leaves the report unacknowledged and the MCU sends it again.
-      if (this.storeError) throw this.storeError;
+      const failed = this.lastStoreError();
+      if (failed) throw failed;
     });
     this.offs.push(
       bridge.events.on('up', (hello) => this.feed({ type: 'link', at: this.now(), up: true, emergency: hello.emergency })),
@@ -268,7 +274,8 @@ export class LaneLoop {
           return;
         }
         this.events.emit('face-request', { requestId, at: process.hrtime.bigint() });
-        matcher
+        // Not awaited: the answer comes back into the inbox as an input; the catch turns a failed match into one.
+        void matcher
           .match({ requestId, photo: c.photo, deadlineMs: c.deadlineMs })
           .catch(() => ({ result: 'unavailable' as const, detail: 'client-failed' }))
           .then((answer) => {

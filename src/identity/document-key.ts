@@ -4,7 +4,7 @@ import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { DocumentIdentity } from './document.js';
 
 // Plain ASCII is its own NFKC form, so the (costly) normalisation runs only for text that can change under it.
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 const SPACE_OR_FILLER = /[\s<]/g;
 
 function clean(s: string): string {

@@ -112,13 +112,13 @@ export function restartDelay(failures: number, o: Pick<SupervisionOptions, 'rest
 export interface SyncServiceOptions extends WorkerConfig {
   /** Wire to LaneStore.recordAlarm: a failed cache write ('storage-fault'), the worker down and back
    *  ('sync-worker-down'). Refused batches go to onRefused instead (coalesced by the daemon's refusal tally). */
-  onAlarm?(alarm: NewEvent<AlarmEvent>): void;
+  onAlarm?: (alarm: NewEvent<AlarmEvent>) => void;
   /** `count` batches were refused with `code` (SyncErrorCode) since the previous call. */
-  onRefused?(code: string, count: number): void;
+  onRefused?: (code: string, count: number) => void;
   supervision?: Partial<SupervisionOptions>;
   resourceLimits?: ResourceLimits;
   /** How a worker thread is started (tests wrap it to kill or hang the worker). */
-  spawn?(cfg: WorkerConfig, limits: ResourceLimits): Worker;
+  spawn?: (cfg: WorkerConfig, limits: ResourceLimits) => Worker;
   /** Where snapshot loading progress goes (a TTY gets a live line, anything else plain lines). */
   progressOut?: NodeJS.WritableStream & { isTTY?: boolean };
   clock?: () => Date;
@@ -353,7 +353,7 @@ export class SyncService extends TypedEvents<SyncEvents> {
     const owns = payload.byteOffset === 0 && payload.byteLength === payload.buffer.byteLength && payload.buffer instanceof ArrayBuffer;
     const msg: WorkerCommand = { type: 'batch', id, topic, payload };
     // While the worker is down a fed batch is lost, as a message is while the broker is away (central resends).
-    this.worker?.postMessage(msg, owns ? [payload.buffer as ArrayBuffer] : []);
+    this.worker?.postMessage(msg, owns ? [payload.buffer] : []);
     return id;
   }
 

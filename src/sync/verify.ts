@@ -33,7 +33,7 @@ export function openEnvelope(bytes: Uint8Array, keys: KeyRing, kind: Exclude<Syn
     const issue = content.error.issues[0];
     throw new SyncError('malformed', `signed content: ${issue?.path.join('.')} ${issue?.message}`);
   }
-  return content.data as Signed;
+  return content.data;
 }
 
 /** The topic and the signed content must agree, so a valid batch cannot be replayed under another name. */

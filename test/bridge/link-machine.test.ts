@@ -103,7 +103,7 @@ const ROWS: Row[] = [
   { name: 'the port reports open again while HELLO waits: no second HELLO', from: 'handshaking', at: 5, input: { type: 'transport', state: 'open' }, effects: [] },
   { name: 'HELLO-REPLY with HELLO\'s seq: up, a new session', from: 'handshaking', at: 10, input: frame(REPLY, 1), effects: ['state up', 'up'], state: { phase: 'up', session: 1, lastReportSeq: -1, inflight: null, mcu: REPLY, lastRxAt: T0 + 10 } },
   { name: 'HELLO-REPLY with another seq: a late answer, ignored', from: 'handshaking', at: 10, input: frame(REPLY, 9), effects: [], state: { phase: 'handshaking', session: 0 } },
-  { name: 'HELLO-REPLY of major 2: version-mismatch, retry after the pause', from: 'handshaking', at: 10, input: frame({ ...REPLY, major: 2 } as Message, 1), effects: ['error version-mismatch'], state: { phase: 'handshaking', inflight: null, handshakeRetryAt: T0 + 310 } },
+  { name: 'HELLO-REPLY of major 2: version-mismatch, retry after the pause', from: 'handshaking', at: 10, input: frame({ ...REPLY, major: 2 }, 1), effects: ['error version-mismatch'], state: { phase: 'handshaking', inflight: null, handshakeRetryAt: T0 + 310 } },
   { name: 'NAK version to HELLO: version-mismatch, retry after the pause', from: 'handshaking', at: 10, input: frame({ kind: 'nak', reason: 'version' }, 1), effects: ['error version-mismatch'], state: { handshakeRetryAt: T0 + 310 } },
   { name: 'an ACK is not an answer to HELLO: it keeps waiting', from: 'handshaking', at: 10, input: frame({ kind: 'ack' }, 1), effects: [], state: { inflight: { seq: 1 } } },
   { name: 'HELLO unanswered after every retransmission: error, retry after the pause, no down', from: 'hello#1 after 2 retransmissions', at: 150, input: { type: 'ack-timeout' }, effects: ['error no-ack'], state: { phase: 'handshaking', inflight: null, handshakeRetryAt: T0 + 450 } },
@@ -147,7 +147,7 @@ const ROWS: Row[] = [
   { name: 'a tick late by several periods: one heartbeat, no catch-up burst', from: 'up', at: 350, input: { type: 'tick' }, effects: ['write heartbeat'], state: { nextHeartbeatAt: T0 + 450 } },
   { name: 'heartbeat due on a closed port: nothing written, the schedule moves on', from: 'started', at: 100, input: { type: 'tick' }, effects: [], state: { nextHeartbeatAt: T0 + 200 } },
   { name: 'a STATUS with a session: told, and it counts as life', from: 'up', at: 300, input: frame(STATUS_OK, 0), effects: ['status'], state: { phase: 'up', lastRxAt: T0 + 300 } },
-  { name: 'a STATUS without a session (reboot or MCU watchdog): down mcu-reset, HELLO', from: 'up', at: 300, input: frame({ ...STATUS_OK, session: false } as Message, 0), effects: ['status', 'state handshaking', 'down mcu-reset', 'write hello#2'] },
+  { name: 'a STATUS without a session (reboot or MCU watchdog): down mcu-reset, HELLO', from: 'up', at: 300, input: frame({ ...STATUS_OK, session: false }, 0), effects: ['status', 'state handshaking', 'down mcu-reset', 'write hello#2'] },
   { name: 'silent one ms short of watchdogMs: still up', from: 'up', at: 509, input: { type: 'tick' }, effects: ['write heartbeat'], state: { phase: 'up' } },
   { name: 'silent for watchdogMs: down mcu-silent, what waited fails, HELLO', from: 'up, set-mode#2 in flight', at: 510, input: { type: 'tick' }, effects: ['write heartbeat', 'state handshaking', 'reject 1 link-down', 'down mcu-silent', 'write hello#3'] },
 
@@ -195,7 +195,7 @@ describe('link machine', () => {
     };
     const old = written(REPLY); // minor 0
     expect(old.asOld).toEqual({ ok: true, msg: { kind: 'display', code: 'reject', reason: 'not-verified', train: '', car: '', seat: '' } });
-    const current = written({ ...REPLY, minor: 1 } as Message);
+    const current = written({ ...REPLY, minor: 1 });
     expect(current.asNew).toEqual({ ok: true, msg: withLanguage });
     expect(current.asOld).toMatchObject({ ok: false, reason: 'bad-payload' }); // what a 1.0 MCU would have answered
     expect(current.payload.length).toBe(old.payload.length + 3);

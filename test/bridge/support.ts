@@ -38,7 +38,9 @@ export async function rig(opts: { link?: Partial<LinkOptions>; sim?: SimOptions;
   };
 }
 
-export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 3000, what = 'condition'): Promise<T> {
+// A settle-wait: the bound only ends a test whose condition never comes; a loaded CI machine (the whole suite in
+// parallel on 2 cores) can take seconds where a quiet one takes milliseconds.
+export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();

@@ -75,7 +75,7 @@ describe('firmware-bridge vectors', () => {
     if (f.kind !== 'frame') throw new Error(`discarded: ${f.reason}`);
     expect(f.frame.seq).toBe(v.seq);
     const d = decodeMessage(f.frame.type, f.frame.payload);
-    expect(d).toEqual({ ok: true, msg: v.fields as Message });
+    expect(d).toEqual({ ok: true, msg: v.fields });
   });
 
   it.each(framing.streams.map((s) => [s.name, s] as const))('framing stream %s', (_n, s) => {

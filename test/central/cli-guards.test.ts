@@ -10,6 +10,9 @@ import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.
 import { generateKeyFiles, type KeyFiles } from '../../src/central/keys.js';
 import { SECRET, STATION, snapshotFile, tempDir, ticket } from '../sync/fixtures.js';
 import { runGateProcess, type GateRun } from '../support/gate-process.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
+import { headSchema } from '../../src/sync/wire.js';
 
 let broker: LocalBroker;
 let tmp: ReturnType<typeof tempDir>;
@@ -48,7 +51,8 @@ async function retainedHead(): Promise<string | null> {
     const got = new Promise<string>((resolve) =>
       c.on('message', (t, p) => {
         if (t === 'test/probe') return;
-        const s = JSON.parse(JSON.parse(p.toString('utf8')).body);
+        const envelope = parseJson(z.looseObject({ body: z.string() }), p.toString('utf8'));
+        const s = parseJson(headSchema, envelope.body);
         resolve(`${s.epoch}/${s.seq}`);
       }),
     );

@@ -225,7 +225,7 @@ describe('the web console in a real browser against gate run', () => {
       families.get(name)!.metrics.filter((m) => label === undefined || m.labels?.[label] === value).reduce((a, m) => a + Number(m.value), 0);
 
     // Per label value: what /metrics counted against what central received, compared whole.
-    const byLabel = (name: string, label: string) => Object.fromEntries(families.get(name)!.metrics.map((m) => [m.labels![label], Number(m.value)]).filter(([, n]) => Number(n) > 0));
+    const byLabel = (name: string, label: string) => Object.fromEntries(families.get(name)!.metrics.map((m): [string, number] => [m.labels![label], Number(m.value)]).filter(([, n]) => Number(n) > 0));
     const tally = (keys: string[]) => keys.reduce<Record<string, number>>((a, k) => ({ ...a, [k]: (a[k] ?? 0) + 1 }), {});
     expect(byLabel('gate_decisions_total', 'reason')).toEqual(tally(events.flatMap((e) => (e.kind === 'decision' ? [e.reason] : []))));
     expect(byLabel('gate_passages_total', 'outcome')).toEqual(tally(events.flatMap((e) => (e.kind === 'passage' ? [e.outcome] : []))));

@@ -11,6 +11,8 @@ import { waitFor } from '../../src/util/wait.js';
 import { makePki } from '../support/pki.js';
 import { startLoadedGate, startWorld, type GateProcess, type World } from '../daemon/world.js';
 import { consoleUrlFromLog } from './browser.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
 
 const PASSWORD = 'tls console password';
 let world: World;
@@ -67,7 +69,7 @@ describe('the console over HTTPS', () => {
   it('refuses actions from another site, without the console header, or with a bad body, and runs on', async () => {
     const act = (headers: Record<string, string>, body: string) => call('POST', '/api/mode', body, { cookie, 'content-type': 'application/json', ...headers });
     const crossSite = await act({ 'x-console': '1', 'sec-fetch-site': 'cross-site' }, '{"mode":"locked"}');
-    expect([crossSite.res.statusCode, JSON.parse(crossSite.text).code]).toEqual([403, 'forbidden']);
+    expect([crossSite.res.statusCode, parseJson(z.looseObject({ code: z.string() }), crossSite.text).code]).toEqual([403, 'forbidden']);
     const otherOrigin = await act({ 'x-console': '1', origin: 'https://evil.example' }, '{"mode":"locked"}');
     expect(otherOrigin.res.statusCode).toBe(403);
     const noHeader = await act({}, '{"mode":"locked"}');

@@ -36,7 +36,7 @@ export async function startFlooder(url: string, station: string, gate?: string, 
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const waiters: (() => void)[] = [];
   let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
+  proc.stdout.on('data', (d: Buffer) => {
     buf += d.toString('utf8');
     let nl;
     while ((nl = buf.indexOf('\n')) >= 0) {
@@ -49,11 +49,11 @@ export async function startFlooder(url: string, station: string, gate?: string, 
   return {
     burst(n) {
       const done = next();
-      proc.stdin!.write(`${n}\n`);
+      proc.stdin.write(`${n}\n`);
       return done;
     },
     async close() {
-      proc.stdin!.end();
+      proc.stdin.end();
       await exited;
     },
   };

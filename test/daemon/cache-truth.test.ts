@@ -11,6 +11,7 @@ import { waitFor } from '../../src/util/wait.js';
 import { GateDaemon } from '../../src/daemon/gate-daemon.js';
 import { parseConfig } from '../../src/config/load.js';
 import { stationSnapshot, startWorld, type World } from './world.js';
+import { logLineSchema, parseJson, readStatusFile } from '../support/json.js';
 
 let world: World | undefined;
 let daemon: GateDaemon | undefined;
@@ -23,11 +24,11 @@ afterEach(async () => {
 async function startDaemon(w: World): Promise<{ daemon: GateDaemon; lines: { level: number; msg: string }[] }> {
   const cfg = parseConfig(JSON.parse(readFileSync(w.configPath, 'utf8')));
   const lines: { level: number; msg: string }[] = [];
-  const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+  const log = pino({ level: 'info' }, { write: (l: string) => lines.push(parseJson(logLineSchema, l)) });
   const d = new GateDaemon({ config: { ...cfg, mqtt: { ...cfg.mqtt, enabled: false }, sync: { ...cfg.sync, enabled: false } }, secret: DEMO_SECRET, configVersion: 't', appVersion: '0.0.0-test', log });
   await d.start();
   await waitFor(() => d.link.state === 'up' && d.statusSnapshot().devices.idcard?.state === 'ok', 8000, 'devices up');
-  await waitFor(() => JSON.parse(readFileSync(`${w.dbPath}.status.json`, 'utf8')).devices.bridge?.state === 'ok', 5000, 'the status file');
+  await waitFor(() => readStatusFile(`${w.dbPath}.status.json`).devices?.bridge?.state === 'ok', 5000, 'the status file');
   return { daemon: d, lines };
 }
 

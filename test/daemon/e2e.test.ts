@@ -6,6 +6,9 @@ import { CARDS, PASSPORTS } from '../../src/demo/data.js';
 import { waitFor } from '../../src/util/wait.js';
 import type { DecisionEvent, PassageEvent } from '../../src/gate/events.js';
 import { GATE, STATION, startLoadedGate, startWorld, type World } from './world.js';
+import { parseJson } from '../support/json.js';
+import { commandResultSchema } from '../../src/mqtt/schemas.js';
+import { passageEventSchema } from '../../src/gate/events.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -103,7 +106,7 @@ describe('gate run, end to end', () => {
     const w = world;
     const gate = await startLoadedGate(w);
     const results: { name: string | null; code: string }[] = [];
-    w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(JSON.parse(payload.toString('utf8'))));
+    w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(parseJson(commandResultSchema, payload.toString('utf8'))));
     await w.central.subscribeAsync(`gates/v1/${STATION}/${GATE}/cmd-result`, { qos: 1 });
     const send = async (name: 'lane-mode' | 'release' | 'resync' | 'reload-config', args: Record<string, unknown>) => {
       const { topic, payload } = w.signer.sign({ station: STATION, gate: GATE }, name, args);
@@ -154,6 +157,6 @@ describe('gate run, end to end', () => {
     expect((await gate.exited).code).toBe(0);
     expect(w.query<{ ticket_id: string }>('SELECT ticket_id FROM ledger').map((r) => r.ticket_id)).toEqual(['Y1']);
     const kinds = w.query<{ kind: string; payload: string }>('SELECT kind, payload FROM outbox ORDER BY seq');
-    expect(kinds.some((r) => r.kind === 'passage' && JSON.parse(r.payload).outcome === 'passed')).toBe(true);
+    expect(kinds.some((r) => r.kind === 'passage' && parseJson(passageEventSchema, r.payload).outcome === 'passed')).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import { waitFor } from '../../src/util/wait.js';
 import { photoKey, syntheticPhotoFor } from '../../src/face/sim.js';
 import type { AlarmEvent, DecisionEvent, PassageEvent } from '../../src/gate/events.js';
 import { startLoadedGate, startWorld, type World } from './world.js';
+import { readStatusFile } from '../support/json.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -94,9 +95,9 @@ describe('gate run with face match', () => {
 
     // Status: the module's health and the outcome counts.
     const statusFile = `${w.dbPath}.status.json`;
-    await waitFor(() => JSON.parse(readFileSync(statusFile, 'utf8')).faceOutcomes?.['not-required'] === 1, 5000, 'the status with the outcomes');
-    const status = JSON.parse(readFileSync(statusFile, 'utf8'));
-    expect(status.devices.face).toEqual({ state: 'ok', detail: null });
+    await waitFor(() => readStatusFile(statusFile).faceOutcomes?.['not-required'] === 1, 5000, 'the status with the outcomes');
+    const status = readStatusFile(statusFile);
+    expect(status.devices?.face).toEqual({ state: 'ok', detail: null });
     expect(status.faceOutcomes).toEqual({ match: 1, 'no-match': 1, unavailable: 0, 'not-required': 1 });
     // No score went out either.
     expect(JSON.stringify(w.received)).not.toMatch(/0\.42|0\.9\b|score/);
@@ -130,7 +131,7 @@ describe('gate run with face match', () => {
     expect(decisions(w)[0]).toMatchObject({ decision: 'reject', reason: 'face-mismatch', face: 'unavailable' });
     await waitFor(() => alarms(w).some((a) => a.type === 'face-unavailable' && a.active), 5000, 'the face-unavailable alarm');
     expect(alarms(w).find((a) => a.type === 'face-unavailable')).toMatchObject({ detail: 'camera-fault' });
-    await waitFor(() => JSON.parse(readFileSync(`${w.dbPath}.status.json`, 'utf8')).devices.face?.state === 'fault', 5000, 'the face fault in the status');
+    await waitFor(() => readStatusFile(`${w.dbPath}.status.json`).devices?.face?.state === 'fault', 5000, 'the face fault in the status');
     await removeCard(w);
 
     w.face!.script({ default: { result: 'match', score: 0.9 } });

@@ -3,7 +3,6 @@
 // during and after the swap is let through (none refused for the change), the cache ends bound to the new key, and
 // a batch keyed under a third key is refused as doc-key-mismatch and never loaded.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/util/wait.js';
 import type { AlarmEvent, DecisionEvent } from '../../src/gate/events.js';
@@ -12,6 +11,7 @@ import { openDb } from '../../src/cache/db.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
 import { passTraveller, startLoadedGate, startWorld, stationSnapshot, travellerMrz, type World } from './world.js';
 import { needlesOf, scanMessages, tapAll } from '../support/wire-tap.js';
+import { readStatusFile } from '../support/json.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -54,7 +54,7 @@ describe('document key rotation with gate run', () => {
     // A snapshot keyed under a key this gate does not hold is refused, counted, and the cache stays at epoch 2.
     await w.publishSnapshotKeyed(randomBytes(32).toString('hex'), 3);
     const statusFile = `${w.dbPath}.status.json`;
-    await waitFor(() => (JSON.parse(readFileSync(statusFile, 'utf8')).refusals?.sync?.total ?? 0) >= 1, 15_000, 'the foreign-key batch refused');
+    await waitFor(() => (readStatusFile(statusFile).refusals?.sync?.total ?? 0) >= 1, 15_000, 'the foreign-key batch refused');
     await waitFor(() => w.query("SELECT 1 FROM outbox WHERE kind = 'alarm' AND payload LIKE '%doc-key-mismatch%'").length >= 1, 70_000, 'the network-refused alarm naming doc-key-mismatch');
     const alarm = w.query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'alarm' AND payload LIKE '%doc-key-mismatch%'").map((r) => JSON.parse(r.payload) as AlarmEvent)[0];
     expect(alarm.type).toBe('network-refused');

@@ -10,6 +10,8 @@ import { encodeCardText } from '../../src/readers/idcard/index.js';
 import { buildReadResponse } from '../../src/readers/idcard/decode.js';
 import { startLoadedGate, startWorld, type World } from './world.js';
 import { runGateProcess } from '../support/gate-process.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
 
 let world: World;
 beforeAll(async () => {
@@ -32,7 +34,7 @@ function mrzWithBadCheckDigit(): string[] {
 async function gateDecide(input: string[]): Promise<{ reason: string; decision: string }> {
   const r = await runGateProcess(['decide', '--config', world.configPath, '--db', world.dbPath, '--direction', 'entry', '--at', new Date().toISOString(), ...input]);
   expect(r.code, r.err).toBe(0);
-  return JSON.parse(r.out);
+  return parseJson(z.looseObject({ reason: z.string(), decision: z.string() }), r.out);
 }
 
 describe('a document the gate cannot accept gets one reason everywhere', () => {

@@ -1,10 +1,11 @@
 // The status file is rewritten when something a reader acts on changes, and otherwise only as a heartbeat (issue 20:
 // every 2 s was ~43,000 file replacements a day on the gate's flash card).
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATUS_HEARTBEAT_MS, StatusFileWriter } from '../../src/daemon/status-writer.js';
 import { tempDir } from '../sync/fixtures.js';
+import { readStatusFile } from '../support/json.js';
 
 let tmp: ReturnType<typeof tempDir> | undefined;
 afterEach(() => tmp?.cleanup());
@@ -37,7 +38,7 @@ describe('status file writer', () => {
     now += 2000;
     expect(w.write(status({ pending: 2, phase: 'passing' }))).toBe(false);
     expect(w.write(status({ pending: 12 }))).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8')).outbox.pending).toBe(12);
+    expect(readStatusFile(file).outbox?.pending).toBe(12);
     expect(w.write(status({ pending: 40 }))).toBe(false);
     expect(w.write(status({ pending: 140 }))).toBe(true);
     expect(w.write(status({ mode: 'maintenance', pending: 140 }))).toBe(true);
@@ -46,7 +47,7 @@ describe('status file writer', () => {
     expect(w.write(status({ mode: 'maintenance', pending: 150, uptimeSeconds: 60 }))).toBe(false);
     now += 1;
     expect(w.write(status({ mode: 'maintenance', pending: 150, uptimeSeconds: 61 }))).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8')).outbox.pending).toBe(150);
+    expect(readStatusFile(file).outbox?.pending).toBe(150);
     expect(w.write(status({ mode: 'maintenance', pending: 150 }), true)).toBe(true); // stop: always written
     expect(w.writes).toBe(6);
   });

@@ -2,7 +2,7 @@
 // bytes in a table page; the file is moved aside untouched, and the gate's own records that can still be read
 // (ledger, pending authorisations, outbox, its sequence) are in the fresh file, the cache is empty.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { keyedPassengers, keyedTickets } from '../support/keyed.js';
+import { keyedTickets } from '../support/keyed.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkIntegrity, openDb } from '../../src/cache/db.js';

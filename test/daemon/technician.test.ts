@@ -14,6 +14,9 @@ import { GateDaemon } from '../../src/daemon/gate-daemon.js';
 import { parseConfig } from '../../src/config/load.js';
 import { pino } from 'pino';
 import { stationSnapshot, startWorld, type World } from './world.js';
+import { parseJson, readStatusFile } from '../support/json.js';
+import { gateEventSchema } from '../../src/gate/events.js';
+import type { GateConfig } from '../../src/config/schema.js';
 
 let world: World | undefined;
 let extraBroker: LocalBroker | undefined;
@@ -37,8 +40,8 @@ async function loadedWorld(): Promise<World> {
   return w;
 }
 
-function editConfig(w: World, edit: (c: Record<string, any>) => void): void {
-  const c = JSON.parse(readFileSync(w.configPath, 'utf8'));
+function editConfig(w: World, edit: (c: GateConfig) => void): void {
+  const c = parseConfig(JSON.parse(readFileSync(w.configPath, 'utf8')));
   edit(c);
   writeFileSync(w.configPath, JSON.stringify(c));
 }
@@ -108,7 +111,7 @@ describe('gate lane test', () => {
     expect(r.out).toMatch(/ok\s+passage\s+the sensors saw one person walk through/);
     expect(r.out).toMatch(/ok\s+close/);
     expect(w.mcu.mode).toBe('maintenance');
-    const rows = w.query<{ kind: string; payload: string }>('SELECT kind, payload FROM outbox ORDER BY seq').map((x) => ({ kind: x.kind, ...JSON.parse(x.payload) }));
+    const rows = w.query<{ payload: string }>('SELECT payload FROM outbox ORDER BY seq').map((x) => parseJson(gateEventSchema, x.payload));
     expect(rows.filter((x) => x.kind !== 'alarm')).toMatchObject([
       { kind: 'decision', decision: 'open', docType: null, ticketId: null },
       { kind: 'passage', outcome: 'passed', ticketId: null },
@@ -154,7 +157,7 @@ describe('gate status', () => {
     await daemon.start();
     try {
       await waitFor(() => daemon.link.state === 'up' && daemon.statusSnapshot().devices.idcard?.state === 'ok', 8000, 'devices up');
-      await waitFor(() => JSON.parse(readFileSync(`${world!.dbPath}.status.json`, 'utf8')).devices.bridge?.state === 'ok', 5000, 'the status file');
+      await waitFor(() => readStatusFile(`${world!.dbPath}.status.json`).devices?.bridge?.state === 'ok', 5000, 'the status file');
       const r = await gate('status', '--config', world.configPath);
       expect(r.out).toMatch(/^running: pid \d+/);
       expect(r.out).toMatch(/lane:\s+mode normal, idle/);

@@ -246,7 +246,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
       let log = '';
       let onReady: () => void = () => undefined;
       const ready = new Promise<void>((r) => (onReady = r));
-      proc.stderr!.on('data', (d: Buffer) => {
+      proc.stderr.on('data', (d: Buffer) => {
         log += d.toString('utf8');
         if (log.includes('"msg":"gate ready"')) onReady();
       });

@@ -11,6 +11,17 @@ import { IdCardFramer, buildReadResponse, encodeCardText, toHex } from '../../sr
 import { main } from '../../src/cli/main.js';
 import { FakeTransport } from '../support/fake-transport.js';
 import { PR_2023, RESIDENT } from '../readers/idcard/fixtures.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
+
+/** One line of `gate replay`: a document read, a discarded frame, a reader status, or the closing summary. */
+const replayLineSchema = z.looseObject({
+  document: z.looseObject({ number: z.string() }).optional(),
+  status: z.string().optional(),
+  command: z.string().optional(),
+  discard: z.string().optional(),
+  summary: z.record(z.string(), z.unknown()).optional(),
+});
 
 async function gate(args: string[]) {
   const out: string[] = [];
@@ -62,11 +73,11 @@ describe('record and replay', () => {
 
     const r = await gate(['replay', file]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.document).map((l) => l.document.number)).toEqual(['932682198501010017']);
+    const lines = r.stdout.trim().split('\n').map((l) => parseJson(replayLineSchema, l));
+    expect(lines.flatMap((l) => (l.document ? [l.document.number] : []))).toEqual(['932682198501010017']);
     expect(lines.some((l) => l.status === 'no-card' && l.command === 'find')).toBe(true);
     expect(lines.some((l) => l.discard === 'garbage')).toBe(true);
-    expect(lines.at(-1).summary).toMatchObject({ decoder: 'idcard', documents: 1, errors: 0 });
+    expect(lines.at(-1)?.summary).toMatchObject({ decoder: 'idcard', documents: 1, errors: 0 });
   });
 
   it('replays a device-only recording (no host side) and reports a corrupt frame', async () => {
@@ -83,7 +94,7 @@ describe('record and replay', () => {
     writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const r = await gate(['replay', file]);
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout.trim().split('\n').map((l) => parseJson(replayLineSchema, l));
     expect(out[0]).toMatchObject({ t: 0, discard: 'bad-checksum' });
     expect(out[1]).toMatchObject({ t: 520, document: { number: '11010519491231002X' } });
   });
@@ -140,7 +151,7 @@ describe('gate replay of MRZ scanner recordings', () => {
     ]);
     const r = await gate(['replay', file]);
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout.trim().split('\n').map((l) => parseJson(replayLineSchema, l));
     expect(out.find((l) => l.document)?.document).toMatchObject({ type: 'mrz', format: 'TD3', number: 'L898902C3' });
   });
 
@@ -150,6 +161,6 @@ describe('gate replay of MRZ scanner recordings', () => {
     const file = write('mrz-hid', reports.map((bytes, i) => ({ t: i, bytes })));
     const r = await gate(['replay', file, '--summary']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).summary).toMatchObject({ decoder: 'mrz-hid', documents: 1, errors: 0 });
+    expect(parseJson(replayLineSchema, r.stdout).summary).toMatchObject({ decoder: 'mrz-hid', documents: 1, errors: 0 });
   });
 });

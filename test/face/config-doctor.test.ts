@@ -54,7 +54,9 @@ describe('doctor: face', () => {
     expect(down.line).toMatch(/nothing listens there: start the vendor adapter or fix face\.endpoint/);
     const sim = await startFaceSim(join(dir, 'face.sock'), join(dir, 'face.json'));
     try {
-      expect(await checkFaceMatcher(config, 1000)).toMatchObject({ status: 'ok', line: expect.stringMatching(/answers/) });
+      const check = await checkFaceMatcher(config, 1000);
+      expect(check.status).toBe('ok');
+      expect(check.line).toMatch(/answers/);
       sim.script({ health: 'unavailable' });
       expect((await checkFaceMatcher(config, 1000)).line).toMatch(/it says unavailable/);
     } finally {

@@ -11,6 +11,8 @@ import { startFaceSim, type FaceSimProcess } from '../../src/face/sim-process.js
 import { encodeFrame } from '../../src/face/protocol.js';
 import type { FaceError } from '../../src/face/errors.js';
 import { waitFor } from '../../src/util/wait.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
 
 const ALICE = syntheticPhotoFor('alice');
 const BOB = syntheticPhotoFor('bob');
@@ -110,7 +112,7 @@ describe('face matcher port (FaceClient <-> simulated module process)', () => {
 
   it('a match without a score is refused as bad-answer (a vendor bug must not open the gate)', async () => {
     const path = join(dir, 'bad.sock');
-    const server = createServer((s) => s.on('data', (d) => s.write(encodeFrame({ v: 1, id: JSON.parse(d.subarray(4).toString()).id, result: 'match' }))));
+    const server = createServer((s) => s.on('data', (d) => s.write(encodeFrame({ v: 1, id: parseJson(z.looseObject({ id: z.string() }), d.subarray(4).toString()).id, result: 'match' }))));
     await new Promise<void>((r) => server.listen(path, () => r()));
     const c = new FaceClient(path);
     expect(await c.match({ requestId: 'y1', photo: ALICE, deadlineMs: 500 })).toEqual({ result: 'unavailable', detail: 'bad-answer' });

@@ -289,8 +289,8 @@ describe('signed sync batches', () => {
     const op = rng.int(4);
     if (op === 0) h[k] = rng.pick(values);
     else if (op === 1) delete h[k];
-    else if (op === 2 && typeof h[k] === 'string') h[k] = (h[k] as string).slice(0, -1) + String.fromCharCode(33 + rng.int(90));
-    else if (op === 3 && typeof h[k] === 'number') h[k] = (h[k] as number) + 1;
+    else if (op === 2 && typeof h[k] === 'string') h[k] = (h[k]).slice(0, -1) + String.fromCharCode(33 + rng.int(90));
+    else if (op === 3 && typeof h[k] === 'number') h[k] = (h[k]) + 1;
     else h[`extra${rng.int(3)}`] = rng.pick(values);
     if (inBody) env.body = JSON.stringify(root);
     return Buffer.from(JSON.stringify(env), 'utf8');

@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDelta } from '../../src/central/build.js';
-import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { sealRoster } from '../../src/mqtt/roster.js';
 import type { AlarmEvent } from '../../src/gate/events.js';
 import { topics } from '../../src/sync/wire.js';
@@ -21,6 +20,8 @@ import { damageFile } from '../daemon/damage.js';
 import { passagePayload, sign } from './attack/support.js';
 import { GATE, STATION, passTraveller, startLoadedGate, startWorld, type GateProcess, type World } from '../daemon/world.js';
 import { tally } from './support/tally.js';
+import { parseJson } from '../support/json.js';
+import { commandResultSchema } from '../../src/mqtt/schemas.js';
 
 let w: World;
 let gate: GateProcess;
@@ -52,7 +53,7 @@ beforeAll(async () => {
   gate = await startLoadedGate(w);
   void gate.exited.then(() => crashes++);
   attacker = await mqtt.connectAsync(w.broker.url, { protocolVersion: 5, clientId: 'adversary' });
-  w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(JSON.parse(payload.toString('utf8'))));
+  w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(parseJson(commandResultSchema, payload.toString('utf8'))));
   await w.central.subscribeAsync(`gates/v1/${STATION}/${GATE}/cmd-result`, { qos: 1 });
   await stillServing();
 }, 60_000);

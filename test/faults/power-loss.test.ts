@@ -8,6 +8,8 @@ import { waitFor } from '../../src/util/wait.js';
 import { firstSeenSeqs, startLoadedGate, startWorld, travellerMrz, type World } from '../daemon/world.js';
 import { scaled, tally } from './support/tally.js';
 import { prng } from './support/prng.js';
+import { parseJson } from '../support/json.js';
+import { passageEventSchema } from '../../src/gate/events.js';
 
 const CYCLES = scaled(8, 100);
 const TRAVELLERS = CYCLES * 8 + 20;
@@ -76,7 +78,7 @@ describe('power loss: SIGKILL at random moments', () => {
         const inLedger = new Set(ledger.map((r) => r.t));
         doubleUsed += ledger.filter((r) => r.n > 1).length;
         const passed = db.prepare("SELECT payload FROM outbox WHERE kind = 'passage'").all() as { payload: string }[];
-        const passedTickets = passed.map((r) => JSON.parse(r.payload)).filter((p) => p.outcome === 'passed' && p.ticketId).map((p) => p.ticketId as string);
+        const passedTickets = passed.flatMap((r) => { const p = parseJson(passageEventSchema, r.payload); return p.outcome === 'passed' && p.ticketId ? [p.ticketId] : []; });
         const count = new Map<string, number>();
         for (const t of passedTickets) count.set(t, (count.get(t) ?? 0) + 1);
         doubleUsed += [...count.values()].filter((n) => n > 1).length;

@@ -11,6 +11,7 @@ import { waitFor } from '../../src/util/wait.js';
 import type { AlarmEvent, DecisionEvent, PassageEvent } from '../../src/gate/events.js';
 import { startLoadedGate, startWorld, type World } from '../daemon/world.js';
 import { CFirmware } from './c-mcu.js';
+import { parseConfig } from '../../src/config/load.js';
 
 let world: World<CFirmware> | undefined;
 afterEach(async () => {
@@ -102,7 +103,7 @@ describe('gate run against the C firmware (POSIX port on a pty)', () => {
   it('the daemon dies: the C firmware watchdog drops the lane into the configured fail mode (free), reported when the daemon is back', async () => {
     world = await startWorld({ openMcu: openC });
     const w = world;
-    const config = JSON.parse(readFileSync(w.configPath, 'utf8'));
+    const config = parseConfig(JSON.parse(readFileSync(w.configPath, 'utf8')));
     config.bridge.failMode = 'free';
     writeFileSync(w.configPath, JSON.stringify(config, null, 2));
     const first = await startLoadedGate(w);

@@ -61,7 +61,7 @@ describe('bridge link <-> C firmware over a pty', () => {
     expect(await report(r, 'mcu-reset')).toMatchObject({ cause: 'power-on', bootId: r.link.mcu!.bootId });
     await r.link.setMode('normal');
     await r.link.authorise({ authId: 7, direction: 'entry', count: 1, timeoutMs: 2000 });
-    await waitFor(() => r!.fw.auth !== null, 1000, 'the authorisation in the firmware state');
+    await waitFor(() => r!.fw.auth !== null, 10_000, 'the authorisation in the firmware state');
     expect(r.fw.auth).toMatchObject({ authId: 7, remaining: 1 });
     await r.fw.walkThrough();
     expect(await report(r, 'passage')).toEqual({ kind: 'passage', authId: 7, direction: 'entry', remaining: 0 });
@@ -79,7 +79,7 @@ describe('bridge link <-> C firmware over a pty', () => {
     await r.link.authorise({ authId: 3, direction: 'entry', count: 1, timeoutMs: 2000 });
     r.fw.send('reverse');
     expect(await report(r, 'reverse-passage')).toEqual({ kind: 'reverse-passage', authId: 3, direction: 'entry' });
-    await waitFor(() => r!.fw.flaps === 'closed', 2000, 'the reverse walker out of the lane');
+    await waitFor(() => r!.fw.flaps === 'closed', 10_000, 'the reverse walker out of the lane');
     r.fw.send('forced exit');
     // Beams are timed: the intruder is out of the lane before the fire alarm frees it.
     r.fw.send('intrusion exit');
@@ -108,7 +108,7 @@ describe('bridge link <-> C firmware over a pty', () => {
     await r.link.authorise({ authId: 11, direction: 'entry', count: 1, timeoutMs: 2000 });
     // The daemon sent the same AUTHORISE twice; the firmware answered both and granted one authorisation (executing
     // the copy would have answered NAK busy and failed the call above).
-    await waitFor(() => authorises() === 2 && r!.fw.auth !== null, 1000, 'both copies seen by the firmware');
+    await waitFor(() => authorises() === 2 && r!.fw.auth !== null, 10_000, 'both copies seen by the firmware');
     expect(authorises()).toBe(2);
     expect(r.fw.auth).toMatchObject({ authId: 11, remaining: 1 });
     await r.fw.walkThrough();
@@ -122,7 +122,7 @@ describe('bridge link <-> C firmware over a pty', () => {
     await r.fw.command('corrupt-tx 3');
     r.fw.send('forced entry');
     await report(r, 'forced-entry');
-    await waitFor(() => r!.fw.delivered.some((x) => x.kind === 'forced-entry'), 3000, 'the forced-entry acknowledged');
+    await waitFor(() => r!.fw.delivered.some((x) => x.kind === 'forced-entry'), 10_000, 'the forced-entry acknowledged');
     expect(r.reports.filter((x) => x.kind === 'forced-entry')).toHaveLength(1);
     expect(r.discards.filter((d) => d === 'crc' || d === 'bad-escape').length).toBeGreaterThanOrEqual(1);
   });
@@ -133,17 +133,17 @@ describe('bridge link <-> C firmware over a pty', () => {
     await r.link.authorise({ authId: 41, direction: 'entry', count: 1, timeoutMs: 5000 });
     r.fw.setEmergency(true);
     await report(r, 'emergency');
-    await waitFor(() => r!.fw.mode === 'free', 1000, 'free mode in the firmware state');
+    await waitFor(() => r!.fw.mode === 'free', 10_000, 'free mode in the firmware state');
     expect(r.reports.find((x) => x.kind === 'passage-timeout')).toMatchObject({ authId: 41, unused: 1 });
     await expect(r.link.setMode('locked')).rejects.toMatchObject({ code: 'nak', nakReason: 'emergency' });
     await expect(r.link.authorise({ authId: 42, direction: 'entry', count: 1, timeoutMs: 5000 })).rejects.toMatchObject({ nakReason: 'emergency' });
     expect(r.fw.mode).toBe('free');
     r.fw.setEmergency(false);
     await report(r, 'emergency', 2);
-    await waitFor(() => !r!.fw.emergency, 1000, 'the alarm cleared in the firmware state');
+    await waitFor(() => !r!.fw.emergency, 10_000, 'the alarm cleared in the firmware state');
     expect(r.fw.mode).toBe('free'); // stays open until the daemon sets a mode
     await r.link.setMode('locked');
-    await waitFor(() => r!.fw.mode === 'locked', 1000, 'locked mode in the firmware state');
+    await waitFor(() => r!.fw.mode === 'locked', 10_000, 'locked mode in the firmware state');
   });
 
   it('when the daemon falls silent, the firmware watchdog applies the fail mode and reports it next session', async () => {
@@ -185,6 +185,6 @@ describe('bridge link <-> C firmware over a pty', () => {
     r.fw.send('silence off');
     await r.link.whenUp();
     await r.link.setMode('normal');
-    await waitFor(() => r!.fw.mode === 'normal', 1000, 'normal mode');
+    await waitFor(() => r!.fw.mode === 'normal', 10_000, 'normal mode');
   });
 });

@@ -10,6 +10,8 @@ import { main } from '../../src/cli/main.js';
 import { MESSAGES } from '../../src/decide/messages.js';
 import { CR_HK, CS_LINE } from '../readers/mrz/permit-vectors.js';
 import { V } from '../readers/mrz/vectors.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
 
 async function gate(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -63,7 +65,7 @@ const AT = '2025-06-01T09:30:00+08:00';
 async function decide(direction: string, input: string[]): Promise<Record<string, unknown>> {
   const r = await gate(['decide', '--db', db, '--config', 'config/sample.json', '--direction', direction, '--at', AT, ...input]);
   expect(r.code).toBe(0);
-  return JSON.parse(r.out);
+  return parseJson(z.record(z.string(), z.unknown()), r.out);
 }
 
 describe('gate decode mrz: issue 17 documents', () => {

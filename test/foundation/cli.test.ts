@@ -6,6 +6,21 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { buildReadResponse, encodeCardText } from '../../src/readers/idcard/index.js';
+import { maskedConfigSchema, parseJson } from '../support/json.js';
+import { z } from 'zod';
+import { snapshotFileSchema } from '../../src/cache/records.js';
+
+/** What `gate decide` prints; `message` holds one line per language. */
+const decideOutputSchema = z.looseObject({ decision: z.string(), reason: z.string(), ticket: z.unknown(), message: z.record(z.string(), z.string()) });
+/** The parts of `gate cache stats` these tests check. */
+const cacheStatsSchema = z.looseObject({
+  schemaVersion: z.number(),
+  latestSchemaVersion: z.number(),
+  tickets: z.number(),
+  bytes: z.number(),
+  tables: z.record(z.string(), z.number()),
+  files: z.looseObject({ db: z.number(), wal: z.number() }),
+});
 
 async function gate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -47,7 +62,7 @@ describe('gate cache import / stats', () => {
   it('imports the sample and reports counts and the snapshot time', async () => {
     const r = await gate('cache', 'stats', '--db', db);
     expect(r.code).toBe(0);
-    const stats = JSON.parse(r.out);
+    const stats = parseJson(cacheStatsSchema, r.out);
     expect(stats).toMatchObject({ passengers: 4, tickets: 11, ledger: 0, snapshot: { station: 'VNP', generatedAt: '2025-06-01T06:00:00+08:00' } });
     expect(stats.schemaVersion).toBe(stats.latestSchemaVersion);
     // Every table's rows and the files' sizes, to see what a long-running gate's storage holds.
@@ -57,7 +72,7 @@ describe('gate cache import / stats', () => {
   });
 
   it('refuses a bad snapshot with index and field, exit 1, and keeps the old cache', async () => {
-    const snap = JSON.parse(readFileSync('config/sample-snapshot.json', 'utf8'));
+    const snap = parseJson(snapshotFileSchema, readFileSync('config/sample-snapshot.json', 'utf8'));
     snap.tickets[3].departure = 'xyz';
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify(snap));
@@ -65,7 +80,7 @@ describe('gate cache import / stats', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('cache/import-invalid');
     expect(r.err).toContain('tickets[3].departure: expected an ISO 8601 time with offset, got "xyz"');
-    expect(JSON.parse((await gate('cache', 'stats', '--db', db)).out).tickets).toBe(11);
+    expect(parseJson(cacheStatsSchema, (await gate('cache', 'stats', '--db', db)).out).tickets).toBe(11);
   });
 
   it('needs the secret: without --config or GATE_SECRET it says so', async () => {
@@ -90,20 +105,21 @@ describe('gate decide', () => {
   ])('%s with %s -> %s %s', async (direction, name, decision, reason) => {
     const r = await gate(...decideArgs(direction, `@config/sample-documents.json#${name}`));
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.out);
-    expect(Object.keys(out)).toEqual(['decision', 'reason', 'ticket', 'message', 'passenger']);
+    // The keys in the order printed (a record keeps the input's order).
+    expect(Object.keys(parseJson(z.record(z.string(), z.unknown()), r.out))).toEqual(['decision', 'reason', 'ticket', 'message', 'passenger']);
+    const out = parseJson(decideOutputSchema, r.out);
     expect(out).toMatchObject({ decision, reason });
     expect(Object.keys(out.message)).toEqual(['zh', 'en']);
   });
 
   it('prints the ticket it opened with', async () => {
-    const out = JSON.parse((await gate(...decideArgs('entry', '@config/sample-documents.json#passport-verified'))).out);
+    const out = parseJson(decideOutputSchema, (await gate(...decideArgs('entry', '@config/sample-documents.json#passport-verified'))).out);
     expect(out.ticket).toEqual({ id: 'E0007', train: 'G101', car: '05', seat: '12C', departure: '2025-06-01T10:00:00+08:00' });
   });
 
   it('takes inline Document JSON', async () => {
-    const docs = JSON.parse(readFileSync('config/sample-documents.json', 'utf8'));
-    const out = JSON.parse((await gate(...decideArgs('entry', JSON.stringify(docs['resident-refunded'])))).out);
+    const docs = parseJson(z.record(z.string(), z.unknown()), readFileSync('config/sample-documents.json', 'utf8'));
+    const out = parseJson(decideOutputSchema, (await gate(...decideArgs('entry', JSON.stringify(docs['resident-refunded'])))).out);
     expect(out.reason).toBe('ticket-refunded');
   });
 
@@ -135,17 +151,17 @@ describe('gate decide', () => {
       }),
     );
     const hex = Buffer.from(frame).toString('hex');
-    const card = JSON.parse((await gate(...base, '--idcard-hex', hex)).out);
+    const card = parseJson(decideOutputSchema, (await gate(...base, '--idcard-hex', hex)).out);
     expect(card).toMatchObject({ decision: 'open', reason: 'ok', ticket: { id: 'E0001' } });
 
     const corrupt = Buffer.from(frame);
     corrupt[corrupt.length - 1] ^= 0xff;
-    expect(JSON.parse((await gate(...base, '--idcard-hex', corrupt.toString('hex'))).out).reason).toBe('unreadable');
+    expect(parseJson(decideOutputSchema, (await gate(...base, '--idcard-hex', corrupt.toString('hex'))).out).reason).toBe('unreadable');
 
     const mrz = 'P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<\\nC01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4';
     expect(JSON.parse((await gate(...base, '--mrz', mrz)).out)).toMatchObject({ decision: 'open', ticket: { id: 'E0007' } });
     const badDigit = mrz.replace('C01X00T478', 'C01X00T479');
-    expect(JSON.parse((await gate(...base, '--mrz', badDigit)).out).reason).toBe('document-invalid');
+    expect(parseJson(decideOutputSchema, (await gate(...base, '--mrz', badDigit)).out).reason).toBe('document-invalid');
   });
 
   it('rejects usage errors with exit 2', async () => {
@@ -167,7 +183,7 @@ describe('gate config check', () => {
   it('prints the effective config with the secret masked', async () => {
     const r = await gate('config', 'check', 'config/sample.json');
     expect(r.code).toBe(0);
-    const c = JSON.parse(r.out);
+    const c = parseJson(maskedConfigSchema, r.out);
     expect(c.secret).toBe('***');
     expect(c.rules.entry.opensMinutesBefore).toBe(120);
     expect(c.bridge.failMode).toBe('locked');

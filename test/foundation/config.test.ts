@@ -64,7 +64,8 @@ describe('config', () => {
   it('reports bad JSON with line and column (bad-json), a missing file (not-found)', () => {
     const path = join(dir, 'bad.json');
     writeFileSync(path, '{\n  "station": "VNP"\n  "gate": "01"\n}');
-    expect(() => loadConfig(path)).toThrow(expect.objectContaining({ code: 'bad-json', message: expect.stringContaining('line 3') }));
+    expect(() => loadConfig(path)).toThrow(expect.objectContaining({ code: 'bad-json' }));
+    expect(() => loadConfig(path)).toThrow(/line 3/);
     expect(() => loadConfig(join(dir, 'none.json'))).toThrow(expect.objectContaining({ code: 'not-found' }));
   });
 

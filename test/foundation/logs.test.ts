@@ -12,6 +12,7 @@ import { startSubscriber } from '../../src/sync/subscriber.js';
 import type { SyncEngine } from '../../src/sync/engine.js';
 import { freePort } from '../../src/mqtt/local-broker.js';
 import { waitFor } from '../../src/util/wait.js';
+import { logLineSchema, parseJson } from '../support/json.js';
 
 const TSX = createRequire(import.meta.url).resolve('tsx');
 const LOG_ONE_LINE = `import { createLogger } from './src/util/log.ts'; createLogger().info({ station: 'VNP' }, 'gate ready');`;
@@ -69,7 +70,7 @@ describe('repeated connection errors', () => {
 
   it('the sync subscriber with its broker down: a few lines with a count, not one per retry', async () => {
     const lines: { msg: string; repeated?: number }[] = [];
-    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(parseJson(logLineSchema, l)) });
     const engine = { handle: () => undefined, tick: () => undefined } as unknown as SyncEngine;
     const port = await freePort(); // nothing listens there
     const mqtt = mqttConfig([`mqtt://127.0.0.1:${port}`], { reconnect: { initialMs: 10, maxMs: 100 } });

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGate, runGateProcess } from '../support/cli.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { defaultStatusFile } from '../../src/daemon/gate-daemon.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
 
 const SECRET_A = 'technician-A-667899827574da26cc69c532bcc445e9c7239c6664553b3e8baeacc849a3025e';
 const SECRET_B = 'technician-B-b52f41a829cd42c50785b72a89c69dd227a68698697331ebbade06a2f388be82';
@@ -37,11 +39,14 @@ async function importSample(config: string): Promise<void> {
   expect(r.code).toBe(0);
 }
 
+/** `gate status --json`: whether the daemon runs, and the problems found, one line each. */
+const statusOutputSchema = z.looseObject({ running: z.boolean(), ok: z.boolean(), problems: z.array(z.string()) });
+
 describe('gate status tells the truth', () => {
   it('--json prints JSON when no daemon runs (it printed plain text), exit 1', async () => {
     const r = await runGateProcess(['status', '--config', writeConfig('status.json', SECRET_A, { db: 'status-only/gate.db' }), '--json']);
     expect(r.code).toBe(1);
-    const j = JSON.parse(r.out);
+    const j = parseJson(statusOutputSchema, r.out);
     expect(j).toMatchObject({ running: false, ok: false, status: null });
     expect(j.problems[0]).toMatch(/^not running: no status file at /);
   });
@@ -61,7 +66,7 @@ describe('gate status tells the truth', () => {
     expect(r.code).toBe(1);
     expect(r.out.trim()).toBe(`cannot read the status file ${file}: permission denied: run as a member of the gate group (install.sh) or with sudo`);
     const j = await runGateProcess(['status', '--config', config, '--json'], technician);
-    expect(JSON.parse(j.out).problems).toEqual([r.out.trim()]);
+    expect(parseJson(statusOutputSchema, j.out).problems).toEqual([r.out.trim()]);
   });
 });
 
@@ -112,7 +117,7 @@ describe('gate cache clear', () => {
     const clear = await runGateProcess(['cache', 'clear', '--config', configB, '--yes']);
     expect(clear.err).toBe('');
     expect(clear.code).toBe(0);
-    expect(JSON.parse(clear.out).cleared).toEqual({ passengers: 4, tickets: 11, ledgerKept: 1, outboxKept: 1 });
+    expect(parseJson(z.looseObject({ cleared: z.unknown() }), clear.out).cleared).toEqual({ passengers: 4, tickets: 11, ledgerKept: 1, outboxKept: 1 });
 
     await importSample(configB);
     const after = new Database(join(dir, 'clear.db'), { readonly: true });
@@ -141,7 +146,7 @@ describe('gate cache import shows progress on a long import', () => {
     writeFileSync(file, JSON.stringify(snap));
     const r = await runGateProcess(['cache', 'import', file, '--config', writeConfig('big.json', SECRET_A, { db: 'big.db' })], { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out).imported.tickets).toBe(n);
+    expect(parseJson(z.looseObject({ imported: z.looseObject({ tickets: z.number() }) }), r.out).imported.tickets).toBe(n);
     const progress = r.err.split('\n').filter((l) => l.startsWith('imported '));
     expect(progress.length).toBeGreaterThanOrEqual(5);
     expect(progress.at(-1)).toBe(`imported ${n} of ${n} records (100 %)`);
@@ -154,7 +159,7 @@ describe('CLI conventions', () => {
   it('gate --version prints the package version', async () => {
     const r = await runGateProcess(['--version']);
     expect(r.code).toBe(0);
-    expect(r.out).toBe(`gate ${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`);
+    expect(r.out).toBe(`gate ${parseJson(z.looseObject({ version: z.string() }), readFileSync('package.json', 'utf8')).version}\n`);
   });
 
   it("gate help run prints run's help (it printed the top-level help); help of an unknown command is a usage error", async () => {

@@ -34,7 +34,7 @@ afterEach(async () => {
 
 /** The next report of `kind` the MCU has our ACK for: from then on it sends that report no more. */
 function delivered(sim: McuSim, kind: Report['kind']): Promise<Report> {
-  return waitForEvent(sim.events, 'delivered', (r) => r.kind === kind, 3000, `the MCU to have our ACK of ${kind}`);
+  return waitForEvent(sim.events, 'delivered', (r) => r.kind === kind, 10_000, `the MCU to have our ACK of ${kind}`);
 }
 
 /** Both ends settled: the lane serves nobody and owes the link nothing, and the link owes the MCU nothing. */
@@ -65,7 +65,7 @@ async function daemon(store: MemoryLaneStore, opts: { timing?: Partial<LaneTimin
   lane.start();
   await link.start();
   await link.whenUp();
-  await waitFor(() => sim!.mode === 'normal', 3000, 'mode normal');
+  await waitFor(() => sim!.mode === 'normal', 10_000, 'mode normal');
   const d = {
     link,
     lane,
@@ -83,24 +83,24 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     const { sim, store } = await setup();
     const d = await daemon(store);
     d.lane.read(PASSPORT);
-    await waitFor(() => sim.auth, 3000, 'authorisation');
+    await waitFor(() => sim.auth, 10_000, 'authorisation');
     // The authorise goes first; the display follows it on the link.
-    await waitFor(() => sim.lastDisplay?.code === 'open', 3000, 'open display');
+    await waitFor(() => sim.lastDisplay?.code === 'open', 10_000, 'open display');
     expect(sim.lastDisplay).toMatchObject({ code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F' });
     await sim.walkThrough();
-    await waitFor(() => store.of('passage').length === 1, 3000, 'passage');
+    await waitFor(() => store.of('passage').length === 1, 10_000, 'passage');
     expect(store.of('passage')[0]).toMatchObject({ outcome: 'passed', ticketId: 'T-1', docKey: 'doc-key-1' });
     expect(store.of('passage')[0].decisionEventId).toBe(store.of('decision')[0].eventId);
     expect([...store.ledger.keys()]).toEqual(['T-1|entry']);
-    await waitFor(() => d.lane.state.phase === 'idle', 3000, 'idle');
-    await waitFor(() => sim.lastDisplay?.code === 'idle', 3000, 'idle display');
+    await waitFor(() => d.lane.state.phase === 'idle', 10_000, 'idle');
+    await waitFor(() => sim.lastDisplay?.code === 'idle', 10_000, 'idle display');
   });
 
   it('a timeout reported by the MCU leaves the ticket valid', async () => {
     const { sim, store } = await setup();
     const d = await daemon(store, { timing: { passageTimeoutMs: 200 } });
     d.lane.read(PASSPORT);
-    await waitFor(() => store.of('passage').length === 1, 3000, 'passage timeout');
+    await waitFor(() => store.of('passage').length === 1, 10_000, 'passage timeout');
     expect(store.of('passage')[0]).toMatchObject({ outcome: 'timeout', ticketId: 'T-1' });
     expect(store.ledger.size).toBe(0);
     expect(sim.auth).toBeNull();
@@ -114,7 +114,7 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     sim.reverse();
     sim.doorFault('motor', true);
     sim.setPower('battery');
-    await waitFor(() => store.of('alarm').length >= 6, 3000, 'alarms');
+    await waitFor(() => store.of('alarm').length >= 6, 10_000, 'alarms');
     expect(store.of('alarm').map((a) => a.type)).toEqual(['mcu-reset', 'forced-entry', 'intrusion', 'reverse-passage', 'door-fault', 'power']);
   });
 
@@ -122,23 +122,23 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     const { sim, store } = await setup();
     const d = await daemon(store);
     d.lane.read(PASSPORT);
-    await waitFor(() => sim.auth, 3000, 'authorisation');
+    await waitFor(() => sim.auth, 10_000, 'authorisation');
     sim.startWalk();
     sim.reboot('brown-out');
-    await waitFor(() => store.of('passage').length === 1, 3000, 'cancelled passage');
+    await waitFor(() => store.of('passage').length === 1, 10_000, 'cancelled passage');
     expect(store.of('passage')[0]).toMatchObject({ outcome: 'cancelled', ticketId: 'T-1' });
     expect(store.of('alarm').some((a) => a.type === 'mcu-reset' && a.detail === 'brown-out')).toBe(true);
     expect(store.ledger.size).toBe(0);
-    await waitFor(() => sim.mode === 'normal' && !sim.failsafe, 3000, 'mode restored');
+    await waitFor(() => sim.mode === 'normal' && !sim.failsafe, 10_000, 'mode restored');
   });
 
   it('a daemon restart mid-passage (before the report): the remembered authorisation lets the passage consume the ticket exactly once', async () => {
     const { sim, store } = await setup();
     const a = await daemon(store);
     a.lane.read(PASSPORT);
-    await waitFor(() => sim.auth, 3000, 'authorisation');
+    await waitFor(() => sim.auth, 10_000, 'authorisation');
     sim.startWalk();
-    await waitFor(() => a.lane.state.phase === 'passing', 3000, 'passing');
+    await waitFor(() => a.lane.state.phase === 'passing', 10_000, 'passing');
     await a.stop(); // the daemon dies; the passenger walks on
     const acked = delivered(sim, 'passage');
     sim.finishWalk();
@@ -155,14 +155,14 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     const { sim, store } = await setup();
     const a = await daemon(store);
     a.lane.read(PASSPORT);
-    await waitFor(() => sim.auth, 3000, 'authorisation');
+    await waitFor(() => sim.auth, 10_000, 'authorisation');
     const started = delivered(sim, 'passage-started');
     sim.startWalk();
-    await waitFor(() => a.lane.state.phase === 'passing', 3000, 'passing');
+    await waitFor(() => a.lane.state.phase === 'passing', 10_000, 'passing');
     await started; // our ACK of passage-started has landed
     sim.faults.dropRx = 1000; // from now on the MCU hears nothing: our ACK of the passage never arrives
     sim.finishWalk();
-    await waitFor(() => store.ledger.size === 1, 3000, 'consumed');
+    await waitFor(() => store.ledger.size === 1, 10_000, 'consumed');
     await a.stop();
     sim.faults.dropRx = 0;
     const acked = delivered(sim, 'passage');
@@ -178,12 +178,12 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     const { sim, store } = await setup();
     const d = await daemon(store);
     sim.setEmergency(true);
-    await waitFor(() => store.of('alarm').some((a) => a.type === 'emergency-on'), 3000, 'emergency-on');
-    await waitFor(() => sim.lastDisplay?.code === 'emergency', 3000, 'emergency display');
+    await waitFor(() => store.of('alarm').some((a) => a.type === 'emergency-on'), 10_000, 'emergency-on');
+    await waitFor(() => sim.lastDisplay?.code === 'emergency', 10_000, 'emergency display');
     const sentBefore = sim.received.length;
     d.lane.read(PASSPORT);
     d.lane.setMode('locked');
-    await waitFor(() => store.of('decision').length === 1, 3000, 'decision');
+    await waitFor(() => store.of('decision').length === 1, 10_000, 'decision');
     expect(store.of('decision')[0]).toMatchObject({ decision: 'reject', reason: 'emergency' });
     // Every request the lane made for this read and the mode change has its answer: had one been an authorise or a
     // set-mode, the MCU would have received it by now.
@@ -192,7 +192,7 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     expect(sent.some((m) => m.kind === 'authorise' || m.kind === 'set-mode')).toBe(false);
     expect(sim.mode).toBe('free');
     sim.setEmergency(false);
-    await waitFor(() => sim.mode === 'locked', 3000, 'mode restored');
+    await waitFor(() => sim.mode === 'locked', 10_000, 'mode restored');
     expect(store.of('alarm').some((a) => a.type === 'emergency-off' && !a.active)).toBe(true);
   });
 
@@ -200,11 +200,11 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     const { sim, store } = await setup();
     const a = await daemon(store);
     await a.stop();
-    await waitFor(() => sim.failsafe && !sim.session, 3000, 'watchdog');
+    await waitFor(() => sim.failsafe && !sim.session, 10_000, 'watchdog');
     expect(sim.mode).toBe('locked');
     await daemon(store);
-    await waitFor(() => store.of('alarm').some((x) => x.type === 'mcu-silent' && x.detail === 'watchdog-locked'), 3000, 'watchdog alarm');
-    await waitFor(() => sim.mode === 'normal' && !sim.failsafe, 3000, 'restored');
+    await waitFor(() => store.of('alarm').some((x) => x.type === 'mcu-silent' && x.detail === 'watchdog-locked'), 10_000, 'watchdog alarm');
+    await waitFor(() => sim.mode === 'normal' && !sim.failsafe, 10_000, 'restored');
   });
 
   it('disk full: the lane does not open and the display says so', async () => {
@@ -212,7 +212,7 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     const d = await daemon(store);
     store.failing = true;
     d.lane.read(PASSPORT);
-    await waitFor(() => sim.lastDisplay?.code === 'fault-storage', 3000, 'fault display');
+    await waitFor(() => sim.lastDisplay?.code === 'fault-storage', 10_000, 'fault display');
     await settled(d);
     expect(sim.auth).toBeNull();
     expect(sim.received.some((m) => m.kind === 'authorise')).toBe(false);
@@ -224,7 +224,7 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     sim.faults.dropRx = 1;
     sim.faults.corruptTx = 1;
     d.lane.read(PASSPORT);
-    await waitFor(() => sim.auth, 3000, 'authorisation');
+    await waitFor(() => sim.auth, 10_000, 'authorisation');
     sim.faults.corruptTx = 2;
     sim.faults.dropTx = 1;
     const acked = delivered(sim, 'passage');

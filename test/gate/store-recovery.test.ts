@@ -13,7 +13,7 @@ afterEach(() => vi.useRealTimers());
 
 /** A store whose writes throw `error` while `failing` is set. */
 class ThrowingStore extends MemoryLaneStore {
-  error: unknown = null;
+  error: Error | null = null;
   override recordDecision(...a: Parameters<MemoryLaneStore['recordDecision']>) {
     if (this.error) throw this.error;
     return super.recordDecision(...a);

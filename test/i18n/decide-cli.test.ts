@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGate } from '../support/cli.js';
 import { PACKS } from '../../src/i18n/packs.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
 
 let dir: string;
 let db: string;
@@ -16,12 +18,17 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** What `gate decide` prints, the passenger's own-language line included. */
+const decideOutputSchema = z.looseObject({ decision: z.string(), reason: z.string(), message: z.record(z.string(), z.string()), passenger: z.unknown() });
+
 const decide = async (doc: string, config = 'config/sample.json') => {
   const r = await runGate(['decide', '--db', db, '--config', config, '--direction', 'entry', '--at', '2025-06-01T09:30:00+08:00', '--document', doc]);
   expect(r.code, r.err).toBe(0);
-  return JSON.parse(r.out);
+  return parseJson(decideOutputSchema, r.out);
 };
-const sample = (name: string) => JSON.parse(readFileSync('config/sample-documents.json', 'utf8'))[name];
+/** One named document of config/sample-documents.json (the file also holds a `_comment` string). */
+const anObject = z.record(z.string(), z.unknown());
+const sample = (name: string) => anObject.parse(parseJson(anObject, readFileSync('config/sample-documents.json', 'utf8'))[name]);
 
 describe('gate decide in the passenger\'s language', () => {
   it('a French passport refused for its verification reads French', async () => {
@@ -47,7 +54,7 @@ describe('gate decide in the passenger\'s language', () => {
   });
 
   it("the station's override in the config wins", async () => {
-    const cfg = JSON.parse(readFileSync('config/sample.json', 'utf8'));
+    const cfg = parseJson(z.record(z.string(), z.unknown()), readFileSync('config/sample.json', 'utf8'));
     delete cfg.$schema;
     const file = join(dir, 'gate.json');
     writeFileSync(file, JSON.stringify({ ...cfg, db, passengerLanguage: { byNationality: { FRA: 'de' } } }));
@@ -57,6 +64,6 @@ describe('gate decide in the passenger\'s language', () => {
 
   it('an unreadable document has no nationality: English', async () => {
     const r = await runGate(['decide', '--db', db, '--config', 'config/sample.json', '--direction', 'entry', '--at', '2025-06-01T09:30:00+08:00', '--document', '{"type": "mrz"']);
-    expect(JSON.parse(r.out).passenger).toMatchObject({ language: 'en', source: 'no-document', text: PACKS.en.reasons.unreadable });
+    expect(parseJson(decideOutputSchema, r.out).passenger).toMatchObject({ language: 'en', source: 'no-document', text: PACKS.en.reasons.unreadable });
   });
 });

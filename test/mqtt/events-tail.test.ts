@@ -4,6 +4,8 @@ import { main } from '../../src/cli/main.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { GateReporter } from '../../src/mqtt/reporter.js';
 import { healthySnapshot, mqttConfig, tempGate, until } from './helpers.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
 
 async function run(args: string[]) {
   const stdout = new PassThrough();
@@ -26,9 +28,9 @@ describe('gate events tail', () => {
       g.store.outbox.markSent([1]);
       const { code, out } = await run(['events', 'tail', '--db', g.path, '--limit', '5']);
       expect(code).toBe(0);
-      const view = JSON.parse(out);
+      const view = parseJson(z.looseObject({ last: z.array(z.looseObject({ seq: z.number(), kind: z.string() })) }), out);
       expect(view).toMatchObject({ pending: 1, sent: 1, lastSeq: 2 });
-      expect(view.last.map((r: { seq: number; kind: string }) => [r.seq, r.kind])).toEqual([
+      expect(view.last.map((r) => [r.seq, r.kind])).toEqual([
         [2, 'passage'],
         [1, 'decision'],
       ]);

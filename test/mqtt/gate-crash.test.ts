@@ -15,7 +15,7 @@ function runGate(db: string, url: string, total: number): { proc: ChildProcess; 
   const proc = spawn(process.execPath, ['--import', 'tsx', child, db, url, String(total)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let last = 0;
   let buf = '';
-  proc.stdout!.on('data', (d) => {
+  proc.stdout.on('data', (d) => {
     buf += d;
     const lines = buf.split('\n');
     buf = lines.pop()!;

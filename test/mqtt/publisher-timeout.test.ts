@@ -7,8 +7,9 @@ import { recordAlarms, tempGate } from './helpers.js';
 
 function fakeConnection(publish: (topic: string, payload: string, opts: unknown, cb: (err?: Error) => void) => void) {
   const events = new TypedEvents<ConnectionEvents>();
-  const conn = { events, connected: true, client: { publish }, drop: vi.fn() };
-  return conn as unknown as MqttConnection & { drop: ReturnType<typeof vi.fn> };
+  const drop = vi.fn();
+  const conn = { events, connected: true, client: { publish }, drop } as unknown as MqttConnection;
+  return { conn, drop };
 }
 
 describe('OutboxPublisher failures', () => {
@@ -19,7 +20,7 @@ describe('OutboxPublisher failures', () => {
     const g = tempGate();
     try {
       recordAlarms(g.store, 3);
-      const conn = fakeConnection(() => {}); // the broker never answers
+      const { conn, drop } = fakeConnection(() => {}); // the broker never answers
       const p = new OutboxPublisher(g.store.outbox, conn, { publishTimeoutMs: 1000, window: 2 });
       const failed: { seq: number; code: string }[] = [];
       p.events.on('failed', (f) => failed.push(f));
@@ -29,7 +30,7 @@ describe('OutboxPublisher failures', () => {
       expect(failed).toEqual([]);
       vi.advanceTimersByTime(300);
       expect(failed).toEqual([{ seq: 1, code: 'publish-timeout' }]);
-      expect(conn.drop).toHaveBeenCalledWith('publish-timeout');
+      expect(drop).toHaveBeenCalledWith('publish-timeout');
       expect(g.store.outbox.counts().pending).toBe(3);
       p.stop();
     } finally {
@@ -43,7 +44,7 @@ describe('OutboxPublisher failures', () => {
     try {
       recordAlarms(g.store, 3);
       let n = 0;
-      const conn = fakeConnection((_t, _p, _o, cb) => (++n === 2 ? cb(new Error('Not authorized')) : cb()));
+      const { conn } = fakeConnection((_t, _p, _o, cb) => (++n === 2 ? cb(new Error('Not authorized')) : cb()));
       const p = new OutboxPublisher(g.store.outbox, conn, { publishTimeoutMs: 1000, window: 1 });
       const failed: { seq: number; code: string }[] = [];
       p.events.on('failed', (f) => failed.push(f));

@@ -8,6 +8,7 @@ import { GateReporter } from '../../src/mqtt/reporter.js';
 import { MqttConnection } from '../../src/mqtt/connection.js';
 import { statusSchema } from '../../src/mqtt/schemas.js';
 import { firstSeen, healthySnapshot, mqttConfig, recordAlarms, recorder, tempGate, until, type Recorder, useBroker } from './helpers.js';
+import { parseJson } from '../support/json.js';
 
 describe('outbox publisher over a real broker', () => {
   const shared = useBroker();
@@ -117,7 +118,7 @@ describe('outbox publisher over a real broker', () => {
     const late = await sub('gates/v1/BJP/07/status');
     await until(() => late.messages.length >= 1);
     expect(late.messages[0]).toMatchObject({ retain: true });
-    expect(JSON.parse(late.messages[0].payload).state).toBe('offline');
+    expect(parseJson(statusSchema, late.messages[0].payload).state).toBe('offline');
   });
 
   it('falls back to the next broker URL when the first one is down, with backoff between attempts', async () => {

@@ -46,7 +46,7 @@ describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
 
   it("refuses a ticket a sibling gate took: the passage is still reported, nothing more is consumed", () => {
     open();
-    s.ledger.recordSiblingPassage({ ...passage('T9'), eventId: '0190d0a0-0000-7000-8000-000000000001', seq: 3, station: 'BJP', gate: '04' } as PassageEvent);
+    s.ledger.recordSiblingPassage({ ...passage('T9'), eventId: '0190d0a0-0000-7000-8000-000000000001', seq: 3, station: 'BJP', gate: '04' });
     const r = s.journal.recordPassage(passage('T9'));
     expect(r.consumed).toBe(false);
     expect(s.outbox.backlog().pending).toBe(1); // the sibling's event is not this gate's to report

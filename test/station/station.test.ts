@@ -9,6 +9,7 @@ import { waitFor } from '../../src/util/wait.js';
 import { runGate } from '../support/cli.js';
 import { passAt, seqOf, seqsAtCentral, startStation, stationLoaded, travellerMrz, STATION, type Station } from './station.js';
 import type { StationGate } from './station.js';
+import { parseConfig } from '../../src/config/load.js';
 
 /** How long a passage at one gate may take to close the ticket at the others (issue 13: within 1 s). */
 const ANTIPASSBACK_MS = 1000;
@@ -98,9 +99,9 @@ describe('a station of three gates bridged to central over TLS', () => {
     const ok = await runGate(['doctor', '--config', g.configPath, '--wait', '1500']);
     expect(line(ok.out)).toMatch(/^OK .*accepts the gate's credentials/);
     // The same gate without its client certificate: the broker refuses it, and doctor says so.
-    const cfg = JSON.parse(readFileSync(g.configPath, 'utf8'));
-    delete cfg.mqtt.tls.cert;
-    delete cfg.mqtt.tls.key;
+    const cfg = parseConfig(JSON.parse(readFileSync(g.configPath, 'utf8')));
+    delete cfg.mqtt.tls!.cert;
+    delete cfg.mqtt.tls!.key;
     const noCert = join(s.dir, 'no-cert.json');
     writeFileSync(noCert, JSON.stringify(cfg));
     const refused = await runGate(['doctor', '--config', noCert, '--wait', '1500']);

@@ -237,7 +237,7 @@ export async function startStation(o: StationOptions): Promise<Station> {
     let log = '';
     let onReady: () => void = () => undefined;
     const ready = new Promise<void>((r) => (onReady = r));
-    proc.stderr!.on('data', (d: Buffer) => {
+    proc.stderr.on('data', (d: Buffer) => {
       log += d.toString('utf8');
       if (log.includes('"msg":"gate ready"')) onReady();
     });

@@ -71,7 +71,7 @@ describe('test infrastructure', () => {
       expect(pub.connected ? await new Promise((r) => pub.once('close', () => r('closed'))) : 'closed').toBe('closed');
       await embedded.start();
       const back = await mqtt.connectAsync(embedded.url, opts);
-      const queued = await new Promise<string>((r) => back.once('message', (t, p) => r(`${t}=${p}`)));
+      const queued = await new Promise<string>((r) => back.once('message', (t, p) => r(`${t}=${p.toString('utf8')}`)));
       expect(queued).toBe('t/head=h1');
       const late = await mqtt.connectAsync(embedded.url, { protocolVersion: 5 });
       const retained = new Promise<boolean>((r) => late.once('message', (_t, _p, pk) => r(pk.retain)));

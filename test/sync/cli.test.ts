@@ -12,6 +12,8 @@ import { SqliteCacheView } from '../../src/cache/view.js';
 import { SyncService } from '../../src/sync/service.js';
 import { createProgress, progressLine } from '../../src/sync/progress.js';
 import { SECRET, STATION, snapshotFile, tempDir, ticket } from './fixtures.js';
+import { parseJson } from '../support/json.js';
+import { z } from 'zod';
 
 async function gate(...args: string[]) {
   const out = new PassThrough();
@@ -35,11 +37,14 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
+/** The part of `gate sync status` the wait below looks at: the head central announced, if any. */
+const syncStatusSchema = z.looseObject({ head: z.looseObject({ seq: z.number() }).nullable().optional() });
+
 describe('gate central and gate sync status', () => {
   it('keygen, snapshot, delta: the gate follows, sync status reports it', async () => {
     const keys = await gate('central', 'keygen', '--out', join(tmp.dir, 'keys'));
     expect(keys.code).toBe(0);
-    const k = JSON.parse(keys.stdout);
+    const k = parseJson(z.looseObject({ keyId: z.string(), privateKey: z.string(), publicKey: z.string() }), keys.stdout);
     expect(k.keyId).toMatch(/^[0-9a-f]{16}$/);
     expect(statSync(k.privateKey).mode & 0o777).toBe(0o600);
     expect((await gate('central', 'keygen', '--out', join(tmp.dir, 'keys'))).code).toBe(1); // never overwrites
@@ -84,7 +89,7 @@ describe('gate central and gate sync status', () => {
       // The delta and the retained head that announces it are two messages: the head may be handled just after.
       let st = await gate('sync', 'status', '--db', dbPath);
       const headBy = Date.now() + 5000;
-      while (JSON.parse(st.stdout).head?.seq !== 1 && Date.now() < headBy) {
+      while (parseJson(syncStatusSchema, st.stdout).head?.seq !== 1 && Date.now() < headBy) {
         await new Promise((r) => setTimeout(r, 20));
         st = await gate('sync', 'status', '--db', dbPath);
       }

@@ -9,9 +9,10 @@ import { CacheApplier } from '../../src/sync/apply.js';
 import { SyncEngine, type Rejection } from '../../src/sync/engine.js';
 import { KeyRing } from '../../src/sync/verify.js';
 import { readSyncStatus } from '../../src/sync/status.js';
-import { chunkSchema, topics, type ResyncRequest } from '../../src/sync/wire.js';
+import { chunkSchema, resyncRequestSchema, topics, type ResyncRequest } from '../../src/sync/wire.js';
 import { GateStore } from '../../src/daemon/gate-store.js';
 import { SECRET, STATION, newKey, passenger, snapshotFile, tempDir, ticket } from './fixtures.js';
+import { parseJson } from '../support/json.js';
 
 const central = newKey();
 const intruder = newKey();
@@ -34,7 +35,7 @@ function makeEngine(keys = [central.publicPem]) {
     clock: () => now,
     publish: (topic, payload) => {
       expect(topic).toBe(topics.resyncRequest(STATION, '01'));
-      requests.push(JSON.parse(payload.toString()));
+      requests.push(parseJson(resyncRequestSchema, payload.toString()));
     },
     onRejected: (r) => rejected.push(r),
   });
@@ -251,7 +252,7 @@ describe('sync engine on a real SQLite file', () => {
     engine = new SyncEngine({
       station: STATION, gate: '01', keys: new KeyRing([central.publicPem]), db, clock: () => now,
       applier: new CacheApplier(db, { station: STATION, secret: SECRET, secretNext: next }),
-      publish: (_t, p) => requests.push(JSON.parse(p.toString())), onRejected: (r) => rejected.push(r),
+      publish: (_t, p) => requests.push(parseJson(resyncRequestSchema, p.toString())), onRejected: (r) => rejected.push(r),
     });
     send(snapshot(3, 100));
     const both = new SqliteCacheView(db, [SECRET, next]);
@@ -271,9 +272,9 @@ describe('sync engine on a real SQLite file', () => {
 
   it('refuses a chunk that carries a plain document number (the wire names documents only by key)', () => {
     const msgs = snapshot(2, 100);
-    const chunk = JSON.parse(msgs[1].payload.toString());
-    chunk.tickets[0].number = 'E12345678';
-    expect(() => openChunkLike(chunk)).toThrow();
+    const chunk = parseJson(chunkSchema, msgs[1].payload.toString());
+    const tickets = chunk.tickets.map((t, i) => (i === 0 ? { ...t, number: 'E12345678' } : t));
+    expect(() => openChunkLike({ ...chunk, tickets })).toThrow();
   });
 
   it('records the head, and a head naming the cache refreshes its age', () => {

@@ -8,7 +8,7 @@ import { buildSnapshot } from '../../src/central/build.js';
 import { openDb } from '../../src/cache/db.js';
 import { SqliteCacheView } from '../../src/cache/view.js';
 import type { AlarmEvent, NewEvent } from '../../src/gate/events.js';
-import { restartDelay, spawnSyncWorker, SyncService, type SyncServiceOptions } from '../../src/sync/service.js';
+import { restartDelay, spawnSyncWorker, SyncService, type SyncEvents, type SyncServiceOptions } from '../../src/sync/service.js';
 import { SYNC_SIZE_LIMITS } from '../../src/sync/limits.js';
 import { waitFor, waitForEvent } from '../../src/util/wait.js';
 import { SECRET, STATION, newKey, snapshotFile, tempDir } from './fixtures.js';
@@ -82,7 +82,7 @@ describe('sync worker supervision', () => {
     ]);
 
     // The restarted worker does the job: a snapshot fed to it is in the file.
-    const state = waitForEvent(svc, 'state', (s) => s.epoch === 3, 20_000, 'the snapshot applied');
+    const state = waitForEvent<SyncEvents, 'state'>(svc, 'state', (s) => s.epoch === 3, 20_000, 'the snapshot applied');
     for (const m of buildSnapshot(snapshotFile(5), { docSecret: SECRET, key: central.key, epoch: 3 }).messages) svc.feed(m.topic, m.payload);
     await state;
     const db = openDb(join(tmp.dir, 'gate.db'));
@@ -101,7 +101,7 @@ describe('sync worker supervision', () => {
       return fakeWorker(b);
     };
     svc = await SyncService.start(options({ spawn }));
-    const down = await waitForEvent(svc, 'down', () => true, 5000, 'the hang noticed');
+    const down = await waitForEvent<SyncEvents, 'down'>(svc, 'down', () => true, 5000, 'the hang noticed');
     expect(down.reason).toBe('hang');
     await waitForEvent(svc, 'up', () => true, 5000, 'the worker running again');
     expect(spawned).toEqual(['hang', 'answer']);

@@ -11,7 +11,7 @@ import { buildSnapshot, type OutMessage } from '../../src/central/build.js';
 import type { AlarmEvent, NewEvent } from '../../src/gate/events.js';
 import { GateStore } from '../../src/daemon/gate-store.js';
 import { failureReason } from '../../src/sync/engine.js';
-import { SyncService, type SyncServiceOptions } from '../../src/sync/service.js';
+import { SyncService, type SyncEvents, type SyncServiceOptions } from '../../src/sync/service.js';
 import type { ResyncRequest } from '../../src/sync/wire.js';
 import { waitForEvent } from '../../src/util/wait.js';
 import { SECRET, STATION, newKey, snapshotFile, tempDir } from './fixtures.js';
@@ -97,7 +97,7 @@ describe('a snapshot meets a decision holding the write lock', () => {
 
     await feed(svc, rest);
     const second = decisionHoldingLock(500);
-    const loaded = waitForEvent(svc, 'state', (s) => s.epoch === 100, 60_000, 'the snapshot to be swapped in');
+    const loaded = waitForEvent<SyncEvents, 'state'>(svc, 'state', (s) => s.epoch === 100, 60_000, 'the snapshot to be swapped in');
     svc.feed(lastChunk.topic, lastChunk.payload);
     const [released2] = await Promise.all([second.released, loaded]);
     expect(Date.now()).toBeGreaterThanOrEqual(released2);
@@ -114,7 +114,7 @@ describe('a snapshot meets a decision holding the write lock', () => {
     const messages = buildSnapshot(snapshotFile(12), { docSecret: SECRET, key: central.key, epoch: 100, chunkRows: 7 }).messages;
 
     const held = decisionHoldingLock(1500);
-    const asked = waitForEvent(svc, 'resync-requested', () => true, 30_000, 'a resync request');
+    const asked = waitForEvent<SyncEvents, 'resync-requested'>(svc, 'resync-requested', () => true, 30_000, 'a resync request');
     svc.feed(messages[0].topic, messages[0].payload);
     expect((await asked).reason).toBe('apply-failed');
     expect(alarms.map((a) => [a.type, a.active, a.detail])).toEqual([['storage-fault', true, 'apply-failed']]);

@@ -36,7 +36,7 @@ example:
     if (!/^[A-Z0-9]{2,8}$/.test(station)) throw new UsageError(`--station must be 2-8 upper-case letters or digits, got "${station}"`);
     const versionText = requireOption(values.version, 'version');
     if (!/^[1-9][0-9]{0,15}$/.test(versionText)) throw new UsageError(`--version must be a positive integer, got "${versionText}"`);
-    const gates = ((values.gate as string[] | undefined) ?? []).map((g) => {
+    const gates = ((values.gate) ?? []).map((g) => {
       const m = /^([A-Za-z0-9_-]{1,16})=(.+)$/.exec(g);
       if (!m) throw new UsageError(`--gate must be ID=PUBKEY, got "${g}"`);
       const text = existsSync(m[2]) ? readFileSync(m[2], 'utf8').trim() : m[2];

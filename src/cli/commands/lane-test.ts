@@ -52,7 +52,6 @@ example:
     });
     let openError: string | null = null;
     transport.events.on('error', (e) => (openError ??= e.message));
-    let code = 1;
     try {
       lane.start();
       await link.start().catch((err: unknown) => (openError ??= errorLine(err)));
@@ -80,13 +79,12 @@ example:
       await waitFor(() => lane.state.phase === 'idle', passageTimeoutMs + 3000, 'the lane to close');
       await link.setMode('maintenance');
       say('ok', 'close', 'flaps closed, lane in maintenance mode; systemctl start gate returns it to service');
-      code = 0;
+      return 0;
     } finally {
       lane.stop();
       if (link.state !== 'closed') await link.stop().catch(() => undefined);
       await transport.close();
       db.close();
     }
-    return code;
   },
 };

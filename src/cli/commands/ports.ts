@@ -33,7 +33,7 @@ export interface PortsProbe {
 
 export const systemProbe: PortsProbe = {
   async listSerial() {
-    return (await autoDetect().list()) as PortInfo[];
+    return (await autoDetect().list());
   },
   async listHid() {
     // node-hid is a native CommonJS module: load it lazily so `gate ports` still lists serial ports without it.
@@ -42,7 +42,7 @@ export const systemProbe: PortsProbe = {
   },
   udevRunning: () => existsSync('/run/udev/control') || existsSync('/run/udev'),
   deviceNodes() {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync('/dev').filter((n) => /^(ttyUSB|ttyACM|hidraw)\d+$/.test(n));
     } catch {

@@ -52,8 +52,6 @@ const DEFAULTS: SimBehaviour = {
   fingerprint: null,
 };
 
-const SW_OK = 0x90;
-
 export class IdCardReaderSim {
   private behaviour: SimBehaviour;
   private readonly framer = new IdCardFramer();
@@ -195,8 +193,8 @@ export class IdCardReaderSim {
 export async function startIdCardReaderSim(
   path: string,
   behaviour: Partial<SimBehaviour> = {},
-  binding: SerialBinding = autoDetect() as unknown as SerialBinding,
-): Promise<{ sim: IdCardReaderSim; close(): Promise<void> }> {
+  binding: SerialBinding = autoDetect(),
+): Promise<{ sim: IdCardReaderSim; close: () => Promise<void> }> {
   const port = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   const sim = new IdCardReaderSim(

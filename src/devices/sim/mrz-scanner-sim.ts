@@ -67,7 +67,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-async function openSink(path: string, baudRate: number, binding: SerialBinding = autoDetect() as unknown as SerialBinding): Promise<ByteSink> {
+async function openSink(path: string, baudRate: number, binding: SerialBinding = autoDetect()): Promise<ByteSink> {
   const port = new SerialPortStream({ binding, path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   return {

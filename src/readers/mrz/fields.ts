@@ -23,8 +23,11 @@ export type Slot = readonly [line: number, start: number, end: number];
 // Letters OCR reads in place of digits (PassportEye's numeric fixers, cheminfo autocorrect).
 const DIGIT_FOR: Record<string, string> = { O: '0', Q: '0', D: '0', I: '1', L: '1', Z: '2', S: '5', G: '6', B: '8' };
 
-export class Failure {
-  constructor(readonly error: MrzError) {}
+/** Thrown inside the parser to leave it at the first fatal finding; parse() turns it into `{ ok: false }`. */
+export class Failure extends Error {
+  constructor(readonly error: MrzError) {
+    super(error.message);
+  }
 }
 
 export function fail(code: ConstructorParameters<typeof MrzError>[0], field: MrzField, message: string): never {

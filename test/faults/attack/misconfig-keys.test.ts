@@ -8,6 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startWorld, type World } from '../../daemon/world.js';
+import { parseConfig } from '../../../src/config/load.js';
+import type { GateConfig } from '../../../src/config/schema.js';
 
 const ENTRY = resolve('src/cli/entry.ts');
 let w: World;
@@ -16,8 +18,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => w?.close());
 
-function variant(name: string, edit: (c: any) => void): string {
-  const c = JSON.parse(readFileSync(w.configPath, 'utf8'));
+function variant(name: string, edit: (c: GateConfig) => void): string {
+  const c = parseConfig(JSON.parse(readFileSync(w.configPath, 'utf8')));
   edit(c);
   const p = join(w.dir, `${name}.json`);
   writeFileSync(p, JSON.stringify(c, null, 2));

@@ -12,11 +12,10 @@ import { docKeyIdOf } from '../../../src/cache/keyed.js';
 import { DEMO_SECRET } from '../../../src/demo/data.js';
 import { sealRoster } from '../../../src/mqtt/roster.js';
 import { waitFor } from '../../../src/util/wait.js';
-import { STATION, passTraveller, startLoadedGate, startWorld, type GateProcess, type World } from '../../daemon/world.js';
+import { STATION, passTraveller, startLoadedGate, startWorld, type World } from '../../daemon/world.js';
 import { passagePayload, sign } from './support.js';
 
 let w: World;
-let gate: GateProcess;
 afterAll(async () => w?.close());
 beforeAll(async () => {
   w = await startWorld({ travellers: 5, resultHoldMs: 200 });
@@ -45,7 +44,7 @@ it('a superseded roster re-published retained is not believed by a fresh gate', 
   // The attacker puts v1 back as the retained roster.
   const attacker = await mqtt.connectAsync(w.broker.url, { protocolVersion: 5, clientId: 'attacker' });
   await attacker.publishAsync(v1.topic, v1.payload, { qos: 1, retain: true });
-  gate = await startLoadedGate(w); // a fresh gate: empty database
+  await startLoadedGate(w); // a fresh gate: empty database
   // Whichever came first (v1 on the main connection, the head on the sync one), v1 ends up refused.
   // startLoadedGate re-publishes the test's snapshot (and its plain head): central's next head names the roster again.
   await w.central.publishAsync(head.topic, head.payload, { qos: 1, retain: true });

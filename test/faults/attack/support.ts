@@ -8,6 +8,8 @@ import { sealRoster } from '../../../src/mqtt/roster.js';
 import type { PassageEvent } from '../../../src/gate/events.js';
 import { signFor } from '../../../src/util/signing.js';
 import { GATE, STATION, passTraveller, startLoadedGate, startWorld, type GateProcess, type World } from '../../daemon/world.js';
+import { parseJson } from '../../support/json.js';
+import { commandResultSchema } from '../../../src/mqtt/schemas.js';
 
 export { GATE, STATION };
 
@@ -29,7 +31,7 @@ export async function arena(opts: { travellers?: number } = {}): Promise<Arena> 
   const attacker = await mqtt.connectAsync(w.broker.url, { protocolVersion: 5, clientId: 'attacker' });
   const results: Arena['results'] = [];
   w.central.on('message', (topic, payload) => {
-    if (topic.endsWith('/cmd-result')) results.push(JSON.parse(payload.toString('utf8')));
+    if (topic.endsWith('/cmd-result')) results.push(parseJson(commandResultSchema, payload.toString('utf8')));
   });
   await w.central.subscribeAsync(`gates/v1/${STATION}/${GATE}/cmd-result`, { qos: 1 });
   const a: Arena = {

@@ -41,7 +41,7 @@ export default function setup(): () => void {
   // Test forks inherit the environment of the process that starts them.
   process.env.FAULTS_TALLY = file;
   return () => {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {

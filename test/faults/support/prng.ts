@@ -24,10 +24,10 @@ export function prng(seed: number): Rng {
 }
 
 export interface Rng {
-  next(): number;
-  int(n: number): number;
-  pick<T>(a: readonly T[]): T;
-  bytes(n: number): Uint8Array;
+  next: () => number;
+  int: (n: number) => number;
+  pick: <T>(a: readonly T[]) => T;
+  bytes: (n: number) => Uint8Array;
 }
 
 export const SEED: number = process.env.FAULTS_SEED ? Number(process.env.FAULTS_SEED) : 0x5eed8;

@@ -31,7 +31,10 @@ export function scriptedBridge() {
   return {
     bridge,
     pending,
-    report: (r: Report) => handler!(r),
+    // The lane loop handles a report synchronously (a throw leaves it unacknowledged): so does this, and says so if not.
+    report: (r: Report): void => {
+      if (handler!(r) !== undefined) throw new Error('the report handler returned a promise; the lane loop handles reports synchronously');
+    },
     /** Answer every outstanding request (and those the answers lead to) in order. */
     answerAll: () => {
       for (const p of pending.splice(0)) p.resolve();

@@ -6,15 +6,19 @@ import { V, text, type VectorId } from './vectors.js';
 // The research date: century inference in these expectations is relative to it.
 const NOW = new Date('2026-11-24T12:00:00Z');
 
-function doc(id: VectorId | string, now = NOW): Document {
-  const r = parseMrz(id in V ? text(id as VectorId) : id, now);
+/** `id`: a vector's id (vectors.ts) or the MRZ text itself. */
+const isVectorId = (id: string): id is VectorId => id in V;
+const mrzOf = (id: string) => (isVectorId(id) ? text(id) : id);
+
+function doc(id: string, now = NOW): Document {
+  const r = parseMrz(mrzOf(id), now);
   if (!r.ok) throw new Error(`expected a document, got ${r.error.toLine()}`);
   expect(documentSchema.safeParse(r.document).success).toBe(true);
   return r.document;
 }
 
-function failure(id: VectorId | string, now = NOW) {
-  const r: MrzParseResult = parseMrz(id in V ? text(id as VectorId) : id, now);
+function failure(id: string, now = NOW) {
+  const r: MrzParseResult = parseMrz(mrzOf(id), now);
   if (r.ok) throw new Error(`expected an error, got ${JSON.stringify(r.document)}`);
   return { code: r.error.code, field: r.error.field, found: r.error.found, expected: r.error.expected };
 }
