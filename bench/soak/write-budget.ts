@@ -1,4 +1,4 @@
-// Where a passage's bytes go: the gate's own store (src/outbox/store.ts) driven through one passage after another at
+// Where a passage's bytes go: the gate's own store (src/daemon/gate-store.ts: the lane journal over outbox and ledger) driven through one passage after another at
 // a busy gate's pace, each step's write_bytes (/proc/self/io) counted on its own. Run as its own process by
 // `npm run soak` (docs/design.md "Storage wear" quotes it): prints {"decision": KB, "authorisation": KB, ...}.
 // usage: node --import tsx bench/soak/write-budget.ts [PASSAGES]
@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../../src/cache/db.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 
 const passages = Number(process.argv[2] ?? 2000);
 const writeBytes = () => Number(/write_bytes:\s+(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
@@ -15,7 +15,7 @@ try {
   const db = openDb(join(dir, 'gate.db'));
   let now = Date.parse('2026-03-02T06:00:00Z');
   // A signature of the real length (Ed25519, base64url): the bytes matter here, not the key.
-  const store = new SqliteOutboxStore(db, { station: 'VNP', gate: '05', now: () => now, signPassage: () => 'S'.repeat(86) });
+  const store = new GateStore(db, { station: 'VNP', gate: '05', now: () => now, signPassage: () => 'S'.repeat(86) });
   const cost = { decision: 0, authorisation: 0, passage: 0, markSent: 0 };
   const step = (k: keyof typeof cost, fn: () => void) => {
     const b = writeBytes();
@@ -32,8 +32,8 @@ try {
     step('passage', () => (passage = store.recordPassage({ kind: 'passage', at: new Date(now).toISOString(), direction: 'entry', outcome: 'passed', ticketId: `T${i}`, docKey, decisionEventId: decision.eventId }, i + 1).event));
     // The publisher marks each PUBACK within 250 ms: at a busy gate the decision's and the passage's come apart.
     step('markSent', () => {
-      store.markSent([decision.seq]);
-      store.markSent([passage.seq]);
+      store.outbox.markSent([decision.seq]);
+      store.outbox.markSent([passage.seq]);
     });
   }
   const b = writeBytes();

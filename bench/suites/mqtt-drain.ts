@@ -10,20 +10,20 @@ import { MqttConnection } from '../../src/mqtt/connection.js';
 import { startLocalBroker } from '../../src/mqtt/local-broker.js';
 import { OutboxPublisher } from '../../src/mqtt/publisher.js';
 import { eventTopic } from '../../src/mqtt/topics.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 
 export default async function mqttDrain(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 10_000 : 100_000;
   const broker = await startLocalBroker();
   const db = openDb(join(ctx.tmpDir, 'gate.db'));
   try {
-    const store = new SqliteOutboxStore(db, { station: 'BJP', gate: '03' });
+    const store = new GateStore(db, { station: 'BJP', gate: '03' });
     db.transaction(() => {
       for (let i = 0; i < n; i++) {
         store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: i % 7 ? 'open' : 'reject', reason: i % 7 ? 'ok' : 'no-ticket', docType: 'cn-resident-id', docKey: 'f'.repeat(64), ticketId: `E${String(i).padStart(9, '0')}`, train: 'G101' });
       }
     })();
-    const rows = store.pendingAfter(0, n);
+    const rows = store.outbox.pendingAfter(0, n);
     ctx.log(`${n} events queued (${rows[0].payload.length} bytes each)`);
 
     // Baseline: bare MQTT.js, same payloads and topics, QoS 1, as many in flight as it can take. Not all 100k at
@@ -54,7 +54,7 @@ export default async function mqttDrain(ctx: BenchContext): Promise<void> {
     const outboxRun = async (): Promise<number> => {
       db.prepare('UPDATE outbox SET sent_ms = NULL').run();
       const conn = new MqttConnection(mqttSchema.parse({ enabled: true, urls: [broker.url], clientId: 'bench-gate' }));
-      const publisher = new OutboxPublisher(store, conn, { publishTimeoutMs: 30_000 });
+      const publisher = new OutboxPublisher(store.outbox, conn, { publishTimeoutMs: 30_000 });
       const up = new Promise<void>((r) => conn.events.once('up', () => r()));
       conn.start();
       await up;
@@ -63,7 +63,7 @@ export default async function mqttDrain(ctx: BenchContext): Promise<void> {
       publisher.start();
       await drained;
       const rate = n / (Number(process.hrtime.bigint() - t0) / 1e9);
-      const left = store.counts().pending;
+      const left = store.outbox.counts().pending;
       publisher.stop();
       await conn.stop();
       if (left !== 0) throw new Error(`${left} events still pending after the drain`);

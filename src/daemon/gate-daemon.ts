@@ -10,7 +10,7 @@ import { bindSecret, boundSecretIndex } from '../cache/write.js';
 import { SqliteCacheView } from '../cache/view.js';
 import { decide } from '../decide/decide.js';
 import { identityOf, type Document } from '../identity/document.js';
-import { SqliteOutboxStore } from '../outbox/store.js';
+import { GateStore } from './gate-store.js';
 import { SerialTransport, type SerialBinding } from '../devices/serial.js';
 import { hidTransportFromConfig, type HidModule } from '../devices/hid.js';
 import { RecordingTransport } from '../devices/recording.js';
@@ -119,7 +119,7 @@ export function defaultStatusFile(dbPath: string): string {
 export class GateDaemon {
   readonly events: TypedEvents<DaemonEvents>;
   readonly db: Db;
-  readonly store: SqliteOutboxStore;
+  readonly store: GateStore;
   readonly view: SqliteCacheView;
   readonly lane: LaneLoop;
   readonly link: BridgeLink;
@@ -181,7 +181,7 @@ export class GateDaemon {
     // The gate signs its passage events so its siblings can refuse forgeries (src/mqtt/siblings.ts).
     const gateKey = loadOrCreateGateKey(c.mqtt.gateKeyFile ?? defaultGateKeyFile(c.db));
     this.gateKeyId = gateKey.keyId;
-    this.store = new SqliteOutboxStore(this.db, {
+    this.store = new GateStore(this.db, {
       station: c.station,
       gate: c.gate,
       now: this.clock,
@@ -189,7 +189,7 @@ export class GateDaemon {
     });
 
     this.retention = new LedgerRetention({
-      store: this.store,
+      ledger: this.store.ledger,
       db: this.db,
       dbPath: c.db,
       now: this.clock,

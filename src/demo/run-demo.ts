@@ -331,7 +331,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
     // What central has.
     out('');
-    const counts = daemon.store.counts();
+    const counts = daemon.store.outbox.counts();
     if (central) {
       await waitFor(() => daemon.store.pendingCount() === 0 && received.length >= counts.lastSeq, 15_000, 'the outbox to drain to central');
       const seqs = received.map((e) => e.seq).sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 // Central's commands on gates/v1/<station>/<gate>/cmd/<name>: verified (src/mqtt/command-verify.ts), nonces
 // persisted in SQLite before the handler runs (a restart must not reopen the replay window), handed to the
 // daemon's handler, and every one answered on .../cmd-result with {nonce, name, ok, code}.
-import type { SqliteOutboxStore } from '../outbox/store.js';
+import type { CommandNonces } from './nonce-store.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { KeyRing } from '../util/signing.js';
@@ -56,7 +56,7 @@ export class CommandChannel {
   constructor(
     private readonly gateId: GateId,
     private readonly connection: MqttConnection,
-    private readonly store: SqliteOutboxStore,
+    private readonly nonces: CommandNonces,
     private readonly handler: CommandHandler,
     private readonly opts: CommandChannelOptions,
   ) {
@@ -114,10 +114,10 @@ export class CommandChannel {
       maxSkewMs: this.opts.maxSkewSeconds * 1000,
       // The stored mark, and commands accepted but still waiting in the queue (not yet remembered in the file).
       highWaterMs: () => {
-        const stored = this.store.nonceHighWater();
+        const stored = this.nonces.highWater();
         return stored === null ? this.queuedHighWaterMs : Math.max(stored, this.queuedHighWaterMs ?? stored);
       },
-      seen: (nonce) => this.store.nonceSeen(nonce),
+      seen: (nonce) => this.nonces.seen(nonce),
       mayVerify: () => this.verifications.take(nowMs),
     });
     if (verdict.ok) this.queuedHighWaterMs = Math.max(this.queuedHighWaterMs ?? verdict.command.issuedMs, verdict.command.issuedMs);
@@ -139,11 +139,11 @@ export class CommandChannel {
       result = { nonce: c.nonce, name: c.name, ok: false, code: 'failed' };
       try {
         // Remember first: if the handler crashes the gate, the same command cannot be replayed after restart.
-        if (!this.store.rememberNonce(c.nonce, c.issuedMs, nowMs)) {
+        if (!this.nonces.remember(c.nonce, c.issuedMs, nowMs)) {
           result.code = 'replayed';
         } else {
           // Kept until the high-water rule refuses them by itself (issuedAt < mark - skew), whatever the clock does.
-          this.store.pruneNonces((this.store.nonceHighWater() ?? c.issuedMs) - 2 * maxSkewMs);
+          this.nonces.pruneBefore((this.nonces.highWater() ?? c.issuedMs) - 2 * maxSkewMs);
           const r = await this.handler(c);
           result = { ...result, ok: r.ok, code: r.code };
           afterAnswer = r.afterAnswer;

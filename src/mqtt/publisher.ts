@@ -5,7 +5,7 @@
 // Each publish has a timeout; a PUBACK with a failure reason (MQTT.js has already forgotten the message) keeps the
 // row in the outbox and drops the connection, so it is retried after the backoff.
 import type { MqttClient } from 'mqtt';
-import type { EventKind, OutboxRow, SqliteOutboxStore } from '../outbox/store.js';
+import type { EventKind, OutboxDrain, OutboxRow } from '../outbox/outbox.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { TypedEvents } from '../util/typed-events.js';
@@ -64,7 +64,7 @@ export class OutboxPublisher {
   private offs: (() => void)[] = [];
 
   constructor(
-    private readonly store: SqliteOutboxStore,
+    private readonly store: OutboxDrain,
     private readonly connection: MqttConnection,
     private readonly opts: PublisherOptions,
   ) {

@@ -2,7 +2,9 @@
 // publisher, the status heartbeat, signed commands and station siblings. The daemon builds one and calls kick()
 // after each committed record.
 import type { GateConfig } from '../config/schema.js';
-import type { SqliteOutboxStore } from '../outbox/store.js';
+import type { OutboxDrain } from '../outbox/outbox.js';
+import type { CommandNonces } from './nonce-store.js';
+import type { SiblingStores } from './siblings.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { CommandChannel, type CommandHandler } from './commands.js';
 import { MqttConnection, type ConnectionOptions } from './connection.js';
@@ -11,7 +13,8 @@ import { SiblingPassages } from './siblings.js';
 import { StatusPublisher, statusWill, type StatusSnapshot } from './status.js';
 
 export interface ReporterDeps {
-  store: SqliteOutboxStore;
+  /** The parts of the gate's file the MQTT side uses (src/daemon/gate-store.ts holds them all). */
+  store: SiblingStores & { outbox: OutboxDrain; nonces: CommandNonces };
   mqtt: GateConfig['mqtt'];
   status: () => StatusSnapshot;
   onCommand: CommandHandler;
@@ -40,7 +43,7 @@ export class GateReporter {
       { ...d.mqtt, clientId: d.mqtt.clientId ?? `gate-${gateId.station}-${gateId.gate}` },
       { will: statusWill(gateId), log, random: d.random, ...d.connection },
     );
-    this.publisher = new OutboxPublisher(d.store, this.connection, {
+    this.publisher = new OutboxPublisher(d.store.outbox, this.connection, {
       publishTimeoutMs: d.mqtt.publishTimeoutMs,
       retentionMs: d.mqtt.retentionHours * 3_600_000,
       window: d.window,
@@ -48,7 +51,7 @@ export class GateReporter {
       log,
     });
     this.status = new StatusPublisher(gateId, this.connection, d.status, { intervalMs: d.mqtt.statusIntervalSeconds * 1000, now: d.now, log });
-    this.commands = new CommandChannel(gateId, this.connection, d.store, d.onCommand, {
+    this.commands = new CommandChannel(gateId, this.connection, d.store.nonces, d.onCommand, {
       centralPublicKeys: d.mqtt.centralPublicKeys,
       maxSkewSeconds: d.mqtt.commandMaxSkewSeconds,
       now: d.now,

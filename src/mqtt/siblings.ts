@@ -3,7 +3,8 @@
 // arrives. A sibling use takes a ticket away from its holder, so only a passage that the named gate signed counts:
 // the gate must be on central's signed roster (src/mqtt/roster.ts) and the `sig` user property must be its Ed25519
 // signature (purpose `passage`) of the exact payload. Everything else is refused, counted, and never reaches the ledger.
-import type { SqliteOutboxStore } from '../outbox/store.js';
+import type { SiblingLedger } from '../ledger/passage-ledger.js';
+import type { RosterStore } from './roster-store.js';
 import { passageEventSchema, type PassageEvent } from '../gate/events.js';
 import { parseBoundedJson } from '../util/bounded-json.js';
 import { errorLine } from '../util/gate-error.js';
@@ -44,6 +45,14 @@ export interface SiblingEvents {
   roster: { version: number; gates: number };
 }
 
+/** What sibling passages keep in the gate's file: this gate's identity, the ledger rows they take, the roster. */
+export interface SiblingStores {
+  readonly station: string;
+  readonly gate: string;
+  readonly ledger: SiblingLedger;
+  readonly roster: RosterStore;
+}
+
 export interface SiblingOptions {
   /** Central's sync keys (config sync.centralPublicKeys): the roster is signed with one of them. */
   centralKeys: readonly string[];
@@ -62,7 +71,7 @@ export class SiblingPassages {
   private readonly now: () => number;
 
   constructor(
-    private readonly store: SqliteOutboxStore,
+    private readonly store: SiblingStores,
     private readonly connection: MqttConnection,
     opts: SiblingOptions,
   ) {
@@ -70,8 +79,8 @@ export class SiblingPassages {
     this.events = new TypedEvents((event, err) => this.log.error({ event, err }, 'sibling listener failed'));
     this.centralKeys = new KeyRing(opts.centralKeys);
     this.now = opts.now ?? Date.now;
-    this.minVersion = store.rosterMinVersion();
-    const saved = store.savedRoster();
+    this.minVersion = store.roster.minVersion();
+    const saved = store.roster.saved();
     if (saved) this.takeRoster(saved, false);
   }
 
@@ -99,7 +108,7 @@ export class SiblingPassages {
     this.roster = r.roster;
     if (save && isNew) {
       try {
-        this.store.saveRoster(bytes);
+        this.store.roster.save(bytes);
       } catch (err) {
         this.log.error({ err: errorLine(err) }, 'roster not saved');
       }
@@ -119,7 +128,7 @@ export class SiblingPassages {
     if (version <= this.minVersion) return;
     this.minVersion = version;
     try {
-      this.store.saveRosterMinVersion(version);
+      this.store.roster.saveMinVersion(version);
     } catch (err) {
       this.log.error({ err: errorLine(err) }, 'roster minimum not saved');
     }
@@ -150,7 +159,7 @@ export class SiblingPassages {
     if (e.outcome !== 'passed' || e.ticketId === null) return;
     if (Math.abs(now - Date.parse(e.at)) > MAX_PASSAGE_AGE_MS) return this.refuse('stale', t.gate);
     try {
-      if (this.store.recordSiblingPassage(e)) {
+      if (this.store.ledger.recordSiblingPassage(e)) {
         this.events.emit('marked', { ticketId: e.ticketId, direction: e.direction, fromGate: e.gate, eventId: e.eventId });
       }
     } catch (err) {

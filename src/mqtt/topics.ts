@@ -1,5 +1,5 @@
 // The gate's MQTT topics (docs/design.md "MQTT topics"): one place builds and parses them.
-import type { EventKind } from '../outbox/store.js';
+import type { EventKind } from '../outbox/outbox.js';
 
 export const TOPIC_ROOT = 'gates/v1';
 

@@ -9,7 +9,7 @@
 // when the lane is idle, one short transaction each, and the WAL is truncated once it has grown past a bound.
 import { statSync } from 'node:fs';
 import type { Db } from '../cache/db.js';
-import type { SqliteOutboxStore } from './store.js';
+import type { LedgerPruning } from '../ledger/passage-ledger.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -24,7 +24,7 @@ export const RETENTION_MARGIN_MS = 6 * HOUR;
 export const UNKNOWN_ARRIVAL_KEEP_MS = 4 * DAY;
 
 export interface RetentionOptions {
-  store: SqliteOutboxStore;
+  ledger: LedgerPruning;
   db: Db;
   /** The database file: its `-wal` sibling's size decides when the WAL is truncated. */
   dbPath: string;
@@ -75,10 +75,10 @@ export class LedgerRetention {
     let ledger = 0;
     let clearedUses = 0;
     if (horizon !== null) {
-      ledger = this.o.store.pruneLedger(horizon, horizon - UNKNOWN_ARRIVAL_KEEP_MS, this.batch);
+      ledger = this.o.ledger.pruneLedger(horizon, horizon - UNKNOWN_ARRIVAL_KEEP_MS, this.batch);
       // A cleared sibling passage is refused when replayed; once its ticket is past every window a replay could not
       // take anything either, so its mark goes with the ledger's other rows of that age.
-      clearedUses = this.o.store.pruneClearedUses(horizon - UNKNOWN_ARRIVAL_KEEP_MS, this.batch);
+      clearedUses = this.o.ledger.pruneClearedUses(horizon - UNKNOWN_ARRIVAL_KEEP_MS, this.batch);
     }
     return { ledger, clearedUses, walTruncated: this.truncateWalIfLarge(), more: ledger === this.batch || clearedUses === this.batch };
   }

@@ -25,6 +25,7 @@ import {
 import { docKeyIdOf } from '../cache/keyed.js';
 import { DEFAULT_WRITE_WAIT_MS, isBusy, withWriteLock } from '../cache/write-lock.js';
 import { SyncError } from './errors.js';
+import { clearSiblingUses } from '../ledger/passage-ledger.js';
 import type { Chunk, Cursor, Delta, Manifest } from './wire.js';
 
 export interface SnapshotProgress {
@@ -134,15 +135,7 @@ export class CacheApplier {
       // Central says these sibling uses did not happen (a forged or mistaken passage): the ticket is usable again.
       // The cleared passage's eventId is kept: its signed message, replayed from the broker, is never taken again.
       if (d.clearUses?.length) {
-        const remember = this.db.prepare(
-          "INSERT OR IGNORE INTO cleared_uses (event_id, ticket_id, cleared_ms) SELECT event_id, ticket_id, ? FROM ledger WHERE ticket_id = ? AND direction = ? AND source = 'sibling'",
-        );
-        const clear = this.db.prepare("DELETE FROM ledger WHERE ticket_id = ? AND direction = ? AND source = 'sibling'");
-        const now = Date.now();
-        for (const u of d.clearUses) {
-          remember.run(now, u.ticketId, u.direction);
-          clear.run(u.ticketId, u.direction);
-        }
+        clearSiblingUses(this.db, d.clearUses, Date.now());
       }
       this.setState(d.epoch, d.seq, d.generatedAt);
     });

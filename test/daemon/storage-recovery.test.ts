@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkIntegrity, openDb } from '../../src/cache/db.js';
 import { cacheCounts } from '../../src/cache/view.js';
 import { upsertTickets } from '../../src/cache/write.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import { asideName, recoverStorage } from '../../src/daemon/storage-recovery.js';
 import { SECRET, tempDir, ticket } from '../sync/fixtures.js';
 import { damageFile, type Damage } from './damage.js';
@@ -27,7 +27,7 @@ afterEach(() => tmp.cleanup());
 function morning(): { outbox: string[]; lastSeq: number } {
   const db = openDb(path);
   upsertTickets(db, keyedTickets(SECRET, Array.from({ length: 3000 }, (_, i) => ticket(i))));
-  const store = new SqliteOutboxStore(db, { station: 'SHH', gate: '01', now: () => NOW });
+  const store = new GateStore(db, { station: 'SHH', gate: '01', now: () => NOW });
   for (const id of ['T000000001', 'T000000002']) {
     const d = store.recordDecision({ kind: 'decision', at: new Date(NOW).toISOString(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'mrz', docKey: 'k', ticketId: id, train: 'G101' });
     store.recordPassage({ kind: 'passage', at: new Date(NOW).toISOString(), direction: 'entry', outcome: 'passed', ticketId: id, docKey: 'k', decisionEventId: d.eventId });
@@ -94,7 +94,7 @@ describe('recovery of a damaged file', () => {
       expect(cacheCounts(db)).toMatchObject({ passengers: 0, tickets: 0 });
       expect(db.prepare('SELECT count(*) FROM sync_state').pluck().get()).toBe(0);
       // The next event continues the sequence: central sees no seq twice.
-      const store = new SqliteOutboxStore(db, { station: 'SHH', gate: '01', now: () => NOW });
+      const store = new GateStore(db, { station: 'SHH', gate: '01', now: () => NOW });
       expect(store.recordAlarm({ kind: 'alarm', type: 'storage-corrupt', detail: 'corrupt', active: true, at: new Date(NOW).toISOString() }).seq).toBe(before.lastSeq + 1);
     } finally {
       db.close();

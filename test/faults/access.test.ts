@@ -11,7 +11,7 @@ import { MqttConnection } from '../../src/mqtt/connection.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { commandResultSchema } from '../../src/mqtt/schemas.js';
 import { openDb } from '../../src/cache/db.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import { generateSigningKeys } from '../../src/util/signing.js';
 import { commandedGate, mqttConfig, recorder, tempGate, until, useBroker } from '../mqtt/helpers.js';
 import { makePki } from '../support/pki.js';
@@ -68,7 +68,7 @@ describe('signed commands over a real broker', () => {
     await g.stop();
     tg.db.close();
     tg.db = openDb(tg.path);
-    tg.store = new SqliteOutboxStore(tg.db, target);
+    tg.store = new GateStore(tg.db, target);
     g = gate(tg);
     cleanups.push(() => g.stop());
     await until(() => g.reporter.connection.connected, 10_000, 'gate reconnected');

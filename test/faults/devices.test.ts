@@ -20,7 +20,7 @@ import type { LaneTiming } from '../../src/gate/lane.js';
 import type { DisplayMessage } from '../../src/gate/display.js';
 import type { AlarmEvent, DecisionEvent, PassageEvent } from '../../src/gate/events.js';
 import { openDb, type Db } from '../../src/cache/db.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import type { Document } from '../../src/identity/document.js';
 import type { GateError } from '../../src/util/gate-error.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
@@ -174,7 +174,7 @@ const TIMING: LaneTiming = { passageTimeoutMs: 5000, resultHoldMs: 100, guardMs:
 async function laneRig(name: string) {
   const dir = mkdtempSync(join(tmpdir(), `faults-${name}-`));
   const db: Db = openDb(join(dir, 'gate.db'));
-  const store = new SqliteOutboxStore(db, { station: 'TST', gate: '01' });
+  const store = new GateStore(db, { station: 'TST', gate: '01' });
   const pair: PtyPair = await openPtyPair(name);
   const sim = await McuSim.open(pair.sim, { heartbeatMs: 40, walkMs: 20 });
   const link = new BridgeLink(new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), FAST);

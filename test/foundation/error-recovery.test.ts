@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { DEVICE_RECOVERY, DeviceError } from '../../src/devices/transport.js';
 import { READER_RECOVERY, ReaderError } from '../../src/readers/idcard/errors.js';
 import { BRIDGE_RECOVERY, BridgeError } from '../../src/bridge/errors.js';
-import { OUTBOX_RECOVERY, OutboxError } from '../../src/outbox/store.js';
+import { OUTBOX_RECOVERY, OutboxError } from '../../src/outbox/outbox.js';
+import { LEDGER_RECOVERY, LedgerError } from '../../src/ledger/errors.js';
 import { MQTT_RECOVERY, MqttError } from '../../src/mqtt/errors.js';
 import { SYNC_ERROR_CODES, SYNC_RECOVERY, SyncError } from '../../src/sync/errors.js';
 import { RECOVERIES, type GateError, type Recovery } from '../../src/util/gate-error.js';
@@ -87,6 +88,18 @@ const TABLE: Record<string, { make: (code: string) => GateError; codes: Record<s
       'invalid-event': 'drop',
     },
   },
+  ledger: {
+    make: (c) => new LedgerError(c as never, 'm'),
+    actual: LEDGER_RECOVERY,
+    codes: {
+      'disk-full': 'refuse',
+      'io-error': 'refuse',
+      busy: 'retry',
+      'read-only': 'refuse',
+      corrupt: 'refuse',
+      'write-failed': 'refuse',
+    },
+  },
   mqtt: {
     make: (c) => new MqttError(c as never, 'm'),
     actual: MQTT_RECOVERY,
@@ -98,6 +111,7 @@ const TABLE: Record<string, { make: (code: string) => GateError; codes: Record<s
       'bad-tls-file': 'fix-config',
       'bad-url': 'fix-config',
       'bad-gate-key': 'fix-config',
+      'store-failed': 'retry',
     },
   },
   sync: {

@@ -3,7 +3,7 @@
 // comes again, and is then recorded exactly once. Any error the store throws that is not a GateError is a refuse.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DisplayMessage } from '../../src/gate/display.js';
-import { OutboxError } from '../../src/outbox/store.js';
+import { OutboxError } from '../../src/outbox/outbox.js';
 import type { GateError } from '../../src/util/gate-error.js';
 import { PASSPORT } from './support/documents.js';
 import { MemoryLaneStore } from './support/memory-store.js';

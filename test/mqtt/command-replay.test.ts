@@ -6,7 +6,7 @@ import { openDb } from '../../src/cache/db.js';
 import { CommandChannel } from '../../src/mqtt/commands.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import type { MqttConnection } from '../../src/mqtt/connection.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import { generateSigningKeys } from '../../src/util/signing.js';
 import { tempGate } from './helpers.js';
 
@@ -30,7 +30,7 @@ function listeningChannel(now: () => number) {
   const answers: { code: string; nonce: string | null }[] = [];
   const handled: string[] = [];
   const conn = connection(answers);
-  const ch = new CommandChannel(target, conn, tg.store, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
+  const ch = new CommandChannel(target, conn, tg.store.nonces, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
     centralPublicKeys: [central.publicKey],
     maxSkewSeconds: 60,
     now,
@@ -45,8 +45,8 @@ describe('command replay after a clock step', () => {
     let clock = T0;
     const answers: unknown[] = [];
     const handled: string[] = [];
-    const channel = (store: SqliteOutboxStore) =>
-      new CommandChannel(target, connection(answers), store, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
+    const channel = (store: GateStore) =>
+      new CommandChannel(target, connection(answers), store.nonces, (c) => (handled.push(c.nonce), { ok: true, code: 'ok' }), {
         centralPublicKeys: [central.publicKey],
         maxSkewSeconds: 60,
         now: () => clock,
@@ -59,13 +59,13 @@ describe('command replay after a clock step', () => {
     clock = T0 + 5 * 60_000;
     expect((await ch.handle(b.topic, b.payload)).code).toBe('ok');
     // B's acceptance pruned A's nonce: the nonce table alone could no longer recognise A.
-    expect(tg.store.nonceSeen('command-A')).toBe(false);
+    expect(tg.store.nonces.seen('command-A')).toBe(false);
     clock = T0 + 10_000; // the clock steps back: A looks fresh to the clock
     expect((await ch.handle(a.topic, a.payload)).code).toBe('stale');
     // A restart on the same file keeps the mark.
     tg.db.close();
     tg.db = openDb(tg.path);
-    ch = channel(new SqliteOutboxStore(tg.db, target));
+    ch = channel(new GateStore(tg.db, target));
     expect((await ch.handle(a.topic, a.payload)).code).toBe('stale');
     expect(handled).toEqual(['command-A', 'command-B']);
     tg.close();
@@ -78,7 +78,7 @@ describe('command replay after a clock step', () => {
     const ch = new CommandChannel(
       target,
       connection(answers),
-      tg.store,
+      tg.store.nonces,
       () => {
         if (calls++ === 0) throw new Error('boom');
         return { ok: true, code: 'ok' };

@@ -6,7 +6,7 @@ import { CommandSigner } from '../../src/mqtt/command-signer.js';
 import { commandResultSchema } from '../../src/mqtt/schemas.js';
 import { sealRoster } from '../../src/mqtt/roster.js';
 import { openDb } from '../../src/cache/db.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import { generateSigningKeys, keyIdOf, parsePrivateKey, signFor } from '../../src/util/signing.js';
 import { commandedGate, recorder, tempGate, until, useBroker } from './helpers.js';
 
@@ -51,7 +51,7 @@ describe('commands and siblings', () => {
     tg.db.close();
     const db = openDb(tg.path);
     tg.db = db;
-    tg.store = new SqliteOutboxStore(db, { station: 'BJP', gate: '03' });
+    tg.store = new GateStore(db, { station: 'BJP', gate: '03' });
     g = gate('03', tg);
     cleanups.push(() => g.stop());
     await until(() => g.reporter.connection.connected);
@@ -117,6 +117,6 @@ describe('commands and siblings', () => {
     // Gate 03 ignores its own passage.
     expect(g3.db.prepare("SELECT source FROM ledger WHERE ticket_id = 'E12345678'").all()).toEqual([{ source: 'local' }]);
     // The roster survives a restart of gate 04 (kept in its file, verified again when read).
-    expect(g4.store.savedRoster()).not.toBeNull();
+    expect(g4.store.roster.saved()).not.toBeNull();
   });
 });

@@ -25,7 +25,7 @@ describe('gate events tail', () => {
     try {
       g.store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'cn-resident-id', docKey: 'SECRETKEY', ticketId: 'TICKET-1', train: 'G1' });
       g.store.recordPassage({ kind: 'passage', at: new Date().toISOString(), direction: 'entry', outcome: 'passed', ticketId: 'TICKET-1', docKey: 'SECRETKEY', decisionEventId: null });
-      g.store.markSent([1]);
+      g.store.outbox.markSent([1]);
       const { code, out } = await run(['events', 'tail', '--db', g.path, '--limit', '5']);
       expect(code).toBe(0);
       const view = parseJson(z.looseObject({ last: z.array(z.looseObject({ seq: z.number(), kind: z.string() })) }), out);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/cache/db.js';
 import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import { firstSeen, recorder, tempGate, until } from './helpers.js';
 
 const child = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'gate-child.ts');
@@ -46,8 +46,8 @@ describe('gate killed with SIGKILL mid-drain', () => {
     const second = runGate(g.path, broker.url, total);
     try {
       const check = openDb(g.path, { migrate: false });
-      const store = new SqliteOutboxStore(check, { station: 'BJP', gate: '09' });
-      await until(() => store.counts().lastSeq === total && store.counts().pending === 0, 30_000, 'second run records and drains all');
+      const store = new GateStore(check, { station: 'BJP', gate: '09' });
+      await until(() => store.outbox.counts().lastSeq === total && store.outbox.counts().pending === 0, 30_000, 'second run records and drains all');
       const rows = check.prepare('SELECT seq, event_id AS eventId FROM outbox ORDER BY seq').all() as { seq: number; eventId: string }[];
       check.close();
       expect(rows.map((x) => x.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1)); // gap-free across the crash

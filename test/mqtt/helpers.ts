@@ -9,7 +9,7 @@ import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.
 import { openDb, type Db } from '../../src/cache/db.js';
 import { mqttSchema, type GateConfig } from '../../src/config/schema.js';
 import type { GateEvent } from '../../src/gate/events.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import type { StatusSnapshot } from '../../src/mqtt/status.js';
 import { GateReporter } from '../../src/mqtt/reporter.js';
 import type { AuthorisedCommand } from '../../src/mqtt/command-verify.js';
@@ -23,7 +23,7 @@ export function tempGate(station = 'BJP', gate = '03') {
   const key = generateSigningKeys();
   const privateKey = parsePrivateKey(key.privateKey);
   const signPassage = (payload: Buffer) => signFor('passage', privateKey, payload);
-  const store = new SqliteOutboxStore(db, { station, gate, signPassage });
+  const store = new GateStore(db, { station, gate, signPassage });
   const g = {
     dir,
     path,
@@ -44,8 +44,8 @@ export function mqttConfig(urls: string[], extra: Partial<GateConfig['mqtt']> = 
   return mqttSchema.parse({ enabled: true, urls, reconnect: { initialMs: 50, maxMs: 400 }, publishTimeoutMs: 3000, ...extra });
 }
 
-export const healthySnapshot = (store: SqliteOutboxStore): StatusSnapshot => {
-  const c = store.counts();
+export const healthySnapshot = (store: GateStore): StatusSnapshot => {
+  const c = store.outbox.counts();
   return {
     appVersion: '0.1.0',
     configVersion: 'test',
@@ -57,9 +57,9 @@ export const healthySnapshot = (store: SqliteOutboxStore): StatusSnapshot => {
   };
 };
 
-export function recordAlarms(store: SqliteOutboxStore, n: number): void {
+export function recordAlarms(store: GateStore, n: number): void {
   // One outer transaction for speed: each record is a savepoint inside it.
-  store['db'].transaction(() => {
+  store.db.transaction(() => {
     for (let i = 0; i < n; i++) store.recordAlarm({ kind: 'alarm', at: new Date().toISOString(), type: 'door-fault', detail: `d${i}`, active: i % 2 === 0 });
   })();
 }

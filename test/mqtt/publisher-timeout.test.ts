@@ -21,7 +21,7 @@ describe('OutboxPublisher failures', () => {
     try {
       recordAlarms(g.store, 3);
       const { conn, drop } = fakeConnection(() => {}); // the broker never answers
-      const p = new OutboxPublisher(g.store, conn, { publishTimeoutMs: 1000, window: 2 });
+      const p = new OutboxPublisher(g.store.outbox, conn, { publishTimeoutMs: 1000, window: 2 });
       const failed: { seq: number; code: string }[] = [];
       p.events.on('failed', (f) => failed.push(f));
       p.start();
@@ -31,7 +31,7 @@ describe('OutboxPublisher failures', () => {
       vi.advanceTimersByTime(300);
       expect(failed).toEqual([{ seq: 1, code: 'publish-timeout' }]);
       expect(drop).toHaveBeenCalledWith('publish-timeout');
-      expect(g.store.counts().pending).toBe(3);
+      expect(g.store.outbox.counts().pending).toBe(3);
       p.stop();
     } finally {
       g.close();
@@ -45,13 +45,13 @@ describe('OutboxPublisher failures', () => {
       recordAlarms(g.store, 3);
       let n = 0;
       const { conn } = fakeConnection((_t, _p, _o, cb) => (++n === 2 ? cb(new Error('Not authorized')) : cb()));
-      const p = new OutboxPublisher(g.store, conn, { publishTimeoutMs: 1000, window: 1 });
+      const p = new OutboxPublisher(g.store.outbox, conn, { publishTimeoutMs: 1000, window: 1 });
       const failed: { seq: number; code: string }[] = [];
       p.events.on('failed', (f) => failed.push(f));
       p.start();
       vi.advanceTimersByTime(100);
       expect(failed).toEqual([{ seq: 2, code: 'publish-refused' }]);
-      expect(g.store.pendingAfter(0, 10).map((r) => r.seq)).toEqual([2, 3]);
+      expect(g.store.outbox.pendingAfter(0, 10).map((r) => r.seq)).toEqual([2, 3]);
       p.stop();
     } finally {
       g.close();

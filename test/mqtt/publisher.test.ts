@@ -41,15 +41,15 @@ describe('outbox publisher over a real broker', () => {
     const g = gate();
     const d = g.store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: 'reject', reason: 'no-ticket', docType: 'mrz', docKey: 'k', ticketId: null, train: null });
     recordAlarms(g.store, 49);
-    expect(g.store.counts().pending).toBe(50);
+    expect(g.store.outbox.counts().pending).toBe(50);
     g.reporter.start();
-    await until(() => g.store.counts().pending === 0, 10_000, 'outbox drained');
+    await until(() => g.store.outbox.counts().pending === 0, 10_000, 'outbox drained');
     await until(() => r.messages.length >= 50);
     expect(r.messages[0].topic).toBe('gates/v1/BJP/03/events/decision');
     expect(JSON.parse(r.messages[0].payload)).toEqual(d);
     expect(r.messages.slice(1).every((m) => m.topic === 'gates/v1/BJP/03/events/alarm')).toBe(true);
     expect(r.events().map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    expect(g.store.counts()).toMatchObject({ pending: 0, sent: 50 });
+    expect(g.store.outbox.counts()).toMatchObject({ pending: 0, sent: 50 });
 
     // A record committed while connected goes out after kick().
     g.store.recordAlarm({ kind: 'alarm', at: new Date().toISOString(), type: 'power', detail: null, active: true });
@@ -73,16 +73,16 @@ describe('outbox publisher over a real broker', () => {
     await until(() => r.messages.length >= 200, 10_000, 'drain under way');
     await shared.broker.stop(!crash);
     await until(() => down, 10_000, 'gate sees the broker go');
-    const firstUnsent = g.store.pendingAfter(0, 1)[0].seq;
+    const firstUnsent = g.store.outbox.pendingAfter(0, 1)[0].seq;
     await shared.broker.start();
-    await until(() => g.store.counts().pending === 0, 20_000, 'outbox drained after restart');
+    await until(() => g.store.outbox.counts().pending === 0, 20_000, 'outbox drained after restart');
     return { r, g, firstUnsent };
   }
 
   it('drains everything after the broker is killed (SIGKILL) mid-drain; what was unacknowledged at the crash reaches central in order', async () => {
     const { r, g, firstUnsent } = await drainAcrossRestart('05', true);
     expect(firstUnsent).toBeGreaterThan(1);
-    expect(g.store.counts()).toMatchObject({ pending: 0, sent: 4000 });
+    expect(g.store.outbox.counts()).toMatchObject({ pending: 0, sent: 4000 });
     const expected = Array.from({ length: 4001 - firstUnsent }, (_, i) => firstUnsent + i);
     const received = () => new Set(r.events().map((e) => e.seq));
     await until(() => {

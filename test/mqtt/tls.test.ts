@@ -52,7 +52,7 @@ describe('TLS with client certificates', () => {
     try {
       await until(() => r.messages.length === 1, 10_000, 'event over TLS');
       // Marked sent once its PUBACK is in (marks are batched, so this follows the delivery by up to a flush delay).
-      await until(() => g.store.counts().pending === 0, 10_000, 'the event marked sent');
+      await until(() => g.store.outbox.counts().pending === 0, 10_000, 'the event marked sent');
     } finally {
       await reporter.stop();
       await r.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/cache/db.js';
 import type { PassageEvent } from '../../src/gate/events.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import { LedgerRetention, RETENTION_MARGIN_MS, UNKNOWN_ARRIVAL_KEEP_MS, walBytes } from '../../src/outbox/retention.js';
 import { tempDir } from '../sync/fixtures.js';
 
@@ -18,7 +18,7 @@ describe('ledger retention', () => {
   let db: Db;
   let dbPath: string;
   let now: number;
-  let store: SqliteOutboxStore;
+  let store: GateStore;
   let retention: LedgerRetention;
 
   const addTicket = (id: string, departMs = DEPART, arriveMs = ARRIVE) =>
@@ -37,11 +37,11 @@ describe('ledger retention', () => {
     return store.recordPassage({ kind: 'passage', at: new Date(atMs).toISOString(), direction, outcome: 'passed', ticketId, docKey: 'k', decisionEventId: null }).consumed;
   };
   const sibling = (ticketId: string, atMs: number) =>
-    store.recordSiblingPassage({ kind: 'passage', eventId: '0190a0b0-0000-7000-8000-000000000001', seq: 1, station: 'BJP', gate: '09', at: new Date(atMs).toISOString(), direction: 'entry', outcome: 'passed', ticketId, docKey: 'k', decisionEventId: null });
+    store.ledger.recordSiblingPassage({ kind: 'passage', eventId: '0190a0b0-0000-7000-8000-000000000001', seq: 1, station: 'BJP', gate: '09', at: new Date(atMs).toISOString(), direction: 'entry', outcome: 'passed', ticketId, docKey: 'k', decisionEventId: null });
   const ledger = () => db.prepare('SELECT ticket_id FROM ledger ORDER BY ticket_id').pluck().all();
   const make = (batch = 200, walLimitBytes?: number) =>
     new LedgerRetention({
-      store,
+      ledger: store.ledger,
       db,
       dbPath,
       now: () => now,
@@ -59,7 +59,7 @@ describe('ledger retention', () => {
     dbPath = join(tmp.dir, 'gate.db');
     db = openDb(dbPath);
     now = DEPART - HOUR;
-    store = new SqliteOutboxStore(db, { station: 'BJP', gate: '03', now: () => now });
+    store = new GateStore(db, { station: 'BJP', gate: '03', now: () => now });
     retention = make();
   });
   afterEach(() => {

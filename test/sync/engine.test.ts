@@ -10,7 +10,7 @@ import { SyncEngine, type Rejection } from '../../src/sync/engine.js';
 import { KeyRing } from '../../src/sync/verify.js';
 import { readSyncStatus } from '../../src/sync/status.js';
 import { chunkSchema, resyncRequestSchema, topics, type ResyncRequest } from '../../src/sync/wire.js';
-import { SqliteOutboxStore } from '../../src/outbox/store.js';
+import { GateStore } from '../../src/daemon/gate-store.js';
 import { SECRET, STATION, newKey, passenger, snapshotFile, tempDir, ticket } from './fixtures.js';
 import { parseJson } from '../support/json.js';
 
@@ -121,7 +121,7 @@ describe('sync engine on a real SQLite file', () => {
 
   it("central's delta clears a sibling use (a forged or mistaken passage at another gate), never the gate's own", () => {
     send(snapshot(3, 100));
-    const store = new SqliteOutboxStore(db, { station: STATION, gate: '01' });
+    const store = new GateStore(db, { station: STATION, gate: '01' });
     const passage = (gate: string, ticketId: string) => ({
       eventId: '01900000-0000-7000-8000-00000000000' + ticketId.slice(-1),
       seq: 1,
@@ -135,14 +135,14 @@ describe('sync engine on a real SQLite file', () => {
       docKey: 'k',
       decisionEventId: null,
     });
-    expect(store.recordSiblingPassage(passage('07', ticket(0).id))).toBe(true);
+    expect(store.ledger.recordSiblingPassage(passage('07', ticket(0).id))).toBe(true);
     store.recordPassage({ kind: 'passage', at: new Date(now).toISOString(), direction: 'entry', outcome: 'passed', ticketId: ticket(1).id, docKey: 'k', decisionEventId: null });
     send(delta(1, { ...emptyDelta, clearUses: [{ ticketId: ticket(0).id, direction: 'entry' }, { ticketId: ticket(1).id, direction: 'entry' }] }));
     expect(rejected).toEqual([]);
     expect(db.prepare('SELECT ticket_id, source FROM ledger ORDER BY ticket_id').all()).toEqual([{ ticket_id: ticket(1).id, source: 'local' }]);
     expect(view().syncState()?.seq).toBe(1);
     // The same signed passage replayed from the broker does not take the ticket again.
-    expect(store.recordSiblingPassage(passage('07', ticket(0).id))).toBe(false);
+    expect(store.ledger.recordSiblingPassage(passage('07', ticket(0).id))).toBe(false);
     expect(db.prepare("SELECT 1 FROM ledger WHERE source = 'sibling'").all()).toEqual([]);
   });
 

@@ -4,7 +4,7 @@
 import mqtt from 'mqtt';
 import { openReadOnly } from '../../cache/read-only.js';
 import { gateEventSchema, type GateEvent } from '../../gate/events.js';
-import { SqliteOutboxStore, type OutboxRow } from '../../outbox/store.js';
+import { SqliteOutbox, type OutboxRow } from '../../outbox/outbox.js';
 import { TOPIC_ROOT } from '../../mqtt/topics.js';
 import { parseOptions, requireOption, UsageError, writeJson, type CliIO, type Command } from '../command.js';
 
@@ -36,7 +36,7 @@ function outboxView(path: string, limit: number, nowMs: number): Record<string, 
   const db = openReadOnly(path);
   try {
     // station/gate only label the store; the rows carry their own.
-    const store = new SqliteOutboxStore(db, { station: '-', gate: '-' });
+    const store = new SqliteOutbox(db, { station: '-', gate: '-' });
     const c = store.counts();
     return {
       pending: c.pending,

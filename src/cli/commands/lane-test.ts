@@ -5,7 +5,7 @@ import { passageDirection } from '../../decide/reasons.js';
 import { parseOptions, requireOption, UsageError, type Command } from '../command.js';
 import { loadConfig } from '../../config/load.js';
 import { openDb } from '../../cache/db.js';
-import { SqliteOutboxStore } from '../../outbox/store.js';
+import { sqliteLaneJournal } from '../../outbox/lane-journal.js';
 import { bridgeFromConfig } from '../../bridge/from-config.js';
 import { LaneLoop } from '../../gate/lane-loop.js';
 import { waitFor } from '../../util/wait.js';
@@ -38,7 +38,7 @@ example:
     const say = (status: string, what: string, line: string) => io.stdout.write(`${status.padEnd(4)}  ${what.padEnd(8)} ${line}\n`);
 
     const db = openDb(c.db);
-    const store = new SqliteOutboxStore(db, { station: c.station, gate: c.gate ?? 'unset' });
+    const store = sqliteLaneJournal(db, { station: c.station, gate: c.gate ?? 'unset' }).journal;
     const { transport, link } = bridgeFromConfig(c);
     const lane = new LaneLoop({
       station: c.station,
