@@ -13,7 +13,9 @@ const passages = Number(n);
 const db = openDb(dbPath);
 const before = writeBytes();
 const insertEvent = db.prepare('INSERT INTO outbox (seq, event_id, kind, payload, created_ms, sig) VALUES (?, ?, ?, ?, ?, ?)');
-const insertLedger = db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source, arrival_ms) VALUES (?, 'entry', 'VNP', '05', ?, ?, 'local', ?)");
+const insertLedger = db.prepare(
+  "INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source, arrival_ms) VALUES (?, 'entry', 'VNP', '05', ?, ?, 'local', ?)",
+);
 const pad = (len: number, seed: number) => `${seed}`.padEnd(Number(len), 'x');
 const t0 = Date.parse('2026-03-02T06:00:00Z');
 let seq = 0;

@@ -91,14 +91,18 @@ export function judgeGrowth(r: SoakReport, perDay = r.passages / Math.max(1, r.d
   const minFds = Math.min(...s.map((x) => x.fds));
   if (maxFds - minFds > 4) out.push(`open file descriptors went from ${minFds} to ${maxFds}: a descriptor leak`);
   // Retention: the ledger holds about the tickets of the last day or two, never the whole run.
-  if (s.length >= 2 && last.ledgerRows > 2.5 * perDay) out.push(`the ledger holds ${last.ledgerRows} rows after ${last.day} days of ${Math.round(perDay)} passages: past passages are not pruned`);
+  if (s.length >= 2 && last.ledgerRows > 2.5 * perDay)
+    out.push(
+      `the ledger holds ${last.ledgerRows} rows after ${last.day} days of ${Math.round(perDay)} passages: past passages are not pruned`,
+    );
   if (last.outboxPending > 0) out.push(`${last.outboxPending} events still pending at the end`);
   // Levelling off: over the second half of a long enough run, the slopes stay flat.
   if (s.length >= 6) {
     const half = s.slice(Math.floor(s.length / 2));
     const flat = (name: string, pick: (x: DaySample) => number, allowPerDay: number, unit: string) => {
       const k = slope(series(half, pick));
-      if (k > allowPerDay) out.push(`${name} still grows ${k.toFixed(3)} ${unit}/day over days ${half[0].day}-${last.day} (allowed ${allowPerDay})`);
+      if (k > allowPerDay)
+        out.push(`${name} still grows ${k.toFixed(3)} ${unit}/day over days ${half[0].day}-${last.day} (allowed ${allowPerDay})`);
     };
     flat('RSS of a day-old process', (x) => x.rssBeforeRestartMb, 1, 'MB');
     flat('heap', (x) => x.heapMb, 0.5, 'MB');

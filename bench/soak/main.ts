@@ -30,7 +30,10 @@ const opts = {
 
 if (opts.gate === 'dist') {
   console.log('soak: building dist/ (the gate runs compiled, as on a gate)');
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 
 const started = Date.now();
@@ -44,9 +47,19 @@ console.log(
     `${((Date.now() - started) / 60_000).toFixed(1)} min`,
 );
 const budget = JSON.parse(
-  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'soak', 'write-budget.ts'), '2000'], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop()!,
+  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'soak', 'write-budget.ts'), '2000'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .pop()!,
 ) as Record<string, number>;
-console.log(`soak: the store's steps per passage, KB written: ${Object.entries(budget).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(
+  `soak: the store's steps per passage, KB written: ${Object.entries(budget)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+);
 for (const f of report.failures) console.log(`soak: FAIL ${f}`);
 
 if (report.days >= 30 && !argv.includes('--no-record')) {
@@ -59,8 +72,16 @@ if (report.days >= 30 && !argv.includes('--no-record')) {
       {
         ...kept,
         'soak.rss-growth-mb-per-day': fig(report.rssGrowthMbPerDay, 'MB/day', { goal: 'under 0.5' }),
-        'soak.db-mb-at-day-30': fig(report.dbMbLast, 'MB', { baseline: Number(report.dbMbDay2.toFixed(3)), ratio: Number((report.dbMbLast / report.dbMbDay2).toFixed(3)), goal: 'under 2x the size at day 2' }),
-        'soak.kb-written-per-passage': fig(report.kbWrittenPerPassage, 'KB', { baseline: Number(bareKb.toFixed(3)), ratio: Number(ratio.toFixed(3)), goal: 'under 3x the bare insert of the same rows' }),
+        'soak.db-mb-at-day-30': fig(report.dbMbLast, 'MB', {
+          baseline: Number(report.dbMbDay2.toFixed(3)),
+          ratio: Number((report.dbMbLast / report.dbMbDay2).toFixed(3)),
+          goal: 'under 2x the size at day 2',
+        }),
+        'soak.kb-written-per-passage': fig(report.kbWrittenPerPassage, 'KB', {
+          baseline: Number(bareKb.toFixed(3)),
+          ratio: Number(ratio.toFixed(3)),
+          goal: 'under 3x the bare insert of the same rows',
+        }),
         'soak.bare-insert-kb-per-passage': fig(bareKb, 'KB'),
       },
       null,

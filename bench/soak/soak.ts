@@ -58,7 +58,18 @@ export const DEFAULT_SOAK: Omit<SoakOptions, 'log'> = { days: 30, passengersPerD
 
 const travellerNumber = (i: number) => `S${String(i).padStart(8, '0')}`;
 const travellerMrz = (i: number) =>
-  buildMrz({ format: 'TD3', documentCode: 'P', issuingState: 'D', surname: 'SOAK', givenNames: 'TEST', number: travellerNumber(i), nationality: 'D', birthDate: '800101', sex: 'F', expiryDate: '350101' });
+  buildMrz({
+    format: 'TD3',
+    documentCode: 'P',
+    issuingState: 'D',
+    surname: 'SOAK',
+    givenNames: 'TEST',
+    number: travellerNumber(i),
+    nationality: 'D',
+    birthDate: '800101',
+    sex: 'F',
+    expiryDate: '350101',
+  });
 const ticketId = (day: number, i: number) => `D${day}-S${i}`;
 
 /** The moment passenger j of a day passes (06:00 to 22:00, evenly), relative to the day's 05:00. */
@@ -72,7 +83,7 @@ function dayData(day: number, o: SoakOptions, generatedAtMs: number): SnapshotFi
     kind,
     country,
     number,
-    train: `G${(departMs / HOUR) % 900 | 0}`,
+    train: `G${((departMs / HOUR) % 900) | 0}`,
     date,
     from: STATION,
     to: 'AOH',
@@ -82,11 +93,27 @@ function dayData(day: number, o: SoakOptions, generatedAtMs: number): SnapshotFi
     seat: '01A',
     status: 'valid',
   });
-  const passengers: PassengerRecord[] = Array.from({ length: o.passengersPerDay }, (_, i) => ({ kind: 'passport', country: 'DEU', number: travellerNumber(i), status: 'verified', birthDate: '1980-01-01' }));
-  const tickets: TicketRecord[] = Array.from({ length: o.passengersPerDay }, (_, j) => ticket(ticketId(day, j), 'passport', 'DEU', travellerNumber(j), morning + passTime(j, o.passengersPerDay) + HOUR));
+  const passengers: PassengerRecord[] = Array.from({ length: o.passengersPerDay }, (_, i) => ({
+    kind: 'passport',
+    country: 'DEU',
+    number: travellerNumber(i),
+    status: 'verified',
+    birthDate: '1980-01-01',
+  }));
+  const tickets: TicketRecord[] = Array.from({ length: o.passengersPerDay }, (_, j) =>
+    ticket(ticketId(day, j), 'passport', 'DEU', travellerNumber(j), morning + passTime(j, o.passengersPerDay) + HOUR),
+  );
   // The rest of the station's day: resident-card holders who use other gates (their tickets fill the cache).
   for (let k = 0; k < o.extraTickets; k++) {
-    tickets.push(ticket(`D${day}-R${k}`, 'cn-resident-id', 'CHN', `1101051949${String(k).padStart(7, '0')}X`, morning + HOUR + Math.floor((k * 16 * HOUR) / Math.max(1, o.extraTickets))));
+    tickets.push(
+      ticket(
+        `D${day}-R${k}`,
+        'cn-resident-id',
+        'CHN',
+        `1101051949${String(k).padStart(7, '0')}X`,
+        morning + HOUR + Math.floor((k * 16 * HOUR) / Math.max(1, o.extraTickets)),
+      ),
+    );
   }
   return { station: STATION, generatedAt: new Date(generatedAtMs).toISOString(), passengers, tickets };
 }
@@ -168,7 +195,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const commandPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
     // Central: a persistent session kept by the broker across its outages; every event the gate publishes, by seq.
-    central = await mqtt.connectAsync(b.url, { protocolVersion: 5, clientId: 'soak-central', clean: false, properties: { sessionExpiryInterval: 3600 }, reconnectPeriod: 200 });
+    central = await mqtt.connectAsync(b.url, {
+      protocolVersion: 5,
+      clientId: 'soak-central',
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+      reconnectPeriod: 200,
+    });
     const seqs = new Set<number>();
     const passed = new Set<string>();
     const refused = new Map<string, string>();
@@ -194,7 +227,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     await onResyncRequests(central, STATION, () => {
       if (!current || Date.now() - lastAnswer < 2000) return;
       lastAnswer = Date.now();
-      const head = buildHead(key, { station: STATION, epoch: current.epoch, seq: current.seq, docKeyId: docKeyIdOf(DEMO_SECRET), generatedAt: new Date(clock.now()).toISOString() });
+      const head = buildHead(key, {
+        station: STATION,
+        epoch: current.epoch,
+        seq: current.seq,
+        docKeyId: docKeyIdOf(DEMO_SECRET),
+        generatedAt: new Date(clock.now()).toISOString(),
+      });
       void publishAll(central!, [head, ...current.messages.filter((m) => !m.retain)]).catch(() => undefined);
     });
 
@@ -210,7 +249,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         reconnect: { initialMs: 100, maxMs: 1000 },
       },
       bridge: { port: { path: mcuPair.device, baudRate: 115200 }, heartbeatMs: 200, watchdogMs: 2000, passageTimeoutMs: 5000 },
-      mqtt: { enabled: true, urls: [b.url], centralPublicKeys: [commandPem], reconnect: { initialMs: 100, maxMs: 1000 }, publishTimeoutMs: 2000 },
+      mqtt: {
+        enabled: true,
+        urls: [b.url],
+        centralPublicKeys: [commandPem],
+        reconnect: { initialMs: 100, maxMs: 1000 },
+        publishTimeoutMs: 2000,
+      },
       sync: { enabled: true, centralPublicKeys: [sync.publicKey.export({ type: 'spki', format: 'pem' }).toString()] },
       lane: { resultHoldMs: 100 },
     };
@@ -323,7 +368,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
           const victim = j + 3;
           const d = dayData(day, o, morning).tickets[victim];
           const { messages } = buildDelta(
-            { generatedAt: new Date(clock.now()).toISOString(), upserts: { passengers: [], tickets: [{ ...d, status: 'refunded' }] }, deletes: { passengers: [], tickets: [] } },
+            {
+              generatedAt: new Date(clock.now()).toISOString(),
+              upserts: { passengers: [], tickets: [{ ...d, status: 'refunded' }] },
+              deletes: { passengers: [], tickets: [] },
+            },
             { key, station: STATION, epoch, seq, now: new Date(clock.now()), docSecret: DEMO_SECRET },
           );
           current = { epoch, seq, messages: [...current.messages, ...messages] };
@@ -363,7 +412,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
           });
         });
         await mcu.walkThrough();
-        await Promise.race([acked, new Promise((_, rej) => setTimeout(() => rej(new Error(`the gate did not acknowledge ${id}'s passage`)), 10_000))]);
+        await Promise.race([
+          acked,
+          new Promise((_, rej) => setTimeout(() => rej(new Error(`the gate did not acknowledge ${id}'s passage`)), 10_000)),
+        ]);
         walked++;
         if (j === outage[1]) await b.start();
       }
@@ -371,16 +423,21 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
       // End of the day: the outbox drained to central, then the samples.
       const lastSeq = () => query<{ s: number }>('SELECT last_seq AS s FROM outbox_seq WHERE id = 1')?.s ?? 0;
-      const drained = () => seqs.size === lastSeq() && (query<{ n: number }>('SELECT count(*) AS n FROM outbox WHERE sent_ms IS NULL')?.n ?? 1) === 0;
+      const drained = () =>
+        seqs.size === lastSeq() && (query<{ n: number }>('SELECT count(*) AS n FROM outbox WHERE sent_ms IS NULL')?.n ?? 1) === 0;
       // What is still missing after a minute counts as lost below.
-      await waitFor(drained, 60_000, `day ${day + 1}'s events at central`, 100).catch(() => o.log(`day ${day + 1}: the outbox did not drain to central`));
+      await waitFor(drained, 60_000, `day ${day + 1}'s events at central`, 100).catch(() =>
+        o.log(`day ${day + 1}: the outbox did not drain to central`),
+      );
       // Retention settles within a tick: no row left whose ticket's windows ended before the gate's horizon.
       const prunable = () =>
         query<{ n: number }>(
           `SELECT count(*) AS n FROM ledger, sync_state WHERE arrival_ms IS NOT NULL
              AND arrival_ms < min(${clock.now()}, unixepoch(sync_state.generated_at) * 1000) - ${RETENTION_HORIZON_LAG_MS}`,
         )?.n ?? 0;
-      await waitFor(() => prunable() === 0, 60_000, `day ${day + 1}'s past passages to be pruned`, 250).catch(() => o.log(`day ${day + 1}: ${prunable()} past passages not pruned`));
+      await waitFor(() => prunable() === 0, 60_000, `day ${day + 1}'s past passages to be pruned`, 250).catch(() =>
+        o.log(`day ${day + 1}: ${prunable()} past passages not pruned`),
+      );
       const statusFile = JSON.parse(readFileSync(`${dbPath}.status.json`, 'utf8')) as { memory?: { heapUsedMb: number } };
       const rows = query<{ ledger: number; outbox: number; pending: number }>(
         'SELECT (SELECT count(*) FROM ledger) AS ledger, (SELECT count(*) FROM outbox) AS outbox, (SELECT count(*) FROM outbox WHERE sent_ms IS NULL) AS pending',
@@ -422,7 +479,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       refusals: expectedRefusals,
       lost,
       samples,
-      payloadBytes: { decision: Math.round(payload.decision ?? 300), passage: Math.round(payload.passage ?? 300), sig: Math.round(payload.sig ?? 88) },
+      payloadBytes: {
+        decision: Math.round(payload.decision ?? 300),
+        passage: Math.round(payload.passage ?? 300),
+        sig: Math.round(payload.sig ?? 88),
+      },
       ...growthPerDay(samples),
       failures: [],
     };
@@ -451,7 +512,16 @@ export function bareInsertKbPerPassage(r: Pick<SoakReport, 'payloadBytes'>, pass
   try {
     const out = execFileSync(
       process.execPath,
-      ['--import', 'tsx', join(root, 'bench', 'soak', 'bare-insert.ts'), join(dir, 'bare.db'), String(passages), String(r.payloadBytes.decision), String(r.payloadBytes.passage), String(r.payloadBytes.sig)],
+      [
+        '--import',
+        'tsx',
+        join(root, 'bench', 'soak', 'bare-insert.ts'),
+        join(dir, 'bare.db'),
+        String(passages),
+        String(r.payloadBytes.decision),
+        String(r.payloadBytes.passage),
+        String(r.payloadBytes.sig),
+      ],
       { cwd: root, encoding: 'utf8' },
     );
     const { bytes } = JSON.parse(out.trim().split('\n').pop()!) as { bytes: number };

@@ -27,9 +27,47 @@ try {
     now += 6000;
     let decision!: { seq: number; eventId: string };
     let passage!: { seq: number };
-    step('decision', () => (decision = store.recordDecision({ kind: 'decision', at: new Date(now).toISOString(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'mrz', docKey, ticketId: `T${i}`, train: 'G1' })));
-    step('authorisation', () => store.rememberAuthorisation({ authId: i + 1, direction: 'entry', ticketId: `T${i}`, docKey, decisionEventId: decision.eventId, atMs: now }));
-    step('passage', () => (passage = store.recordPassage({ kind: 'passage', at: new Date(now).toISOString(), direction: 'entry', outcome: 'passed', ticketId: `T${i}`, docKey, decisionEventId: decision.eventId }, i + 1).event));
+    step(
+      'decision',
+      () =>
+        (decision = store.recordDecision({
+          kind: 'decision',
+          at: new Date(now).toISOString(),
+          direction: 'entry',
+          decision: 'open',
+          reason: 'ok',
+          docType: 'mrz',
+          docKey,
+          ticketId: `T${i}`,
+          train: 'G1',
+        })),
+    );
+    step('authorisation', () =>
+      store.rememberAuthorisation({
+        authId: i + 1,
+        direction: 'entry',
+        ticketId: `T${i}`,
+        docKey,
+        decisionEventId: decision.eventId,
+        atMs: now,
+      }),
+    );
+    step(
+      'passage',
+      () =>
+        (passage = store.recordPassage(
+          {
+            kind: 'passage',
+            at: new Date(now).toISOString(),
+            direction: 'entry',
+            outcome: 'passed',
+            ticketId: `T${i}`,
+            docKey,
+            decisionEventId: decision.eventId,
+          },
+          i + 1,
+        ).event),
+    );
     // The publisher marks each PUBACK within 250 ms: at a busy gate the decision's and the passage's come apart.
     step('markSent', () => {
       store.outbox.markSent([decision.seq]);
@@ -40,7 +78,15 @@ try {
   db.close();
   const close = writeBytes() - b;
   const kb = (v: number) => Number((v / 1024 / passages).toFixed(2));
-  process.stdout.write(JSON.stringify({ decision: kb(cost.decision), authorisation: kb(cost.authorisation), passage: kb(cost.passage), markSent: kb(cost.markSent), close: kb(close) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      decision: kb(cost.decision),
+      authorisation: kb(cost.authorisation),
+      passage: kb(cost.passage),
+      markSent: kb(cost.markSent),
+      close: kb(close),
+    }) + '\n',
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -13,7 +13,15 @@ import type { Transport } from '../../src/devices/transport.js';
 import type { Document } from '../../src/identity/document.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 
-const DOC: Document = { type: 'mrz', number: 'X1234567', nationality: 'GBR', sex: 'F', birthDate: '1990-01-01', validTo: '2030-01-01', warnings: [] };
+const DOC: Document = {
+  type: 'mrz',
+  number: 'X1234567',
+  nationality: 'GBR',
+  sex: 'F',
+  birthDate: '1990-01-01',
+  validTo: '2030-01-01',
+  warnings: [],
+};
 
 /** Reports when a written frame of the given type has left (write callback), without slowing the write. */
 function watchWrites(inner: Transport, type: number, onWritten: (at: bigint) => void): Transport {
@@ -40,7 +48,11 @@ export default async function bridge(ctx: BenchContext): Promise<void> {
   const sim = await McuSim.open(pair.sim, { heartbeatMs: 100, walkMs: 0 });
   let decidedAt = 0n;
   let written: ((at: bigint) => void) | null = null;
-  const transport = watchWrites(new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), MESSAGES.authorise.type, (at) => written?.(at));
+  const transport = watchWrites(
+    new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }),
+    MESSAGES.authorise.type,
+    (at) => written?.(at),
+  );
   const link = new BridgeLink(transport, { heartbeatMs: 100, watchdogMs: 2000, ackTimeoutMs: 100, retries: 3, failMode: 'locked' });
   let passages = 0;
   const lane = new LaneLoop({
@@ -49,14 +61,21 @@ export default async function bridge(ctx: BenchContext): Promise<void> {
     mode: 'normal',
     timing: { passageTimeoutMs: 5000, resultHoldMs: 0, guardMs: 1000 },
     decide: () => {
-      const d = { decision: 'open', reason: 'ok', ticket: { id: `T-${passages}`, train: 'G1', car: '01', seat: '01A', departure: '' } } as const;
+      const d = {
+        decision: 'open',
+        reason: 'ok',
+        ticket: { id: `T-${passages}`, train: 'G1', car: '01', seat: '01A', departure: '' },
+      } as const;
       decidedAt = process.hrtime.bigint();
       return d;
     },
     keyOf: () => 'k',
     store: {
       recordDecision: (e) => ({ ...e, eventId: '00000000-0000-7000-8000-000000000000', seq: 1, station: 'TST', gate: '01' }),
-      recordPassage: (e) => ({ event: { ...e, eventId: '00000000-0000-7000-8000-000000000001', seq: 2, station: 'TST', gate: '01' }, consumed: true }),
+      recordPassage: (e) => ({
+        event: { ...e, eventId: '00000000-0000-7000-8000-000000000001', seq: 2, station: 'TST', gate: '01' },
+        consumed: true,
+      }),
       recordAlarm: (e) => ({ ...e, eventId: '00000000-0000-7000-8000-000000000002', seq: 3, station: 'TST', gate: '01' }),
     },
     bridge: link,
@@ -100,6 +119,11 @@ export default async function bridge(ctx: BenchContext): Promise<void> {
 
   const ms = (us: number) => us / 1000;
   ctx.record('bridge.decision-to-authorise.p50', { value: ms(percentile(samples, 50)), unit: 'ms', baseline: ms(percentile(base, 50)) });
-  ctx.record('bridge.decision-to-authorise.p99', { value: ms(percentile(samples, 99)), unit: 'ms', baseline: ms(percentile(base, 99)), goal: '< 2 ms' });
+  ctx.record('bridge.decision-to-authorise.p99', {
+    value: ms(percentile(samples, 99)),
+    unit: 'ms',
+    baseline: ms(percentile(base, 99)),
+    goal: '< 2 ms',
+  });
   ctx.log(`${n} passages through lane + link + pty; ${passages} confirmed by the simulated MCU`);
 }

@@ -36,7 +36,9 @@ async function cardToAuthorise(travellers: number, consoleOn: boolean, log: (l: 
     for (let i = 0; i < WARM_UP; i++) await passTraveller(world, i);
     const samples: number[] = [];
     for (let i = WARM_UP; i < travellers; i++) samples.push(await passTraveller(world, i));
-    log(`${consoleOn ? 'console on, live view open' : 'console off'}: ${samples.length} travellers, p50 ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms`);
+    log(
+      `${consoleOn ? 'console on, live view open' : 'console off'}: ${samples.length} travellers, p50 ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms`,
+    );
     return samples;
   } finally {
     await browser?.close();
@@ -52,5 +54,10 @@ export default async function consoleBench(ctx: BenchContext): Promise<void> {
   const travellers = ctx.quick ? 60 : 300;
   const off = await cardToAuthorise(travellers, false, ctx.log);
   const on = await cardToAuthorise(travellers, true, ctx.log);
-  ctx.record('console.card-to-authorise.p99', { value: percentile(on, 99), unit: 'ms', baseline: percentile(off, 99), goal: 'ratio <= 1.2' });
+  ctx.record('console.card-to-authorise.p99', {
+    value: percentile(on, 99),
+    unit: 'ms',
+    baseline: percentile(off, 99),
+    goal: 'ratio <= 1.2',
+  });
 }

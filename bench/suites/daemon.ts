@@ -19,7 +19,11 @@ const ROOT = resolve('.');
 const GATE_BIN = join(ROOT, 'bin', 'gate.js');
 
 /** ms from spawn until `line` appears on stderr (or stdout); the process is then stopped with SIGTERM. */
-function timeToLine(args: string[], line: string, opts: { stopAfter?: boolean } = {}): Promise<{ ms: number; pid: number; stop(): Promise<void> }> {
+function timeToLine(
+  args: string[],
+  line: string,
+  opts: { stopAfter?: boolean } = {},
+): Promise<{ ms: number; pid: number; stop(): Promise<void> }> {
   return new Promise((resolveP, reject) => {
     const t0 = process.hrtime.bigint();
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GATE_LOG_LEVEL: 'info' } });
@@ -55,7 +59,10 @@ function rssMb(pid: number): { rss: number; peak: number } {
 
 export default async function daemonBench(ctx: BenchContext): Promise<void> {
   ctx.log('building dist/ (the daemon runs compiled, as on a gate)');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
 
   const ticketsTotal = ctx.quick ? 100_000 : 1_000_000;
   const passports = ctx.quick ? 20_000 : 200_000;
@@ -94,7 +101,12 @@ export default async function daemonBench(ctx: BenchContext): Promise<void> {
       gate.push(g.ms);
       await g.stop();
     }
-    ctx.record('daemon.cold-start', { value: percentile(gate, 50), unit: 'ms', baseline: percentile(bare, 50), goal: 'under 400 ms to ready (issue 16)' });
+    ctx.record('daemon.cold-start', {
+      value: percentile(gate, 50),
+      unit: 'ms',
+      baseline: percentile(bare, 50),
+      goal: 'under 400 ms to ready (issue 16)',
+    });
 
     // Memory after serving passengers on the full cache.
     const g = await timeToLine([GATE_BIN, 'run', '--config', configPath], '"msg":"gate ready"');
@@ -103,7 +115,20 @@ export default async function daemonBench(ctx: BenchContext): Promise<void> {
       await waitFor(() => mcu.session && mcu.mode === 'normal', 10_000, 'the MCU session');
       for (let i = 0; i < served; i++) {
         const number = passportNumber((i * 7919) % passports);
-        await scanner.scan(buildMrz({ format: 'TD3', documentCode: 'P', issuingState: 'D', surname: 'BENCH', givenNames: 'B', number, nationality: 'D', birthDate: '800101', sex: 'F', expiryDate: '350101' }));
+        await scanner.scan(
+          buildMrz({
+            format: 'TD3',
+            documentCode: 'P',
+            issuingState: 'D',
+            surname: 'BENCH',
+            givenNames: 'B',
+            number,
+            nationality: 'D',
+            birthDate: '800101',
+            sex: 'F',
+            expiryDate: '350101',
+          }),
+        );
         const authorised = await waitFor(() => mcu.auth !== null, 400, 'auth').then(
           () => true,
           () => false,
@@ -121,8 +146,15 @@ export default async function daemonBench(ctx: BenchContext): Promise<void> {
         const s = require('fs').readFileSync('/proc/self/status', 'utf8');
         console.log('rss ' + Number(/VmRSS:\\s+(\\d+)/.exec(s)[1]) / 1024);`;
       const bareRss = Number(execFileSync(process.execPath, ['-e', bareScript], { encoding: 'utf8' }).trim().split(' ')[1]);
-      ctx.log(`daemon RSS ${mem.rss.toFixed(1)} MB (peak ${mem.peak.toFixed(1)} MB) after ${served} passengers; bare lookup process ${bareRss.toFixed(1)} MB`);
-      ctx.record('daemon.rss', { value: mem.rss, unit: 'MB', baseline: bareRss, goal: `under 100 MB with ${ticketsTotal} tickets (issue 16)` });
+      ctx.log(
+        `daemon RSS ${mem.rss.toFixed(1)} MB (peak ${mem.peak.toFixed(1)} MB) after ${served} passengers; bare lookup process ${bareRss.toFixed(1)} MB`,
+      );
+      ctx.record('daemon.rss', {
+        value: mem.rss,
+        unit: 'MB',
+        baseline: bareRss,
+        goal: `under 100 MB with ${ticketsTotal} tickets (issue 16)`,
+      });
       ctx.record('daemon.rss-peak', { value: mem.peak, unit: 'MB', baseline: bareRss });
     } finally {
       await g.stop();

@@ -13,7 +13,12 @@ import { NOW, SECRET, buildStationCache, passportNumber, residentNumber, rng } f
 export default async function decisionBench(ctx: BenchContext): Promise<void> {
   const ticketsTotal = ctx.quick ? 100_000 : 1_000_000;
   const random = rng(42);
-  const { db, passports, residents, buildSeconds } = buildStationCache(join(ctx.tmpDir, 'decision.db'), ctx.quick ? 20_000 : 200_000, ticketsTotal, random);
+  const { db, passports, residents, buildSeconds } = buildStationCache(
+    join(ctx.tmpDir, 'decision.db'),
+    ctx.quick ? 20_000 : 200_000,
+    ticketsTotal,
+    random,
+  );
   ctx.log(`built ${ticketsTotal} tickets, ${passports} passengers in ${buildSeconds.toFixed(1)} s`);
   ctx.record('decision.cache-build', { value: ticketsTotal / buildSeconds, unit: 'rows/s' });
 
@@ -24,15 +29,46 @@ export default async function decisionBench(ctx: BenchContext): Promise<void> {
     const r = random();
     const holder = Math.floor(random() * (passports + residents));
     if (r < 0.1) {
-      docs.push({ type: 'mrz', number: `Q${String(holder).padStart(8, '0')}`, nationality: 'FRA', issuingState: 'FRA', sex: 'M', birthDate: '1980-01-01', validTo: '2030-01-01', warnings: [] });
+      docs.push({
+        type: 'mrz',
+        number: `Q${String(holder).padStart(8, '0')}`,
+        nationality: 'FRA',
+        issuingState: 'FRA',
+        sex: 'M',
+        birthDate: '1980-01-01',
+        validTo: '2030-01-01',
+        warnings: [],
+      });
     } else if (holder < passports) {
-      docs.push({ type: 'mrz', number: passportNumber(holder), nationality: 'DEU', issuingState: 'DEU', sex: 'F', birthDate: '1980-01-01', validTo: '2030-01-01', warnings: [] });
+      docs.push({
+        type: 'mrz',
+        number: passportNumber(holder),
+        nationality: 'DEU',
+        issuingState: 'DEU',
+        sex: 'F',
+        birthDate: '1980-01-01',
+        validTo: '2030-01-01',
+        warnings: [],
+      });
     } else {
-      docs.push({ type: 'cn-resident-id', number: residentNumber(holder - passports), nationality: 'CHN', sex: 'M', birthDate: '1980-01-01', validTo: null, warnings: [] });
+      docs.push({
+        type: 'cn-resident-id',
+        number: residentNumber(holder - passports),
+        nationality: 'CHN',
+        sex: 'M',
+        birthDate: '1980-01-01',
+        validTo: null,
+        warnings: [],
+      });
     }
   }
   const keys = docs.map((d) =>
-    documentKey(SECRET, d.type === 'mrz' ? { kind: 'passport', country: d.nationality, number: d.number } : { kind: 'cn-resident-id', country: 'CHN', number: d.number }),
+    documentKey(
+      SECRET,
+      d.type === 'mrz'
+        ? { kind: 'passport', country: d.nationality, number: d.number }
+        : { kind: 'cn-resident-id', country: 'CHN', number: d.number },
+    ),
   );
 
   const rules = gateConfigSchema.parse({ station: 'VNP' }).rules;

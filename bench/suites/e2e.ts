@@ -73,7 +73,9 @@ export default async function e2e(ctx: BenchContext): Promise<void> {
     };
     for (let i = 0; i < samples + warmup; i++) {
       readAt = null;
-      const authorised = waitForEvent(w.mcu.events, 'received', (m) => m.kind === 'authorise', 5000, `the AUTHORISE for card ${i}`).then(() => process.hrtime.bigint());
+      const authorised = waitForEvent(w.mcu.events, 'received', (m) => m.kind === 'authorise', 5000, `the AUTHORISE for card ${i}`).then(
+        () => process.hrtime.bigint(),
+      );
       w.reader.placeCard(encodeCardText(residentCard(i)));
       const at = await authorised;
       if (readAt === null) throw new Error(`card ${i}: authorised without a read response`);
@@ -87,7 +89,9 @@ export default async function e2e(ctx: BenchContext): Promise<void> {
     const bare = await bareBaseline(samples);
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
-    ctx.log(`card-to-authorise over ${latencies.length} passengers: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms; bare two pty hops p50 ${percentile(bare, 50).toFixed(2)} ms, p99 ${percentile(bare, 99).toFixed(2)} ms`);
+    ctx.log(
+      `card-to-authorise over ${latencies.length} passengers: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, max ${Math.max(...latencies).toFixed(2)} ms; bare two pty hops p50 ${percentile(bare, 50).toFixed(2)} ms, p99 ${percentile(bare, 99).toFixed(2)} ms`,
+    );
     ctx.record('e2e.card-to-authorise.p50', { value: p50, unit: 'ms', baseline: percentile(bare, 50) });
     ctx.record('e2e.card-to-authorise.p99', { value: p99, unit: 'ms', baseline: percentile(bare, 99), goal: 'under 3 ms' });
   } finally {

@@ -14,7 +14,15 @@ import { FaceClient } from '../../src/face/client.js';
 import { startFaceSim } from '../../src/face/sim-process.js';
 import { syntheticPhotoFor } from '../../src/face/sim.js';
 
-const CARD: Document = { type: 'cn-resident-id', number: '11010519491231002X', nationality: 'CHN', sex: 'F', birthDate: '1949-12-31', validTo: null, warnings: [] };
+const CARD: Document = {
+  type: 'cn-resident-id',
+  number: '11010519491231002X',
+  nationality: 'CHN',
+  sex: 'F',
+  birthDate: '1949-12-31',
+  validTo: null,
+  warnings: [],
+};
 const PHOTO = syntheticPhotoFor('bench');
 const RULES: LaneFaceRules = { enabled: true, timeoutMs: 2000, noFaceWaitMs: 0, minScore: 0.75, onUnavailable: 'staffed' };
 
@@ -46,7 +54,10 @@ function laneWith(face: { rules: LaneFaceRules; matcher: FaceClient } | undefine
     keyOf: () => 'k',
     store: {
       recordDecision: (e) => ({ ...e, eventId: '00000000-0000-7000-8000-000000000000', seq: 1, station: 'TST', gate: '01' }),
-      recordPassage: (e) => ({ event: { ...e, eventId: '00000000-0000-7000-8000-000000000001', seq: 2, station: 'TST', gate: '01' }, consumed: true }),
+      recordPassage: (e) => ({
+        event: { ...e, eventId: '00000000-0000-7000-8000-000000000001', seq: 2, station: 'TST', gate: '01' },
+        consumed: true,
+      }),
       recordAlarm: (e) => ({ ...e, eventId: '00000000-0000-7000-8000-000000000002', seq: 3, station: 'TST', gate: '01' }),
     },
     bridge,
@@ -56,8 +67,23 @@ function laneWith(face: { rules: LaneFaceRules; matcher: FaceClient } | undefine
 }
 
 /** n passengers: read, wait for AUTHORISE, walk; returns what `measure` made of each. */
-async function run(lane: LaneLoop, bridge: ReturnType<typeof instantBridge>, n: number, onPassenger: (readAt: bigint, authAt: bigint) => void): Promise<void> {
-  bridge.events.emit('up', { kind: 'hello-reply', major: 1, minor: 1, bootId: 1, mode: 'normal', emergency: false, failsafe: false, power: 'mains', firmware: 'bench' });
+async function run(
+  lane: LaneLoop,
+  bridge: ReturnType<typeof instantBridge>,
+  n: number,
+  onPassenger: (readAt: bigint, authAt: bigint) => void,
+): Promise<void> {
+  bridge.events.emit('up', {
+    kind: 'hello-reply',
+    major: 1,
+    minor: 1,
+    bootId: 1,
+    mode: 'normal',
+    emergency: false,
+    failsafe: false,
+    power: 'mains',
+    firmware: 'bench',
+  });
   lane.start();
   for (let i = 0; i < n; i++) {
     const authorised = new Promise<{ authId: number; at: bigint }>((resolve) => {
@@ -78,7 +104,9 @@ async function run(lane: LaneLoop, bridge: ReturnType<typeof instantBridge>, n: 
 
 export default async function face(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 100 : 1000;
-  const sim = await startFaceSim(join(ctx.tmpDir, 'face.sock'), join(ctx.tmpDir, 'script.json'), { default: { result: 'match', score: 0.9 } });
+  const sim = await startFaceSim(join(ctx.tmpDir, 'face.sock'), join(ctx.tmpDir, 'script.json'), {
+    default: { result: 'match', score: 0.9 },
+  });
   const client = new FaceClient(sim.socketPath);
   const sent = new Map<string, bigint>();
   const received = new Map<string, bigint>();
@@ -114,5 +142,7 @@ export default async function face(ctx: BenchContext): Promise<void> {
   ctx.record('face.overhead.p50', { value: percentile(overhead, 50), unit: 'ms', baseline: percentile(baseline, 50) });
   ctx.record('face.overhead.p99', { value: percentile(overhead, 99), unit: 'ms', baseline: percentile(baseline, 99), goal: '< 2 ms' });
   ctx.record('face.round-trip.p99', { value: percentile(roundTrip, 99), unit: 'ms', baseline: percentile(baseline, 99) });
-  ctx.log(`${n} chip-card passengers with the simulated matcher (own process, Unix socket, answering at once); baseline: the same lane without the face check, read to AUTHORISE`);
+  ctx.log(
+    `${n} chip-card passengers with the simulated matcher (own process, Unix socket, answering at once); baseline: the same lane without the face check, read to AUTHORISE`,
+  );
 }

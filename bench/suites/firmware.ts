@@ -13,7 +13,20 @@ const DIR = resolve('firmware-bridge/c');
 const MESSAGES: [Message, number][] = [
   [{ kind: 'authorise', authId: 32381, direction: 'exit', count: 3, timeoutMs: 20000 }, 126],
   [{ kind: 'display', code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F' }, 9],
-  [{ kind: 'hello-reply', major: 1, minor: 0, bootId: 0xdeadbeef, mode: 'locked', emergency: false, failsafe: true, power: 'mains', firmware: 'gcu-2.4.1' }, 1],
+  [
+    {
+      kind: 'hello-reply',
+      major: 1,
+      minor: 0,
+      bootId: 0xdeadbeef,
+      mode: 'locked',
+      emergency: false,
+      failsafe: true,
+      power: 'mains',
+      firmware: 'gcu-2.4.1',
+    },
+    1,
+  ],
   [{ kind: 'status', mode: 'normal', session: true, emergency: false, failsafe: false, power: 'mains', remaining: 1 }, 0],
   [{ kind: 'passage', authId: 4660, direction: 'entry', remaining: 0 }, 2],
   [{ kind: 'ack' }, 5],
@@ -37,7 +50,10 @@ function totals(out: string, header: string): number | undefined {
 export default async function firmware(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 200_000 : 2_000_000;
   make('build/bench');
-  const c = JSON.parse(spawnSync(resolve(DIR, 'build/bench'), [String(n)], { encoding: 'utf8' }).stdout) as { buildNsPerFrame: number; parseNsPerFrame: number };
+  const c = JSON.parse(spawnSync(resolve(DIR, 'build/bench'), [String(n)], { encoding: 'utf8' }).stdout) as {
+    buildNsPerFrame: number;
+    parseNsPerFrame: number;
+  };
 
   // Baseline: the daemon's codec, message -> wire bytes and wire bytes -> Framer -> decoded message.
   const tsN = Math.max(60_000, Math.floor(n / 20));
@@ -62,13 +78,28 @@ export default async function firmware(ctx: BenchContext): Promise<void> {
   }
   const tsParse = Number(process.hrtime.bigint() - t0) / frames;
 
-  ctx.record('firmware.c.build_ns_per_frame', { value: c.buildNsPerFrame, unit: 'ns', baseline: tsBuild, goal: 'below the TypeScript codec (baseline)' });
-  ctx.record('firmware.c.parse_ns_per_frame', { value: c.parseNsPerFrame, unit: 'ns', baseline: tsParse, goal: 'well under 87 us, one frame at 115200 baud' });
+  ctx.record('firmware.c.build_ns_per_frame', {
+    value: c.buildNsPerFrame,
+    unit: 'ns',
+    baseline: tsBuild,
+    goal: 'below the TypeScript codec (baseline)',
+  });
+  ctx.record('firmware.c.parse_ns_per_frame', {
+    value: c.parseNsPerFrame,
+    unit: 'ns',
+    baseline: tsParse,
+    goal: 'well under 87 us, one frame at 115200 baud',
+  });
   const size = make('size');
   const host = totals(size, 'host (');
-  if (host !== undefined) ctx.record('firmware.c.code_bytes_host_Os', { value: host, unit: 'B', goal: 'text + data of the three modules, -Os' });
+  if (host !== undefined)
+    ctx.record('firmware.c.code_bytes_host_Os', { value: host, unit: 'B', goal: 'text + data of the three modules, -Os' });
   const arm = totals(size, 'arm-none-eabi (');
   if (arm !== undefined) ctx.record('firmware.c.code_bytes_arm_m0plus_Os', { value: arm, unit: 'B', goal: 'fits a 16 KiB-flash MCU' });
-  ctx.log(`C build ${c.buildNsPerFrame} ns, parse ${c.parseNsPerFrame} ns per frame; TypeScript ${tsBuild.toFixed(0)} / ${tsParse.toFixed(0)} ns (${sink > 0 ? 'ok' : '?'})`);
-  ctx.log(`code size -Os: host ${host ?? '?'} B${arm !== undefined ? `, arm-none-eabi ${arm} B` : ', arm-none-eabi: compiler not installed'}`);
+  ctx.log(
+    `C build ${c.buildNsPerFrame} ns, parse ${c.parseNsPerFrame} ns per frame; TypeScript ${tsBuild.toFixed(0)} / ${tsParse.toFixed(0)} ns (${sink > 0 ? 'ok' : '?'})`,
+  );
+  ctx.log(
+    `code size -Os: host ${host ?? '?'} B${arm !== undefined ? `, arm-none-eabi ${arm} B` : ', arm-none-eabi: compiler not installed'}`,
+  );
 }

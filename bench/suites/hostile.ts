@@ -33,10 +33,21 @@ export default async function hostileBench(ctx: BenchContext): Promise<void> {
     const sync = await flooded(await startFlooder(world.broker.url, STATION));
     const gateTopics = await flooded(await startFlooder(world.broker.url, STATION, GATE, 'gate'));
     const p = (xs: number[], q: number) => percentile(xs, q).toFixed(1);
-    ctx.log(`quiet p50/p99 ${p(quiet, 50)}/${p(quiet, 99)} ms; sync-topic flood ${p(sync, 50)}/${p(sync, 99)} ms; gate-topic flood ${p(gateTopics, 50)}/${p(gateTopics, 99)} ms (${n} cards each)`);
-    ctx.record('hostile.flood.card-to-authorise.p99', { value: percentile(sync, 99), unit: 'ms', baseline: percentile(quiet, 99), goal: 'ratio <= 2' });
+    ctx.log(
+      `quiet p50/p99 ${p(quiet, 50)}/${p(quiet, 99)} ms; sync-topic flood ${p(sync, 50)}/${p(sync, 99)} ms; gate-topic flood ${p(gateTopics, 50)}/${p(gateTopics, 99)} ms (${n} cards each)`,
+    );
+    ctx.record('hostile.flood.card-to-authorise.p99', {
+      value: percentile(sync, 99),
+      unit: 'ms',
+      baseline: percentile(quiet, 99),
+      goal: 'ratio <= 2',
+    });
     ctx.record('hostile.flood.card-to-authorise.p50', { value: percentile(sync, 50), unit: 'ms', baseline: percentile(quiet, 50) });
-    ctx.record('hostile.flood-gate-topics.card-to-authorise.p99', { value: percentile(gateTopics, 99), unit: 'ms', baseline: percentile(quiet, 99) });
+    ctx.record('hostile.flood-gate-topics.card-to-authorise.p99', {
+      value: percentile(gateTopics, 99),
+      unit: 'ms',
+      baseline: percentile(quiet, 99),
+    });
     gate.proc.kill('SIGTERM');
     await gate.exited;
   } finally {

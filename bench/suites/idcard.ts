@@ -3,13 +3,67 @@
 // Baseline in the same run: the least any decoder must do with the same frames, an XOR check and a UTF-16LE
 // decode of the 256-byte text, with no framing, no field parsing and no validation.
 import { opsPerSecond, type BenchContext } from '../harness.js';
-import { IdCardFramer, buildReadResponse, decodeIdCard, encodeCardText, xorChecksum, type CardFields } from '../../src/readers/idcard/index.js';
+import {
+  IdCardFramer,
+  buildReadResponse,
+  decodeIdCard,
+  encodeCardText,
+  xorChecksum,
+  type CardFields,
+} from '../../src/readers/idcard/index.js';
 
 const CARDS: CardFields[] = [
-  { layout: 'resident', name: '张三', sex: '2', nation: '01', birthDate: '19491231', address: '北京市东城区某街道1号', number: '11010519491231002X', authority: '北京市公安局东城分局', validFrom: '20150101', validTo: '长期' },
-  { layout: 'I', nameLatin: 'ZHENGJIAN, YANGBEN', sex: '1', number: 'KAZ110090123105', nationality: 'KAZ', nameChinese: '证件样本', validFrom: '20170701', validTo: '20270630', birthDate: '19901231', cardVersion: '01', officeCode: '1500' },
-  { layout: 'Y', nameChinese: '萨利赫', sex: '1', renewalCount: '01', birthDate: '19850101', nameLatin: 'ABDULLAH BIN MOHAMMED AL SAUDI ALHARBI KHALID', number: '932682198501010017', validFrom: '20231201', validTo: '20331130', nationality: 'SAU', link: '011' },
-  { layout: 'J', name: '陈大文', sex: '1', birthDate: '19940823', address: '广东省深圳市福田区某路2号', number: '810000199408230021', authority: '深圳市公安局福田分局', validFrom: '20200101', validTo: '20250101', permitNumber: 'H12345678', issueCount: '02' },
+  {
+    layout: 'resident',
+    name: '张三',
+    sex: '2',
+    nation: '01',
+    birthDate: '19491231',
+    address: '北京市东城区某街道1号',
+    number: '11010519491231002X',
+    authority: '北京市公安局东城分局',
+    validFrom: '20150101',
+    validTo: '长期',
+  },
+  {
+    layout: 'I',
+    nameLatin: 'ZHENGJIAN, YANGBEN',
+    sex: '1',
+    number: 'KAZ110090123105',
+    nationality: 'KAZ',
+    nameChinese: '证件样本',
+    validFrom: '20170701',
+    validTo: '20270630',
+    birthDate: '19901231',
+    cardVersion: '01',
+    officeCode: '1500',
+  },
+  {
+    layout: 'Y',
+    nameChinese: '萨利赫',
+    sex: '1',
+    renewalCount: '01',
+    birthDate: '19850101',
+    nameLatin: 'ABDULLAH BIN MOHAMMED AL SAUDI ALHARBI KHALID',
+    number: '932682198501010017',
+    validFrom: '20231201',
+    validTo: '20331130',
+    nationality: 'SAU',
+    link: '011',
+  },
+  {
+    layout: 'J',
+    name: '陈大文',
+    sex: '1',
+    birthDate: '19940823',
+    address: '广东省深圳市福田区某路2号',
+    number: '810000199408230021',
+    authority: '深圳市公安局福田分局',
+    validFrom: '20200101',
+    validTo: '20250101',
+    permitNumber: 'H12345678',
+    issueCount: '02',
+  },
 ];
 
 const CHUNK = 64;
@@ -49,6 +103,13 @@ export default async function idcard(ctx: BenchContext): Promise<void> {
   }
   const value = opsPerSecond(decodeOne, ms);
   const baseline = opsPerSecond(baselineOne, ms);
-  ctx.record('idcard.frames-decoded-per-s', { value, unit: 'frames/s', baseline, goal: 'far above a reader\'s ~2 reads/s; baseline = bare XOR check + UTF-16LE text, no framing or validation' });
-  ctx.log(`framer (64-byte chunks) + decodeIdCard: ${Math.round(value)} frames/s; bare XOR + utf16le: ${Math.round(baseline)} frames/s (sink ${sink % 10})`);
+  ctx.record('idcard.frames-decoded-per-s', {
+    value,
+    unit: 'frames/s',
+    baseline,
+    goal: "far above a reader's ~2 reads/s; baseline = bare XOR check + UTF-16LE text, no framing or validation",
+  });
+  ctx.log(
+    `framer (64-byte chunks) + decodeIdCard: ${Math.round(value)} frames/s; bare XOR + utf16le: ${Math.round(baseline)} frames/s (sink ${sink % 10})`,
+  );
 }

@@ -20,7 +20,17 @@ export default async function mqttDrain(ctx: BenchContext): Promise<void> {
     const store = new GateStore(db, { station: 'BJP', gate: '03' });
     db.transaction(() => {
       for (let i = 0; i < n; i++) {
-        store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: i % 7 ? 'open' : 'reject', reason: i % 7 ? 'ok' : 'no-ticket', docType: 'cn-resident-id', docKey: 'f'.repeat(64), ticketId: `E${String(i).padStart(9, '0')}`, train: 'G101' });
+        store.recordDecision({
+          kind: 'decision',
+          at: new Date().toISOString(),
+          direction: 'entry',
+          decision: i % 7 ? 'open' : 'reject',
+          reason: i % 7 ? 'ok' : 'no-ticket',
+          docType: 'cn-resident-id',
+          docKey: 'f'.repeat(64),
+          ticketId: `E${String(i).padStart(9, '0')}`,
+          train: 'G101',
+        });
       }
     })();
     const rows = store.outbox.pendingAfter(0, n);

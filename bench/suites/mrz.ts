@@ -18,7 +18,8 @@ function inputs(n: number, formats: MrzFormat[]): string[] {
     return seed % k;
   };
   const pick = <T>(a: readonly T[] | string) => a[rnd(a.length)] as T;
-  const word = (chars: string, min: number, max: number) => Array.from({ length: min + rnd(max - min + 1) }, () => pick<string>(chars)).join('');
+  const word = (chars: string, min: number, max: number) =>
+    Array.from({ length: min + rnd(max - min + 1) }, () => pick<string>(chars)).join('');
   const date = () => `${String(rnd(100)).padStart(2, '0')}${String(1 + rnd(12)).padStart(2, '0')}${String(1 + rnd(28)).padStart(2, '0')}`;
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -61,8 +62,14 @@ export default async function mrz(ctx: BenchContext): Promise<void> {
     let ours = 0;
     let theirs = 0;
     for (let round = 0; round < 3; round++) {
-      ours = Math.max(ours, opsPerSecond(() => void parseMrz(texts[i++ % texts.length], now), Math.round(ms / 3)));
-      theirs = Math.max(theirs, opsPerSecond(() => void cheminfoParse(texts[j++ % texts.length]), Math.round(ms / 3)));
+      ours = Math.max(
+        ours,
+        opsPerSecond(() => void parseMrz(texts[i++ % texts.length], now), Math.round(ms / 3)),
+      );
+      theirs = Math.max(
+        theirs,
+        opsPerSecond(() => void cheminfoParse(texts[j++ % texts.length]), Math.round(ms / 3)),
+      );
     }
     ctx.log(`${name}: ours ${Math.round(ours)}/s, mrz@5.0.2 ${Math.round(theirs)}/s on ${texts.length} inputs`);
     ctx.record(name, { value: ours, unit: 'parses/s', baseline: theirs, goal: 'faster than npm mrz@5.0.2 (same inputs, same run)' });

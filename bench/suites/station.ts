@@ -22,7 +22,15 @@ const BUSY_STATION_PEAK_EVENTS_PER_S = (FLEET * 20_000 * 0.15 * 2) / 3600;
 export default async function stationBench(ctx: BenchContext): Promise<void> {
   const n = ctx.quick ? 10 : 40;
   const fleetIds = Array.from({ length: FLEET }, (_, i) => `F${String(i).padStart(3, '0')}`);
-  const s = await startStation({ gates: [{ id: '01', direction: 'entry' }, { id: '02', direction: 'entry' }, { id: '03', direction: 'exit' }], travellers: n + 2, extraGateCerts: fleetIds });
+  const s = await startStation({
+    gates: [
+      { id: '01', direction: 'entry' },
+      { id: '02', direction: 'entry' },
+      { id: '03', direction: 'exit' },
+    ],
+    travellers: n + 2,
+    extraGateCerts: fleetIds,
+  });
   try {
     await stationLoaded(s);
     await antipassback(ctx, s, n);
@@ -41,8 +49,15 @@ async function antipassback(ctx: BenchContext, s: Station, n: number): Promise<v
     await waitFor(() => g1.mcu.auth !== null, 10_000, 'the authorisation', 1);
     await g1.mcu.walkThrough();
     const t0 = performance.now();
-    await waitFor(() => g2.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", `X${i}`).length === 1, 5000, `the sibling passage of X${i}`, 1).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}; gate 01: ${g1.log().split('\n').slice(-6).join(' | ')}; gate 02: ${g2.log().split('\n').slice(-6).join(' | ')}`);
+    await waitFor(
+      () => g2.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", `X${i}`).length === 1,
+      5000,
+      `the sibling passage of X${i}`,
+      1,
+    ).catch((err: unknown) => {
+      throw new Error(
+        `${(err as Error).message}; gate 01: ${g1.log().split('\n').slice(-6).join(' | ')}; gate 02: ${g2.log().split('\n').slice(-6).join(' | ')}`,
+      );
     });
     took.push(performance.now() - t0);
     // The lane shows its result for resultHoldMs before the next card.
@@ -64,16 +79,21 @@ async function antipassback(ctx: BenchContext, s: Station, n: number): Promise<v
     await a.endAsync();
     await b.endAsync();
   }
-  ctx.log(`anti-passback p50/p99 ${percentile(took, 50).toFixed(1)}/${percentile(took, 99).toFixed(1)} ms over ${n} passages; bare round trip p99 ${percentile(floor, 99).toFixed(1)} ms`);
+  ctx.log(
+    `anti-passback p50/p99 ${percentile(took, 50).toFixed(1)}/${percentile(took, 99).toFixed(1)} ms over ${n} passages; bare round trip p99 ${percentile(floor, 99).toFixed(1)} ms`,
+  );
   ctx.record('station.antipassback.p99', { value: percentile(took, 99), unit: 'ms', baseline: percentile(floor, 99), goal: '< 200 ms' });
 }
 
 async function deltaToGates(ctx: BenchContext, s: Station, n: number): Promise<void> {
   const took: number[] = [];
   for (let i = 0; i < n; i++) {
-    const ticket = s.data.tickets[(i % s.data.tickets.length)];
+    const ticket = s.data.tickets[i % s.data.tickets.length];
     const t0 = performance.now();
-    await s.feed.delta({ upserts: { passengers: [], tickets: [{ ...ticket, seat: `${10 + (i % 80)}F` }] }, deletes: { passengers: [], tickets: [] } });
+    await s.feed.delta({
+      upserts: { passengers: [], tickets: [{ ...ticket, seat: `${10 + (i % 80)}F` }] },
+      deletes: { passengers: [], tickets: [] },
+    });
     const want = s.feed.seq;
     await waitFor(() => s.gates.every((g) => seqOf(g) === want), 10_000, `delta ${want} at every gate`, 2);
     took.push(performance.now() - t0);
@@ -93,13 +113,28 @@ async function deltaToGates(ctx: BenchContext, s: Station, n: number): Promise<v
   } finally {
     await listener.endAsync();
   }
-  ctx.log(`delta to 3 gates p50/p99 ${percentile(took, 50).toFixed(1)}/${percentile(took, 99).toFixed(1)} ms over ${n} deltas; bridge alone p99 ${percentile(floor, 99).toFixed(1)} ms`);
+  ctx.log(
+    `delta to 3 gates p50/p99 ${percentile(took, 50).toFixed(1)}/${percentile(took, 99).toFixed(1)} ms over ${n} deltas; bridge alone p99 ${percentile(floor, 99).toFixed(1)} ms`,
+  );
   ctx.record('station.delta-to-gates.p99', { value: percentile(took, 99), unit: 'ms', baseline: percentile(floor, 99), goal: '< 1000 ms' });
 }
 
 /** A passage event's size and shape, without a person in it. */
 function fleetEvent(gate: string, seq: number): string {
-  return JSON.stringify({ v: 1, kind: 'passage', seq, eventId: `01900000-0000-7000-8000-${String(seq).padStart(12, '0')}`, station: STATION, gate, at: new Date().toISOString(), ticketId: `T${seq}`, direction: 'entry', outcome: 'passed', decisionId: null, pad: 'x'.repeat(180) });
+  return JSON.stringify({
+    v: 1,
+    kind: 'passage',
+    seq,
+    eventId: `01900000-0000-7000-8000-${String(seq).padStart(12, '0')}`,
+    station: STATION,
+    gate,
+    at: new Date().toISOString(),
+    ticketId: `T${seq}`,
+    direction: 'entry',
+    outcome: 'passed',
+    decisionId: null,
+    pad: 'x'.repeat(180),
+  });
 }
 
 async function fleet(ctx: BenchContext, s: Station, ids: string[], perGate: number): Promise<void> {
@@ -118,7 +153,8 @@ async function fleet(ctx: BenchContext, s: Station, ids: string[], perGate: numb
     const t0 = performance.now();
     await Promise.all(
       clients.map(async (c, k) => {
-        for (let q = 1; q <= perGate; q++) await c.publishAsync(`gates/v1/${STATION}/${ids[k]}/events/fleet`, fleetEvent(ids[k], q), { qos: 1 });
+        for (let q = 1; q <= perGate; q++)
+          await c.publishAsync(`gates/v1/${STATION}/${ids[k]}/events/fleet`, fleetEvent(ids[k], q), { qos: 1 });
       }),
     );
     await waitFor(() => arrived >= total, 120_000, `all ${total} fleet events at central`, 5);
@@ -131,14 +167,26 @@ async function fleet(ctx: BenchContext, s: Station, ids: string[], perGate: numb
     // It speaks with the station bridge's certificate, the one identity central lets publish this station's reports.
     const bare = await mqtt.connectAsync(s.central.url, { protocolVersion: 5, clientId: 'bench-fleet-bare', ...bridgeTls(s) });
     const t1 = performance.now();
-    await Promise.all(Array.from({ length: 50 }, async (_, lane) => {
-      for (let q = lane; q < total; q += 50) await bare.publishAsync(`gates/v1/${STATION}/${ids[q % ids.length]}/events/fleet`, fleetEvent(ids[q % ids.length], q), { qos: 1 });
-    }));
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, lane) => {
+        for (let q = lane; q < total; q += 50)
+          await bare.publishAsync(`gates/v1/${STATION}/${ids[q % ids.length]}/events/fleet`, fleetEvent(ids[q % ids.length], q), {
+            qos: 1,
+          });
+      }),
+    );
     await waitFor(() => arrived >= total, 120_000, 'the bare loop at central', 5);
     const bareRate = total / ((performance.now() - t1) / 1000);
     await bare.endAsync();
-    ctx.log(`fleet: ${total} events from ${ids.length} gates through the bridge at ${rate.toFixed(0)}/s, every one at central; bare loop to central ${bareRate.toFixed(0)}/s; 10x a busy station's peak is ${(10 * BUSY_STATION_PEAK_EVENTS_PER_S).toFixed(0)}/s`);
-    ctx.record('station.fleet.events-per-s', { value: rate, unit: 'events/s', baseline: bareRate, goal: `>= ${Math.round(10 * BUSY_STATION_PEAK_EVENTS_PER_S)} (10x a busy station's peak hour), every event arrives` });
+    ctx.log(
+      `fleet: ${total} events from ${ids.length} gates through the bridge at ${rate.toFixed(0)}/s, every one at central; bare loop to central ${bareRate.toFixed(0)}/s; 10x a busy station's peak is ${(10 * BUSY_STATION_PEAK_EVENTS_PER_S).toFixed(0)}/s`,
+    );
+    ctx.record('station.fleet.events-per-s', {
+      value: rate,
+      unit: 'events/s',
+      baseline: bareRate,
+      goal: `>= ${Math.round(10 * BUSY_STATION_PEAK_EVENTS_PER_S)} (10x a busy station's peak hour), every event arrives`,
+    });
   } finally {
     await Promise.all(clients.map((c) => c.endAsync().catch(() => undefined)));
     await sub.endAsync();

@@ -61,9 +61,35 @@ function records(nTickets: number): SnapshotFile {
 
 /** The baseline: the same rows straight into the gate's schema with one prepared statement per table, one transaction. */
 function bareInsert(db: Db, snap: SnapshotFile): number {
-  const key = (r: { kind: string; country: string; number: string }) => createHmac('sha256', SECRET).update(canonicalIdentity(r as never)).digest('hex');
-  const pRows = snap.passengers.map((p) => [key(p), p.kind, p.status, p.birthDate ? createHmac('sha256', SECRET).update(`birth\n${key(p)}\n${p.birthDate}`).digest('hex') : null]);
-  const tRows = snap.tickets.map((t) => [t.id, key(t), t.train, t.date, t.from, t.to, t.departure, t.arrival, Date.parse(t.departure), Date.parse(t.arrival), t.car, t.seat, t.status]);
+  const key = (r: { kind: string; country: string; number: string }) =>
+    createHmac('sha256', SECRET)
+      .update(canonicalIdentity(r as never))
+      .digest('hex');
+  const pRows = snap.passengers.map((p) => [
+    key(p),
+    p.kind,
+    p.status,
+    p.birthDate
+      ? createHmac('sha256', SECRET)
+          .update(`birth\n${key(p)}\n${p.birthDate}`)
+          .digest('hex')
+      : null,
+  ]);
+  const tRows = snap.tickets.map((t) => [
+    t.id,
+    key(t),
+    t.train,
+    t.date,
+    t.from,
+    t.to,
+    t.departure,
+    t.arrival,
+    Date.parse(t.departure),
+    Date.parse(t.arrival),
+    t.car,
+    t.seat,
+    t.status,
+  ]);
   const insP = db.prepare('INSERT INTO passengers (doc_key, kind, status, birth_key) VALUES (?, ?, ?, ?)');
   const insT = db.prepare(
     'INSERT INTO tickets (id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -82,8 +108,22 @@ interface ApplyRun {
 }
 
 /** Feed the snapshot's messages to the sync worker and, meanwhile, decide for a passenger every 2 ms on this thread. */
-async function applyThroughWorker(ctx: BenchContext, dbPath: string, messages: OutMessage[], publicPem: string, epoch: number, decideOnce?: () => void): Promise<ApplyRun> {
-  const svc = await SyncService.start({ dbPath, secret: SECRET, station: STATION, gate: 'bench', centralPublicKeys: [publicPem], logLevel: 'silent' });
+async function applyThroughWorker(
+  ctx: BenchContext,
+  dbPath: string,
+  messages: OutMessage[],
+  publicPem: string,
+  epoch: number,
+  decideOnce?: () => void,
+): Promise<ApplyRun> {
+  const svc = await SyncService.start({
+    dbPath,
+    secret: SECRET,
+    station: STATION,
+    gate: 'bench',
+    centralPublicKeys: [publicPem],
+    logLevel: 'silent',
+  });
   const decisionsUs: number[] = [];
   try {
     const done = new Promise<void>((resolve, reject) => {
@@ -137,7 +177,9 @@ function centralSideAndBaseline(
   const t = Date.now();
   const first = buildSnapshot(snap, { docSecret: SECRET, key, epoch: 1 }).messages;
   const second = buildSnapshot({ ...snap, generatedAt: '2026-03-01T05:30:00+08:00' }, { docSecret: SECRET, key, epoch: 2 }).messages;
-  ctx.log(`central side: ${n} tickets + ${nPassengers} passengers in ${first.length - 2} chunks, built and signed twice in ${Date.now() - t} ms (not timed)`);
+  ctx.log(
+    `central side: ${n} tickets + ${nPassengers} passengers in ${first.length - 2} chunks, built and signed twice in ${Date.now() - t} ms (not timed)`,
+  );
   const bareDb = openDb(join(ctx.tmpDir, 'bare.db'));
   const bareMs = bareInsert(bareDb, snap);
   bareDb.close();
@@ -168,7 +210,12 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
   // A new epoch replaces the populated cache while the lane decides on the main thread with its own connection.
   const laneDb = openDb(gatePath, { migrate: false });
   const view = new SqliteCacheView(laneDb, SECRET);
-  const rules = { timeZone: 'Asia/Shanghai', entry: { opensMinutesBefore: 120, closesMinutesBefore: 5 }, exit: { graceMinutesAfterArrival: 120 }, maxCacheAgeMinutes: 24 * 60 };
+  const rules = {
+    timeZone: 'Asia/Shanghai',
+    entry: { opensMinutesBefore: 120, closesMinutesBefore: 5 },
+    exit: { graceMinutesAfterArrival: 120 },
+    maxCacheAgeMinutes: 24 * 60,
+  };
   const now = new Date('2026-03-01T07:30:00+08:00');
   let k = 0;
   const reasons = new Map<string, number>();
@@ -197,10 +244,20 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
   collectGarbage();
   const hot = await applyThroughWorker(ctx, gatePath, second, publicPem, 2, decideOnce);
   laneDb.close();
-  ctx.log(`decisions (src/decide/decide.ts over src/cache/view.ts): ${hot.decisionsUs.length} during the load; reasons ${JSON.stringify(Object.fromEntries(reasons))}`);
-  const sorted = [...hot.decisionsUs].sort((a, b) => b - a).slice(0, 5).map((us) => (us / 1000).toFixed(1));
+  ctx.log(
+    `decisions (src/decide/decide.ts over src/cache/view.ts): ${hot.decisionsUs.length} during the load; reasons ${JSON.stringify(Object.fromEntries(reasons))}`,
+  );
+  const sorted = [...hot.decisionsUs]
+    .sort((a, b) => b - a)
+    .slice(0, 5)
+    .map((us) => (us / 1000).toFixed(1));
   ctx.log(`slowest decisions during the load (ms): ${sorted.join(', ')}`);
   ctx.record('sync.replace.apply', { value: hot.ms / 1000, unit: 's', baseline: bareMs / 1000 });
-  ctx.record('sync.decision.p99_during_load', { value: percentile(hot.decisionsUs, 99) / 1000, unit: 'ms', baseline: percentile(idle, 99) / 1000, goal: '< 5 ms' });
+  ctx.record('sync.decision.p99_during_load', {
+    value: percentile(hot.decisionsUs, 99) / 1000,
+    unit: 'ms',
+    baseline: percentile(idle, 99) / 1000,
+    goal: '< 5 ms',
+  });
   ctx.record('sync.decision.max_during_load', { value: Math.max(...hot.decisionsUs) / 1000, unit: 'ms' });
 }

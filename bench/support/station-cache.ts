@@ -37,19 +37,33 @@ export interface StationCache {
 }
 
 /** Build the file at `path`: `passports` passport holders, and resident-card holders up to `ticketsTotal` tickets. */
-export function buildStationCache(path: string, passports: number, ticketsTotal: number, random: () => number, now: Date = NOW): StationCache {
+export function buildStationCache(
+  path: string,
+  passports: number,
+  ticketsTotal: number,
+  random: () => number,
+  now: Date = NOW,
+): StationCache {
   // Two tickets per holder: passport holders and as many resident-card holders as fill the ticket count.
   const residents = ticketsTotal / 2 - passports;
   const passengerRecords: PassengerRecord[] = [];
   for (let i = 0; i < passports; i++) {
     // 90 % verified, the rest pending or rejected, as central would push them.
     const r = random();
-    passengerRecords.push({ kind: 'passport', country: 'DEU', number: passportNumber(i), status: r < 0.9 ? 'verified' : r < 0.95 ? 'pending' : 'rejected', birthDate: '1980-01-01' });
+    passengerRecords.push({
+      kind: 'passport',
+      country: 'DEU',
+      number: passportNumber(i),
+      status: r < 0.9 ? 'verified' : r < 0.95 ? 'pending' : 'rejected',
+      birthDate: '1980-01-01',
+    });
   }
   function* tickets(): Generator<TicketRecord> {
     let id = 0;
     const holder = (i: number) =>
-      i < passports ? { kind: 'passport' as const, country: 'DEU', number: passportNumber(i) } : { kind: 'cn-resident-id' as const, country: 'CHN', number: residentNumber(i - passports) };
+      i < passports
+        ? { kind: 'passport' as const, country: 'DEU', number: passportNumber(i) }
+        : { kind: 'cn-resident-id' as const, country: 'CHN', number: residentNumber(i - passports) };
     for (let i = 0; i < passports + residents; i++) {
       for (let k = 0; k < 2; k++) {
         // Departures from 6 h before to 12 h after the measured instant, to the minute.
@@ -77,10 +91,18 @@ export function buildStationCache(path: string, passports: number, ticketsTotal:
   db.transaction(() => {
     // Keyed as central keys them (src/cache/keyed.ts), streamed: a million tickets are never one array.
     const k = keyerFor(SECRET);
-    upsertPassengers(db, passengerRecords.map((p) => keyPassenger(k, p)));
-    withTicketIndexDeferred(db, () => upsertTickets(db, (function* () {
-      for (const t of tickets()) yield keyTicket(k, t);
-    })()));
+    upsertPassengers(
+      db,
+      passengerRecords.map((p) => keyPassenger(k, p)),
+    );
+    withTicketIndexDeferred(db, () =>
+      upsertTickets(
+        db,
+        (function* () {
+          for (const t of tickets()) yield keyTicket(k, t);
+        })(),
+      ),
+    );
     const generatedAt = new Date(now.getTime() - 3.5 * 3_600_000).toISOString();
     setSyncState(db, { station: 'VNP', epoch: 'bench', seq: 0, generatedAt, appliedAt: generatedAt });
   })();

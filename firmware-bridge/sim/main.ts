@@ -40,8 +40,12 @@ const commands: Record<string, (args: string[]) => unknown> = {
   forced: () => sim.forced(),
   intrusion: () => sim.intrude(),
   emergency: ([on]) => sim.setEmergency(on === 'on'),
-  power: ([s]) => (s in POWER_STATES ? sim.setPower(s as PowerState) : print({ error: `power: one of ${Object.keys(POWER_STATES).join(', ')}` })),
-  'door-fault': ([f, on]) => (f in DOOR_FAULTS ? sim.doorFault(f as DoorFault, on !== 'off') : print({ error: `door-fault: one of ${Object.keys(DOOR_FAULTS).join(', ')}` })),
+  power: ([s]) =>
+    s in POWER_STATES ? sim.setPower(s as PowerState) : print({ error: `power: one of ${Object.keys(POWER_STATES).join(', ')}` }),
+  'door-fault': ([f, on]) =>
+    f in DOOR_FAULTS
+      ? sim.doorFault(f as DoorFault, on !== 'off')
+      : print({ error: `door-fault: one of ${Object.keys(DOOR_FAULTS).join(', ')}` }),
   reboot: () => sim.reboot('software'),
   silence: ([on]) => sim.silence(on !== 'off'),
   'drop-tx': ([n]) => (sim.faults.dropTx = Number(n) || 1),
@@ -49,7 +53,15 @@ const commands: Record<string, (args: string[]) => unknown> = {
   'drop-rx': ([n]) => (sim.faults.dropRx = Number(n) || 1),
   'drop-answers': ([n]) => (sim.faults.dropAnswers = Number(n) || 1),
   'drop-acks': ([n]) => (sim.faults.dropAcks = Number(n) || 1),
-  state: () => print({ mode: sim.mode, session: sim.session, failsafe: sim.failsafe, emergency: sim.emergency, auth: sim.auth, display: sim.lastDisplay }),
+  state: () =>
+    print({
+      mode: sim.mode,
+      session: sim.session,
+      failsafe: sim.failsafe,
+      emergency: sim.emergency,
+      auth: sim.auth,
+      display: sim.lastDisplay,
+    }),
 };
 
 const rl = createInterface({ input: process.stdin });

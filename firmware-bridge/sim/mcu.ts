@@ -304,7 +304,13 @@ export class McuSim {
     if (this.session && this.lastRx?.seq === seq) return this.write(this.lastRx.answer);
     if (msg.major !== this.opts.major) return this.answer(seq, { kind: 'nak', reason: 'version' });
     this.endSession();
-    this.params = { heartbeatMs: msg.heartbeatMs, watchdogMs: msg.watchdogMs, ackTimeoutMs: msg.ackTimeoutMs, retries: msg.retries, failMode: msg.failMode };
+    this.params = {
+      heartbeatMs: msg.heartbeatMs,
+      watchdogMs: msg.watchdogMs,
+      ackTimeoutMs: msg.ackTimeoutMs,
+      retries: msg.retries,
+      failMode: msg.failMode,
+    };
     this.session = true;
     this.txSeq = 0;
     this.events.emit('session', true);

@@ -13,6 +13,12 @@ export interface ConfiguredBridge {
 export function bridgeFromConfig(c: Pick<GateConfig, 'bridge' | 'devices'>, binding?: SerialBinding): ConfiguredBridge {
   const b = c.bridge;
   const transport = new SerialTransport({ name: 'bridge', configKey: 'bridge.port', ...b.port, reconnect: c.devices.reconnect, binding });
-  const link = new BridgeLink(transport, { heartbeatMs: b.heartbeatMs, watchdogMs: b.watchdogMs, ackTimeoutMs: b.ackTimeoutMs, retries: b.retries, failMode: b.failMode });
+  const link = new BridgeLink(transport, {
+    heartbeatMs: b.heartbeatMs,
+    watchdogMs: b.watchdogMs,
+    ackTimeoutMs: b.ackTimeoutMs,
+    retries: b.retries,
+    failMode: b.failMode,
+  });
   return { transport, link };
 }

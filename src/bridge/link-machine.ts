@@ -199,13 +199,21 @@ class Machine {
         return this.tick();
       case 'request':
         if (this.s.phase !== 'up') {
-          this.fx.push({ type: 'reject', id: input.id, error: new BridgeError('link-down', `no session with the MCU (link ${this.s.phase})`) });
+          this.fx.push({
+            type: 'reject',
+            id: input.id,
+            error: new BridgeError('link-down', `no session with the MCU (link ${this.s.phase})`),
+          });
           return;
         }
         try {
           encodePayload(input.msg); // refused here, so a frame in the queue always encodes
         } catch (err) {
-          this.fx.push({ type: 'reject', id: input.id, error: new BridgeError('unencodable', `${input.msg.kind} cannot go on the wire: ${(err as Error).message}`) });
+          this.fx.push({
+            type: 'reject',
+            id: input.id,
+            error: new BridgeError('unencodable', `${input.msg.kind} cannot go on the wire: ${(err as Error).message}`),
+          });
           return;
         }
         return this.enqueue({ id: input.id, msg: input.msg });
@@ -242,12 +250,18 @@ class Machine {
     if (s.phase !== 'handshaking' || !s.transportOpen || s.handshakeRetryAt !== null) return;
     if (s.inflight?.id === 'hello' || s.queue.some((o) => o.id === 'hello')) return;
     const { heartbeatMs, watchdogMs, ackTimeoutMs, retries, failMode } = this.cfg;
-    this.enqueue({ id: 'hello', msg: { kind: 'hello', major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR, heartbeatMs, watchdogMs, ackTimeoutMs, retries, failMode } });
+    this.enqueue({
+      id: 'hello',
+      msg: { kind: 'hello', major: PROTOCOL_MAJOR, minor: PROTOCOL_MINOR, heartbeatMs, watchdogMs, ackTimeoutMs, retries, failMode },
+    });
   }
 
   private retryHandshake(err: BridgeError): void {
     if (this.s.phase === 'closed') return;
-    this.fx.push({ type: 'error', error: err.code === 'nak' && err.nakReason === 'version' ? new BridgeError('version-mismatch', err.message, 'version') : err });
+    this.fx.push({
+      type: 'error',
+      error: err.code === 'nak' && err.nakReason === 'version' ? new BridgeError('version-mismatch', err.message, 'version') : err,
+    });
     this.s.handshakeRetryAt = this.now + (this.cfg.handshakeRetryMs ?? this.cfg.heartbeatMs);
   }
 
@@ -356,7 +370,9 @@ class Machine {
   private established(reply: HelloReply): void {
     if (this.s.phase !== 'handshaking') return;
     if (reply.major !== PROTOCOL_MAJOR)
-      return this.retryHandshake(new BridgeError('version-mismatch', `the MCU speaks protocol ${reply.major}.${reply.minor}, we speak ${PROTOCOL_MAJOR}.x`));
+      return this.retryHandshake(
+        new BridgeError('version-mismatch', `the MCU speaks protocol ${reply.major}.${reply.minor}, we speak ${PROTOCOL_MAJOR}.x`),
+      );
     this.s.mcu = reply;
     this.s.lastReportSeq = -1; // sequence numbers restart with each session
     this.s.session++;

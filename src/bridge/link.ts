@@ -97,7 +97,10 @@ export class BridgeLink {
       await this.transport.open();
     } catch (err) {
       // The transport keeps reopening by itself; the handshake starts when it reports 'open'.
-      this.events.emit('error', new BridgeError('transport', `${this.transport.name}: ${(err as Error).message}`, undefined, { cause: err }));
+      this.events.emit(
+        'error',
+        new BridgeError('transport', `${this.transport.name}: ${(err as Error).message}`, undefined, { cause: err }),
+      );
     }
     if (this.machine.phase !== 'closed') this.dispatch({ type: 'transport', state: this.transport.state, port: this.transport.name });
   }
@@ -181,7 +184,11 @@ export class BridgeLink {
   private run(e: LinkEffect): void {
     switch (e.type) {
       case 'write':
-        this.transport.write(e.bytes).catch((err: unknown) => this.events.emit('error', new BridgeError('transport', String((err as Error)?.message ?? err), undefined, { cause: err })));
+        this.transport
+          .write(e.bytes)
+          .catch((err: unknown) =>
+            this.events.emit('error', new BridgeError('transport', String((err as Error)?.message ?? err), undefined, { cause: err })),
+          );
         return;
       case 'resolve':
       case 'reject': {
@@ -215,7 +222,12 @@ export class BridgeLink {
       await Promise.resolve(); // after the input that brought the report has been handled to the end
       await this.handler(report);
     } catch (err) {
-      error = new BridgeError('report-unhandled', `report ${report.kind} not handled: ${String((err as Error)?.message ?? err)}`, undefined, { cause: err });
+      error = new BridgeError(
+        'report-unhandled',
+        `report ${report.kind} not handled: ${String((err as Error)?.message ?? err)}`,
+        undefined,
+        { cause: err },
+      );
     }
     this.dispatch({ type: 'report-handled', id, error });
   }

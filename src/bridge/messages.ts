@@ -367,7 +367,7 @@ export function encodePayload(msg: Message): Uint8Array {
       out[at] = v.length;
       for (let i = 0; i < v.length; i++) out[at + 1 + i] = v.charCodeAt(i);
     } else {
-      const code = (kind.enum)[v as string];
+      const code = kind.enum[v as string];
       if (code === undefined) throw bad();
       out[at] = code;
     }

@@ -14,12 +14,19 @@ export interface ClearResult {
 
 export function clearCacheKeepLedger(db: Db): ClearResult {
   const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-  return db.transaction(() => {
-    const result = { passengers: count('passengers'), tickets: count('tickets'), ledgerKept: count('ledger'), outboxKept: count('outbox') };
-    clearCache(db);
-    // Without a position the sync worker asks central for a full snapshot at its next start.
-    db.prepare('DELETE FROM sync_state').run();
-    return result;
-    // IMMEDIATE: this reads before it writes; a deferred transaction would fail at once when the running daemon commits.
-  }).immediate();
+  return db
+    .transaction(() => {
+      const result = {
+        passengers: count('passengers'),
+        tickets: count('tickets'),
+        ledgerKept: count('ledger'),
+        outboxKept: count('outbox'),
+      };
+      clearCache(db);
+      // Without a position the sync worker asks central for a full snapshot at its next start.
+      db.prepare('DELETE FROM sync_state').run();
+      return result;
+      // IMMEDIATE: this reads before it writes; a deferred transaction would fail at once when the running daemon commits.
+    })
+    .immediate();
 }

@@ -48,7 +48,10 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
   const current = schemaVersion(db);
   const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
   if (current > latest) {
-    throw new CacheError('newer-schema', `database schema version ${current} is newer than this software (${latest}); upgrade the gate software`);
+    throw new CacheError(
+      'newer-schema',
+      `database schema version ${current} is newer than this software (${latest}); upgrade the gate software`,
+    );
   }
   for (const m of migrations) {
     if (m.version <= current) continue;

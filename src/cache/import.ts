@@ -23,7 +23,8 @@ export function checkSnapshot(input: unknown): SnapshotCheck {
   snap.passengers.forEach((p, i) => {
     const key = canonicalIdentity(p);
     const first = seenPassengers.get(key);
-    if (first !== undefined) problems.push(`passengers[${i}]: expected one record per document, got the same document as passengers[${first}]`);
+    if (first !== undefined)
+      problems.push(`passengers[${i}]: expected one record per document, got the same document as passengers[${first}]`);
     else seenPassengers.set(key, i);
   });
   const seenTickets = new Map<string, number>();
@@ -90,18 +91,31 @@ export function importSnapshot(
   onProgress?: (p: ImportProgress) => void,
 ): ImportResult {
   // A file import has no central epoch; a digest of the file names it, so `cache stats` tells two imports apart.
-  const digest = createHash('sha256').update(fileText ?? JSON.stringify(snap)).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(fileText ?? JSON.stringify(snap))
+    .digest('hex')
+    .slice(0, 16);
   const epoch = `import:${digest}`;
-  return db.transaction(() => {
-    clearCache(db);
-    bindSecret(db, secret);
-    // Keyed by the same function central's build uses (src/cache/keyed.ts): a file import and a sync agree row for row.
-    const k = keyerFor(secret);
-    const total = snap.passengers.length + snap.tickets.length;
-    const passengers = upsertPassengers(db, mapped(counted(snap.passengers, 0, total, onProgress), (p) => keyPassenger(k, p)));
-    const tickets = withTicketIndexDeferred(db, () => upsertTickets(db, mapped(counted(snap.tickets, snap.passengers.length, total, onProgress), (t) => keyTicket(k, t))));
-    setSyncState(db, { station: snap.station, epoch, seq: 0, generatedAt: snap.generatedAt, appliedAt: appliedAt.toISOString() });
-    return { station: snap.station, generatedAt: snap.generatedAt, passengers, tickets, epoch };
-    // IMMEDIATE: the write lock up front, waited for (busy_timeout) while a running daemon commits.
-  }).immediate();
+  return db
+    .transaction(() => {
+      clearCache(db);
+      bindSecret(db, secret);
+      // Keyed by the same function central's build uses (src/cache/keyed.ts): a file import and a sync agree row for row.
+      const k = keyerFor(secret);
+      const total = snap.passengers.length + snap.tickets.length;
+      const passengers = upsertPassengers(
+        db,
+        mapped(counted(snap.passengers, 0, total, onProgress), (p) => keyPassenger(k, p)),
+      );
+      const tickets = withTicketIndexDeferred(db, () =>
+        upsertTickets(
+          db,
+          mapped(counted(snap.tickets, snap.passengers.length, total, onProgress), (t) => keyTicket(k, t)),
+        ),
+      );
+      setSyncState(db, { station: snap.station, epoch, seq: 0, generatedAt: snap.generatedAt, appliedAt: appliedAt.toISOString() });
+      return { station: snap.station, generatedAt: snap.generatedAt, passengers, tickets, epoch };
+      // IMMEDIATE: the write lock up front, waited for (busy_timeout) while a running daemon commits.
+    })
+    .immediate();
 }

@@ -19,7 +19,11 @@ export const keyedPassengerSchema = z
     docKey: hexKey,
     kind: z.enum(IDENTITY_KINDS),
     status: z.enum(['verified', 'pending', 'rejected']),
-    birthKey: z.string().regex(/^[0-9a-f]{64}$/, 'a birth key (64 lower-case hex digits)').nullable().optional(),
+    birthKey: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'a birth key (64 lower-case hex digits)')
+      .nullable()
+      .optional(),
   })
   .strict();
 export type KeyedPassenger = z.infer<typeof keyedPassengerSchema>;
@@ -78,7 +82,19 @@ export function keyPassenger(k: Keyer, r: PassengerRecord): KeyedPassenger {
 
 export function keyTicket(k: Keyer, r: TicketRecord): KeyedTicket {
   const { kind: _kind, country: _country, number: _number, ...rest } = r;
-  const keyed: KeyedTicket = { id: rest.id, docKey: k.docKey(r), train: rest.train, date: rest.date, from: rest.from, to: rest.to, departure: rest.departure, arrival: rest.arrival, car: rest.car, seat: rest.seat, status: rest.status };
+  const keyed: KeyedTicket = {
+    id: rest.id,
+    docKey: k.docKey(r),
+    train: rest.train,
+    date: rest.date,
+    from: rest.from,
+    to: rest.to,
+    departure: rest.departure,
+    arrival: rest.arrival,
+    car: rest.car,
+    seat: rest.seat,
+    status: rest.status,
+  };
   // Issue 17's fields only when central sent them: an adult ticket's wire bytes stay what they were.
   if (rest.fare !== undefined) keyed.fare = rest.fare;
   if (rest.concessionVerified !== undefined) keyed.concessionVerified = rest.concessionVerified;
@@ -95,5 +111,10 @@ export interface KeyedSnapshot {
 }
 
 export function keySnapshot(k: Keyer, s: SnapshotFile): KeyedSnapshot {
-  return { station: s.station, generatedAt: s.generatedAt, passengers: s.passengers.map((p) => keyPassenger(k, p)), tickets: s.tickets.map((t) => keyTicket(k, t)) };
+  return {
+    station: s.station,
+    generatedAt: s.generatedAt,
+    passengers: s.passengers.map((p) => keyPassenger(k, p)),
+    tickets: s.tickets.map((t) => keyTicket(k, t)),
+  };
 }

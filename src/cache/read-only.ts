@@ -13,7 +13,10 @@ const NEEDS_SHM = new Set(['SQLITE_READONLY_DIRECTORY', 'SQLITE_READONLY_CANTINI
 
 function openFailed(path: string, err: unknown): CacheError {
   const e = err as NodeJS.ErrnoException;
-  const why = e.code === 'EACCES' || /permission denied/i.test(e.message) ? 'permission denied: run as a member of the gate group (install.sh) or with sudo' : e.message;
+  const why =
+    e.code === 'EACCES' || /permission denied/i.test(e.message)
+      ? 'permission denied: run as a member of the gate group (install.sh) or with sudo'
+      : e.message;
   return new CacheError('open-failed', `cannot read database ${path}: ${why}`, { cause: err });
 }
 
@@ -23,7 +26,8 @@ function probe(db: Db): void {
 
 /** A read-only connection: the file shared with a running daemon, or a private in-memory copy of it. */
 export function openReadOnly(path: string): Db {
-  if (!existsSync(path)) throw new CacheError('open-failed', `no database at ${path}: the gate creates it on start; gate cache import fills one`);
+  if (!existsSync(path))
+    throw new CacheError('open-failed', `no database at ${path}: the gate creates it on start; gate cache import fills one`);
   let db: Db;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });

@@ -161,7 +161,8 @@ export class SqliteCacheView implements CacheView {
     this.keyers = this.secrets.map((s) => keyerFor(s));
     this.metaStmt = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.passengerStmt = db.prepare('SELECT doc_key, kind, status, birth_key FROM passengers WHERE doc_key = ?');
-    const cols = 'id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status, fare, concession_verified, journey_from, journey_to, calls';
+    const cols =
+      'id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status, fare, concession_verified, journey_from, journey_to, calls';
     this.ticketsStmt = db.prepare(`SELECT ${cols} FROM tickets WHERE doc_key = ?`);
     // A 2023 PR card has two identities; one statement with two probes of the index beats two round trips.
     this.tickets2Stmt = db.prepare(`SELECT ${cols} FROM tickets WHERE doc_key IN (?, ?)`);

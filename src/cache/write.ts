@@ -30,7 +30,9 @@ function prepared(db: Db): WriteStatements {
       upsertTicket: db.prepare(
         `INSERT INTO tickets (${TICKET_COLUMNS.join(', ')})
          VALUES (${TICKET_COLUMNS.map(() => '?').join(', ')})
-         ON CONFLICT (id) DO UPDATE SET ${TICKET_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ')}`,
+         ON CONFLICT (id) DO UPDATE SET ${TICKET_COLUMNS.filter((c) => c !== 'id')
+           .map((c) => `${c} = excluded.${c}`)
+           .join(', ')}`,
       ),
       deletePassenger: db.prepare('DELETE FROM passengers WHERE doc_key = ?'),
       deleteTicket: db.prepare('DELETE FROM tickets WHERE id = ?'),
@@ -105,7 +107,10 @@ export function bindSecret(db: Db, secret: string | Buffer): void {
   const stored = s.getMeta.get(SECRET_CHECK_KEY) as string | undefined;
   if (stored === undefined) s.setMeta.run(SECRET_CHECK_KEY, secretVerifier(secret));
   else if (!secretMatches(stored, secret)) {
-    throw new CacheError('secret-mismatch', 'the cache was filled with another HMAC secret; use the same secret, or clear the cache first (gate cache clear --config FILE --yes; the ledger and outbox are kept)');
+    throw new CacheError(
+      'secret-mismatch',
+      'the cache was filled with another HMAC secret; use the same secret, or clear the cache first (gate cache clear --config FILE --yes; the ledger and outbox are kept)',
+    );
   }
 }
 
@@ -116,7 +121,26 @@ export function rebindSecret(db: Db, secret: string | Buffer): void {
 
 /** The columns passengerRow and ticketRow fill, in order (the snapshot staging tables are written with them too). */
 export const PASSENGER_COLUMNS = ['doc_key', 'kind', 'status', 'birth_key'] as const;
-export const TICKET_COLUMNS = ['id', 'doc_key', 'train', 'date', 'from_station', 'to_station', 'departure', 'arrival', 'departure_ms', 'arrival_ms', 'car', 'seat', 'status', 'fare', 'concession_verified', 'journey_from', 'journey_to', 'calls'] as const;
+export const TICKET_COLUMNS = [
+  'id',
+  'doc_key',
+  'train',
+  'date',
+  'from_station',
+  'to_station',
+  'departure',
+  'arrival',
+  'departure_ms',
+  'arrival_ms',
+  'car',
+  'seat',
+  'status',
+  'fare',
+  'concession_verified',
+  'journey_from',
+  'journey_to',
+  'calls',
+] as const;
 
 /** The values one keyed passenger is stored as, in PASSENGER_COLUMNS order. */
 export function passengerRow(r: KeyedPassenger): [string, string, string, string | null] {
@@ -126,9 +150,25 @@ export function passengerRow(r: KeyedPassenger): [string, string, string, string
 /** The values one keyed ticket is stored as, in TICKET_COLUMNS order; departure/arrival kept as the ISO text and as epoch ms for range tests. */
 export function ticketRow(r: KeyedTicket): (string | number | null)[] {
   return [
-    r.id, r.docKey, r.train, r.date, r.from, r.to, r.departure, r.arrival, Date.parse(r.departure), Date.parse(r.arrival), r.car, r.seat, r.status,
+    r.id,
+    r.docKey,
+    r.train,
+    r.date,
+    r.from,
+    r.to,
+    r.departure,
+    r.arrival,
+    Date.parse(r.departure),
+    Date.parse(r.arrival),
+    r.car,
+    r.seat,
+    r.status,
     // Issue 17 (migration 008): calls as space-separated station codes (codes never hold a space).
-    r.fare ?? 'adult', r.concessionVerified === undefined ? null : r.concessionVerified ? 1 : 0, r.registeredJourney?.from ?? null, r.registeredJourney?.to ?? null, r.calls ? r.calls.join(' ') : null,
+    r.fare ?? 'adult',
+    r.concessionVerified === undefined ? null : r.concessionVerified ? 1 : 0,
+    r.registeredJourney?.from ?? null,
+    r.registeredJourney?.to ?? null,
+    r.calls ? r.calls.join(' ') : null,
   ];
 }
 

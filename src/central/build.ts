@@ -2,7 +2,17 @@
 // The gate's tests, the demo and central's integrators all build batches with these.
 import type { SnapshotFile } from '../cache/records.js';
 import { keyPassenger, keyTicket, keyerFor, type KeyedPassenger, type KeyedTicket } from '../cache/keyed.js';
-import { WIRE_VERSION, sealEnvelope, sha256Hex, topics, type Chunk, type Delta, type Head, type Manifest, type SigningKey } from '../sync/wire.js';
+import {
+  WIRE_VERSION,
+  sealEnvelope,
+  sha256Hex,
+  topics,
+  type Chunk,
+  type Delta,
+  type Head,
+  type Manifest,
+  type SigningKey,
+} from '../sync/wire.js';
 import { createHash } from 'node:crypto';
 import type { DeltaFile } from './files.js';
 
@@ -35,16 +45,35 @@ export interface SnapshotOptions {
 /** Key central's plain records (src/cache/keyed.ts), then chunk, hash and sign a station's full data. */
 export function buildSnapshot(plain: SnapshotFile, o: SnapshotOptions): BuiltSnapshot {
   const k = keyerFor(o.docSecret);
-  const snap = { station: plain.station, generatedAt: plain.generatedAt, passengers: plain.passengers.map((p) => keyPassenger(k, p)), tickets: plain.tickets.map((t) => keyTicket(k, t)) };
+  const snap = {
+    station: plain.station,
+    generatedAt: plain.generatedAt,
+    passengers: plain.passengers.map((p) => keyPassenger(k, p)),
+    tickets: plain.tickets.map((t) => keyTicket(k, t)),
+  };
   const seq = o.seq ?? 0;
   const per = Math.max(1, o.chunkRows ?? DEFAULT_CHUNK_ROWS);
   const chunks: { bytes: Buffer; passengers: number; tickets: number }[] = [];
   const total = snap.passengers.length + snap.tickets.length;
   for (let start = 0; start < total; start += per) {
     const end = Math.min(total, start + per);
-    const passengers: KeyedPassenger[] = snap.passengers.slice(Math.min(start, snap.passengers.length), Math.min(end, snap.passengers.length));
-    const tickets: KeyedTicket[] = snap.tickets.slice(Math.max(0, start - snap.passengers.length), Math.max(0, end - snap.passengers.length));
-    const chunk: Chunk = { v: WIRE_VERSION, type: 'snapshot-chunk', station: snap.station, epoch: o.epoch, n: chunks.length, passengers, tickets };
+    const passengers: KeyedPassenger[] = snap.passengers.slice(
+      Math.min(start, snap.passengers.length),
+      Math.min(end, snap.passengers.length),
+    );
+    const tickets: KeyedTicket[] = snap.tickets.slice(
+      Math.max(0, start - snap.passengers.length),
+      Math.max(0, end - snap.passengers.length),
+    );
+    const chunk: Chunk = {
+      v: WIRE_VERSION,
+      type: 'snapshot-chunk',
+      station: snap.station,
+      epoch: o.epoch,
+      n: chunks.length,
+      passengers,
+      tickets,
+    };
     chunks.push({ bytes: Buffer.from(JSON.stringify(chunk), 'utf8'), passengers: passengers.length, tickets: tickets.length });
   }
   const whole = createHash('sha256');
@@ -63,7 +92,12 @@ export function buildSnapshot(plain: SnapshotFile, o: SnapshotOptions): BuiltSna
   };
   const messages: OutMessage[] = [
     { topic: topics.manifest(snap.station, o.epoch), payload: sealEnvelope(o.key, manifest), retain: false, rows: 0 },
-    ...chunks.map((c, n) => ({ topic: topics.chunk(snap.station, o.epoch, n), payload: c.bytes, retain: false, rows: c.passengers + c.tickets })),
+    ...chunks.map((c, n) => ({
+      topic: topics.chunk(snap.station, o.epoch, n),
+      payload: c.bytes,
+      retain: false,
+      rows: c.passengers + c.tickets,
+    })),
     buildHead(o.key, { station: snap.station, epoch: o.epoch, seq, docKeyId: k.keyId, generatedAt: snap.generatedAt }),
   ];
   return { manifest, messages };
@@ -91,11 +125,19 @@ export function buildDelta(file: DeltaFile, o: DeltaOptions): { delta: Delta; me
     seq: o.seq,
     docKeyId: k.keyId,
     generatedAt: file.generatedAt ?? o.now.toISOString(),
-    upserts: { passengers: file.upserts.passengers.map((p) => keyPassenger(k, p)), tickets: file.upserts.tickets.map((t) => keyTicket(k, t)) },
+    upserts: {
+      passengers: file.upserts.passengers.map((p) => keyPassenger(k, p)),
+      tickets: file.upserts.tickets.map((t) => keyTicket(k, t)),
+    },
     deletes: { passengers: file.deletes.passengers.map((id) => k.docKey(id)), tickets: file.deletes.tickets },
     ...(file.clearUses?.length ? { clearUses: file.clearUses } : {}),
   };
-  const rows = delta.upserts.passengers.length + delta.upserts.tickets.length + delta.deletes.passengers.length + delta.deletes.tickets.length + (delta.clearUses?.length ?? 0);
+  const rows =
+    delta.upserts.passengers.length +
+    delta.upserts.tickets.length +
+    delta.deletes.passengers.length +
+    delta.deletes.tickets.length +
+    (delta.clearUses?.length ?? 0);
   return {
     delta,
     messages: [
@@ -106,7 +148,10 @@ export function buildDelta(file: DeltaFile, o: DeltaOptions): { delta: Delta; me
 }
 
 /** The retained head: the newest (epoch, seq) central has published. Republish it as a heartbeat with a new generatedAt. */
-export function buildHead(key: SigningKey, h: { station: string; epoch: number; seq: number; docKeyId: string; generatedAt: string; rosterVersion?: number }): OutMessage {
+export function buildHead(
+  key: SigningKey,
+  h: { station: string; epoch: number; seq: number; docKeyId: string; generatedAt: string; rosterVersion?: number },
+): OutMessage {
   const head: Head = { v: WIRE_VERSION, type: 'head', ...h };
   return { topic: topics.head(h.station), payload: sealEnvelope(key, head), retain: true, rows: 0 };
 }

@@ -46,21 +46,33 @@ const FORCE_HINT = '(--force publishes it anyway)';
 export function checkDeltaAgainstHead(head: Head | null, station: string, epoch: number, seq: number, docKeyId?: string): void {
   if (!head) throw new CentralError('no-head', `station ${station} has no retained head: publish a snapshot first ${FORCE_HINT}`);
   if (epoch !== head.epoch) {
-    throw new CentralError('epoch-mismatch', `--epoch ${epoch} is not the head's epoch ${head.epoch} (head ${head.epoch}/${head.seq}) ${FORCE_HINT}`);
+    throw new CentralError(
+      'epoch-mismatch',
+      `--epoch ${epoch} is not the head's epoch ${head.epoch} (head ${head.epoch}/${head.seq}) ${FORCE_HINT}`,
+    );
   }
   if (seq !== head.seq + 1) {
-    throw new CentralError('seq-not-next', `--seq ${seq} does not follow the head ${head.epoch}/${head.seq}: the next delta is seq ${head.seq + 1} ${FORCE_HINT}`);
+    throw new CentralError(
+      'seq-not-next',
+      `--seq ${seq} does not follow the head ${head.epoch}/${head.seq}: the next delta is seq ${head.seq + 1} ${FORCE_HINT}`,
+    );
   }
   // An epoch is keyed under one document key: a new key starts a new epoch (a snapshot), never a delta.
   if (docKeyId !== undefined && docKeyId !== head.docKeyId) {
-    throw new CentralError('doc-key-changed', `the delta is keyed under document key ${docKeyId}, epoch ${head.epoch} under ${head.docKeyId}: publish a snapshot to change keys ${FORCE_HINT}`);
+    throw new CentralError(
+      'doc-key-changed',
+      `the delta is keyed under document key ${docKeyId}, epoch ${head.epoch} under ${head.docKeyId}: publish a snapshot to change keys ${FORCE_HINT}`,
+    );
   }
 }
 
 /** A snapshot must start a newer epoch than the retained head's: gates ignore an older one and would keep old data. */
 export function checkSnapshotAgainstHead(head: Head | null, epoch: number): void {
   if (head && epoch <= head.epoch) {
-    throw new CentralError('epoch-not-newer', `--epoch ${epoch} is not newer than the head's epoch ${head.epoch} (head ${head.epoch}/${head.seq}) ${FORCE_HINT}`);
+    throw new CentralError(
+      'epoch-not-newer',
+      `--epoch ${epoch} is not newer than the head's epoch ${head.epoch} (head ${head.epoch}/${head.seq}) ${FORCE_HINT}`,
+    );
   }
 }
 
@@ -99,7 +111,10 @@ export async function readRetainedHead(client: MqttClient, station: string, key:
     if (signed.type !== 'head') throw new Error(`a ${signed.type} on the head topic`);
     return signed;
   } catch (err) {
-    throw new CentralError('head-unverified', `the retained head of ${station} does not verify with key ${key.keyId}: ${errorLine(err)} ${FORCE_HINT}`);
+    throw new CentralError(
+      'head-unverified',
+      `the retained head of ${station} does not verify with key ${key.keyId}: ${errorLine(err)} ${FORCE_HINT}`,
+    );
   }
 }
 
@@ -118,7 +133,13 @@ export interface HeadGuard {
 }
 
 /** Publish the messages in order with QoS 1; progress (rows, rate, time left) goes to stderr. */
-export async function publishWithProgress(url: string, messages: OutMessage[], label: string, io: CliIO, guard?: HeadGuard): Promise<number> {
+export async function publishWithProgress(
+  url: string,
+  messages: OutMessage[],
+  label: string,
+  io: CliIO,
+  guard?: HeadGuard,
+): Promise<number> {
   const client = await connectCentral(url);
   try {
     if (guard?.force) io.stderr.write(`${label}: --force: not checked against the retained head\n`);

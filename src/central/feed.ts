@@ -72,7 +72,13 @@ export class CentralFeed {
       this.epoch = Math.max(epoch ?? 0, this.epoch + 1, Math.floor(this.clock().getTime() / 1000));
       this.seq = 0;
       this.log.clear();
-      const built = buildSnapshot(this.current(), { key: this.o.key, epoch: this.epoch, seq: 0, chunkRows: this.o.chunkRows, docSecret: this.docSecret });
+      const built = buildSnapshot(this.current(), {
+        key: this.o.key,
+        epoch: this.epoch,
+        seq: 0,
+        chunkRows: this.o.chunkRows,
+        docSecret: this.docSecret,
+      });
       this.snapshotAt = this.clock().getTime();
       this.snapshotMessages = built.messages.filter((m) => !m.retain);
       await publishAll(this.o.client, built.messages);
@@ -87,7 +93,14 @@ export class CentralFeed {
   async delta(file: DeltaFile, opts: { publish?: boolean } = {}): Promise<number> {
     return this.serial(async () => {
       const seq = this.seq + 1;
-      const { delta, messages } = buildDelta(file, { key: this.o.key, station: this.o.station, epoch: this.epoch, seq, now: this.clock(), docSecret: this.docSecret });
+      const { delta, messages } = buildDelta(file, {
+        key: this.o.key,
+        station: this.o.station,
+        epoch: this.epoch,
+        seq,
+        now: this.clock(),
+        docSecret: this.docSecret,
+      });
       // Central keeps its plain records; only what goes on the wire is keyed.
       for (const id of file.deletes.passengers) this.passengers.delete(canonicalIdentity(id));
       for (const id of file.deletes.tickets) this.tickets.delete(id);
@@ -111,7 +124,16 @@ export class CentralFeed {
   /** Republish the retained head (a heartbeat). */
   async heartbeat(): Promise<void> {
     await this.serial(() =>
-      publishAll(this.o.client, [buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), rosterVersion: this.rosterVersion, generatedAt: this.clock().toISOString() })]),
+      publishAll(this.o.client, [
+        buildHead(this.o.key, {
+          station: this.o.station,
+          epoch: this.epoch,
+          seq: this.seq,
+          docKeyId: docKeyIdOf(this.docSecret),
+          rosterVersion: this.rosterVersion,
+          generatedAt: this.clock().toISOString(),
+        }),
+      ]),
     );
   }
 
@@ -141,7 +163,14 @@ export class CentralFeed {
         if (!m) return void (await this.newSnapshotAtMostEvery());
         missing.push(m[0]);
       }
-      const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), rosterVersion: this.rosterVersion, generatedAt: this.generatedAt });
+      const head = buildHead(this.o.key, {
+        station: this.o.station,
+        epoch: this.epoch,
+        seq: this.seq,
+        docKeyId: docKeyIdOf(this.docSecret),
+        rosterVersion: this.rosterVersion,
+        generatedAt: this.generatedAt,
+      });
       await this.serial(() => publishAll(this.o.client, [...missing, head]));
       return;
     }
@@ -153,7 +182,14 @@ export class CentralFeed {
     const now = this.clock().getTime();
     if (now - this.republishedAt < REPUBLISH_INTERVAL_MS && now >= this.republishedAt) return;
     this.republishedAt = now;
-    const head = buildHead(this.o.key, { station: this.o.station, epoch: this.epoch, seq: this.seq, docKeyId: docKeyIdOf(this.docSecret), rosterVersion: this.rosterVersion, generatedAt: new Date(now).toISOString() });
+    const head = buildHead(this.o.key, {
+      station: this.o.station,
+      epoch: this.epoch,
+      seq: this.seq,
+      docKeyId: docKeyIdOf(this.docSecret),
+      rosterVersion: this.rosterVersion,
+      generatedAt: new Date(now).toISOString(),
+    });
     await this.serial(() => publishAll(this.o.client, [head, ...this.snapshotMessages]));
   }
 
@@ -165,7 +201,12 @@ export class CentralFeed {
   }
 
   current(): SnapshotFile {
-    return { station: this.o.station, generatedAt: this.generatedAt, passengers: [...this.passengers.values()], tickets: [...this.tickets.values()] };
+    return {
+      station: this.o.station,
+      generatedAt: this.generatedAt,
+      passengers: [...this.passengers.values()],
+      tickets: [...this.tickets.values()],
+    };
   }
 
   private trimLog(): void {

@@ -49,7 +49,10 @@ export function loadSigningKey(path: string): SigningKey {
     key = parsePrivateKey(text);
   } catch {
     if (isPublicKey(text)) {
-      throw new CentralError('public-key', `${path} is a public key; --key needs the private key (central-signing.key, not central-signing.pub)`);
+      throw new CentralError(
+        'public-key',
+        `${path} is a public key; --key needs the private key (central-signing.key, not central-signing.pub)`,
+      );
     }
     throw new CentralError('bad-key', `${path} is not a private key (PKCS#8 PEM as gate central keygen writes it)`);
   }

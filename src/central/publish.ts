@@ -41,7 +41,11 @@ export async function publishAll(client: MqttClient, messages: readonly OutMessa
 }
 
 /** Call handler for each well-formed resync request of the station's gates; returns an unsubscribe function. */
-export async function onResyncRequests(client: MqttClient, station: string, handler: (r: ResyncRequest) => void): Promise<() => Promise<void>> {
+export async function onResyncRequests(
+  client: MqttClient,
+  station: string,
+  handler: (r: ResyncRequest) => void,
+): Promise<() => Promise<void>> {
   const filter = topics.resyncRequestsAll(station);
   const listener = (topic: string, payload: Buffer) => {
     if (!/^gates\/v1\/[^/]+\/[^/]+\/sync\/resync-request$/.test(topic)) return;

@@ -43,6 +43,6 @@ export function writeJson(io: CliIO, value: unknown): void {
 /** Read all of standard input as text. */
 export async function readStdin(io: CliIO): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c));
+  for await (const c of io.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -91,10 +91,23 @@ export async function main(
     return await command.run(rest, io);
   } catch (err) {
     const usage = err instanceof UsageError;
-    const line = usage ? `${(err).message} (gate ${command.name} --help)` : errorLine(err);
+    const line = usage ? `${err.message} (gate ${command.name} --help)` : errorLine(err);
     io.stderr.write(`gate ${command.name}: ${line}\n`);
     // --json promises JSON on stdout whatever happens: a script reads the failure there too.
-    if (rest.includes('--json')) io.stdout.write(JSON.stringify({ ok: false, error: line.split('\n').map((l) => l.trim()).filter(Boolean) }, null, 2) + '\n');
+    if (rest.includes('--json'))
+      io.stdout.write(
+        JSON.stringify(
+          {
+            ok: false,
+            error: line
+              .split('\n')
+              .map((l) => l.trim())
+              .filter(Boolean),
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     return usage ? 2 : 1;
   }
 }

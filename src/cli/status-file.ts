@@ -50,7 +50,8 @@ export function readStatusFile(config: GateConfig, nowMs = Date.now()): StatusRe
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing', file };
-    const why = code === 'EACCES' ? 'permission denied: run as a member of the gate group (install.sh) or with sudo' : (err as Error).message;
+    const why =
+      code === 'EACCES' ? 'permission denied: run as a member of the gate group (install.sh) or with sudo' : (err as Error).message;
     return { kind: 'unreadable', file, line: `cannot read the status file ${file}: ${why}` };
   }
   let json: unknown;
@@ -62,5 +63,11 @@ export function readStatusFile(config: GateConfig, nowMs = Date.now()): StatusRe
   const r = statusFileSchema.safeParse(json);
   if (!r.success) return { kind: 'unreadable', file, line: `the status file ${file} is not one this version writes: restart the gate` };
   const ageSeconds = Math.round((nowMs - Date.parse(r.data.writtenAt)) / 1000);
-  return { kind: 'found', file, status: r.data, ageSeconds, running: r.data.state === 'running' && alive(r.data.pid) && ageSeconds < STALE_STATUS_SECONDS };
+  return {
+    kind: 'found',
+    file,
+    status: r.data,
+    ageSeconds,
+    running: r.data.state === 'running' && alive(r.data.pid) && ageSeconds < STALE_STATUS_SECONDS,
+  };
 }

@@ -109,7 +109,8 @@ export function formatIssues(issues: readonly Issue[], input: unknown, opts: For
     const last = issue.path[issue.path.length - 1];
     const masked = typeof last === 'string' && mask.has(last);
     // A cross-field rule (custom) may name a key left to its default.
-    const got = value === undefined ? (issue.code === 'custom' ? 'its default' : 'nothing (the key is required)') : describeValue(value, masked);
+    const got =
+      value === undefined ? (issue.code === 'custom' ? 'its default' : 'nothing (the key is required)') : describeValue(value, masked);
     lines.push(`${formatPath(issue.path)}: expected ${expectation(issue)}, got ${got}`);
   }
   return lines;

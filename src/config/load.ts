@@ -133,8 +133,15 @@ export function resolveConfigPaths(config: GateConfig, configFile: string): Gate
     },
     bridge: { ...config.bridge, port: { ...config.bridge.port, recordTo: at(config.bridge.port.recordTo) } },
     face: { ...config.face, endpoint: at(config.face.endpoint) },
-    mqtt: config.mqtt.tls ? { ...config.mqtt, tls: { ...config.mqtt.tls, ca: file(config.mqtt.tls.ca), cert: file(config.mqtt.tls.cert), key: file(config.mqtt.tls.key) } } : config.mqtt,
-    console: config.console.tls ? { ...config.console, tls: { cert: file(config.console.tls.cert)!, key: file(config.console.tls.key)! } } : config.console,
+    mqtt: config.mqtt.tls
+      ? {
+          ...config.mqtt,
+          tls: { ...config.mqtt.tls, ca: file(config.mqtt.tls.ca), cert: file(config.mqtt.tls.cert), key: file(config.mqtt.tls.key) },
+        }
+      : config.mqtt,
+    console: config.console.tls
+      ? { ...config.console, tls: { cert: file(config.console.tls.cert)!, key: file(config.console.tls.key)! } }
+      : config.console,
   };
 }
 
@@ -190,12 +197,14 @@ function resolvePlainSecret(loaded: LoadedConfig | undefined, env: NodeJS.Proces
     } catch (err) {
       throw new ConfigError('secret-file-unreadable', `secretFile: cannot read ${file}: ${(err as Error).message}`, [], { cause: err });
     }
-    if (secret.length < 32) throw new ConfigError('secret-too-short', `secretFile: ${file} holds ${secret.length} characters, expected at least 32`);
+    if (secret.length < 32)
+      throw new ConfigError('secret-too-short', `secretFile: ${file} holds ${secret.length} characters, expected at least 32`);
     return secret;
   }
   const fromEnv = env.GATE_SECRET;
   if (fromEnv) {
-    if (fromEnv.length < 32) throw new ConfigError('secret-too-short', `GATE_SECRET holds ${fromEnv.length} characters, expected at least 32`);
+    if (fromEnv.length < 32)
+      throw new ConfigError('secret-too-short', `GATE_SECRET holds ${fromEnv.length} characters, expected at least 32`);
     return fromEnv;
   }
   throw new ConfigError(

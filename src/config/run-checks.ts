@@ -12,7 +12,8 @@ type DeviceAddress = { path?: string; vendorId?: string; productId?: string };
 function addressProblem(key: string, d: DeviceAddress): string | null {
   if (d.path) return null;
   if (d.vendorId && d.productId) return null;
-  if (d.vendorId || d.productId) return `${key}.${d.vendorId ? 'productId' : 'vendorId'}: expected the other USB id too (gate ports lists them), got nothing`;
+  if (d.vendorId || d.productId)
+    return `${key}.${d.vendorId ? 'productId' : 'vendorId'}: expected the other USB id too (gate ports lists them), got nothing`;
   return `${key}.path: expected a device path (or ${key}.vendorId and ${key}.productId; gate ports lists them), got nothing`;
 }
 
@@ -54,19 +55,32 @@ export function runProblems(loaded: LoadedConfig, env: NodeJS.ProcessEnv = proce
   if (!c.bridge.enabled) out.push('bridge.enabled: expected true (the gate cannot open its turnstile without the MCU), got false');
   else out.push(addressProblem('bridge.port', c.bridge.port), folderProblem('bridge.port.recordTo', c.bridge.port.recordTo));
   const d = c.devices;
-  for (const [name, dev] of [['idcard', d.idcard], ['mrzSerial', d.mrzSerial], ['mrzHid', d.mrzHid]] as const) {
+  for (const [name, dev] of [
+    ['idcard', d.idcard],
+    ['mrzSerial', d.mrzSerial],
+    ['mrzHid', d.mrzHid],
+  ] as const) {
     if (!dev.enabled) continue;
     out.push(addressProblem(`devices.${name}`, dev), folderProblem(`devices.${name}.recordTo`, dev.recordTo));
   }
   out.push(folderProblem('db', c.db));
   if (c.face.enabled) out.push(folderProblem('face.endpoint', c.face.endpoint));
-  if (c.sync.enabled && !c.mqtt.enabled) out.push('sync.enabled: sync needs mqtt.enabled true (central sends the cache over MQTT), got mqtt.enabled false');
+  if (c.sync.enabled && !c.mqtt.enabled)
+    out.push('sync.enabled: sync needs mqtt.enabled true (central sends the cache over MQTT), got mqtt.enabled false');
   if (c.mqtt.enabled && c.mqtt.tls) {
-    out.push(readableProblem('mqtt.tls.ca', c.mqtt.tls.ca), readableProblem('mqtt.tls.cert', c.mqtt.tls.cert), readableProblem('mqtt.tls.key', c.mqtt.tls.key));
+    out.push(
+      readableProblem('mqtt.tls.ca', c.mqtt.tls.ca),
+      readableProblem('mqtt.tls.cert', c.mqtt.tls.cert),
+      readableProblem('mqtt.tls.key', c.mqtt.tls.key),
+    );
   }
   out.push(...keyProblems(c.mqtt.centralPublicKeys, c.sync.centralPublicKeys));
-  if (c.console.enabled && c.console.users.length === 0) out.push('console.users: expected at least one technician (name and passwordHash from gate console hash-password) when console.enabled, got none');
-  if (c.console.enabled && c.console.tls) out.push(readableProblem('console.tls.cert', c.console.tls.cert), readableProblem('console.tls.key', c.console.tls.key));
+  if (c.console.enabled && c.console.users.length === 0)
+    out.push(
+      'console.users: expected at least one technician (name and passwordHash from gate console hash-password) when console.enabled, got none',
+    );
+  if (c.console.enabled && c.console.tls)
+    out.push(readableProblem('console.tls.cert', c.console.tls.cert), readableProblem('console.tls.key', c.console.tls.key));
   return out.filter((p): p is string => p !== null);
 }
 
@@ -91,7 +105,10 @@ function keyProblems(commandKeys: readonly string[], syncKeys: readonly string[]
   const sync = ids('sync.centralPublicKeys', syncKeys);
   command.forEach((id, i) => {
     const j = id === null ? -1 : sync.indexOf(id);
-    if (j >= 0) out.push(`mqtt.centralPublicKeys[${i}]: the same key as sync.centralPublicKeys[${j}]; central's command key must be a key of its own (gate central keygen makes one)`);
+    if (j >= 0)
+      out.push(
+        `mqtt.centralPublicKeys[${i}]: the same key as sync.centralPublicKeys[${j}]; central's command key must be a key of its own (gate central keygen makes one)`,
+      );
   });
   return out;
 }
@@ -100,6 +117,10 @@ function keyProblems(commandKeys: readonly string[], syncKeys: readonly string[]
 export function assertRunnable(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): void {
   const problems = runProblems(loaded, env);
   if (problems.length) {
-    throw new ConfigError('not-runnable', `${loaded.path}: ${problems.length} problem${problems.length === 1 ? '' : 's'} gate run refuses`, problems);
+    throw new ConfigError(
+      'not-runnable',
+      `${loaded.path}: ${problems.length} problem${problems.length === 1 ? '' : 's'} gate run refuses`,
+      problems,
+    );
   }
 }

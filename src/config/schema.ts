@@ -10,7 +10,11 @@ import { passengerLanguageSchema } from '../i18n/config.js';
 const whenValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
 
 const stationCode = z.string().regex(/^[A-Z0-9]{2,8}$/, 'a station code of 2-8 upper-case letters or digits');
-const minutes = z.number().int().min(0).max(24 * 60);
+const minutes = z
+  .number()
+  .int()
+  .min(0)
+  .max(24 * 60);
 
 /** Intl knows the IANA zones; a misspelt one would only throw later, inside every passport decision. */
 export function isTimeZone(name: string): boolean {
@@ -30,7 +34,9 @@ export const rulesSchema = z
       .string()
       .refine(isTimeZone, 'an IANA time zone such as "Asia/Shanghai"')
       .default('Asia/Shanghai')
-      .describe('Local IANA time zone of the station (e.g. "Asia/Shanghai"): dates (document expiry, the day of travel) are compared there.'),
+      .describe(
+        'Local IANA time zone of the station (e.g. "Asia/Shanghai"): dates (document expiry, the day of travel) are compared there.',
+      ),
     entry: z
       .object({
         opensMinutesBefore: minutes.default(120).describe('The entry gate opens for a train this many minutes before departure.'),
@@ -57,7 +63,9 @@ export const rulesSchema = z
       .int()
       .min(1)
       .default(24 * 60)
-      .describe("The cache is stale (passengers rejected with cache-stale; doctor and status say so) when central's last snapshot is older than this."),
+      .describe(
+        "The cache is stale (passengers rejected with cache-stale; doctor and status say so) when central's last snapshot is older than this.",
+      ),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -71,7 +79,11 @@ export const rulesSchema = z
   }, whenValid)
   .describe('The decision rules.');
 
-const usbId = (what: string) => z.string().regex(/^[0-9a-fA-F]{4}$/).describe(`USB ${what} in hex as \`gate ports\` prints it (e.g. "1a86"); with the other id, finds the device when no path is set.`);
+const usbId = (what: string) =>
+  z
+    .string()
+    .regex(/^[0-9a-fA-F]{4}$/)
+    .describe(`USB ${what} in hex as \`gate ports\` prints it (e.g. "1a86"); with the other id, finds the device when no path is set.`);
 
 export const serialPortSchema = z
   .object({
@@ -95,7 +107,8 @@ export const hidDeviceSchema = z
 /** A backoff whose ceiling is below its start would never back off. */
 function backoffInOrder(section: string) {
   return (b: { initialMs: number; maxMs: number }, ctx: z.RefinementCtx) => {
-    if (b.maxMs < b.initialMs) ctx.addIssue({ code: 'custom', path: ['maxMs'], message: `a number not below ${section}.initialMs (${b.initialMs})` });
+    if (b.maxMs < b.initialMs)
+      ctx.addIssue({ code: 'custom', path: ['maxMs'], message: `a number not below ${section}.initialMs (${b.initialMs})` });
   };
 }
 
@@ -149,20 +162,30 @@ export const bridgeSchema = z
     watchdogMs: z.number().int().min(200).default(3000).describe("The MCU's watchdog fires after this many ms without a heartbeat."),
     ackTimeoutMs: z.number().int().min(10).default(100).describe('How long the MCU has to acknowledge a frame, in ms.'),
     retries: z.number().int().min(0).default(3).describe('Resends of an unacknowledged frame.'),
-    passageTimeoutMs: z.number().int().min(1000).default(10_000).describe('How long a passenger has to walk through after the gate opens, in ms.'),
+    passageTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(10_000)
+      .describe('How long a passenger has to walk through after the gate opens, in ms.'),
     failMode: z.enum(['locked', 'free']).default('locked').describe('What the MCU does by itself when the daemon falls silent.'),
   })
   .strict()
   .superRefine((b, ctx) => {
     // One lost heartbeat must not trip the watchdog (and put the gate in its fail mode).
     if (b.watchdogMs < 2 * b.heartbeatMs) {
-      ctx.addIssue({ code: 'custom', path: ['watchdogMs'], message: `a number at least twice bridge.heartbeatMs (${2 * b.heartbeatMs}) so that one late heartbeat does not trip the MCU's watchdog` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['watchdogMs'],
+        message: `a number at least twice bridge.heartbeatMs (${2 * b.heartbeatMs}) so that one late heartbeat does not trip the MCU's watchdog`,
+      });
     }
   }, whenValid)
   .describe('The turnstile microcontroller (firmware bridge).');
 
 const urlString = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/.+/, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883');
-const publicKeys = (what: string) => z.array(z.string()).default([]).describe(`Ed25519 public key(s) of central (PEM or base64 SPKI DER) for ${what}; the first is current.`);
+const publicKeys = (what: string) =>
+  z.array(z.string()).default([]).describe(`Ed25519 public key(s) of central (PEM or base64 SPKI DER) for ${what}; the first is current.`);
 
 export const mqttSchema = z
   .object({
@@ -176,7 +199,7 @@ export const mqttSchema = z
         ca: z.string().optional().describe("The broker's CA: PEM text, or a path (relative to the config file's folder)."),
         cert: z.string().optional().describe("The gate's client certificate: PEM text, or a path (relative to the config file's folder)."),
         key: z.string().optional().describe("The gate's client key: PEM text, or a path (relative to the config file's folder)."),
-        rejectUnauthorized: z.boolean().default(true).describe("Refuse a broker whose certificate the CA does not sign."),
+        rejectUnauthorized: z.boolean().default(true).describe('Refuse a broker whose certificate the CA does not sign.'),
         serverName: z
           .string()
           .min(1)
@@ -204,7 +227,9 @@ export const mqttSchema = z
     gateKeyFile: z
       .string()
       .optional()
-      .describe("The gate's own Ed25519 private key (PEM) that signs its passage events for the station's other gates; created on first start. Default: gate-key.pem beside the database."),
+      .describe(
+        "The gate's own Ed25519 private key (PEM) that signs its passage events for the station's other gates; created on first start. Default: gate-key.pem beside the database.",
+      ),
     commandMaxSkewSeconds: z.number().int().min(1).default(60).describe('A signed command older or newer than this is refused.'),
   })
   .strict()
@@ -220,7 +245,10 @@ export const syncSchema = z
 
 export const laneSchema = z
   .object({
-    initialMode: z.enum(['normal', 'free', 'locked', 'maintenance']).default('normal').describe('The mode at start-up; central can change it by command.'),
+    initialMode: z
+      .enum(['normal', 'free', 'locked', 'maintenance'])
+      .default('normal')
+      .describe('The mode at start-up; central can change it by command.'),
     direction: z
       .enum(['entry', 'exit', 'transfer'])
       .default('entry')
@@ -238,8 +266,14 @@ export const laneSchema = z
 
 export const consoleSchema = z
   .object({
-    enabled: z.boolean().default(false).describe('Serve the technicians\' web console and /metrics from gate run (docs/console.md).'),
-    host: z.string().min(1).default('127.0.0.1').describe('Address the console listens on (default loopback: reach it through an SSH tunnel, or set the maintenance network address).'),
+    enabled: z.boolean().default(false).describe("Serve the technicians' web console and /metrics from gate run (docs/console.md)."),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe(
+        'Address the console listens on (default loopback: reach it through an SSH tunnel, or set the maintenance network address).',
+      ),
     port: z.number().int().min(0).max(65535).default(8443).describe('TCP port of the console (0: any free port, written to the log).'),
     tls: z
       .object({
@@ -253,42 +287,84 @@ export const consoleSchema = z
       .array(
         z
           .object({
-            name: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'a staff login of 1-32 letters, digits, . _ or -').describe('Login name; named in the log and in the event central receives for every action.'),
+            name: z
+              .string()
+              .regex(/^[A-Za-z0-9._-]{1,32}$/, 'a staff login of 1-32 letters, digits, . _ or -')
+              .describe('Login name; named in the log and in the event central receives for every action.'),
             passwordHash: z
               .string()
-              .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'an scrypt hash as `gate console hash-password` prints it (scrypt$N$r$p$salt$hash)')
+              .regex(
+                /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/,
+                'an scrypt hash as `gate console hash-password` prints it (scrypt$N$r$p$salt$hash)',
+              )
               .describe('scrypt hash of the password (`gate console hash-password` makes one); never the password itself.'),
           })
           .strict(),
       )
       .default([])
       .describe('Technicians who may sign in.'),
-    sessionMinutes: z.number().min(0.05).max(24 * 60).default(30).describe('A session ends this many minutes after its last request (fractions allowed).'),
+    sessionMinutes: z
+      .number()
+      .min(0.05)
+      .max(24 * 60)
+      .default(30)
+      .describe('A session ends this many minutes after its last request (fractions allowed).'),
     metricsFrom: z
       .array(z.string().min(1))
       .default(['127.0.0.1', '::1'])
-      .describe('Addresses that may read /metrics without a session (the station\'s Prometheus).'),
+      .describe("Addresses that may read /metrics without a session (the station's Prometheus)."),
   })
   .strict()
-  .describe('The technicians\' web console (live lane, devices, cache, outbox, lane test, config) and /metrics.');
+  .describe("The technicians' web console (live lane, devices, cache, outbox, lane test, config) and /metrics.");
 export const faceSchema = z
   .object({
-    enabled: z.boolean().default(false).describe("Check the passenger's face against the chip card's photo before the gate opens (docs/face-match.md). Passports read by MRZ have no chip photo and are never face-checked."),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Check the passenger's face against the chip card's photo before the gate opens (docs/face-match.md). Passports read by MRZ have no chip photo and are never face-checked.",
+      ),
     endpoint: path("The face-match module's Unix socket (docs/face-match.md: length-prefixed JSON)").default('/run/gate/face.sock'),
-    timeoutMs: z.number().int().min(100).max(30_000).default(3000).describe('How long one match request may take before the module counts as unavailable, in ms.'),
-    noFaceWaitMs: z.number().int().min(0).max(60_000).default(8000).describe('How long the lane waits for a face in front of the camera (answers `no-face`) before it sends the passenger to the staffed lane, in ms.'),
-    minScore: z.number().min(0).max(1).default(0.75).describe("A `match` whose similarity score (0..1) is below this counts as no-match (the module's own threshold may be stricter)."),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .default(3000)
+      .describe('How long one match request may take before the module counts as unavailable, in ms.'),
+    noFaceWaitMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(8000)
+      .describe(
+        'How long the lane waits for a face in front of the camera (answers `no-face`) before it sends the passenger to the staffed lane, in ms.',
+      ),
+    minScore: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.75)
+      .describe("A `match` whose similarity score (0..1) is below this counts as no-match (the module's own threshold may be stricter)."),
     onUnavailable: z
       .enum(['staffed', 'open'])
       .default('staffed')
-      .describe('When the module is down or late: `staffed` refuses with face-mismatch (the passenger goes to the staffed lane); `open` lets the ticket decide, for stations that allow it during a module failure. Either way a face-unavailable alarm is raised.'),
+      .describe(
+        'When the module is down or late: `staffed` refuses with face-mismatch (the passenger goes to the staffed lane); `open` lets the ticket decide, for stations that allow it during a module failure. Either way a face-unavailable alarm is raised.',
+      ),
   })
   .strict()
   .describe('Face match at the gate (人证核验): the card photo against the face in front of the camera, through an external module.');
 
 export const gateConfigSchema = z
   .object({
-    $schema: z.string().optional().describe('Editors\' pointer to the JSON Schema (`gate config schema > schema.json` writes it next to the config); ignored by the gate.'),
+    $schema: z
+      .string()
+      .optional()
+      .describe(
+        "Editors' pointer to the JSON Schema (`gate config schema > schema.json` writes it next to the config); ignored by the gate.",
+      ),
     station: stationCode.describe('Station code as central spells it (2-8 upper-case letters or digits).'),
     gate: z
       .string()
@@ -305,7 +381,9 @@ export const gateConfigSchema = z
       .string()
       .min(32, 'at least 32 characters')
       .optional()
-      .describe("Key rotation: the station's next document key. Batches keyed under it are accepted too; the gate keys documents under whichever key its loaded cache was built with (docs/sync.md)."),
+      .describe(
+        "Key rotation: the station's next document key. Batches keyed under it are accepted too; the gate keys documents under whichever key its loaded cache was built with (docs/sync.md).",
+      ),
     secretNextFile: path('A file holding the next document key (key rotation)').optional(),
     db: path("The gate's SQLite file (cache, ledger, outbox); its folder must exist").default('/var/lib/gate/gate.db'),
     logLevel: z.enum(LOG_LEVELS).default('info').describe('Log level (GATE_LOG_LEVEL overrides it).'),

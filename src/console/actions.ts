@@ -6,7 +6,16 @@
 import { readFileSync } from 'node:fs';
 import type { GateDaemon } from '../daemon/gate-daemon.js';
 import type { LoadedConfig } from '../config/load.js';
-import { ConfigError, parseConfig, parseJsonc, resolveConfigPaths, resolveNextSecret, resolveSecret, maskedConfig, SECRET_KEYS } from '../config/load.js';
+import {
+  ConfigError,
+  parseConfig,
+  parseJsonc,
+  resolveConfigPaths,
+  resolveNextSecret,
+  resolveSecret,
+  maskedConfig,
+  SECRET_KEYS,
+} from '../config/load.js';
 import { runProblems } from '../config/run-checks.js';
 import { checkDatabase, checkDisk, type CheckResult } from '../daemon/doctor.js';
 import { LANE_MODES, type LaneMode } from '../decide/lane-rules.js';
@@ -59,7 +68,10 @@ export class ConsoleActions {
       passage.catch(() => undefined);
       if (!this.gate.release()) {
         this.gate.setMode(before);
-        return this.audit(user, 'lane-test', { ok: false, line: `the lane refused the release (phase ${this.gate.lane.state.phase}${this.gate.lane.state.emergency ? ', fire alarm' : ''})` });
+        return this.audit(user, 'lane-test', {
+          ok: false,
+          line: `the lane refused the release (phase ${this.gate.lane.state.phase}${this.gate.lane.state.emergency ? ', fire alarm' : ''})`,
+        });
       }
       let outcome: PassageEvent['outcome'] | 'no-report';
       try {
@@ -81,14 +93,27 @@ export class ConsoleActions {
 
   setMode(user: string, mode: string): ActionResult {
     // The audit names the mode asked for; anything else is only called invalid (input never reaches central).
-    if (!(LANE_MODES as readonly string[]).includes(mode)) return this.audit(user, 'mode', { ok: false, line: `expected one of ${LANE_MODES.join(', ')}, got ${JSON.stringify(mode).slice(0, 40)}` }, 'invalid');
-    if (this.gate.lane.state.emergency) return this.audit(user, 'mode', { ok: false, line: 'the fire alarm is active: the lanes stay open for evacuation; change the mode after it is reset' }, mode);
+    if (!(LANE_MODES as readonly string[]).includes(mode))
+      return this.audit(
+        user,
+        'mode',
+        { ok: false, line: `expected one of ${LANE_MODES.join(', ')}, got ${JSON.stringify(mode).slice(0, 40)}` },
+        'invalid',
+      );
+    if (this.gate.lane.state.emergency)
+      return this.audit(
+        user,
+        'mode',
+        { ok: false, line: 'the fire alarm is active: the lanes stay open for evacuation; change the mode after it is reset' },
+        mode,
+      );
     this.gate.setMode(mode as LaneMode);
     return this.audit(user, 'mode', { ok: true, line: `lane mode is now ${mode}` }, mode);
   }
 
   resync(user: string): ActionResult {
-    if (!this.gate.sync) return this.audit(user, 'resync', { ok: false, line: 'sync is not enabled on this gate (sync.enabled and mqtt.enabled)' });
+    if (!this.gate.sync)
+      return this.audit(user, 'resync', { ok: false, line: 'sync is not enabled on this gate (sync.enabled and mqtt.enabled)' });
     this.gate.sync.resync();
     return this.audit(user, 'resync', { ok: true, line: 'asked central for the whole snapshot; the cache page shows when it is loaded' });
   }
@@ -98,10 +123,19 @@ export class ConsoleActions {
     const c = this.loaded.config;
     const results: CheckResult[] = [];
     const problems = runProblems(this.loaded);
-    if (problems.length === 0) results.push({ status: 'ok', name: 'config', line: `schema valid: station ${c.station}, gate ${c.gate}, direction ${c.lane.direction}` });
+    if (problems.length === 0)
+      results.push({
+        status: 'ok',
+        name: 'config',
+        line: `schema valid: station ${c.station}, gate ${c.gate}, direction ${c.lane.direction}`,
+      });
     for (const p of problems) results.push({ status: 'fail', name: 'config', line: p });
     for (const d of this.faults.rows(this.gate, c)) {
-      results.push(d.state === 'ok' ? { status: 'ok', name: d.name, line: `${d.port ?? ''} ok`.trim() } : { status: d.state === 'degraded' ? 'warn' : 'fail', name: d.name, line: d.fix ?? d.state });
+      results.push(
+        d.state === 'ok'
+          ? { status: 'ok', name: d.name, line: `${d.port ?? ''} ok`.trim() }
+          : { status: d.state === 'degraded' ? 'warn' : 'fail', name: d.name, line: d.fix ?? d.state },
+      );
     }
     let secret: string | null = null;
     let secretNext: string | undefined;
@@ -151,7 +185,10 @@ export function unmask(edited: unknown, installed: unknown): unknown {
   if (edited && typeof edited === 'object') {
     const from = installed && typeof installed === 'object' ? (installed as Record<string, unknown>) : {};
     return Object.fromEntries(
-      Object.entries(edited).map(([k, v]) => [k, (SECRET_KEYS as readonly string[]).includes(k) && v === '***' ? from[k] : unmask(v, from[k])]),
+      Object.entries(edited).map(([k, v]) => [
+        k,
+        (SECRET_KEYS as readonly string[]).includes(k) && v === '***' ? from[k] : unmask(v, from[k]),
+      ]),
     );
   }
   return edited;

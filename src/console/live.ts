@@ -71,7 +71,17 @@ export class LiveFeed {
       e.on('decision', (d) => {
         const t = this.lastTicket && this.lastTicket.id === d.ticketId ? this.lastTicket : null;
         this.lastTicket = null;
-        push(this.decisions, MAX_DECISIONS, { seq: d.seq, at: d.at, decision: d.decision, reason: d.reason, docType: d.docType, docKey: shortKey(d.docKey), train: d.train, car: t?.car ?? null, seat: t?.seat ?? null });
+        push(this.decisions, MAX_DECISIONS, {
+          seq: d.seq,
+          at: d.at,
+          decision: d.decision,
+          reason: d.reason,
+          docType: d.docType,
+          docKey: shortKey(d.docKey),
+          train: d.train,
+          car: t?.car ?? null,
+          seat: t?.seat ?? null,
+        });
         this.changed();
       }),
       e.on('passage', (p) => {

@@ -19,11 +19,36 @@ export class GateMetrics {
     const r = this.registry;
     r.setDefaultLabels(labels);
     collectDefaultMetrics({ register: r, prefix: 'gate_process_' });
-    const decisions = new Counter({ name: 'gate_decisions_total', help: 'Decisions recorded, by decision and reason.', labelNames: ['decision', 'reason'], registers: [r] });
-    const passages = new Counter({ name: 'gate_passages_total', help: 'Passages recorded, by outcome.', labelNames: ['outcome'], registers: [r] });
-    const alarms = new Counter({ name: 'gate_alarms_total', help: 'Alarm events recorded, by type.', labelNames: ['type'], registers: [r] });
-    const decisionLatency = new Histogram({ name: 'gate_decision_latency_seconds', help: 'From the document reaching the lane to its decision being recorded.', buckets: LATENCY_BUCKETS, registers: [r] });
-    const cardToAuthorise = new Histogram({ name: 'gate_card_to_authorise_seconds', help: 'From the document reaching the lane to the authorisation sent to the turnstile.', buckets: LATENCY_BUCKETS, registers: [r] });
+    const decisions = new Counter({
+      name: 'gate_decisions_total',
+      help: 'Decisions recorded, by decision and reason.',
+      labelNames: ['decision', 'reason'],
+      registers: [r],
+    });
+    const passages = new Counter({
+      name: 'gate_passages_total',
+      help: 'Passages recorded, by outcome.',
+      labelNames: ['outcome'],
+      registers: [r],
+    });
+    const alarms = new Counter({
+      name: 'gate_alarms_total',
+      help: 'Alarm events recorded, by type.',
+      labelNames: ['type'],
+      registers: [r],
+    });
+    const decisionLatency = new Histogram({
+      name: 'gate_decision_latency_seconds',
+      help: 'From the document reaching the lane to its decision being recorded.',
+      buckets: LATENCY_BUCKETS,
+      registers: [r],
+    });
+    const cardToAuthorise = new Histogram({
+      name: 'gate_card_to_authorise_seconds',
+      help: 'From the document reaching the lane to the authorisation sent to the turnstile.',
+      buckets: LATENCY_BUCKETS,
+      registers: [r],
+    });
     const status = () => gate.statusSnapshot();
     new Gauge({
       name: 'gate_outbox_pending',

@@ -18,7 +18,8 @@ export interface DeviceRow {
 
 /** Where a device is attached, as the config names it. */
 export function devicePort(name: string, c: GateConfig): string | null {
-  const usb = (d: { path?: string; vendorId?: string; productId?: string }) => d.path ?? (d.vendorId ? `${d.vendorId}:${d.productId}` : null);
+  const usb = (d: { path?: string; vendorId?: string; productId?: string }) =>
+    d.path ?? (d.vendorId ? `${d.vendorId}:${d.productId}` : null);
   switch (name) {
     case 'idcard':
       return usb(c.devices.idcard);
@@ -43,7 +44,8 @@ export function deviceFix(name: string, state: string, detail: string | null, c:
   if (state === 'ok') return null;
   const port = devicePort(name, c) ?? 'the configured port';
   if (name === 'mqtt') return detail ? mqttAdvice(c.mqtt.urls[0], detail) : null;
-  if (name === 'idcard' && (detail === 'silent' || detail === 'wrong-baud')) return lineAdvice('idcard', c.devices.idcard.path, c.devices.idcard.baudRate, detail);
+  if (name === 'idcard' && (detail === 'silent' || detail === 'wrong-baud'))
+    return lineAdvice('idcard', c.devices.idcard.path, c.devices.idcard.baudRate, detail);
   switch (detail) {
     case 'not-found':
       return `${name}: ${port} does not exist: check the cable and the path (gate ports lists ports)`;
@@ -68,7 +70,8 @@ export function deviceFix(name: string, state: string, detail: string | null, c:
     case 'opening':
       return `${name}: not opened yet on ${port}: the gate keeps trying; check the cable and the path (gate ports)`;
   }
-  if (name === 'syncWorker') return `syncWorker: ${detail}: the worker restarts by itself; if it keeps failing, see gate sync status and the log`;
+  if (name === 'syncWorker')
+    return `syncWorker: ${detail}: the worker restarts by itself; if it keeps failing, see gate sync status and the log`;
   if (name === 'storage') return `storage: ${detail}: see the log; the gate refuses to open while events cannot be written`;
   return `${name}: ${detail ?? state}: see gate doctor (with the service stopped) and the log`;
 }
@@ -80,14 +83,22 @@ export class DeviceFaults {
 
   constructor(gate: Pick<GateDaemon, 'events'>, now: () => number = Date.now) {
     this.off = gate.events.on('device', (d) => {
-      if (d.state !== 'ok' && d.detail && d.detail !== 'opening') this.last.set(d.name, { detail: d.detail, at: new Date(now()).toISOString() });
+      if (d.state !== 'ok' && d.detail && d.detail !== 'opening')
+        this.last.set(d.name, { detail: d.detail, at: new Date(now()).toISOString() });
     });
   }
 
   rows(gate: Pick<GateDaemon, 'statusSnapshot'>, c: GateConfig): DeviceRow[] {
     return Object.entries(gate.statusSnapshot().devices).map(([name, d]) => {
       const last = this.last.get(name);
-      return { name, state: d.state, port: devicePort(name, c), lastError: last?.detail ?? null, lastErrorAt: last?.at ?? null, fix: deviceFix(name, d.state, d.detail, c) };
+      return {
+        name,
+        state: d.state,
+        port: devicePort(name, c),
+        lastError: last?.detail ?? null,
+        lastErrorAt: last?.at ?? null,
+        fix: deviceFix(name, d.state, d.detail, c),
+      };
     });
   }
 
@@ -151,7 +162,10 @@ export interface OutboxPanel {
 export function outboxPanel(gate: Pick<GateDaemon, 'statusSnapshot' | 'reporter'>, c: GateConfig): OutboxPanel {
   const s = gate.statusSnapshot();
   const conn = gate.reporter?.connection;
-  return { ...s.outbox, broker: { enabled: c.mqtt.enabled, url: conn?.url ?? c.mqtt.urls[0] ?? null, connected: conn?.connected ?? false } };
+  return {
+    ...s.outbox,
+    broker: { enabled: c.mqtt.enabled, url: conn?.url ?? c.mqtt.urls[0] ?? null, connected: conn?.connected ?? false },
+  };
 }
 
 export function configPanel(c: GateConfig): string {

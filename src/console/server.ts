@@ -38,7 +38,10 @@ const modeBody = z.object({ mode: z.string().max(20) }).strict();
 const emptyBody = z.object({}).strict();
 const configBody = z.object({ text: z.string().max(MAX_BODY_BYTES) }).strict();
 
-export type ConsoleGate = Pick<GateDaemon, 'events' | 'lane' | 'release' | 'setMode' | 'sync' | 'recordAlarm' | 'statusSnapshot' | 'db' | 'reporter'>;
+export type ConsoleGate = Pick<
+  GateDaemon,
+  'events' | 'lane' | 'release' | 'setMode' | 'sync' | 'recordAlarm' | 'statusSnapshot' | 'db' | 'reporter'
+>;
 
 export interface ConsoleOptions {
   gate: ConsoleGate;
@@ -95,7 +98,14 @@ export class ConsoleServer {
   async listen(): Promise<string> {
     const c = this.o.loaded.config.console;
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(new ConsoleError('listen-failed', `console: cannot listen on ${c.host}:${c.port}: ${err.message}; change console.host or console.port`, { cause: err }));
+      const onError = (err: Error) =>
+        reject(
+          new ConsoleError(
+            'listen-failed',
+            `console: cannot listen on ${c.host}:${c.port}: ${err.message}; change console.host or console.port`,
+            { cause: err },
+          ),
+        );
       this.server.once('error', onError);
       this.server.listen(c.port, c.host, () => {
         this.server.off('error', onError);
@@ -139,7 +149,12 @@ export class ConsoleServer {
       case 'GET /console.js':
         return send(res, 200, 'text/javascript; charset=utf-8', CONSOLE_JS, { 'cache-control': 'max-age=300' });
       case 'GET /login':
-        return send(res, 200, 'text/html; charset=utf-8', loginPage(lang, this.gateName, url.searchParams.has('ended') ? WORDS[lang].sessionEnded : null));
+        return send(
+          res,
+          200,
+          'text/html; charset=utf-8',
+          loginPage(lang, this.gateName, url.searchParams.has('ended') ? WORDS[lang].sessionEnded : null),
+        );
       case 'POST /login':
         return this.signIn(req, res, lang);
       case 'POST /logout': {
@@ -174,7 +189,8 @@ export class ConsoleServer {
     }
     if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
       this.sameOrigin(req);
-      if (req.headers['x-console'] !== '1') throw new ConsoleError('forbidden', 'console actions need the X-Console header (sent by the console page)');
+      if (req.headers['x-console'] !== '1')
+        throw new ConsoleError('forbidden', 'console actions need the X-Console header (sent by the console page)');
       const body = await readJson(req);
       switch (url.pathname) {
         case '/api/lane-test':
@@ -232,7 +248,8 @@ export class ConsoleServer {
   private async signIn(req: IncomingMessage, res: ServerResponse, lang: ReturnType<typeof pickLanguage>): Promise<void> {
     this.sameOrigin(req);
     const w = WORDS[lang];
-    const refuse = (status: number, message: string) => send(res, status, 'text/html; charset=utf-8', loginPage(lang, this.gateName, message));
+    const refuse = (status: number, message: string) =>
+      send(res, status, 'text/html; charset=utf-8', loginPage(lang, this.gateName, message));
     if (!this.signIns.take(this.now())) {
       this.log.warn('console sign-in refused: too many attempts');
       return refuse(429, w.tooMany);
@@ -254,7 +271,11 @@ export class ConsoleServer {
   private async scrape(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const from = plainAddress(req.socket.remoteAddress ?? '');
     const allowed = this.o.loaded.config.console.metricsFrom.map(plainAddress).includes(from) || this.session(req) !== null;
-    if (!allowed) throw new ConsoleError('forbidden', `/metrics is open only to console.metricsFrom (or a signed-in technician); ${from} is not listed`);
+    if (!allowed)
+      throw new ConsoleError(
+        'forbidden',
+        `/metrics is open only to console.metricsFrom (or a signed-in technician); ${from} is not listed`,
+      );
     return send(res, 200, this.metrics.contentType, await this.metrics.text());
   }
 
@@ -265,7 +286,13 @@ export class ConsoleServer {
 
   /** Server-sent events: the live picture on every change, the other panels every 2 s, `ended` when the session expires. */
   private stream(req: IncomingMessage, res: ServerResponse, s: Session): void {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     req.socket.setNoDelay(true);
     this.streams.add(res);
     const event = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -301,7 +328,11 @@ export class ConsoleServer {
       res.end();
       return;
     }
-    json(res, e?.httpStatus ?? 500, { ok: false, code: e?.code ?? 'internal', line: e ? e.message : 'the console could not answer: see the gate log' });
+    json(res, e?.httpStatus ?? 500, {
+      ok: false,
+      code: e?.code ?? 'internal',
+      line: e ? e.message : 'the console could not answer: see the gate log',
+    });
   }
 }
 
@@ -309,14 +340,21 @@ export class ConsoleServer {
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'same-origin',
 };
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'cache-control': 'no-store', ...headers, 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'cache-control': 'no-store',
+    ...headers,
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -359,7 +397,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
-  if (!r.success) throw new ConsoleError('bad-request', `bad request: ${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new ConsoleError(
+      'bad-request',
+      `bad request: ${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }
 

@@ -44,7 +44,11 @@ export async function runDoctor(o: DoctorOptions): Promise<CheckResult[]> {
   const add = (status: CheckStatus, name: string, line: string) => results.push({ status, name, line });
 
   // The config's own problems (runProblems) are added by the command, one FAIL line each.
-  add('ok', 'config', `schema valid: station ${c.station}, gate ${c.gate ?? '(none)'}, direction ${c.lane.direction}, mode ${c.lane.initialMode}, time zone ${c.rules.timeZone}`);
+  add(
+    'ok',
+    'config',
+    `schema valid: station ${c.station}, gate ${c.gate ?? '(none)'}, direction ${c.lane.direction}, mode ${c.lane.initialMode}, time zone ${c.rules.timeZone}`,
+  );
 
   if (c.devices.idcard.enabled) results.push(await checkIdCard(c, wait));
   else add('skip', 'idcard', 'devices.idcard.enabled is false');
@@ -56,7 +60,8 @@ export async function runDoctor(o: DoctorOptions): Promise<CheckResult[]> {
   if (c.mqtt.enabled) results.push(await checkBroker(c, wait * 2));
   else add('warn', 'mqtt', 'mqtt.enabled is false: events stay in the outbox and central sees nothing');
   // Not a refusal (the worker runs and waits), but no batch can ever be verified and applied.
-  if (c.sync.enabled && c.sync.centralPublicKeys.length === 0) add('warn', 'sync', "sync.centralPublicKeys is empty: every snapshot and delta is refused; add central's public key");
+  if (c.sync.enabled && c.sync.centralPublicKeys.length === 0)
+    add('warn', 'sync', "sync.centralPublicKeys is empty: every snapshot and delta is refused; add central's public key");
   results.push(...checkDatabase(c, o.secret, (o.now ?? Date.now)(), o.secretNext));
   results.push(checkDisk(c.db));
   return results;
@@ -84,7 +89,11 @@ async function checkPortOpens(name: string, p: PortConfig, c: GateConfig): Promi
   const r = await openPort(name, p, c);
   if ('error' in r) return { status: 'fail', name, line: r.error };
   await r.transport.close();
-  return { status: 'ok', name, line: `${p.path ?? `${p.vendorId}:${p.productId}`} opens at ${p.baudRate} baud (the scanner sends only when it reads a page)` };
+  return {
+    status: 'ok',
+    name,
+    line: `${p.path ?? `${p.vendorId}:${p.productId}`} opens at ${p.baudRate} baud (the scanner sends only when it reads a page)`,
+  };
 }
 
 async function checkIdCard(c: GateConfig, waitMs: number): Promise<CheckResult> {
@@ -115,8 +124,17 @@ async function checkIdCard(c: GateConfig, waitMs: number): Promise<CheckResult> 
     off();
     await r.transport.close();
   }
-  if (answered) return { status: answered === 'SAM status ok' ? 'ok' : 'warn', name: 'idcard', line: `reader on ${p.path ?? 'USB id'} answers: ${answered}` };
-  return { status: 'fail', name: 'idcard', line: lineAdvice('idcard', p.path, p.baudRate, health.verdict() === 'wrong-baud' ? 'wrong-baud' : 'silent')! };
+  if (answered)
+    return {
+      status: answered === 'SAM status ok' ? 'ok' : 'warn',
+      name: 'idcard',
+      line: `reader on ${p.path ?? 'USB id'} answers: ${answered}`,
+    };
+  return {
+    status: 'fail',
+    name: 'idcard',
+    line: lineAdvice('idcard', p.path, p.baudRate, health.verdict() === 'wrong-baud' ? 'wrong-baud' : 'silent')!,
+  };
 }
 
 async function checkBridge(c: GateConfig, waitMs: number): Promise<CheckResult> {
@@ -131,11 +149,24 @@ async function checkBridge(c: GateConfig, waitMs: number): Promise<CheckResult> 
     await waitFor(() => link.state === 'up' || openError !== null, waitMs * 1.5, 'the MCU HELLO').catch(() => undefined);
     if (link.state === 'up') {
       const m = link.mcu!;
-      return { status: 'ok', name: 'bridge', line: `MCU answers on ${p.path ?? 'USB id'}: firmware ${m.firmware}, fail mode ${c.bridge.failMode}${m.emergency ? ', FIRE ALARM ACTIVE' : ''}` };
+      return {
+        status: 'ok',
+        name: 'bridge',
+        line: `MCU answers on ${p.path ?? 'USB id'}: firmware ${m.firmware}, fail mode ${c.bridge.failMode}${m.emergency ? ', FIRE ALARM ACTIVE' : ''}`,
+      };
     }
     if (openError) return { status: 'fail', name: 'bridge', line: openError };
-    if (garbage > 16) return { status: 'fail', name: 'bridge', line: `only garbage from the MCU on ${p.path} at ${p.baudRate} baud: probably the wrong baud rate; set bridge.port.baudRate (PROTOCOL.md: 115200)` };
-    return { status: 'fail', name: 'bridge', line: `no HELLO reply from the MCU on ${p.path ?? 'USB id'}: check the cable, that it is the MCU's port (gate ports) and that the MCU runs` };
+    if (garbage > 16)
+      return {
+        status: 'fail',
+        name: 'bridge',
+        line: `only garbage from the MCU on ${p.path} at ${p.baudRate} baud: probably the wrong baud rate; set bridge.port.baudRate (PROTOCOL.md: 115200)`,
+      };
+    return {
+      status: 'fail',
+      name: 'bridge',
+      line: `no HELLO reply from the MCU on ${p.path ?? 'USB id'}: check the cable, that it is the MCU's port (gate ports) and that the MCU runs`,
+    };
   } finally {
     if (link.state !== 'closed') await link.stop().catch(() => undefined);
     await transport.close();
@@ -149,7 +180,11 @@ async function checkHid(c: GateConfig, hid?: HidModule): Promise<CheckResult> {
     const want = (id?: string) => (id === undefined ? undefined : parseInt(id, 16));
     const hit = devices.find((d) => (m.path ? d.path === m.path : d.vendorId === want(m.vendorId) && d.productId === want(m.productId)));
     if (hit) return { status: 'ok', name: 'mrzHid', line: `found ${hit.product ?? 'HID device'} at ${hit.path ?? '?'}` };
-    return { status: 'fail', name: 'mrzHid', line: `no HID device ${m.path ?? `${m.vendorId}:${m.productId}`} (${devices.length} HID devices seen): plug the scanner in, check the ids (gate ports) and the udev rule for hidraw` };
+    return {
+      status: 'fail',
+      name: 'mrzHid',
+      line: `no HID device ${m.path ?? `${m.vendorId}:${m.productId}`} (${devices.length} HID devices seen): plug the scanner in, check the ids (gate ports) and the udev rule for hidraw`,
+    };
   } catch (err) {
     return { status: 'fail', name: 'mrzHid', line: `cannot list HID devices: ${errorLine(err)} (is libusb/udev installed?)` };
   }
@@ -179,7 +214,14 @@ async function checkBroker(c: GateConfig, waitMs: number): Promise<CheckResult> 
 }
 
 export function checkDatabase(c: GateConfig, secret: string | null, nowMs: number, secretNext?: string): CheckResult[] {
-  if (!existsSync(c.db)) return [{ status: 'fail', name: 'cache', line: `no database at ${c.db}: the gate creates it on start; load tickets with sync or gate cache import` }];
+  if (!existsSync(c.db))
+    return [
+      {
+        status: 'fail',
+        name: 'cache',
+        line: `no database at ${c.db}: the gate creates it on start; load tickets with sync or gate cache import`,
+      },
+    ];
   let db;
   try {
     db = openReadOnly(c.db);
@@ -190,22 +232,53 @@ export function checkDatabase(c: GateConfig, secret: string | null, nowMs: numbe
     const out: CheckResult[] = [];
     const fp = (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(SECRET_CHECK_KEY) as string | undefined) ?? null;
     if (secret && fp && !secretMatches(fp, secret) && !(secretNext && secretMatches(fp, secretNext))) {
-      out.push({ status: 'fail', name: 'secret', line: 'the HMAC secret differs from the one the cache was built with: restore the secret, or clear the cache (gate cache clear --config FILE --yes) and resync' });
+      out.push({
+        status: 'fail',
+        name: 'secret',
+        line: 'the HMAC secret differs from the one the cache was built with: restore the secret, or clear the cache (gate cache clear --config FILE --yes) and resync',
+      });
     }
-    const sync = db.prepare('SELECT epoch, seq, generated_at FROM sync_state WHERE id = 1').get() as { epoch: string; seq: number; generated_at: string } | undefined;
-    if (!sync) out.push({ status: 'fail', name: 'cache', line: 'the cache is empty: enable sync (central publishes the snapshot) or load one with gate cache import' });
+    const sync = db.prepare('SELECT epoch, seq, generated_at FROM sync_state WHERE id = 1').get() as
+      { epoch: string; seq: number; generated_at: string } | undefined;
+    if (!sync)
+      out.push({
+        status: 'fail',
+        name: 'cache',
+        line: 'the cache is empty: enable sync (central publishes the snapshot) or load one with gate cache import',
+      });
     else {
       const ageMin = Math.round((nowMs - Date.parse(sync.generated_at)) / 60_000);
       const max = c.rules.maxCacheAgeMinutes;
       const tickets = db.prepare('SELECT count(*) FROM tickets').pluck().get() as number;
       const line = `${tickets} tickets, epoch ${sync.epoch} seq ${sync.seq}, generated ${ageMin} min ago (max ${max})`;
-      if (tickets === 0) out.push({ status: 'warn', name: 'cache', line: `${line}: no tickets, every passenger is refused; check the snapshot central publishes` });
-      else out.push(ageMin > max ? { status: 'fail', name: 'cache', line: `${line}: too old, the gate rejects with cache-stale; check sync (gate sync status) and central` } : { status: 'ok', name: 'cache', line });
+      if (tickets === 0)
+        out.push({
+          status: 'warn',
+          name: 'cache',
+          line: `${line}: no tickets, every passenger is refused; check the snapshot central publishes`,
+        });
+      else
+        out.push(
+          ageMin > max
+            ? {
+                status: 'fail',
+                name: 'cache',
+                line: `${line}: too old, the gate rejects with cache-stale; check sync (gate sync status) and central`,
+              }
+            : { status: 'ok', name: 'cache', line },
+        );
     }
-    const ob = db.prepare('SELECT count(*) AS pending, min(created_ms) AS oldest FROM outbox WHERE sent_ms IS NULL').get() as { pending: number; oldest: number | null };
+    const ob = db.prepare('SELECT count(*) AS pending, min(created_ms) AS oldest FROM outbox WHERE sent_ms IS NULL').get() as {
+      pending: number;
+      oldest: number | null;
+    };
     const oldestMin = ob.oldest === null ? 0 : Math.round((nowMs - ob.oldest) / 60_000);
     const obLine = `${ob.pending} events waiting${ob.pending ? `, oldest ${oldestMin} min` : ''}`;
-    out.push(ob.pending > 0 && oldestMin > 60 ? { status: 'warn', name: 'outbox', line: `${obLine}: central has not acknowledged for an hour; check the broker (mqtt line)` } : { status: 'ok', name: 'outbox', line: obLine });
+    out.push(
+      ob.pending > 0 && oldestMin > 60
+        ? { status: 'warn', name: 'outbox', line: `${obLine}: central has not acknowledged for an hour; check the broker (mqtt line)` }
+        : { status: 'ok', name: 'outbox', line: obLine },
+    );
     return out;
   } finally {
     db.close();
@@ -214,10 +287,16 @@ export function checkDatabase(c: GateConfig, secret: string | null, nowMs: numbe
 
 export function checkDisk(dbPath: string): CheckResult {
   const dir = dirname(dbPath);
-  if (!existsSync(dir)) return { status: 'fail', name: 'disk', line: `the database folder ${dir} does not exist: create it (install.sh makes /var/lib/gate)` };
+  if (!existsSync(dir))
+    return { status: 'fail', name: 'disk', line: `the database folder ${dir} does not exist: create it (install.sh makes /var/lib/gate)` };
   const s = statfsSync(dir);
   const free = s.bavail * s.bsize;
   const mb = Math.round(free / 1024 / 1024);
-  if (free < MIN_FREE_BYTES) return { status: 'fail', name: 'disk', line: `${mb} MB free in ${dir}: below ${MIN_FREE_BYTES / 1024 / 1024} MB the outbox may fill the disk; free space` };
+  if (free < MIN_FREE_BYTES)
+    return {
+      status: 'fail',
+      name: 'disk',
+      line: `${mb} MB free in ${dir}: below ${MIN_FREE_BYTES / 1024 / 1024} MB the outbox may fill the disk; free space`,
+    };
   return { status: 'ok', name: 'disk', line: `${mb} MB free in ${dir}` };
 }

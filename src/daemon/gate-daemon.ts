@@ -161,7 +161,8 @@ export class GateDaemon {
     this.startedMs = Date.now();
     this.events = new TypedEvents<DaemonEvents>((event, err) => this.log.error({ event, err: errorLine(err) }, 'daemon listener failed'));
     if (!c.gate) throw new DaemonError('no-gate-id', 'the config has no "gate" id: set "gate" (e.g. "03") to run the daemon');
-    if (!c.bridge.enabled) throw new DaemonError('no-bridge', 'bridge.enabled is false: the gate cannot open its turnstile without the MCU; enable the bridge');
+    if (!c.bridge.enabled)
+      throw new DaemonError('no-bridge', 'bridge.enabled is false: the gate cannot open its turnstile without the MCU; enable the bridge');
     this.statusFile = o.statusFile ?? defaultStatusFile(c.db);
 
     // A damaged file is replaced before anything reads it: the gate starts on an empty cache (passengers are sent to
@@ -250,7 +251,13 @@ export class GateDaemon {
     const recovered = this.storageRecovery;
     if (recovered) {
       this.setHealth('storage', 'degraded', `recovered-${recovered.code}`);
-      this.recordAlarm({ kind: 'alarm', type: 'storage-corrupt', detail: recovered.code, active: true, at: new Date(this.clock()).toISOString() });
+      this.recordAlarm({
+        kind: 'alarm',
+        type: 'storage-corrupt',
+        detail: recovered.code,
+        active: true,
+        at: new Date(this.clock()).toISOString(),
+      });
     }
     this.startReaders();
     this.link.events.on('up', () => this.setHealth('bridge', 'ok', null));
@@ -317,15 +324,19 @@ export class GateDaemon {
     for (const s of this.scanners) s.stop();
     await this.idcard?.stop();
     // The passage under way ends (bounded: a passenger who never walks times out at the MCU, plus its guard).
-    if (!(await settledWithin(this.lane.whenIdle(), c.bridge.passageTimeoutMs + 2500))) this.log.warn({ phase: this.lane.state.phase }, 'stopping with the lane still busy');
+    if (!(await settledWithin(this.lane.whenIdle(), c.bridge.passageTimeoutMs + 2500)))
+      this.log.warn({ phase: this.lane.state.phase }, 'stopping with the lane still busy');
     if (this.reporter) {
       // Drained, or nothing more can go out (the broker is gone): the rows stay in the outbox for the next start.
       const { publisher, connection } = this.reporter;
-      const drained = whenTrue(() => this.store.pendingCount() === 0 || !connection.connected, [
-        (wake) => publisher.events.on('drained', wake),
-        (wake) => publisher.events.on('sent', wake),
-        (wake) => connection.events.on('down', wake),
-      ]);
+      const drained = whenTrue(
+        () => this.store.pendingCount() === 0 || !connection.connected,
+        [
+          (wake) => publisher.events.on('drained', wake),
+          (wake) => publisher.events.on('sent', wake),
+          (wake) => connection.events.on('down', wake),
+        ],
+      );
       await settledWithin(drained.settled, drainMs);
       drained.cancel();
     }
@@ -394,7 +405,9 @@ export class GateDaemon {
     const face = this.face;
     if (!face) return;
     this.setHealth('face', 'absent', 'not asked yet');
-    face.events.on('answered', (r) => this.setHealth('face', r === 'unavailable' ? 'fault' : 'ok', r === 'unavailable' ? 'module-unavailable' : null));
+    face.events.on('answered', (r) =>
+      this.setHealth('face', r === 'unavailable' ? 'fault' : 'ok', r === 'unavailable' ? 'module-unavailable' : null),
+    );
     face.events.on('error', (e) => {
       if (this.health.get('face')?.detail !== e.code) this.log.warn({ device: 'face', code: e.code }, e.message);
       this.setHealth('face', 'fault', e.code);
@@ -406,7 +419,19 @@ export class GateDaemon {
     this.lane.events.on('decision', (e) => {
       if (e.face) this.faceOutcomes[e.face] += 1;
       kick();
-      this.log.info({ seq: e.seq, decision: e.decision, reason: e.reason, detail: e.detail, docType: e.docType, docKey: e.docKey?.slice(0, 12), train: e.train, face: e.face }, 'decision');
+      this.log.info(
+        {
+          seq: e.seq,
+          decision: e.decision,
+          reason: e.reason,
+          detail: e.detail,
+          docType: e.docType,
+          docKey: e.docKey?.slice(0, 12),
+          train: e.train,
+          face: e.face,
+        },
+        'decision',
+      );
       this.events.emit('decision', e);
     });
     this.lane.events.on('passage', (p) => {
@@ -489,7 +514,15 @@ export class GateDaemon {
     }
     if (c.devices.mrzSerial.enabled) {
       const m = c.devices.mrzSerial;
-      const serial = new SerialTransport({ name: 'mrzSerial', path: m.path, vendorId: m.vendorId, productId: m.productId, baudRate: m.baudRate, reconnect: c.devices.reconnect, binding: this.o.serialBinding });
+      const serial = new SerialTransport({
+        name: 'mrzSerial',
+        path: m.path,
+        vendorId: m.vendorId,
+        productId: m.productId,
+        baudRate: m.baudRate,
+        reconnect: c.devices.reconnect,
+        binding: this.o.serialBinding,
+      });
       const t = m.recordTo ? new RecordingTransport(serial, m.recordTo, 'mrz-serial', this.clock) : serial;
       this.addScanner('mrzSerial', t, 'serial', m.interLineTimeoutMs);
     }
@@ -590,11 +623,18 @@ export class GateDaemon {
     try {
       const mem = process.memoryUsage();
       const memory = { rssMb: +(mem.rss / 1048576).toFixed(1), heapUsedMb: +(mem.heapUsed / 1048576).toFixed(1) };
-      const status = { ...this.statusSnapshot(), state: stopped ? 'stopped' : 'running', pid: process.pid, writtenAt: new Date().toISOString(), lanePhase: this.lane.state.phase, memory, ...(this.face ? { faceOutcomes: this.faceOutcomes } : {}) };
+      const status = {
+        ...this.statusSnapshot(),
+        state: stopped ? 'stopped' : 'running',
+        pid: process.pid,
+        writtenAt: new Date().toISOString(),
+        lanePhase: this.lane.state.phase,
+        memory,
+        ...(this.face ? { faceOutcomes: this.faceOutcomes } : {}),
+      };
       this.statusWriter.write(status, stopped);
     } catch (err) {
       this.log.warn({ err: errorLine(err) }, 'status file not written');
     }
   }
 }
-

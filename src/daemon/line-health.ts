@@ -36,16 +36,20 @@ export class LineHealth {
 /** The one line a technician acts on, for a device whose line is not healthy. */
 export function lineAdvice(device: string, path: string | undefined, baudRate: number, v: LineVerdict): string | null {
   const where = path ?? 'the configured USB id';
-  if (v === 'silent') return `${device}: no answer on ${where}: check that it is the right port (gate ports), the cable and the device's power`;
-  if (v === 'wrong-baud') return `${device}: only garbage on ${where} at ${baudRate} baud: probably the wrong baud rate; set devices.${device}.baudRate (ID readers: 115200)`;
+  if (v === 'silent')
+    return `${device}: no answer on ${where}: check that it is the right port (gate ports), the cable and the device's power`;
+  if (v === 'wrong-baud')
+    return `${device}: only garbage on ${where} at ${baudRate} baud: probably the wrong baud rate; set devices.${device}.baudRate (ID readers: 115200)`;
   return null;
 }
 
 /** A broker's refusal or a network failure (the connection's retry reason) as one line that names the fix. */
 export function mqttAdvice(url: string, reason: string): string {
   const r = String(reason);
-  if (r === '4' || r === '134' || /bad user ?name or password/i.test(r)) return `mqtt: ${url} refused the username or password: check mqtt.username and mqtt.password`;
-  if (r === '5' || r === '135' || /not authori[sz]ed/i.test(r)) return `mqtt: ${url} refused this client (not authorised): check mqtt.username/password, the client certificate and the broker's ACL`;
+  if (r === '4' || r === '134' || /bad user ?name or password/i.test(r))
+    return `mqtt: ${url} refused the username or password: check mqtt.username and mqtt.password`;
+  if (r === '5' || r === '135' || /not authori[sz]ed/i.test(r))
+    return `mqtt: ${url} refused this client (not authorised): check mqtt.username/password, the client certificate and the broker's ACL`;
   if (/ECONNREFUSED/.test(r)) return `mqtt: nothing listens at ${url}: check mqtt.urls and that the broker is running`;
   if (/ENOTFOUND|EAI_AGAIN/.test(r)) return `mqtt: cannot resolve the host of ${url}: check mqtt.urls and DNS`;
   if (/CERT|SSL|TLS|self[- ]signed|alert/i.test(r)) return `mqtt: TLS with ${url} failed (${r}): check mqtt.tls.ca, cert and key`;

@@ -26,7 +26,10 @@ export function installProcessPolicy(o: ProcessPolicyOptions): () => void {
     // Logged once: a second error during the shutdown (likely, in a broken process) is not news.
     if (handling) return;
     handling = true;
-    o.log.fatal({ kind, err: errorLine(err), exitCode: UNEXPECTED_EXIT_CODE }, 'unexpected error: finishing the passage in progress, then exiting');
+    o.log.fatal(
+      { kind, err: errorLine(err), exitCode: UNEXPECTED_EXIT_CODE },
+      'unexpected error: finishing the passage in progress, then exiting',
+    );
     const hard = setTimeout(() => finish(), o.stopTimeoutMs);
     hard.unref?.();
     const finish = () => {

@@ -42,7 +42,9 @@ export function refusalDetail(kind: RefusalKind, counts: Record<string, number>)
 }
 
 export class RefusalTally {
-  private readonly kinds = new Map<RefusalKind, KindState>(REFUSAL_KINDS.map((k) => [k, { total: 0, pending: new Map(), lastReportMs: null, lastReport: null }]));
+  private readonly kinds = new Map<RefusalKind, KindState>(
+    REFUSAL_KINDS.map((k) => [k, { total: 0, pending: new Map(), lastReportMs: null, lastReport: null }]),
+  );
 
   constructor(private readonly windowMs = REFUSAL_WINDOW_MS) {}
 

@@ -13,7 +13,15 @@ export const STATUS_HEARTBEAT_MS = 60_000;
  * the heartbeat brings those up to date.
  */
 function meaningful(status: Record<string, unknown>): string {
-  const { writtenAt: _w, uptimeSeconds: _u, memory: _m, lanePhase: _p, cache, outbox, ...rest } = status as Record<string, unknown> & {
+  const {
+    writtenAt: _w,
+    uptimeSeconds: _u,
+    memory: _m,
+    lanePhase: _p,
+    cache,
+    outbox,
+    ...rest
+  } = status as Record<string, unknown> & {
     cache?: Record<string, unknown>;
     outbox?: Record<string, unknown>;
   };

@@ -50,7 +50,10 @@ export function recoverStorage(path: string, nowMs: number, log?: Logger): Stora
   if (verdict.ok) return null;
   const movedTo = asideName(path, nowMs);
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
-  log?.error({ code: verdict.code, detail: verdict.detail, movedTo }, 'database failed its integrity check: moved aside, starting from a fresh file');
+  log?.error(
+    { code: verdict.code, detail: verdict.detail, movedTo },
+    'database failed its integrity check: moved aside, starting from a fresh file',
+  );
 
   const fresh = openDb(path);
   const result: StorageRecovery = { code: verdict.code, detail: verdict.detail, movedTo, tables: [], unreadable: null };
@@ -76,7 +79,10 @@ export function recoverStorage(path: string, nowMs: number, log?: Logger): Stora
   } finally {
     fresh.close();
   }
-  log?.warn({ tables: result.tables.map((t) => `${t.table}:${t.copied}${t.damaged ? '+damaged' : ''}`).join(','), unreadable: result.unreadable }, 'gate records salvaged');
+  log?.warn(
+    { tables: result.tables.map((t) => `${t.table}:${t.copied}${t.damaged ? '+damaged' : ''}`).join(','), unreadable: result.unreadable },
+    'gate records salvaged',
+  );
   return result;
 }
 
@@ -120,8 +126,14 @@ function salvageTable(old: Db, fresh: Db, table: string): TableSalvage {
   for (let attempt = 0; attempt <= MAX_RESUMES; attempt++) {
     try {
       const rows = withRowid
-        ? old.prepare(`SELECT rowid AS __rowid, ${list} FROM ${q(table)} WHERE rowid > ? ORDER BY rowid`).raw().iterate(after)
-        : old.prepare(`SELECT ${list} FROM ${q(table)}`).raw().iterate();
+        ? old
+            .prepare(`SELECT rowid AS __rowid, ${list} FROM ${q(table)} WHERE rowid > ? ORDER BY rowid`)
+            .raw()
+            .iterate(after)
+        : old
+            .prepare(`SELECT ${list} FROM ${q(table)}`)
+            .raw()
+            .iterate();
       for (const row of rows as Iterable<unknown[]>) {
         const values = withRowid ? row.slice(1) : row;
         if (withRowid) after = row[0] as number;

@@ -17,5 +17,8 @@ export function appVersion(): string {
 
 /** A short hash of the effective config without its secrets: two gates with the same number run the same config. */
 export function configVersion(config: GateConfig): string {
-  return createHash('sha256').update(JSON.stringify(maskedConfig(config))).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify(maskedConfig(config)))
+    .digest('hex')
+    .slice(0, 12);
 }

@@ -40,11 +40,13 @@ export type HealthVerdict = { healthy: true } | { healthy: false; part: 'event-l
 
 /** Whether the daemon deserves its next watchdog ping. Pure: the table tests are test/daemon/watchdog.test.ts. */
 export function judgeHealth(s: HealthSample, l: HealthLimits): HealthVerdict {
-  if (s.loopDelayMs > l.maxLoopDelayMs) return { healthy: false, part: 'event-loop', detail: `event loop blocked for ${Math.round(s.loopDelayMs)} ms` };
+  if (s.loopDelayMs > l.maxLoopDelayMs)
+    return { healthy: false, part: 'event-loop', detail: `event loop blocked for ${Math.round(s.loopDelayMs)} ms` };
   const t = s.lane.timing;
   const laneLimit = t.passageTimeoutMs + t.guardMs + t.resultHoldMs + l.laneSlackMs;
   const inPhase = s.nowMs - s.lane.sinceMs;
-  if (s.lane.phase !== 'idle' && inPhase > laneLimit) return { healthy: false, part: 'lane', detail: `lane stuck in ${s.lane.phase} for ${Math.round(inPhase / 1000)} s` };
+  if (s.lane.phase !== 'idle' && inPhase > laneLimit)
+    return { healthy: false, part: 'lane', detail: `lane stuck in ${s.lane.phase} for ${Math.round(inPhase / 1000)} s` };
   if (s.link.downSinceMs !== null && s.nowMs - s.link.downSinceMs > l.linkDownMs) {
     return { healthy: false, part: 'link', detail: `MCU link ${s.link.state} for ${Math.round((s.nowMs - s.link.downSinceMs) / 1000)} s` };
   }
@@ -72,7 +74,11 @@ export function systemdNotify(log: Logger, env: NodeJS.ProcessEnv = process.env)
       execFile('systemd-notify', assignments, { env, timeout: 10_000 }, (err) => {
         if (err) {
           const code = String((err as NodeJS.ErrnoException).code ?? 'failed');
-          if (!logged.has(code)) log.error({ code, err: errorLine(err) }, 'systemd-notify failed: systemd may not see this gate as ready or alive (is the systemd package installed?)');
+          if (!logged.has(code))
+            log.error(
+              { code, err: errorLine(err) },
+              'systemd-notify failed: systemd may not see this gate as ready or alive (is the systemd package installed?)',
+            );
           logged.add(code);
         }
         resolve();
@@ -173,7 +179,9 @@ export class DaemonWatchdog {
     else this.linkDownSince ??= nowMs;
     const loopDelayMs = this.delay.takeWorst();
     const verdict = judgeHealth({ ...s, nowMs, loopDelayMs, link: { state: s.link.state, downSinceMs: this.linkDownSince } }, this.limits);
-    const changed = verdict.healthy !== this.lastVerdict.healthy || (!verdict.healthy && !this.lastVerdict.healthy && verdict.part !== this.lastVerdict.part);
+    const changed =
+      verdict.healthy !== this.lastVerdict.healthy ||
+      (!verdict.healthy && !this.lastVerdict.healthy && verdict.part !== this.lastVerdict.part);
     this.lastVerdict = verdict;
     if (!verdict.healthy) {
       if (changed) {

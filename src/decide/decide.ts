@@ -40,7 +40,11 @@ export function localDate(at: Date, timeZone: string): string {
   const minute = Math.floor(at.getTime() / MINUTE);
   let f = dateFormats.get(timeZone);
   if (!f) {
-    f = { format: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }), minute: NaN, date: '' };
+    f = {
+      format: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }),
+      minute: NaN,
+      date: '',
+    };
     dateFormats.set(timeZone, f);
   }
   if (f.minute !== minute) {
@@ -55,7 +59,12 @@ function summary(t: CachedTicket): TicketSummary {
 }
 
 function decision(reason: Reason, ticket: CachedTicket | null = null, detail?: StaffedCheckDetail): Decision {
-  const d: Decision = { decision: reason === 'ok' ? 'open' : 'reject', reason, ticket: ticket && summary(ticket), message: messageFor(reason, detail) };
+  const d: Decision = {
+    decision: reason === 'ok' ? 'open' : 'reject',
+    reason,
+    ticket: ticket && summary(ticket),
+    message: messageFor(reason, detail),
+  };
   if (detail) d.detail = detail;
   return d;
 }
@@ -68,13 +77,22 @@ function before(ctx: DecideContext, readFailure?: { reason: ReadFailureReason })
 }
 
 /** A read as the lane gets it (a Document, or the reader's reason) -> Decision, as the running gate decides it. */
-export function decideRead(read: Pick<ReadOutcome, 'ok'> & ({ ok: true; document: Document } | { ok: false; reason: ReadFailureReason }), view: CacheView, rules: DecideRules, ctx: DecideContext): Decision {
+export function decideRead(
+  read: Pick<ReadOutcome, 'ok'> & ({ ok: true; document: Document } | { ok: false; reason: ReadFailureReason }),
+  view: CacheView,
+  rules: DecideRules,
+  ctx: DecideContext,
+): Decision {
   if (!read.ok) return before(ctx, read)!;
   return decide(read.document, view, rules, ctx);
 }
 
 /** The time window in which a ticket opens this gate: [start, end) in epoch ms. */
-export function ticketWindow(t: Pick<CachedTicket, 'departureMs' | 'arrivalMs'>, direction: Direction, rules: DecideRules): [number, number] {
+export function ticketWindow(
+  t: Pick<CachedTicket, 'departureMs' | 'arrivalMs'>,
+  direction: Direction,
+  rules: DecideRules,
+): [number, number] {
   if (direction === 'entry') {
     return [t.departureMs - rules.entry.opensMinutesBefore * MINUTE, t.departureMs - rules.entry.closesMinutesBefore * MINUTE];
   }
@@ -216,7 +234,8 @@ export function decide(doc: Document, view: CacheView, rules: DecideRules, ctx: 
     if (passenger.status === 'pending') return decision('verification-pending');
     if (passenger.status === 'rejected') return decision('verification-rejected');
     // Central sends the birth date keyed to the document (birthKey): the gate keys the MRZ's date the same way.
-    if (passenger.birthKey && doc.birthDate && passenger.birthKey !== view.birthKeyOf(keys[0], doc.birthDate)) return decision('identity-mismatch');
+    if (passenger.birthKey && doc.birthDate && passenger.birthKey !== view.birthKeyOf(keys[0], doc.birthDate))
+      return decision('identity-mismatch');
   }
 
   const tickets = view.tickets(keys);

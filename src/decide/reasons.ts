@@ -30,7 +30,12 @@ export const REASONS = [
 export type Reason = (typeof REASONS)[number];
 
 /** Why a ticket needs the staffed lane (`staffed-check`): the lane display and the events carry it. Never rename one. */
-export const STAFFED_CHECK_DETAILS = ['child-ticket-on-document', 'student-not-verified', 'student-outside-journey', 'concession-check'] as const;
+export const STAFFED_CHECK_DETAILS = [
+  'child-ticket-on-document',
+  'student-not-verified',
+  'student-outside-journey',
+  'concession-check',
+] as const;
 export type StaffedCheckDetail = (typeof STAFFED_CHECK_DETAILS)[number];
 
 /** A direction a passage is recorded in: the ledger, the passage events, the MCU's release. */

@@ -30,7 +30,14 @@ const extra = (t: Partial<TicketRecord> & Pick<TicketRecord, 'id' | 'kind' | 'co
 });
 
 /** The ticket central refunds during the hour (by delta). */
-export const REFUND_TICKET = extra({ id: 'D0001', kind: 'cn-resident-id', country: 'CHN', number: '440305198511151625', car: '02', seat: '11D' });
+export const REFUND_TICKET = extra({
+  id: 'D0001',
+  kind: 'cn-resident-id',
+  country: 'CHN',
+  number: '440305198511151625',
+  car: '02',
+  seat: '11D',
+});
 
 // Issue 17's passengers, on train G105 (11:00; its entry window opens at 09:00).
 const g105 = (t: Partial<TicketRecord> & Pick<TicketRecord, 'id' | 'kind' | 'country' | 'number'>) =>
@@ -41,14 +48,31 @@ export const PARENT_NUMBER = '110105198002140031';
 export const TRANSFER_NUMBER = '310115198706220013';
 export const ISSUE_17_TICKETS: TicketRecord[] = [
   // A student whose registered home-school journey is VNP-TNV, travelling to AOH: staffed lane, student card.
-  g105({ id: 'D0003', ...resident(STUDENT_NUMBER), seat: '07A', fare: 'student', concessionVerified: true, registeredJourney: { from: 'VNP', to: 'TNV' } }),
+  g105({
+    id: 'D0003',
+    ...resident(STUDENT_NUMBER),
+    seat: '07A',
+    fare: 'student',
+    concessionVerified: true,
+    registeredJourney: { from: 'VNP', to: 'TNV' },
+  }),
   // A parent with their own ticket and a child's bought on their card: both go to the staffed lane.
   g105({ id: 'D0004', ...resident(PARENT_NUMBER), seat: '08B' }),
   g105({ id: 'D0005', ...resident(PARENT_NUMBER), seat: '08C', fare: 'child' }),
   // A Hong Kong resident with a Home Return Permit card, read by MRZ.
   g105({ id: 'D0006', kind: 'hk-mo-home-return-permit', country: 'CHN', number: 'H12345678', seat: '09D' }),
   // A transfer passenger: arrived from AOH on G7 at 09:58, leaves on G105 without leaving the station.
-  extra({ id: 'D0007', ...resident(TRANSFER_NUMBER), train: 'G7', from: 'AOH', to: STATION, departure: '2025-06-01T06:10:00+08:00', arrival: '2025-06-01T09:58:00+08:00', car: '01', seat: '01A' }),
+  extra({
+    id: 'D0007',
+    ...resident(TRANSFER_NUMBER),
+    train: 'G7',
+    from: 'AOH',
+    to: STATION,
+    departure: '2025-06-01T06:10:00+08:00',
+    arrival: '2025-06-01T09:58:00+08:00',
+    car: '01',
+    seat: '01A',
+  }),
   g105({ id: 'D0008', ...resident(TRANSFER_NUMBER), to: 'SHH', seat: '10F' }),
 ];
 
@@ -59,7 +83,22 @@ export function demoSnapshot(): SnapshotFile {
   const snap = parseSnapshot(JSON.parse(text), 'config/sample-snapshot.json');
   return {
     ...snap,
-    tickets: [...snap.tickets, ...ISSUE_17_TICKETS, REFUND_TICKET, extra({ id: 'D0002', kind: 'cn-hmt-permit', country: 'CHN', number: '810000199205050039', train: 'G101', departure: '2025-06-01T10:00:00+08:00', arrival: '2025-06-01T14:28:00+08:00', car: '05', seat: '12B' })],
+    tickets: [
+      ...snap.tickets,
+      ...ISSUE_17_TICKETS,
+      REFUND_TICKET,
+      extra({
+        id: 'D0002',
+        kind: 'cn-hmt-permit',
+        country: 'CHN',
+        number: '810000199205050039',
+        train: 'G101',
+        departure: '2025-06-01T10:00:00+08:00',
+        arrival: '2025-06-01T14:28:00+08:00',
+        car: '05',
+        seat: '12B',
+      }),
+    ],
   };
 }
 

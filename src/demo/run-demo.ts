@@ -31,7 +31,18 @@ import { displayText, isolated, isPackLanguage, reasonText } from '../i18n/packs
 import type { CardFields } from '../readers/idcard/index.js';
 import { createLogger } from '../util/log.js';
 import { GateError } from '../util/gate-error.js';
-import { CARDS, DEMO_SECRET, DEMO_START, GATE, HOME_RETURN_PERMIT, PASSPORTS, REFUND_TICKET, STATION, TRANSFER_DOCUMENT, demoSnapshot } from './data.js';
+import {
+  CARDS,
+  DEMO_SECRET,
+  DEMO_START,
+  GATE,
+  HOME_RETURN_PERMIT,
+  PASSPORTS,
+  REFUND_TICKET,
+  STATION,
+  TRANSFER_DOCUMENT,
+  demoSnapshot,
+} from './data.js';
 import { DemoClock, formatTime } from './support.js';
 import { waitFor, waitForEvent } from '../util/wait.js';
 import { startFaceSim } from '../face/sim-process.js';
@@ -113,7 +124,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const photoOf = (fields: CardFields) => syntheticPhotoFor(fields.number);
     const face = await startFaceSim(join(dir, 'face.sock'), join(dir, 'face-script.json'), {
       default: { result: 'match', score: 0.93 },
-      photos: { [photoKey(photoOf(CARDS.hmtPermit))]: [{ result: 'no-match', score: 0.38 }, { result: 'match', score: 0.91 }] },
+      photos: {
+        [photoKey(photoOf(CARDS.hmtPermit))]: [
+          { result: 'no-match', score: 0.38 },
+          { result: 'match', score: 0.91 },
+        ],
+      },
     });
     cleanup.push(() => face.stop());
 
@@ -169,7 +185,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       },
       bridge: { port: { path: mcuPair.device, baudRate: 115200 }, heartbeatMs: 200, watchdogMs: 2000, passageTimeoutMs: 8000 },
       mqtt: broker
-        ? { enabled: true, urls: [broker.url], centralPublicKeys: [commandPem], statusIntervalSeconds: 5, reconnect: { initialMs: 200, maxMs: 2000 } }
+        ? {
+            enabled: true,
+            urls: [broker.url],
+            centralPublicKeys: [commandPem],
+            statusIntervalSeconds: 5,
+            reconnect: { initialMs: 200, maxMs: 2000 },
+          }
         : { enabled: false },
       sync: { enabled: !!broker, centralPublicKeys: [publicPem] },
       face: { enabled: true, endpoint: face.socketPath },
@@ -177,8 +199,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const logFile = join(dir, 'gate.log');
     const log = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: true }) });
 
-    out(`gate demo: station ${STATION}, gate ${GATE}, ${new Date(clock.now()).toISOString().slice(0, 10)} (virtual clock, Asia/Shanghai); ${partsLine(idPair, broker)}`);
-    out(`  devices: ID-card reader ${idPair.device}, MRZ scanner ${mrzPair.device}, turnstile MCU ${mcuPair.device} (simulated, ${idPair.kind === 'pty' ? 'socat ptys' : "joined in-process through serialport's mock binding: socat not installed"})`);
+    out(
+      `gate demo: station ${STATION}, gate ${GATE}, ${new Date(clock.now()).toISOString().slice(0, 10)} (virtual clock, Asia/Shanghai); ${partsLine(idPair, broker)}`,
+    );
+    out(
+      `  devices: ID-card reader ${idPair.device}, MRZ scanner ${mrzPair.device}, turnstile MCU ${mcuPair.device} (simulated, ${idPair.kind === 'pty' ? 'socat ptys' : "joined in-process through serialport's mock binding: socat not installed"})`,
+    );
     out(`  face:    simulated face-match module (its own process) on ${face.socketPath}; chip cards are face-checked, passports are not`);
     out(
       !broker
@@ -189,10 +215,26 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     );
 
     if (!broker) {
-      feeder = await SyncService.start({ dbPath, secret: DEMO_SECRET, station: STATION, gate: GATE, centralPublicKeys: [publicPem], logLevel: 'warn' });
+      feeder = await SyncService.start({
+        dbPath,
+        secret: DEMO_SECRET,
+        station: STATION,
+        gate: GATE,
+        centralPublicKeys: [publicPem],
+        logLevel: 'warn',
+      });
       cleanup.push(() => feeder!.stop());
     }
-    const daemon = new GateDaemon({ config, secret: DEMO_SECRET, configVersion: configVersion(config), appVersion: appVersion(), log, clock: () => clock.now(), resultHoldMs: 300, serialBinding: idPair.kind === 'in-process' ? serialBinding : undefined });
+    const daemon = new GateDaemon({
+      config,
+      secret: DEMO_SECRET,
+      configVersion: configVersion(config),
+      appVersion: appVersion(),
+      log,
+      clock: () => clock.now(),
+      resultHoldMs: 300,
+      serialBinding: idPair.kind === 'in-process' ? serialBinding : undefined,
+    });
     cleanup.push(() => daemon.stop({ drainMs: 0 }));
     const t0 = Date.now();
     await daemon.start();
@@ -205,7 +247,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       await publishAll(central, snapshot.messages);
     } else await feedAll(snapshot.messages);
     await waitFor(() => daemon.view.syncState()?.epoch === '1', 20_000, 'the signed snapshot to load');
-    out(`  central: signed snapshot epoch 1 (${snapshotFile.passengers.length} passengers, ${snapshotFile.tickets.length} tickets) verified and loaded`);
+    out(
+      `  central: signed snapshot epoch 1 (${snapshotFile.passengers.length} passengers, ${snapshotFile.tickets.length} tickets) verified and loaded`,
+    );
     out('');
     out('time   document           decision  reason                 train car seat    what happened');
 
@@ -231,7 +275,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const recorded = waitForEvent(daemon.events, 'decision', () => true, 20_000, 'the decision to be recorded');
       // The passenger's screen as the MCU received it: its language field (protocol 1.1) is what the panel shows
       // beside Chinese.
-      const screen = waitForEvent(mcu.events, 'received', (m) => m.kind === 'display' && (m.code === 'open' || m.code === 'reject' || (m.code === 'emergency' && m.language !== undefined)), 8000, 'the passenger screen on the MCU');
+      const screen = waitForEvent(
+        mcu.events,
+        'received',
+        (m) => m.kind === 'display' && (m.code === 'open' || m.code === 'reject' || (m.code === 'emergency' && m.language !== undefined)),
+        8000,
+        'the passenger screen on the MCU',
+      );
       await present();
       const e = await recorded;
       const d = decided as DecidedInfo | null;
@@ -247,7 +297,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       } else if (lang !== 'zh' && lang !== 'en') what = `[${lang}] ${isolated(displayText('open', lang))}; `;
       if (e.decision === 'open' && want.walk) {
         const passage = waitForEvent(daemon.events, 'passage', (p) => p.event.decisionEventId === e.eventId, 12_000, 'the passage');
-        const alarm = want.walk === 'tailgate' ? waitForEvent(daemon.events, 'alarm', (a) => a.type === 'tailgating', 12_000, 'the tailgating alarm') : null;
+        const alarm =
+          want.walk === 'tailgate'
+            ? waitForEvent(daemon.events, 'alarm', (a) => a.type === 'tailgating', 12_000, 'the tailgating alarm')
+            : null;
         await waitFor(() => mcu.auth !== null, 8000, 'the MCU to be authorised');
         if (want.walk === 'tailgate') await mcu.tailgate();
         else await mcu.walkThrough();
@@ -304,30 +357,54 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     out(`${at()}  fire alarm reset: the gate sets the lane back to normal (alarm seq ${off.seq})`);
 
     minutes(40);
-    const refund = buildDelta({ generatedAt: new Date(clock.now()).toISOString(), upserts: { passengers: [], tickets: [{ ...REFUND_TICKET, status: 'refunded' }] }, deletes: { passengers: [], tickets: [] } }, { key, station: STATION, epoch: 1, seq: 1, now: new Date(clock.now()), docSecret: DEMO_SECRET });
+    const refund = buildDelta(
+      {
+        generatedAt: new Date(clock.now()).toISOString(),
+        upserts: { passengers: [], tickets: [{ ...REFUND_TICKET, status: 'refunded' }] },
+        deletes: { passengers: [], tickets: [] },
+      },
+      { key, station: STATION, epoch: 1, seq: 1, now: new Date(clock.now()), docSecret: DEMO_SECRET },
+    );
     const sent = Date.now();
     if (central) await publishAll(central, refund.messages);
     else await feedAll(refund.messages);
     await waitFor(() => daemon.view.syncState()?.seq === 1, 15_000, 'the refund delta to apply');
-    out(`${at()}  central refunds ticket ${REFUND_TICKET.id} (${REFUND_TICKET.train}); signed delta seq 1 verified and applied at the gate in ${Date.now() - sent} ms`);
+    out(
+      `${at()}  central refunds ticket ${REFUND_TICKET.id} (${REFUND_TICKET.train}); signed delta seq 1 verified and applied at the gate in ${Date.now() - sent} ms`,
+    );
     minutes(41);
     await passenger(card(CARDS.refunded), { decision: 'reject', reason: 'ticket-refunded' }, lift(reader.sim));
 
     // Issue 17: passengers a self-service gate cannot serve alone, a permit card by MRZ, a transfer passenger.
     minutes(44);
-    await passenger(card(CARDS.student), { decision: 'reject', reason: 'staffed-check', detail: 'student-outside-journey' }, lift(reader.sim));
+    await passenger(
+      card(CARDS.student),
+      { decision: 'reject', reason: 'staffed-check', detail: 'student-outside-journey' },
+      lift(reader.sim),
+    );
     minutes(46);
-    await passenger(card(CARDS.parent), { decision: 'reject', reason: 'staffed-check', detail: 'child-ticket-on-document' }, lift(reader.sim));
+    await passenger(
+      card(CARDS.parent),
+      { decision: 'reject', reason: 'staffed-check', detail: 'child-ticket-on-document' },
+      lift(reader.sim),
+    );
     minutes(48);
     await passenger(scan(HOME_RETURN_PERMIT), { decision: 'open', reason: 'ok', walk: 'walk', label: 'HK/MO permit (MRZ)' });
     minutes(50);
     // This demo gate is an entry lane; a transfer channel (lane.direction "transfer") decides on the same cache so:
-    const transfer = decide(TRANSFER_DOCUMENT, daemon.view, config.rules, { station: STATION, direction: 'transfer', now: new Date(clock.now()) });
+    const transfer = decide(TRANSFER_DOCUMENT, daemon.view, config.rules, {
+      station: STATION,
+      direction: 'transfer',
+      now: new Date(clock.now()),
+    });
     const tt = transfer.ticket;
     out(
       `${at()}  ${'transfer channel'.padEnd(18)} ${transfer.decision.toUpperCase().padEnd(8)}  ${transfer.reason.padEnd(22)} ${tt ? `${tt.train.padEnd(5)} ${tt.car.padEnd(2)} ${tt.seat.padEnd(4)}` : ''.padEnd(16)}  arrived on G7 from AOH at 09:58, onward ticket's entry (the transfer lane's decision, as gate decide --direction transfer gives it)`,
     );
-    check(transfer.decision === 'open' && transfer.ticket?.id === 'D0008', `transfer: expected open with D0008, got ${transfer.decision}/${transfer.reason}`);
+    check(
+      transfer.decision === 'open' && transfer.ticket?.id === 'D0008',
+      `transfer: expected open with D0008, got ${transfer.decision}/${transfer.reason}`,
+    );
 
     // What central has.
     out('');
@@ -337,14 +414,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const seqs = received.map((e) => e.seq).sort((a, b) => a - b);
       const gapFree = seqs.every((s, i) => s === i + 1);
       const by = (k: GateEvent['kind']) => received.filter((e) => e.kind === k).length;
-      out(`central received ${received.length} events from gate ${STATION}/${GATE}: ${by('decision')} decisions, ${by('passage')} passages, ${by('alarm')} alarms; seq 1..${seqs.at(-1)} ${gapFree ? 'with no gap and no duplicate' : 'WITH GAPS'}`);
+      out(
+        `central received ${received.length} events from gate ${STATION}/${GATE}: ${by('decision')} decisions, ${by('passage')} passages, ${by('alarm')} alarms; seq 1..${seqs.at(-1)} ${gapFree ? 'with no gap and no duplicate' : 'WITH GAPS'}`,
+      );
       for (const e of [...received].sort((a, b) => a.seq - b.seq)) out(`  ${describe(e)}`);
       check(gapFree && received.length === counts.lastSeq, 'central did not receive every event exactly once');
     } else {
-      out(`offline: ${counts.pending} events wait in the outbox (seq 1..${counts.lastSeq}); they are published in order once a broker is reachable`);
+      out(
+        `offline: ${counts.pending} events wait in the outbox (seq 1..${counts.lastSeq}); they are published in order once a broker is reachable`,
+      );
       check(counts.pending === counts.lastSeq, 'the outbox lost events');
     }
-    out(`no names, document numbers or photos left the gate: events carry an HMAC docKey; log: ${o.keepFiles ? logFile : 'removed with the demo folder'}`);
+    out(
+      `no names, document numbers or photos left the gate: events carry an HMAC docKey; log: ${o.keepFiles ? logFile : 'removed with the demo folder'}`,
+    );
     out(failures === 0 ? 'demo complete: every outcome as expected' : `demo complete with ${failures} unexpected outcome(s)`);
 
     if (o.keepRunning) {

@@ -145,12 +145,16 @@ export class HidTransport implements Transport {
   }
 
   private async openDevice(): Promise<HidDeviceHandle> {
-    const hid = (this.hid ??= typeof this.opts.hid === 'function' ? await this.opts.hid() : (this.opts.hid ?? (await loadNodeHid(this.opts.platform ?? process.platform))));
+    const hid = (this.hid ??=
+      typeof this.opts.hid === 'function'
+        ? await this.opts.hid()
+        : (this.opts.hid ?? (await loadNodeHid(this.opts.platform ?? process.platform))));
     let path = this.opts.path;
     if (!path) {
       const list = hid.devicesAsync ? await hid.devicesAsync() : (hid.devices?.() ?? []);
       path = pickDevice(list, this.opts.vendorId!, this.opts.productId!)?.path;
-      if (!path) throw new DeviceError('not-found', `no HID device ${hex4(this.opts.vendorId!)}:${hex4(this.opts.productId!)} is connected`);
+      if (!path)
+        throw new DeviceError('not-found', `no HID device ${hex4(this.opts.vendorId!)}:${hex4(this.opts.productId!)} is connected`);
     }
     if (hid.HIDAsync) return hid.HIDAsync.open(path);
     if (hid.HID) return new hid.HID(path);

@@ -50,7 +50,13 @@ export class RecordingTransport implements Transport {
     this.redactor = decoder === 'idcard' ? new PhotoRedactor() : null;
     this.start = clock();
     this.fd = openSync(file, 'a');
-    const header: RecordingHeader = { recording: 'gate-bytes', version: 1, decoder, device: inner.name, startedAt: new Date(this.start).toISOString() };
+    const header: RecordingHeader = {
+      recording: 'gate-bytes',
+      version: 1,
+      decoder,
+      device: inner.name,
+      startedAt: new Date(this.start).toISOString(),
+    };
     writeSync(this.fd, JSON.stringify(header) + '\n');
     inner.events.on('data', (bytes) => this.append('in', bytes));
   }
@@ -93,7 +99,8 @@ export function parseRecording(text: string): ParsedRecording {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   if (lines.length === 0) return { ok: false, error: 'empty recording' };
   const header = headerSchema.safeParse(safeJson(lines[0]));
-  if (!header.success) return { ok: false, error: 'line 1 is not a gate recording header ({"recording":"gate-bytes","version":1,"decoder":...})' };
+  if (!header.success)
+    return { ok: false, error: 'line 1 is not a gate recording header ({"recording":"gate-bytes","version":1,"decoder":...})' };
   const chunks: RecordedChunk[] = [];
   for (let i = 1; i < lines.length; i++) {
     const c = chunkSchema.safeParse(safeJson(lines[i]));

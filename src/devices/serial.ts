@@ -37,7 +37,7 @@ export class SerialTransport implements Transport {
 
   constructor(private readonly opts: SerialTransportOptions) {
     this.name = opts.name;
-    this.binding = opts.binding ?? (autoDetect());
+    this.binding = opts.binding ?? autoDetect();
   }
 
   get state(): TransportState {
@@ -74,7 +74,10 @@ export class SerialTransport implements Transport {
   async write(bytes: Uint8Array): Promise<void> {
     const port = this.port;
     if (this._state !== 'open' || !port) {
-      throw new DeviceError(this._state === 'reconnecting' ? 'disconnected' : 'write-failed', `${this.name}: port is not open (${this._state})`);
+      throw new DeviceError(
+        this._state === 'reconnecting' ? 'disconnected' : 'write-failed',
+        `${this.name}: port is not open (${this._state})`,
+      );
     }
     await new Promise<void>((resolve, reject) => {
       port.write(Buffer.from(bytes), (err) => {
@@ -155,7 +158,10 @@ export async function resolvePortPath(
   const ports = await list();
   const hit = ports.find((p) => want(p.vendorId) === want(opts.vendorId) && want(p.productId) === want(opts.productId));
   if (!hit) {
-    throw new DeviceError('not-found', `${opts.name}: no serial port with USB id ${opts.vendorId}:${opts.productId} (is it plugged in? gate ports lists what is there)`);
+    throw new DeviceError(
+      'not-found',
+      `${opts.name}: no serial port with USB id ${opts.vendorId}:${opts.productId} (is it plugged in? gate ports lists what is there)`,
+    );
   }
   return hit.path;
 }
@@ -168,7 +174,11 @@ export function mapSerialError(err: unknown, path: string): DeviceError {
     return new DeviceError('not-found', `${path} does not exist: check the cable and the path (gate ports lists ports)`, { cause: err });
   }
   if (code === 'EACCES' || /permission denied|access denied/i.test(text)) {
-    return new DeviceError('permission-denied', `no permission to open ${path}: add the user to dialout (usermod -aG dialout USER) or add a udev rule`, { cause: err });
+    return new DeviceError(
+      'permission-denied',
+      `no permission to open ${path}: add the user to dialout (usermod -aG dialout USER) or add a udev rule`,
+      { cause: err },
+    );
   }
   if (code === 'EBUSY' || code === 'EAGAIN' || /lock|busy|resource temporarily unavailable/i.test(text)) {
     return new DeviceError('busy', `${path} is held by another process: stop it (fuser ${path} shows which)`, { cause: err });

@@ -54,7 +54,13 @@ export class FaceClient implements FaceMatcher {
   constructor(private readonly endpoint: string) {}
 
   match(req: MatchRequestInput): Promise<FaceAnswer> {
-    const frame = { v: PROTOCOL_VERSION, type: 'match', id: req.requestId, deadlineMs: Math.max(1, Math.round(req.deadlineMs)), photo: Buffer.from(req.photo).toString('base64') };
+    const frame = {
+      v: PROTOCOL_VERSION,
+      type: 'match',
+      id: req.requestId,
+      deadlineMs: Math.max(1, Math.round(req.deadlineMs)),
+      photo: Buffer.from(req.photo).toString('base64'),
+    };
     return this.send(req.requestId, frame, req.deadlineMs) as Promise<FaceAnswer>;
   }
 
@@ -74,7 +80,10 @@ export class FaceClient implements FaceMatcher {
 
   private async send(id: string, frame: object, deadlineMs: number): Promise<FaceAnswer | { result: 'ok' }> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settle(id, 'timeout', `no answer to ${id} within ${Math.round(deadlineMs)} ms`), Math.max(1, deadlineMs));
+      const timer = setTimeout(
+        () => this.settle(id, 'timeout', `no answer to ${id} within ${Math.round(deadlineMs)} ms`),
+        Math.max(1, deadlineMs),
+      );
       this.pending.set(id, { resolve, timer });
       this.open()
         .then((s) => {
@@ -82,7 +91,9 @@ export class FaceClient implements FaceMatcher {
           s.write(encodeFrame(frame));
           this.events.emit('sent', { id, at: process.hrtime.bigint() });
         })
-        .catch((err: unknown) => this.settle(id, 'connect-failed', `no face matcher at ${this.endpoint}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`));
+        .catch((err: unknown) =>
+          this.settle(id, 'connect-failed', `no face matcher at ${this.endpoint}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`),
+        );
     });
   }
 
@@ -123,7 +134,10 @@ export class FaceClient implements FaceMatcher {
   private onFrame(bytes: Buffer): void {
     const parsed = answerSchema.safeParse(parseJson(bytes));
     if (!parsed.success) {
-      this.fail('bad-answer', `the matcher's answer is not protocol ${PROTOCOL_VERSION} JSON: ${parsed.error.issues[0]?.path.join('.') || 'not JSON'}`);
+      this.fail(
+        'bad-answer',
+        `the matcher's answer is not protocol ${PROTOCOL_VERSION} JSON: ${parsed.error.issues[0]?.path.join('.') || 'not JSON'}`,
+      );
       return;
     }
     const a = parsed.data;
@@ -137,7 +151,11 @@ export class FaceClient implements FaceMatcher {
     this.pending.delete(a.id);
     clearTimeout(p.timer);
     this.events.emit('answered', a.result);
-    p.resolve({ result: a.result as FaceResult, ...(a.score !== undefined ? { score: a.score } : {}), ...(a.detail ? { detail: a.detail } : {}) });
+    p.resolve({
+      result: a.result as FaceResult,
+      ...(a.score !== undefined ? { score: a.score } : {}),
+      ...(a.detail ? { detail: a.detail } : {}),
+    });
   }
 
   private settle(id: string, code: FaceErrorCode, message: string): void {

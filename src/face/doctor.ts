@@ -10,8 +10,17 @@ export async function checkFaceMatcher(c: GateConfig, waitMs: number): Promise<{
   try {
     const h = await client.health(waitMs);
     if (h.ok) return { status: 'ok', name: 'face', line: `matcher at ${c.face.endpoint} answers (on failure: ${c.face.onUnavailable})` };
-    const why = failure === 'connect-failed' ? 'nothing listens there: start the vendor adapter or fix face.endpoint' : failure === 'timeout' ? `no answer within ${waitMs} ms` : `it says ${h.detail}`;
-    return { status: 'fail', name: 'face', line: `matcher at ${c.face.endpoint}: ${why} (docs/face-match.md); until then chip cards get face.onUnavailable (${c.face.onUnavailable})` };
+    const why =
+      failure === 'connect-failed'
+        ? 'nothing listens there: start the vendor adapter or fix face.endpoint'
+        : failure === 'timeout'
+          ? `no answer within ${waitMs} ms`
+          : `it says ${h.detail}`;
+    return {
+      status: 'fail',
+      name: 'face',
+      line: `matcher at ${c.face.endpoint}: ${why} (docs/face-match.md); until then chip cards get face.onUnavailable (${c.face.onUnavailable})`,
+    };
   } finally {
     client.close();
   }

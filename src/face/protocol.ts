@@ -23,7 +23,9 @@ export const matchRequestSchema = z
   })
   .strict();
 
-export const healthRequestSchema = z.object({ v: z.literal(PROTOCOL_VERSION), type: z.literal('health'), id: z.string().min(1).max(64) }).strict();
+export const healthRequestSchema = z
+  .object({ v: z.literal(PROTOCOL_VERSION), type: z.literal('health'), id: z.string().min(1).max(64) })
+  .strict();
 
 export const requestSchema = z.discriminatedUnion('type', [matchRequestSchema, healthRequestSchema]);
 

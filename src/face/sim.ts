@@ -124,7 +124,15 @@ export class FaceMatcherSim {
       if (e.action === 'close') return void s.destroy();
       if (e.action === 'garbage') return void s.write(Buffer.from([0, 0, 0, 5, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b]));
       const score = e.score ?? (e.result === 'match' ? 0.93 : undefined);
-      s.write(encodeFrame({ v: PROTOCOL_VERSION, id: r.id, result: e.result, ...(score !== undefined ? { score } : {}), ...(e.detail ? { detail: e.detail } : {}) }));
+      s.write(
+        encodeFrame({
+          v: PROTOCOL_VERSION,
+          id: r.id,
+          result: e.result,
+          ...(score !== undefined ? { score } : {}),
+          ...(e.detail ? { detail: e.detail } : {}),
+        }),
+      );
     };
     if (e.delayMs) setTimeout(reply, e.delayMs);
     else reply();

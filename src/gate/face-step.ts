@@ -29,7 +29,9 @@ export type FaceVerdict = { kind: 'final'; outcome: FaceOutcome; open: boolean }
 export function judgeFace(rules: LaneFaceRules, a: FaceAnswer, waitedMs: number): FaceVerdict {
   switch (a.result) {
     case 'match':
-      return (a.score ?? 0) >= rules.minScore ? { kind: 'final', outcome: 'match', open: true } : { kind: 'final', outcome: 'no-match', open: false };
+      return (a.score ?? 0) >= rules.minScore
+        ? { kind: 'final', outcome: 'match', open: true }
+        : { kind: 'final', outcome: 'no-match', open: false };
     case 'no-match':
     case 'liveness-failed':
       return { kind: 'final', outcome: 'no-match', open: false };

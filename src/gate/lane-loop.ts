@@ -30,7 +30,10 @@ import {
 } from './lane.js';
 
 /** The parts of the bridge link the lane uses (a BridgeLink, or a fake in tests). */
-export type LaneBridge = Pick<BridgeLink, 'authorise' | 'cancel' | 'setMode' | 'display' | 'sound' | 'onReport' | 'events' | 'state' | 'mcu'>;
+export type LaneBridge = Pick<
+  BridgeLink,
+  'authorise' | 'cancel' | 'setMode' | 'display' | 'sound' | 'onReport' | 'events' | 'state' | 'mcu'
+>;
 
 export type LaneDecide = (document: Document, ctx: LaneDecideContext) => LaneDecision;
 
@@ -69,7 +72,9 @@ export interface LaneEvents {
 }
 
 export class LaneLoop {
-  readonly events = new TypedEvents<LaneEvents>((event, err) => this.opts.log?.error({ event, err: errorLine(err) }, 'lane listener failed'));
+  readonly events = new TypedEvents<LaneEvents>((event, err) =>
+    this.opts.log?.error({ event, err: errorLine(err) }, 'lane listener failed'),
+  );
   private lane: LaneState;
   private readonly now: () => number;
   private readonly inbox: LaneInput[] = [];
@@ -91,7 +96,15 @@ export class LaneLoop {
     } catch (err) {
       opts.log?.warn({ err: errorLine(err) }, 'last authorisation unknown');
     }
-    this.lane = initialLane({ station: opts.station, direction: opts.direction, mode: opts.mode, timing: opts.timing, firstAuthId: last !== null ? last + 1 : at & 0xffff, at, face: opts.face?.rules });
+    this.lane = initialLane({
+      station: opts.station,
+      direction: opts.direction,
+      mode: opts.mode,
+      timing: opts.timing,
+      firstAuthId: last !== null ? last + 1 : at & 0xffff,
+      at,
+      face: opts.face?.rules,
+    });
   }
 
   get state(): LaneState {
@@ -223,7 +236,11 @@ export class LaneLoop {
           decision = { decision: 'reject', reason: 'unreadable', ticket: null };
         }
         const { decision: verdict, reason, ticket, detail } = decision;
-        this.inbox.push({ type: 'decided', at: this.now(), decision: detail ? { decision: verdict, reason, ticket, detail } : { decision: verdict, reason, ticket } });
+        this.inbox.push({
+          type: 'decided',
+          at: this.now(),
+          decision: detail ? { decision: verdict, reason, ticket, detail } : { decision: verdict, reason, ticket },
+        });
         return;
       }
       case 'record-decision':
@@ -243,7 +260,14 @@ export class LaneLoop {
       case 'authorise':
         try {
           // Remembered first: if this process dies before the passage is recorded, the next one knows whose it was.
-          store.rememberAuthorisation?.({ authId: c.authId, direction: c.direction, ticketId: c.ticketId, docKey: c.docKey, decisionEventId: c.decisionEventId, atMs: this.now() });
+          store.rememberAuthorisation?.({
+            authId: c.authId,
+            direction: c.direction,
+            ticketId: c.ticketId,
+            docKey: c.docKey,
+            decisionEventId: c.decisionEventId,
+            atMs: this.now(),
+          });
         } catch (err) {
           this.fail(err);
           this.inbox.push({ type: 'authorise-failed', at: this.now(), code: 'store-failed' });

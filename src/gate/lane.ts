@@ -137,7 +137,16 @@ export type LaneCommand =
   /** authId: the MCU's authorisation this passage ends (its pending row is cleared; an unknown one is looked up). */
   | { type: 'record-passage'; event: NewEvent<PassageEvent>; authId: number | null }
   | { type: 'record-alarm'; event: NewEvent<AlarmEvent> }
-  | { type: 'authorise'; authId: number; direction: Direction; count: number; timeoutMs: number; ticketId: string | null; docKey: string | null; decisionEventId: string | null }
+  | {
+      type: 'authorise';
+      authId: number;
+      direction: Direction;
+      count: number;
+      timeoutMs: number;
+      ticketId: string | null;
+      docKey: string | null;
+      decisionEventId: string | null;
+    }
   | { type: 'cancel'; authId: number }
   | { type: 'set-mode'; mode: LaneMode }
   | { type: 'display'; display: DisplayMessage }
@@ -165,7 +174,15 @@ export const FACE_RETRY_MS = 200;
 /** How long a read made while the lane was busy stays valid. */
 export const HELD_READ_MS = 10_000;
 
-export function initialLane(opts: { station: string; direction: LaneDirection; mode: LaneMode; timing: LaneTiming; firstAuthId: number; at: number; face?: LaneFaceRules }): LaneState {
+export function initialLane(opts: {
+  station: string;
+  direction: LaneDirection;
+  mode: LaneMode;
+  timing: LaneTiming;
+  firstAuthId: number;
+  at: number;
+  face?: LaneFaceRules;
+}): LaneState {
   return {
     phase: 'idle',
     since: opts.at,
@@ -219,7 +236,12 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     alarm('storage-fault', false, s.storeAlarm);
     s.storeAlarm = null;
   };
-  const recordPassage = (outcome: PassageEvent['outcome'], p: Passenger | null, after: Passenger['after'], authId: number | null = p?.authId ?? null) => {
+  const recordPassage = (
+    outcome: PassageEvent['outcome'],
+    p: Passenger | null,
+    after: Passenger['after'],
+    authId: number | null = p?.authId ?? null,
+  ) => {
     commands.push({
       type: 'record-passage',
       authId,
@@ -317,7 +339,8 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     case 'read-failed': {
       if (!ACCEPTING.includes(s.phase)) {
         // One passenger at a time: the next read waits for this one (an unreadable one is read again anyway).
-        if (input.type === 'document') s.held = { document: input.document, docKey: input.docKey, at: input.at, language: input.language, photo: input.photo ?? null };
+        if (input.type === 'document')
+          s.held = { document: input.document, docKey: input.docKey, at: input.at, language: input.language, photo: input.photo ?? null };
         break;
       }
       s.held = null;
@@ -340,7 +363,14 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         commands.push({
           type: 'decide',
           document: (input as { document: Document }).document,
-          ctx: { station: s.station, direction: s.direction, now: new Date(input.at), mode: s.mode, emergency: s.emergency, mcuUp: s.linkUp },
+          ctx: {
+            station: s.station,
+            direction: s.direction,
+            now: new Date(input.at),
+            mode: s.mode,
+            emergency: s.emergency,
+            mcuUp: s.linkUp,
+          },
         });
       }
       break;
@@ -492,7 +522,11 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         s.passenger = null;
         display(idleScreen());
         go('idle');
-      } else if ((s.phase === 'authorised' || s.phase === 'passing') && !s.passenger?.after && held >= s.timing.passageTimeoutMs + s.timing.guardMs) {
+      } else if (
+        (s.phase === 'authorised' || s.phase === 'passing') &&
+        !s.passenger?.after &&
+        held >= s.timing.passageTimeoutMs + s.timing.guardMs
+      ) {
         // The MCU never told us how it ended: count it as a timeout, which leaves the ticket valid.
         const p = s.passenger!;
         if (p.authId && s.linkUp) commands.push({ type: 'cancel', authId: p.authId });
@@ -515,7 +549,14 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     const held = s.held;
     s.held = null;
     if (input.at - held.at <= HELD_READ_MS) {
-      const next = stepLane(s, { type: 'document', at: input.at, document: held.document, docKey: held.docKey, language: held.language, photo: held.photo ?? null });
+      const next = stepLane(s, {
+        type: 'document',
+        at: input.at,
+        document: held.document,
+        docKey: held.docKey,
+        language: held.language,
+        photo: held.photo ?? null,
+      });
       return { state: next.state, commands: [...commands, ...next.commands], transitions: [...transitions, ...next.transitions] };
     }
   }

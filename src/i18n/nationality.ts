@@ -76,9 +76,17 @@ export interface TerritoryData {
 /** The primary language of each territory, from CLDR's languagePopulation: pure, so tests feed it tables. */
 export function deriveTerritoryData(territoryInfoJson: unknown, codeMappingsJson: unknown): TerritoryData {
   const info = territoryInfoSchema.safeParse(territoryInfoJson);
-  if (!info.success) throw new I18nError('territory-data', `cldr-core territoryInfo.json: ${info.error.issues[0].path.join('.')}: ${info.error.issues[0].message}`);
+  if (!info.success)
+    throw new I18nError(
+      'territory-data',
+      `cldr-core territoryInfo.json: ${info.error.issues[0].path.join('.')}: ${info.error.issues[0].message}`,
+    );
   const codes = codeMappingsSchema.safeParse(codeMappingsJson);
-  if (!codes.success) throw new I18nError('territory-data', `cldr-core codeMappings.json: ${codes.error.issues[0].path.join('.')}: ${codes.error.issues[0].message}`);
+  if (!codes.success)
+    throw new I18nError(
+      'territory-data',
+      `cldr-core codeMappings.json: ${codes.error.issues[0].path.join('.')}: ${codes.error.issues[0].message}`,
+    );
 
   const languageOfTerritory = new Map<string, string>();
   for (const [territory, { languagePopulation }] of Object.entries(info.data.supplemental.territoryInfo)) {
@@ -91,7 +99,8 @@ export function deriveTerritoryData(territoryInfoJson: unknown, codeMappingsJson
     if (best) languageOfTerritory.set(territory, best.lang.split('_')[0]);
   }
   const territoryOfAlpha3 = new Map<string, string>();
-  for (const [territory, m] of Object.entries(codes.data.supplemental.codeMappings)) if (m._alpha3) territoryOfAlpha3.set(m._alpha3, territory);
+  for (const [territory, m] of Object.entries(codes.data.supplemental.codeMappings))
+    if (m._alpha3) territoryOfAlpha3.set(m._alpha3, territory);
   return { territoryOfAlpha3, languageOfTerritory };
 }
 
@@ -104,7 +113,10 @@ export function cldrTerritoryData(): TerritoryData | I18nError {
     const require = createRequire(import.meta.url);
     cldr = deriveTerritoryData(require('cldr-core/supplemental/territoryInfo.json'), require('cldr-core/supplemental/codeMappings.json'));
   } catch (err) {
-    cldr = err instanceof I18nError ? err : new I18nError('territory-data', `cldr-core cannot be read: ${(err as Error).message}`, { cause: err });
+    cldr =
+      err instanceof I18nError
+        ? err
+        : new I18nError('territory-data', `cldr-core cannot be read: ${(err as Error).message}`, { cause: err });
   }
   return cldr;
 }

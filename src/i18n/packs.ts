@@ -76,7 +76,12 @@ export interface PassengerText {
 }
 
 /** The text of `section.key` in `lang`, else in English (`packs`: the shipped ones; tests pass partial ones). */
-export function lookup(section: 'reasons' | 'display', key: string, lang: PackLanguage, packs: Readonly<Record<PackLanguage, Pack>> = PACKS): PassengerText {
+export function lookup(
+  section: 'reasons' | 'display',
+  key: string,
+  lang: PackLanguage,
+  packs: Readonly<Record<PackLanguage, Pack>> = PACKS,
+): PassengerText {
   for (const l of [lang, FALLBACK_LANGUAGE]) {
     const t = packs[l][section][key];
     if (t !== undefined) return { language: l, direction: packs[l].direction, text: t };

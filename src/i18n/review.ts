@@ -30,7 +30,7 @@ export function reviewMarkdown(): string {
     'corrects the pack file if needed, adds the key (e.g. `"reasons.not-verified"`) to the pack\'s `"checked"` array',
     'and regenerates this file. Right-to-left texts are marked `rtl` and shown here between Unicode isolates.',
     '',
-    'Where the texts come from: `zh` and `en` are the product\'s original texts (formerly in src/decide/messages.ts and',
+    "Where the texts come from: `zh` and `en` are the product's original texts (formerly in src/decide/messages.ts and",
     'src/gate/display.ts); the other ten packs were written by an engineer, not by a translator, and none has been read',
     'by a native speaker. `pt` follows Brazilian usage (trem, bilheteria, catraca); a station serving mostly Portuguese',
     'or Angolan passengers may want European wording. Terms to keep consistent within a language: the staffed gate',
@@ -54,10 +54,18 @@ export function reviewMarkdown(): string {
     const p = PACKS[lang];
     const open = keys.filter((k) => !p.checked.includes(k));
     if (!open.length) continue;
-    lines.push('', `## \`${lang}\` ${p.englishName} (${p.name})${p.direction === 'rtl' ? ', right to left' : ''}`, '', '| key | text |', '|-----|------|');
+    lines.push(
+      '',
+      `## \`${lang}\` ${p.englishName} (${p.name})${p.direction === 'rtl' ? ', right to left' : ''}`,
+      '',
+      '| key | text |',
+      '|-----|------|',
+    );
     for (const k of open) {
       const t = textOf(lang, k);
-      lines.push(`| \`${k}\` | ${t === undefined ? '**missing** (English is shown)' : cell(isolated({ direction: p.direction, text: t }))} |`);
+      lines.push(
+        `| \`${k}\` | ${t === undefined ? '**missing** (English is shown)' : cell(isolated({ direction: p.direction, text: t }))} |`,
+      );
     }
   }
   return lines.join('\n') + '\n';

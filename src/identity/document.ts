@@ -41,7 +41,14 @@ export const documentSchema = z
 export type Document = z.infer<typeof documentSchema>;
 
 /** The kinds of document identity that central uses in its passenger and ticket records. */
-export const IDENTITY_KINDS = ['passport', 'cn-resident-id', 'cn-pr', 'cn-hmt-permit', 'hk-mo-home-return-permit', 'tw-compatriot-permit'] as const;
+export const IDENTITY_KINDS = [
+  'passport',
+  'cn-resident-id',
+  'cn-pr',
+  'cn-hmt-permit',
+  'hk-mo-home-return-permit',
+  'tw-compatriot-permit',
+] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
 
 export interface DocumentIdentity {

@@ -35,7 +35,7 @@ function check18(doc: Document, pattern: RegExp, what: string, out: DocumentProb
   if (!isValidMod11_2(n)) out.push(error('number', 'bad-check-char', 'MOD 11-2 check character does not match'));
   const embedded = `${n.slice(6, 10)}-${n.slice(10, 12)}-${n.slice(12, 14)}`;
   if (doc.birthDate && embedded !== doc.birthDate) {
-    out.push(error('birthDate', 'birth-date-mismatch', 'the birth date in the number differs from the card\'s birth date'));
+    out.push(error('birthDate', 'birth-date-mismatch', "the birth date in the number differs from the card's birth date"));
   }
 }
 
@@ -68,7 +68,8 @@ export function validateDocument(doc: Document): DocumentProblem[] {
       break;
     case 'mrz':
       // The permit cards' numbers have a fixed form (docs/documents.md): H/M + 8 digits (CR), 8 digits (CT).
-      if (doc.documentCode === 'CR' && !/^[HM]\d{8}$/.test(doc.number)) out.push(error('number', 'bad-format', 'expected H or M and 8 digits'));
+      if (doc.documentCode === 'CR' && !/^[HM]\d{8}$/.test(doc.number))
+        out.push(error('number', 'bad-format', 'expected H or M and 8 digits'));
       else if (doc.documentCode === 'CT' && !/^\d{8}$/.test(doc.number)) out.push(error('number', 'bad-format', 'expected 8 digits'));
       else if (!/^[A-Z0-9]{1,20}$/.test(doc.number)) out.push(error('number', 'bad-format', 'expected 1-20 letters or digits'));
       break;

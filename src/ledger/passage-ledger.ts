@@ -111,7 +111,16 @@ interface PendingRow {
 
 export class SqlitePassageLedger implements PassageLedger {
   private readonly s: Record<
-    'consume' | 'uses' | 'cleared' | 'pendingAuth' | 'forgetAuth' | 'rememberAuth' | 'pruneAuth' | 'lastAuth' | 'pruneLedger' | 'pruneCleared',
+    | 'consume'
+    | 'uses'
+    | 'cleared'
+    | 'pendingAuth'
+    | 'forgetAuth'
+    | 'rememberAuth'
+    | 'pruneAuth'
+    | 'lastAuth'
+    | 'pruneLedger'
+    | 'pruneCleared',
     Statement
   >;
 
@@ -129,7 +138,9 @@ export class SqlitePassageLedger implements PassageLedger {
       cleared: db.prepare('SELECT 1 FROM cleared_uses WHERE event_id = ?'),
       pendingAuth: db.prepare('SELECT * FROM pending_auth WHERE auth_id = ?'),
       forgetAuth: db.prepare('DELETE FROM pending_auth WHERE auth_id = ?'),
-      rememberAuth: db.prepare('INSERT OR REPLACE INTO pending_auth (auth_id, direction, ticket_id, doc_key, decision_event_id, at_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      rememberAuth: db.prepare(
+        'INSERT OR REPLACE INTO pending_auth (auth_id, direction, ticket_id, doc_key, decision_event_id, at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       pruneAuth: db.prepare('DELETE FROM pending_auth WHERE at_ms < ?'),
       lastAuth: db.prepare('SELECT auth_id FROM pending_auth ORDER BY at_ms DESC, rowid DESC LIMIT 1').pluck(),
       // Bounded batches (LIMIT inside the key subquery): each call is one short transaction, never a long lock.
@@ -138,12 +149,16 @@ export class SqlitePassageLedger implements PassageLedger {
            SELECT ticket_id, direction FROM ledger
            WHERE CASE WHEN arrival_ms IS NULL THEN at_ms < @passedBefore ELSE arrival_ms < @arrivalBefore END LIMIT @limit)`,
       ),
-      pruneCleared: db.prepare('DELETE FROM cleared_uses WHERE event_id IN (SELECT event_id FROM cleared_uses WHERE cleared_ms < ? LIMIT ?)'),
+      pruneCleared: db.prepare(
+        'DELETE FROM cleared_uses WHERE event_id IN (SELECT event_id FROM cleared_uses WHERE cleared_ms < ? LIMIT ?)',
+      ),
     };
   }
 
   consume(use: LocalUse): boolean {
-    return this.write('consume ticket', () => this.take(use.ticketId, use.direction, this.self.station, this.self.gate, use.atMs, use.eventId, 'local'));
+    return this.write('consume ticket', () =>
+      this.take(use.ticketId, use.direction, this.self.station, this.self.gate, use.atMs, use.eventId, 'local'),
+    );
   }
 
   rememberAuthorisation(a: PendingAuthorisation): void {
@@ -159,7 +174,14 @@ export class SqlitePassageLedger implements PassageLedger {
       const r = this.s.pendingAuth.get(authId) as PendingRow | undefined;
       if (!r) return null;
       this.s.forgetAuth.run(authId);
-      return { authId: r.auth_id, direction: r.direction, ticketId: r.ticket_id, docKey: r.doc_key, decisionEventId: r.decision_event_id, atMs: r.at_ms };
+      return {
+        authId: r.auth_id,
+        direction: r.direction,
+        ticketId: r.ticket_id,
+        docKey: r.doc_key,
+        decisionEventId: r.decision_event_id,
+        atMs: r.at_ms,
+      };
     });
   }
 
@@ -181,7 +203,10 @@ export class SqlitePassageLedger implements PassageLedger {
   }
 
   pruneLedger(arrivalBeforeMs: number, passedBeforeMs: number, limit: number): number {
-    return this.write('prune ledger', () => this.s.pruneLedger.run({ arrivalBefore: arrivalBeforeMs, passedBefore: passedBeforeMs, limit }).changes);
+    return this.write(
+      'prune ledger',
+      () => this.s.pruneLedger.run({ arrivalBefore: arrivalBeforeMs, passedBefore: passedBeforeMs, limit }).changes,
+    );
   }
 
   pruneClearedUses(beforeMs: number, limit: number): number {
@@ -189,7 +214,9 @@ export class SqlitePassageLedger implements PassageLedger {
   }
 
   uses(ticketId: string): LedgerUse[] {
-    return (this.s.uses.all(ticketId) as { direction: Direction; station: string; gate: string; at_ms: number; source: LedgerUse['source'] }[]).map((r) => ({
+    return (
+      this.s.uses.all(ticketId) as { direction: Direction; station: string; gate: string; at_ms: number; source: LedgerUse['source'] }[]
+    ).map((r) => ({
       direction: r.direction,
       station: r.station,
       gate: r.gate,
@@ -198,7 +225,15 @@ export class SqlitePassageLedger implements PassageLedger {
     }));
   }
 
-  private take(ticket: string, direction: Direction, station: string, gate: string, at: number, eventId: string, source: 'local' | 'sibling'): boolean {
+  private take(
+    ticket: string,
+    direction: Direction,
+    station: string,
+    gate: string,
+    at: number,
+    eventId: string,
+    source: 'local' | 'sibling',
+  ): boolean {
     return this.s.consume.run({ ticket, direction, station, gate, at, eventId, source }).changes === 1;
   }
 

@@ -16,7 +16,9 @@ export interface AuthorisedCommand {
   issuedMs: number;
 }
 
-export type Verdict = { ok: true; command: AuthorisedCommand } | { ok: false; code: Exclude<CommandResultCode, 'ok'>; nonce: string | null; name: string | null };
+export type Verdict =
+  | { ok: true; command: AuthorisedCommand }
+  | { ok: false; code: Exclude<CommandResultCode, 'ok'>; nonce: string | null; name: string | null };
 
 export interface VerifyContext {
   target: GateId;
@@ -36,7 +38,12 @@ export function verifyCommand(payload: Buffer | string, ctx: VerifyContext): Ver
   const opened = openSealed(payload, 'command', ctx.keys, { ...COMMAND_LIMITS, mayVerify: ctx.mayVerify });
   if (!opened.ok) {
     const passThrough = ['too-large', 'unsigned', 'bad-signature', 'rate-limited'] as const;
-    const code = opened.code === 'unknown-key' ? 'bad-signature' : (passThrough as readonly string[]).includes(opened.code) ? (opened.code as (typeof passThrough)[number]) : 'malformed';
+    const code =
+      opened.code === 'unknown-key'
+        ? 'bad-signature'
+        : (passThrough as readonly string[]).includes(opened.code)
+          ? (opened.code as (typeof passThrough)[number])
+          : 'malformed';
     return { ok: false, code, nonce: null, name: null };
   }
   const parsed = commandBodySchema.safeParse(opened.value);

@@ -169,7 +169,12 @@ export class MqttConnection {
    * Publish while connected, with a timeout (MQTT.js promises can hang forever: MQTT.js#1987). Never queues: when
    * down it rejects with not-connected. QoS 1 resolves on PUBACK; a PUBACK reason >= 0x80 rejects publish-refused.
    */
-  publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain?: boolean }, timeoutMs = this.settings.publishTimeoutMs): Promise<void> {
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    options: { qos: 0 | 1; retain?: boolean },
+    timeoutMs = this.settings.publishTimeoutMs,
+  ): Promise<void> {
     const c = this.client;
     if (!c) return Promise.reject(new MqttError('not-connected', `not connected; ${topic} not published`));
     return new Promise((resolve, reject) => {

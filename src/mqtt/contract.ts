@@ -9,28 +9,50 @@ import { rosterSchema } from './roster.js';
 const ID_BASE = 'https://gate.local/schemas/';
 
 const PAYLOADS: Record<string, { title: string; description: string; schema: z.ZodType }> = {
-  'event-decision.json': { title: 'Gate decision event', description: 'gates/v1/<station>/<gate>/events/decision, QoS 1', schema: decisionEventSchema },
+  'event-decision.json': {
+    title: 'Gate decision event',
+    description: 'gates/v1/<station>/<gate>/events/decision, QoS 1',
+    schema: decisionEventSchema,
+  },
   'event-passage.json': {
     title: 'Gate passage event',
-    description: 'gates/v1/<station>/<gate>/events/passage, QoS 1; MQTT 5 user property sig: the gate\'s Ed25519 signature (purpose passage) of the exact payload',
+    description:
+      "gates/v1/<station>/<gate>/events/passage, QoS 1; MQTT 5 user property sig: the gate's Ed25519 signature (purpose passage) of the exact payload",
     schema: passageEventSchema,
   },
   'event-alarm.json': { title: 'Gate alarm event', description: 'gates/v1/<station>/<gate>/events/alarm, QoS 1', schema: alarmEventSchema },
-  'status.json': { title: 'Gate status', description: 'gates/v1/<station>/<gate>/status, QoS 1, retained; the last will is the offline form', schema: statusSchema },
+  'status.json': {
+    title: 'Gate status',
+    description: 'gates/v1/<station>/<gate>/status, QoS 1, retained; the last will is the offline form',
+    schema: statusSchema,
+  },
   'signed-envelope.json': {
     title: 'Signed envelope',
-    description: 'every signed message (command, sync manifest/delta/head, roster): body is the content as JSON text, sig is Ed25519 over "station-gate/v2/<purpose>\\n" + body',
+    description:
+      'every signed message (command, sync manifest/delta/head, roster): body is the content as JSON text, sig is Ed25519 over "station-gate/v2/<purpose>\\n" + body',
     schema: signedEnvelopeSchema,
   },
-  'command.json': { title: 'Command from central (the body of a signed envelope, purpose command)', description: 'gates/v1/<station>/<gate>/cmd/<name>, QoS 1, at most 4096 bytes', schema: commandBodySchema },
-  'roster.json': { title: 'Station roster (the body of a signed envelope, purpose roster)', description: 'stations/v1/<station>/roster, QoS 1, retained, at most 65536 bytes', schema: rosterSchema },
+  'command.json': {
+    title: 'Command from central (the body of a signed envelope, purpose command)',
+    description: 'gates/v1/<station>/<gate>/cmd/<name>, QoS 1, at most 4096 bytes',
+    schema: commandBodySchema,
+  },
+  'roster.json': {
+    title: 'Station roster (the body of a signed envelope, purpose roster)',
+    description: 'stations/v1/<station>/roster, QoS 1, retained, at most 65536 bytes',
+    schema: rosterSchema,
+  },
   ...Object.fromEntries(
     Object.entries(COMMAND_ARGS).map(([name, schema]) => [
       `command-args-${name}.json`,
       { title: `Arguments of command ${name}`, description: `the args of gates/v1/<station>/<gate>/cmd/${name}`, schema },
     ]),
   ),
-  'command-result.json': { title: 'Command result', description: 'gates/v1/<station>/<gate>/cmd-result, QoS 1', schema: commandResultSchema },
+  'command-result.json': {
+    title: 'Command result',
+    description: 'gates/v1/<station>/<gate>/cmd-result, QoS 1',
+    schema: commandResultSchema,
+  },
 };
 
 /** File name -> JSON text (2-space, trailing newline) of each payload's schema. */

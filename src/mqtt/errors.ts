@@ -1,6 +1,14 @@
 import { GateError, type Recovery } from '../util/gate-error.js';
 
-export type MqttErrorCode = 'not-connected' | 'publish-timeout' | 'publish-refused' | 'connection-lost' | 'bad-tls-file' | 'bad-url' | 'bad-gate-key' | 'store-failed';
+export type MqttErrorCode =
+  | 'not-connected'
+  | 'publish-timeout'
+  | 'publish-refused'
+  | 'connection-lost'
+  | 'bad-tls-file'
+  | 'bad-url'
+  | 'bad-gate-key'
+  | 'store-failed';
 
 export const MQTT_RECOVERY: Record<MqttErrorCode, Recovery> = {
   'not-connected': 'retry',

@@ -33,6 +33,7 @@ export function loadOrCreateGateKey(path: string): GateKey {
   } catch (err) {
     throw new MqttError('bad-gate-key', `cannot read the gate key ${path}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new MqttError('bad-gate-key', `the gate key ${path} is ${privateKey.asymmetricKeyType}, not ed25519`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new MqttError('bad-gate-key', `the gate key ${path} is ${privateKey.asymmetricKeyType}, not ed25519`);
   return { privateKey, publicKey: publicKeyText(privateKey), keyId: keyIdOf(createPublicKey(privateKey)), path };
 }

@@ -75,22 +75,22 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
     opts.configText
       ? [`user ${userInfo().username}`, 'log_dest stderr', opts.configText({ port, dataDir }).replace(/^log_dest .*$/gm, ''), ''].join('\n')
       : [
-      // Started as root, mosquitto would switch to the `mosquitto` user and could not write its persistence file
-      // in our private folder (losing sessions across stop()/start()); stay the user that started it.
-      `user ${userInfo().username}`,
-      'persistence true',
-      `persistence_location ${dataDir}/`,
-      'autosave_interval 1',
-      'log_dest stderr',
-      'log_type error',
-      'log_type warning',
-      'max_queued_messages 0',
-      'max_inflight_messages 0',
-      ...(opts.globalLines ?? []),
-      `listener ${port} 127.0.0.1`,
-      ...(opts.listenerLines ?? ['allow_anonymous true']),
-      '',
-    ].join('\n'),
+          // Started as root, mosquitto would switch to the `mosquitto` user and could not write its persistence file
+          // in our private folder (losing sessions across stop()/start()); stay the user that started it.
+          `user ${userInfo().username}`,
+          'persistence true',
+          `persistence_location ${dataDir}/`,
+          'autosave_interval 1',
+          'log_dest stderr',
+          'log_type error',
+          'log_type warning',
+          'max_queued_messages 0',
+          'max_inflight_messages 0',
+          ...(opts.globalLines ?? []),
+          `listener ${port} 127.0.0.1`,
+          ...(opts.listenerLines ?? ['allow_anonymous true']),
+          '',
+        ].join('\n'),
   );
   let child: ChildProcess | undefined;
   let output = '';

@@ -50,7 +50,11 @@ export class GateReporter {
       now: d.now,
       log,
     });
-    this.status = new StatusPublisher(gateId, this.connection, d.status, { intervalMs: d.mqtt.statusIntervalSeconds * 1000, now: d.now, log });
+    this.status = new StatusPublisher(gateId, this.connection, d.status, {
+      intervalMs: d.mqtt.statusIntervalSeconds * 1000,
+      now: d.now,
+      log,
+    });
     this.commands = new CommandChannel(gateId, this.connection, d.store.nonces, d.onCommand, {
       centralPublicKeys: d.mqtt.centralPublicKeys,
       maxSkewSeconds: d.mqtt.commandMaxSkewSeconds,

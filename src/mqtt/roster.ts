@@ -53,10 +53,16 @@ export function openRoster(
   const opened = openSealed(bytes, 'roster', centralKeys, ROSTER_LIMITS);
   if (!opened.ok) return opened;
   const parsed = rosterSchema.safeParse(opened.value);
-  if (!parsed.success) return { ok: false, code: 'malformed', message: `roster: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}` };
+  if (!parsed.success)
+    return {
+      ok: false,
+      code: 'malformed',
+      message: `roster: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+    };
   const r = parsed.data;
   if (r.station !== station) return { ok: false, code: 'station-mismatch', message: `roster of station ${r.station}` };
-  if (heldVersion !== null && r.version < heldVersion) return { ok: false, code: 'old-version', message: `roster version ${r.version} is older than ${heldVersion}` };
+  if (heldVersion !== null && r.version < heldVersion)
+    return { ok: false, code: 'old-version', message: `roster version ${r.version} is older than ${heldVersion}` };
   const keys = new Map<string, KeyObject>();
   for (const g of r.gates) {
     try {

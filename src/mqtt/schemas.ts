@@ -16,7 +16,10 @@ const refusalStatus = z
     /** Refusals not yet reported (they go out in the next report, at most a minute after the previous one). */
     pending: z.number().int().nonnegative(),
     /** The last coalesced report ('network-refused' alarm): when, and its detail (`<kind>:<code>x<count>,...`). */
-    lastReport: z.object({ at: z.iso.datetime({ offset: true }), detail: z.string() }).strict().nullable(),
+    lastReport: z
+      .object({ at: z.iso.datetime({ offset: true }), detail: z.string() })
+      .strict()
+      .nullable(),
   })
   .strict();
 export type RefusalStatus = z.infer<typeof refusalStatus>;

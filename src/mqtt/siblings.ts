@@ -19,7 +19,8 @@ import { parseGateTopic, stationPassageFilter } from './topics.js';
 /** A passage event's bytes at most: the event is a flat object of about 400 bytes. */
 export const PASSAGE_LIMITS = { maxBytes: 2048, maxDepth: 1 } as const;
 
-export type SiblingRefusal = 'too-large' | 'malformed' | 'unsigned' | 'not-on-roster' | 'bad-signature' | 'rate-limited' | 'stale' | 'roster-refused';
+export type SiblingRefusal =
+  'too-large' | 'malformed' | 'unsigned' | 'not-on-roster' | 'bad-signature' | 'rate-limited' | 'stale' | 'roster-refused';
 
 /**
  * Ed25519 checks per second (and in a burst) for each rostered gate: a busy gate reports a passage every second or
@@ -133,7 +134,10 @@ export class SiblingPassages {
       this.log.error({ err: errorLine(err) }, 'roster minimum not saved');
     }
     if (this.roster && this.roster.version < version) {
-      this.log.warn({ held: this.roster.version, required: version }, 'station roster superseded: its gates are not believed until the current one arrives');
+      this.log.warn(
+        { held: this.roster.version, required: version },
+        'station roster superseded: its gates are not believed until the current one arrives',
+      );
       this.roster = null;
       this.refuse('roster-refused', 'old-version');
     }

@@ -78,6 +78,9 @@ export class StatusPublisher {
   }
 
   publishOffline(): Promise<void> {
-    return this.connection.publish(statusTopic(this.gateId), JSON.stringify(offlineStatus(this.gateId, 'shutdown')), { qos: 1, retain: true });
+    return this.connection.publish(statusTopic(this.gateId), JSON.stringify(offlineStatus(this.gateId, 'shutdown')), {
+      qos: 1,
+      retain: true,
+    });
   }
 }

@@ -37,7 +37,12 @@ export class LaneJournal implements LaneStore {
       const event = this.p.outbox.append(e);
       let consumed = false;
       if (event.outcome === 'passed' && event.ticketId !== null) {
-        consumed = this.p.ledger.consume({ ticketId: event.ticketId, direction: event.direction, atMs: Date.parse(event.at), eventId: event.eventId });
+        consumed = this.p.ledger.consume({
+          ticketId: event.ticketId,
+          direction: event.direction,
+          atMs: Date.parse(event.at),
+          eventId: event.eventId,
+        });
       }
       return { event, consumed };
     });
@@ -68,7 +73,10 @@ export function sqliteTransact(db: Db): Transact {
 }
 
 /** The lane journal over the gate's SQLite file: outbox and ledger on one connection, one transaction per record. */
-export function sqliteLaneJournal(db: Db, opts: OutboxOptions): { journal: LaneJournal; outbox: SqliteOutbox; ledger: SqlitePassageLedger } {
+export function sqliteLaneJournal(
+  db: Db,
+  opts: OutboxOptions,
+): { journal: LaneJournal; outbox: SqliteOutbox; ledger: SqlitePassageLedger } {
   const outbox = new SqliteOutbox(db, opts);
   const ledger = new SqlitePassageLedger(db, { station: opts.station, gate: opts.gate });
   return { journal: new LaneJournal({ outbox, ledger, transact: sqliteTransact(db) }), outbox, ledger };

@@ -110,7 +110,15 @@ interface RawRow {
   sig: string | null;
 }
 
-const toRow = (r: RawRow): OutboxRow => ({ seq: r.seq, eventId: r.event_id, kind: r.kind, payload: r.payload, createdMs: r.created_ms, sentMs: r.sent_ms, sig: r.sig ?? null });
+const toRow = (r: RawRow): OutboxRow => ({
+  seq: r.seq,
+  eventId: r.event_id,
+  kind: r.kind,
+  payload: r.payload,
+  createdMs: r.created_ms,
+  sentMs: r.sent_ms,
+  sig: r.sig ?? null,
+});
 
 /**
  * Build the stored form of an event (shared by the SQLite outbox and the tests' memory outbox, so both give the same

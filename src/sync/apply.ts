@@ -100,8 +100,7 @@ export class CacheApplier {
   /** The stream position the cache holds; null after a file import (its epoch is not central's) or when empty. */
   current(): (Cursor & { generatedAt: string }) | null {
     const row = this.db.prepare('SELECT station, epoch, seq, generated_at FROM sync_state WHERE id = 1').get() as
-      | { station: string; epoch: string; seq: number; generated_at: string }
-      | undefined;
+      { station: string; epoch: string; seq: number; generated_at: string } | undefined;
     if (!row || row.station !== this.opts.station || !/^[1-9][0-9]{0,15}$/.test(row.epoch)) return null;
     return { epoch: Number(row.epoch), seq: row.seq, generatedAt: row.generated_at };
   }
@@ -112,13 +111,20 @@ export class CacheApplier {
    */
   secretFor(docKeyId: string): string | Buffer {
     const k = this.docKeys.find((d) => d.id === docKeyId);
-    if (!k) throw new SyncError('doc-key-mismatch', `batch keyed under document key ${docKeyId}; this gate holds ${this.docKeys.map((d) => d.id).join(' and ')} (set secret or secretNext to the station's document key)`);
+    if (!k)
+      throw new SyncError(
+        'doc-key-mismatch',
+        `batch keyed under document key ${docKeyId}; this gate holds ${this.docKeys.map((d) => d.id).join(' and ')} (set secret or secretNext to the station's document key)`,
+      );
     return k.secret;
   }
 
   /** The id of the key the cache was filled under (null: empty, or bound to none of the gate's keys). */
   cacheDocKeyId(): string | null {
-    const i = boundSecretIndex(this.db, this.docKeys.map((d) => d.secret));
+    const i = boundSecretIndex(
+      this.db,
+      this.docKeys.map((d) => d.secret),
+    );
     return i === null || i < 0 ? null : this.docKeys[i].id;
   }
 
@@ -126,7 +132,11 @@ export class CacheApplier {
   applyDelta(d: Delta): void {
     this.secretFor(d.docKeyId);
     const cacheKey = this.cacheDocKeyId();
-    if (cacheKey !== d.docKeyId) throw new SyncError('doc-key-mismatch', `delta ${d.epoch}/${d.seq} keyed under ${d.docKeyId}, the cache under ${cacheKey ?? 'no key of this gate'}`);
+    if (cacheKey !== d.docKeyId)
+      throw new SyncError(
+        'doc-key-mismatch',
+        `delta ${d.epoch}/${d.seq} keyed under ${d.docKeyId}, the cache under ${cacheKey ?? 'no key of this gate'}`,
+      );
     this.write(() => {
       deletePassengers(this.db, d.deletes.passengers);
       deleteTickets(this.db, d.deletes.tickets);
@@ -155,7 +165,8 @@ export class CacheApplier {
     // what is renamed in is exactly the schema the migrations made; the indexes are built once, at the swap.
     this.write(() => {
       for (const t of CACHE_TABLES) {
-        const sql = this.db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(t.live) as string | undefined;
+        const sql = this.db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck().get(t.live) as
+          string | undefined;
         // A table renamed in by an earlier swap has its name quoted in its definition.
         const create = sql?.replace(new RegExp(`^CREATE TABLE\\s+"?${t.live}"?(?=[\\s(])`, 'i'), `CREATE TABLE ${t.stage}`);
         if (!create || create === sql) throw new SyncError('apply-failed', `cannot read the definition of table ${t.live}`);
@@ -201,7 +212,14 @@ export class CacheApplier {
     const st = this.staging;
     if (!st) return { epoch: 0, seq: 0, chunks: 0, chunksStaged: 0, rows: 0, totalRows: 0 };
     const m = st.manifest;
-    return { epoch: m.epoch, seq: m.seq, chunks: m.chunks.length, chunksStaged: st.nextInOrder, rows: st.rows, totalRows: m.counts.passengers + m.counts.tickets };
+    return {
+      epoch: m.epoch,
+      seq: m.seq,
+      chunks: m.chunks.length,
+      chunksStaged: st.nextInOrder,
+      rows: st.rows,
+      totalRows: m.counts.passengers + m.counts.tickets,
+    };
   }
 
   /** Check the whole against the manifest, then swap it in with one transaction. Throws SyncError; the cache is then unchanged. */
@@ -210,14 +228,19 @@ export class CacheApplier {
     if (!st) throw new SyncError('topic-mismatch', 'commit without a snapshot being staged');
     try {
       const m = st.manifest;
-      if (st.nextInOrder !== m.chunks.length) throw new SyncError('count-mismatch', `${st.nextInOrder} of ${m.chunks.length} chunks staged`);
-      if (st.whole.digest('hex') !== m.sha256) throw new SyncError('hash-mismatch', `snapshot ${m.epoch}/${m.seq} does not match its whole-snapshot hash`);
+      if (st.nextInOrder !== m.chunks.length)
+        throw new SyncError('count-mismatch', `${st.nextInOrder} of ${m.chunks.length} chunks staged`);
+      if (st.whole.digest('hex') !== m.sha256)
+        throw new SyncError('hash-mismatch', `snapshot ${m.epoch}/${m.seq} does not match its whole-snapshot hash`);
       const count = (t: string) => this.db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
       const [p, t] = CACHE_TABLES;
       const staged = { passengers: count(p.stage), tickets: count(t.stage) };
       if (staged.passengers !== m.counts.passengers || staged.tickets !== m.counts.tickets) {
         // Duplicate ids inside the snapshot collapse on upsert: central sent fewer distinct rows than it counted.
-        throw new SyncError('count-mismatch', `staged ${staged.passengers}/${staged.tickets} rows, manifest says ${m.counts.passengers}/${m.counts.tickets}`);
+        throw new SyncError(
+          'count-mismatch',
+          `staged ${staged.passengers}/${staged.tickets} rows, manifest says ${m.counts.passengers}/${m.counts.tickets}`,
+        );
       }
       this.swap(m);
     } finally {
@@ -242,7 +265,9 @@ export class CacheApplier {
     this.write(() => {
       const names = CACHE_TABLES.map((t) => t.live);
       const indexes = this.db
-        .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})`)
+        .prepare(
+          `SELECT sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${names.map(() => '?').join(', ')})`,
+        )
         .pluck()
         .all(...names) as string[];
       for (const t of CACHE_TABLES) this.db.exec(`DROP TABLE ${t.live}`);
@@ -256,13 +281,20 @@ export class CacheApplier {
 
   /** Best effort: a table left behind is dropped by the next snapshot or the next start. */
   private dropStagingTables(): void {
-    const left = this.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (${CACHE_TABLES.map(() => '?').join(', ')})`).pluck().all(...CACHE_TABLES.map((t) => t.stage)) as string[];
+    const left = this.db
+      .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (${CACHE_TABLES.map(() => '?').join(', ')})`)
+      .pluck()
+      .all(...CACHE_TABLES.map((t) => t.stage)) as string[];
     if (left.length === 0) return;
     try {
       // A short wait: this runs after a failure too, and a file still locked then gets its tables dropped later.
-      withWriteLock(this.db, () => {
-        for (const name of left) this.db.exec(`DROP TABLE IF EXISTS ${name}`);
-      }, { waitMs: DROP_WAIT_MS });
+      withWriteLock(
+        this.db,
+        () => {
+          for (const name of left) this.db.exec(`DROP TABLE IF EXISTS ${name}`);
+        },
+        { waitMs: DROP_WAIT_MS },
+      );
     } catch {
       // Disk full or I/O: the cache itself is untouched; beginSnapshot drops them again before staging.
     }

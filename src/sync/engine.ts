@@ -7,10 +7,29 @@ import { withWriteLock } from '../cache/write-lock.js';
 import { uuidv7 } from '../util/uuidv7.js';
 import type { CacheApplier, SnapshotProgress } from './apply.js';
 import { SyncError, type SyncErrorCode } from './errors.js';
-import { DEFAULT_MACHINE_OPTIONS, initialState, step, type MachineAction, type MachineInput, type MachineOptions, type MachineState } from './machine.js';
+import {
+  DEFAULT_MACHINE_OPTIONS,
+  initialState,
+  step,
+  type MachineAction,
+  type MachineInput,
+  type MachineOptions,
+  type MachineState,
+} from './machine.js';
 import { syncStatus } from './status.js';
 import { checkTopic, openChunk, openEnvelope, type KeyRing } from './verify.js';
-import { WIRE_VERSION, parseTopic, topics, type Chunk, type Cursor, type Delta, type Manifest, type ResyncReason, type ResyncRequest, type SyncTopic } from './wire.js';
+import {
+  WIRE_VERSION,
+  parseTopic,
+  topics,
+  type Chunk,
+  type Cursor,
+  type Delta,
+  type Manifest,
+  type ResyncReason,
+  type ResyncRequest,
+  type SyncTopic,
+} from './wire.js';
 
 /** How long a bookkeeping write (the sync_status row) waits for the write lock: it may be skipped, a batch may not. */
 const BOOKKEEPING_WAIT_MS = 2000;
@@ -95,7 +114,15 @@ export class SyncEngine {
         const m = this.o.applier.stagingManifest;
         const a = this.state.assembling;
         // Only a chunk the machine is waiting for is worth hashing; others are dropped by the machine unread.
-        if (t.station === this.o.station && m && a && m.epoch === t.epoch && a.epoch === t.epoch && t.n < a.chunkCount && !a.received[t.n]) {
+        if (
+          t.station === this.o.station &&
+          m &&
+          a &&
+          m.epoch === t.epoch &&
+          a.epoch === t.epoch &&
+          t.n < a.chunkCount &&
+          !a.received[t.n]
+        ) {
           this.pendingChunk = { n: t.n, chunk: openChunk(payload, m, t.n), bytes: payload };
         }
         this.feed({ type: 'chunk', epoch: t.epoch, n: t.n, now });
@@ -138,7 +165,8 @@ export class SyncEngine {
   /** Timers: reorder window, head grace, stalled snapshot, resync retries. Call about once a second. */
   tick(): void {
     const now = this.clock();
-    if (this.unnoted && (this.lastRefusalNoted === null || now - this.lastRefusalNoted >= 1000 || now < this.lastRefusalNoted)) this.noteRefusals(now);
+    if (this.unnoted && (this.lastRefusalNoted === null || now - this.lastRefusalNoted >= 1000 || now < this.lastRefusalNoted))
+      this.noteRefusals(now);
     this.feed({ type: 'tick', now });
   }
 
@@ -149,7 +177,8 @@ export class SyncEngine {
       try {
         this.execute(a, input.now);
         // Only a batch written proves the file takes writes again (a bookkeeping row may fit where a chunk does not).
-        if (a.type === 'apply-delta' || a.type === 'begin-snapshot' || a.type === 'stage-chunk' || a.type === 'commit-snapshot') this.storageWorked();
+        if (a.type === 'apply-delta' || a.type === 'begin-snapshot' || a.type === 'stage-chunk' || a.type === 'commit-snapshot')
+          this.storageWorked();
       } catch (err) {
         const e = err instanceof SyncError ? err : new SyncError('apply-failed', (err as Error).message, { cause: err });
         if (e.code === 'apply-failed') {
@@ -157,7 +186,12 @@ export class SyncEngine {
           this.storageFailed(e);
         } else this.refuse(e, a.type === 'apply-delta' ? 'delta' : 'manifest', input.now);
         const cur = this.o.applier.current();
-        this.feed({ type: 'apply-failed', have: cur && { epoch: cur.epoch, seq: cur.seq }, reason: failureReason(e.code, a.type), now: input.now });
+        this.feed({
+          type: 'apply-failed',
+          have: cur && { epoch: cur.epoch, seq: cur.seq },
+          reason: failureReason(e.code, a.type),
+          now: input.now,
+        });
         return; // the rest of this step's actions assumed the failed one had worked
       }
     }
@@ -177,7 +211,10 @@ export class SyncEngine {
         if (!m || m.epoch !== a.epoch) throw new SyncError('apply-failed', 'snapshot begun without its manifest');
         this.o.applier.beginSnapshot(m);
         this.write(() => syncStatus.snapshot(this.o.db, { epoch: m.epoch, seq: m.seq, chunks: m.chunks.length, received: 0 }, nowIso));
-        this.o.log?.info({ epoch: m.epoch, seq: m.seq, chunks: m.chunks.length, rows: m.counts.passengers + m.counts.tickets }, 'snapshot started');
+        this.o.log?.info(
+          { epoch: m.epoch, seq: m.seq, chunks: m.chunks.length, rows: m.counts.passengers + m.counts.tickets },
+          'snapshot started',
+        );
         this.o.onProgress?.(this.o.applier.progress());
         break;
       }
@@ -185,7 +222,9 @@ export class SyncEngine {
         const c = this.pendingChunk;
         if (!c || c.n !== a.n) throw new SyncError('apply-failed', `chunk ${a.n} staged without its bytes`);
         const p = this.o.applier.stageChunk(c.n, c.chunk, c.bytes);
-        this.write(() => syncStatus.snapshot(this.o.db, { epoch: p.epoch, seq: p.seq, chunks: p.chunks, received: p.chunksStaged }, nowIso));
+        this.write(() =>
+          syncStatus.snapshot(this.o.db, { epoch: p.epoch, seq: p.seq, chunks: p.chunks, received: p.chunksStaged }, nowIso),
+        );
         this.o.onProgress?.(p);
         break;
       }

@@ -121,13 +121,23 @@ export function step<D>(s: MachineState<D>, input: MachineInput<D>, o: MachineOp
     case 'head': {
       const r = state.reload;
       const confirms = r && input.signedAt >= r.at && input.epoch === state.have?.epoch;
-      state = { ...state, head: newerOf(state.head, { epoch: input.epoch, seq: input.seq }), ...(confirms ? { reload: { ...r, confirmedEpoch: input.epoch } } : {}) };
+      state = {
+        ...state,
+        head: newerOf(state.head, { epoch: input.epoch, seq: input.seq }),
+        ...(confirms ? { reload: { ...r, confirmedEpoch: input.epoch } } : {}),
+      };
       break;
     }
     case 'tick':
       break;
     case 'reload':
-      state = requestResync({ ...state, reload: { at: input.now, confirmedEpoch: null }, resync: null }, 'requested', input.now, actions, o);
+      state = requestResync(
+        { ...state, reload: { at: input.now, confirmedEpoch: null }, resync: null },
+        'requested',
+        input.now,
+        actions,
+        o,
+      );
       break;
     case 'apply-failed':
       // The cache holds what it held before the failed transaction; nothing staged survives. Ask again at once.
@@ -145,7 +155,11 @@ function newerOf(a: Cursor | null, b: Cursor): Cursor {
   return a && compareCursor(a, b) >= 0 ? a : b;
 }
 
-function onManifest<D>(s: MachineState<D>, m: { epoch: number; seq: number; chunkCount: number; now: number }, actions: MachineAction<D>[]): MachineState<D> {
+function onManifest<D>(
+  s: MachineState<D>,
+  m: { epoch: number; seq: number; chunkCount: number; now: number },
+  actions: MachineAction<D>[],
+): MachineState<D> {
   // One snapshot per epoch (chunk topics are named by epoch alone): a manifest of the epoch the gate holds or is
   // assembling is a redelivery, an older epoch is stale. After central's resync command, the epoch held is taken
   // once more if a head signed after the command confirmed it.
@@ -174,7 +188,12 @@ function onManifest<D>(s: MachineState<D>, m: { epoch: number; seq: number; chun
 function onChunk<D>(s: MachineState<D>, c: { epoch: number; n: number; now: number }, actions: MachineAction<D>[]): MachineState<D> {
   const a = s.assembling;
   if (!a || a.epoch !== c.epoch || c.n >= a.chunkCount || a.received[c.n]) {
-    actions.push({ type: 'drop', reason: a && a.epoch === c.epoch && a.received[c.n] ? 'duplicate' : 'unexpected-chunk', epoch: c.epoch, seq: c.n });
+    actions.push({
+      type: 'drop',
+      reason: a && a.epoch === c.epoch && a.received[c.n] ? 'duplicate' : 'unexpected-chunk',
+      epoch: c.epoch,
+      seq: c.n,
+    });
     return s;
   }
   actions.push({ type: 'stage-chunk', epoch: c.epoch, n: c.n });
@@ -265,7 +284,13 @@ function checkTimers<D>(s: MachineState<D>, now: number, actions: MachineAction<
   return state;
 }
 
-function requestResync<D>(s: MachineState<D>, reason: ResyncReason, now: number, actions: MachineAction<D>[], o: MachineOptions): MachineState<D> {
+function requestResync<D>(
+  s: MachineState<D>,
+  reason: ResyncReason,
+  now: number,
+  actions: MachineAction<D>[],
+  o: MachineOptions,
+): MachineState<D> {
   if (s.resync && now < s.resync.nextAt) return s;
   const attempts = (s.resync?.attempts ?? 0) + 1;
   const wait = Math.min(o.resyncMaxMs, o.resyncRetryMs * 2 ** (attempts - 1));

@@ -54,10 +54,7 @@ export type WorkerEvent =
   | { type: 'stopped' };
 
 export type WorkerCommand =
-  | { type: 'stop' }
-  | { type: 'resync' }
-  | { type: 'ping'; id: number }
-  | { type: 'batch'; id: number; topic: string; payload: Uint8Array };
+  { type: 'stop' } | { type: 'resync' } | { type: 'ping'; id: number } | { type: 'batch'; id: number; topic: string; payload: Uint8Array };
 
 /** Why the worker is down: it exited, threw, or did not answer a ping in time. */
 export type WorkerDownReason = 'exit' | 'error' | 'hang';
@@ -97,7 +94,13 @@ export interface SupervisionOptions {
   stableMs: number;
 }
 
-export const DEFAULT_SUPERVISION: SupervisionOptions = { pingMs: 5000, hangMs: 60_000, restartInitialMs: 1000, restartMaxMs: 60_000, stableMs: 60_000 };
+export const DEFAULT_SUPERVISION: SupervisionOptions = {
+  pingMs: 5000,
+  hangMs: 60_000,
+  restartInitialMs: 1000,
+  restartMaxMs: 60_000,
+  stableMs: 60_000,
+};
 
 /** The worker's heap cap: a snapshot chunk (8 MiB at most) parses in far less; a 100 MB message does not. */
 // The young generation is what a thread keeps resident between collections: 8 MB (was 32) takes about 10 MB off the

@@ -29,10 +29,19 @@ export const syncStatus = {
     upsert(db, { head_epoch: head.epoch, head_seq: head.seq, head_generated_at: head.generatedAt }, nowIso);
   },
   snapshot(db: Db, s: { epoch: number; seq: number; chunks: number; received: number } | null, nowIso: string): void {
-    if (!s) upsert(db, { snapshot_epoch: null, snapshot_seq: null, snapshot_chunks: null, snapshot_received: null, snapshot_started_at: null }, nowIso);
+    if (!s)
+      upsert(
+        db,
+        { snapshot_epoch: null, snapshot_seq: null, snapshot_chunks: null, snapshot_received: null, snapshot_started_at: null },
+        nowIso,
+      );
     else {
       const started = s.received === 0 ? { snapshot_started_at: nowIso } : {};
-      upsert(db, { snapshot_epoch: s.epoch, snapshot_seq: s.seq, snapshot_chunks: s.chunks, snapshot_received: s.received, ...started }, nowIso);
+      upsert(
+        db,
+        { snapshot_epoch: s.epoch, snapshot_seq: s.seq, snapshot_chunks: s.chunks, snapshot_received: s.received, ...started },
+        nowIso,
+      );
     }
   },
   resync(db: Db, reason: ResyncReason, nowIso: string): void {
@@ -65,12 +74,12 @@ interface StatusRow {
 
 export function readSyncStatus(db: Db): SyncStatusReport {
   const a = db.prepare('SELECT station, epoch, seq, generated_at, applied_at FROM sync_state WHERE id = 1').get() as
-    | { station: string; epoch: string; seq: number; generated_at: string; applied_at: string }
-    | undefined;
+    { station: string; epoch: string; seq: number; generated_at: string; applied_at: string } | undefined;
   // A file older than migration 003 (read-only, not migrated) has no sync_status table yet.
   const hasStatus = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_status'").get() !== undefined;
   const r = hasStatus ? (db.prepare('SELECT * FROM sync_status WHERE id = 1').get() as StatusRow | undefined) : undefined;
-  const head = r && r.head_epoch !== null && r.head_seq !== null ? { epoch: r.head_epoch, seq: r.head_seq, generatedAt: r.head_generated_at } : null;
+  const head =
+    r && r.head_epoch !== null && r.head_seq !== null ? { epoch: r.head_epoch, seq: r.head_seq, generatedAt: r.head_generated_at } : null;
   const behindBy = head && a && a.epoch === String(head.epoch) ? Math.max(0, head.seq - a.seq) : null;
   return {
     station: a?.station ?? null,
@@ -79,7 +88,13 @@ export function readSyncStatus(db: Db): SyncStatusReport {
     behindBy,
     snapshot:
       r && r.snapshot_epoch !== null
-        ? { epoch: r.snapshot_epoch, seq: r.snapshot_seq ?? 0, chunks: r.snapshot_chunks ?? 0, received: r.snapshot_received ?? 0, startedAt: r.snapshot_started_at ?? '' }
+        ? {
+            epoch: r.snapshot_epoch,
+            seq: r.snapshot_seq ?? 0,
+            chunks: r.snapshot_chunks ?? 0,
+            received: r.snapshot_received ?? 0,
+            startedAt: r.snapshot_started_at ?? '',
+          }
         : null,
     lastResync: r && r.resync_reason ? { reason: r.resync_reason, at: r.resync_at ?? '', requests: r.resync_requests } : null,
     lastRejected: r && r.rejected_code ? { code: r.rejected_code, at: r.rejected_at ?? '', count: r.rejected_count } : null,

@@ -50,7 +50,10 @@ export function startSubscriber(o: SubscriberOptions): Subscriber {
   const connection = new MqttConnection(o.mqtt, {
     ...o.connection,
     log: o.log,
-    session: { clientId: o.clientId ?? syncClientId(o.station, o.gate), expirySeconds: o.sessionExpirySeconds ?? DEFAULT_SYNC_SESSION_EXPIRY_SECONDS },
+    session: {
+      clientId: o.clientId ?? syncClientId(o.station, o.gate),
+      expirySeconds: o.sessionExpirySeconds ?? DEFAULT_SYNC_SESSION_EXPIRY_SECONDS,
+    },
     // Maximum Packet Size: the broker drops (never sends) anything larger, so it is not even read off the socket.
     maximumPacketSize: SYNC_MAX_MESSAGE_BYTES + SYNC_PACKET_OVERHEAD_BYTES,
   });
@@ -71,7 +74,11 @@ export function startSubscriber(o: SubscriberOptions): Subscriber {
   const offDown = connection.events.on('down', () => o.onOffline?.());
   const offRetry = connection.events.on('retry', (r) => {
     const v = repeated.hit(r.reason);
-    if (v.log) o.log?.warn({ url: r.url, err: r.reason, retryInMs: r.delayMs, ...(v.suppressed ? { repeated: v.suppressed } : {}) }, 'sync mqtt error');
+    if (v.log)
+      o.log?.warn(
+        { url: r.url, err: r.reason, retryInMs: r.delayMs, ...(v.suppressed ? { repeated: v.suppressed } : {}) },
+        'sync mqtt error',
+      );
   });
   connection.start();
   const timer = setInterval(() => o.engine.tick(), o.tickMs ?? 1000);

@@ -25,7 +25,12 @@ const PURPOSE_OF_TOPIC = { manifest: 'sync-manifest', delta: 'sync-delta', head:
 export function openEnvelope(bytes: Uint8Array, keys: KeyRing, kind: Exclude<SyncTopic['kind'], 'chunk'>): Signed {
   const opened = openSealed(bytes, PURPOSE_OF_TOPIC[kind], keys, SYNC_LIMITS[kind]);
   if (!opened.ok) {
-    const code: SyncErrorCode = opened.code === 'unsigned' || opened.code === 'unknown-key' || opened.code === 'bad-signature' ? opened.code : opened.code === 'too-large' ? 'too-large' : 'malformed';
+    const code: SyncErrorCode =
+      opened.code === 'unsigned' || opened.code === 'unknown-key' || opened.code === 'bad-signature'
+        ? opened.code
+        : opened.code === 'too-large'
+          ? 'too-large'
+          : 'malformed';
     throw new SyncError(code, `${kind}: ${opened.message}`);
   }
   const content = signedSchema.safeParse(opened.value);
@@ -38,11 +43,13 @@ export function openEnvelope(bytes: Uint8Array, keys: KeyRing, kind: Exclude<Syn
 
 /** The topic and the signed content must agree, so a valid batch cannot be replayed under another name. */
 export function checkTopic(topic: SyncTopic, signed: Signed, station: string): void {
-  if (signed.station !== station) throw new SyncError('station-mismatch', `batch is for station ${signed.station}, this gate is at ${station}`);
+  if (signed.station !== station)
+    throw new SyncError('station-mismatch', `batch is for station ${signed.station}, this gate is at ${station}`);
   if (topic.station !== station) throw new SyncError('station-mismatch', `topic is for station ${topic.station}`);
   const want = { manifest: 'snapshot-manifest', delta: 'delta', head: 'head', chunk: 'snapshot-chunk' }[topic.kind];
   if (signed.type !== want) throw new SyncError('topic-mismatch', `a ${signed.type} on a ${topic.kind} topic`);
-  if (topic.kind === 'manifest' && topic.epoch !== signed.epoch) throw new SyncError('topic-mismatch', 'manifest epoch differs from its topic');
+  if (topic.kind === 'manifest' && topic.epoch !== signed.epoch)
+    throw new SyncError('topic-mismatch', 'manifest epoch differs from its topic');
   if (topic.kind === 'delta' && (signed.type !== 'delta' || topic.epoch !== signed.epoch || topic.seq !== signed.seq)) {
     throw new SyncError('topic-mismatch', 'delta epoch/seq differ from its topic');
   }
@@ -71,7 +78,10 @@ export function openChunk(bytes: Uint8Array, manifest: Manifest, n: number): Chu
     throw new SyncError('topic-mismatch', `chunk ${n} names station ${c.station} epoch ${c.epoch} n ${c.n}`);
   }
   if (c.passengers.length !== entry.passengers || c.tickets.length !== entry.tickets) {
-    throw new SyncError('count-mismatch', `chunk ${n} holds ${c.passengers.length}/${c.tickets.length} rows, manifest says ${entry.passengers}/${entry.tickets}`);
+    throw new SyncError(
+      'count-mismatch',
+      `chunk ${n} holds ${c.passengers.length}/${c.tickets.length} rows, manifest says ${entry.passengers}/${entry.tickets}`,
+    );
   }
   return c;
 }

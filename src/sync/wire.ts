@@ -43,7 +43,11 @@ export const manifestSchema = z
         .object({
           n: z.number().int().nonnegative(),
           // At most the chunk limit of src/sync/limits.ts (not imported: limits.ts parses topics with this module).
-          bytes: z.number().int().positive().max(8 * 1024 * 1024),
+          bytes: z
+            .number()
+            .int()
+            .positive()
+            .max(8 * 1024 * 1024),
           sha256: hexDigest,
           passengers: z.number().int().nonnegative(),
           tickets: z.number().int().nonnegative(),
@@ -89,7 +93,10 @@ export const deltaSchema = z
      * Uses of tickets that another gate reported (ledger source 'sibling') and central says did not happen: the
      * ticket becomes usable again at this gate. A gate's own passages are never cleared this way.
      */
-    clearUses: z.array(z.object({ ticketId: z.string().min(1).max(64), direction: z.enum(['entry', 'exit']) }).strict()).max(10_000).optional(),
+    clearUses: z
+      .array(z.object({ ticketId: z.string().min(1).max(64), direction: z.enum(['entry', 'exit']) }).strict())
+      .max(10_000)
+      .optional(),
   })
   .strict();
 export type Delta = z.infer<typeof deltaSchema>;
@@ -117,7 +124,11 @@ export const signedSchema = z.discriminatedUnion('type', [manifestSchema, deltaS
 export type Signed = Manifest | Delta | Head;
 
 /** The signing purpose of each signed sync message: a signature made for one never verifies as another. */
-export const SYNC_PURPOSE: Record<Signed['type'], SigningPurpose> = { 'snapshot-manifest': 'sync-manifest', delta: 'sync-delta', head: 'sync-head' };
+export const SYNC_PURPOSE: Record<Signed['type'], SigningPurpose> = {
+  'snapshot-manifest': 'sync-manifest',
+  delta: 'sync-delta',
+  head: 'sync-head',
+};
 
 /** `requested`: central's signed `resync` command asked this gate to load the whole snapshot again. */
 export const RESYNC_REASONS = ['no-data', 'gap', 'new-epoch', 'behind-head', 'snapshot-incomplete', 'apply-failed', 'requested'] as const;
@@ -166,9 +177,18 @@ export type SyncTopic =
 
 const NUM = '(0|[1-9][0-9]{0,15})';
 const TOPIC_PATTERNS: [RegExp, (m: RegExpMatchArray) => SyncTopic][] = [
-  [new RegExp(`^stations/v1/([A-Z0-9]{2,8})/sync/snapshot/${NUM}/manifest$`), (m) => ({ kind: 'manifest', station: m[1], epoch: Number(m[2]) })],
-  [new RegExp(`^stations/v1/([A-Z0-9]{2,8})/sync/snapshot/${NUM}/chunk/${NUM}$`), (m) => ({ kind: 'chunk', station: m[1], epoch: Number(m[2]), n: Number(m[3]) })],
-  [new RegExp(`^stations/v1/([A-Z0-9]{2,8})/sync/delta/${NUM}/${NUM}$`), (m) => ({ kind: 'delta', station: m[1], epoch: Number(m[2]), seq: Number(m[3]) })],
+  [
+    new RegExp(`^stations/v1/([A-Z0-9]{2,8})/sync/snapshot/${NUM}/manifest$`),
+    (m) => ({ kind: 'manifest', station: m[1], epoch: Number(m[2]) }),
+  ],
+  [
+    new RegExp(`^stations/v1/([A-Z0-9]{2,8})/sync/snapshot/${NUM}/chunk/${NUM}$`),
+    (m) => ({ kind: 'chunk', station: m[1], epoch: Number(m[2]), n: Number(m[3]) }),
+  ],
+  [
+    new RegExp(`^stations/v1/([A-Z0-9]{2,8})/sync/delta/${NUM}/${NUM}$`),
+    (m) => ({ kind: 'delta', station: m[1], epoch: Number(m[2]), seq: Number(m[3]) }),
+  ],
   [/^stations\/v1\/([A-Z0-9]{2,8})\/sync\/head$/, (m) => ({ kind: 'head', station: m[1] })],
 ];
 

@@ -36,7 +36,13 @@ function refuseUnread(e: SyncError): void {
 }
 
 const db = openDb(cfg.dbPath);
-const applier = new CacheApplier(db, { station: cfg.station, secret: cfg.secret, secretNext: cfg.secretNext, stagePath: cfg.stagePath ?? `${cfg.dbPath}.sync-stage`, writeWaitMs: cfg.writeWaitMs });
+const applier = new CacheApplier(db, {
+  station: cfg.station,
+  secret: cfg.secret,
+  secretNext: cfg.secretNext,
+  stagePath: cfg.stagePath ?? `${cfg.dbPath}.sync-stage`,
+  writeWaitMs: cfg.writeWaitMs,
+});
 let lastProgressAt = 0;
 const engine = new SyncEngine({
   station: cfg.station,
@@ -62,19 +68,22 @@ const engine = new SyncEngine({
     }
   },
 });
-const subscriber = cfg.mqtt === undefined ? undefined : startSubscriber({
-  mqtt: cfg.mqtt,
-  station: cfg.station,
-  gate: cfg.gate,
-  engine,
-  clientId: cfg.clientId,
-  sessionExpirySeconds: cfg.sessionExpirySeconds,
-  tickMs: cfg.tickMs,
-  log,
-  onConnect: (sessionPresent) => post({ type: 'connected', sessionPresent }),
-  onOffline: () => post({ type: 'offline' }),
-  onRefused: refuseUnread,
-});
+const subscriber =
+  cfg.mqtt === undefined
+    ? undefined
+    : startSubscriber({
+        mqtt: cfg.mqtt,
+        station: cfg.station,
+        gate: cfg.gate,
+        engine,
+        clientId: cfg.clientId,
+        sessionExpirySeconds: cfg.sessionExpirySeconds,
+        tickMs: cfg.tickMs,
+        log,
+        onConnect: (sessionPresent) => post({ type: 'connected', sessionPresent }),
+        onOffline: () => post({ type: 'offline' }),
+        onRefused: refuseUnread,
+      });
 
 const ticker = subscriber ? undefined : setInterval(() => engine.tick(), cfg.tickMs ?? 1000);
 

@@ -15,7 +15,17 @@ export type Recovery =
   | 'fatal'; // cannot continue
 
 /** Every recovery, for tables that must cover them all. */
-export const RECOVERIES: readonly Recovery[] = ['nak', 'drop', 'retry', 'reset-device', 'reopen', 'refuse', 'resync', 'fix-config', 'fatal'];
+export const RECOVERIES: readonly Recovery[] = [
+  'nak',
+  'drop',
+  'retry',
+  'reset-device',
+  'reopen',
+  'refuse',
+  'resync',
+  'fix-config',
+  'fatal',
+];
 
 export class GateError<Code extends string = string> extends Error {
   constructor(

@@ -48,7 +48,13 @@ function defaultDestination(env: NodeJS.ProcessEnv): DestinationStream {
   if (format === 'pretty') {
     // Loaded only for a terminal: under systemd (JSON lines) the daemon's start does not pay for it.
     const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-    return pretty({ destination: 2, sync: true, colorize: process.stderr.isTTY, translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l', ignore: 'pid,hostname' });
+    return pretty({
+      destination: 2,
+      sync: true,
+      colorize: process.stderr.isTTY,
+      translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    });
   }
   return pino.destination({ fd: 2, sync: false });
 }

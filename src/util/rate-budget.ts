@@ -15,7 +15,8 @@ export class RateBudget {
 
   /** Take one token at `nowMs`; false when none is left. A clock stepped back refills nothing. */
   take(nowMs: number): boolean {
-    if (this.lastMs !== null && nowMs > this.lastMs) this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.lastMs) / 1000) * this.perSecond);
+    if (this.lastMs !== null && nowMs > this.lastMs)
+      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.lastMs) / 1000) * this.perSecond);
     this.lastMs = this.lastMs === null ? nowMs : Math.max(this.lastMs, nowMs);
     if (this.tokens < 1) return false;
     this.tokens -= 1;

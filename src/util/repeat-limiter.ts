@@ -15,9 +15,7 @@ export class RepeatLimiter {
   private pauseMs: number;
   private suppressed = 0;
 
-  constructor(
-    private readonly opts: { initialMs?: number; maxMs?: number; now?: () => number } = {},
-  ) {
+  constructor(private readonly opts: { initialMs?: number; maxMs?: number; now?: () => number } = {}) {
     this.pauseMs = opts.initialMs ?? 1000;
   }
 

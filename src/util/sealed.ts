@@ -42,14 +42,22 @@ export function openSealed(bytes: Uint8Array | string, purpose: SigningPurpose, 
   if (!env || typeof env !== 'object' || Array.isArray(env)) return { ok: false, code: 'malformed', message: 'not a JSON object' };
   const { v, keyId, sig, body, ...rest } = env as Record<string, unknown>;
   if (sig === undefined || sig === null || sig === '') return { ok: false, code: 'unsigned', message: 'carries no signature' };
-  if (v !== ENVELOPE_VERSION || typeof keyId !== 'string' || typeof sig !== 'string' || typeof body !== 'string' || Object.keys(rest).length > 0) {
+  if (
+    v !== ENVELOPE_VERSION ||
+    typeof keyId !== 'string' ||
+    typeof sig !== 'string' ||
+    typeof body !== 'string' ||
+    Object.keys(rest).length > 0
+  ) {
     return { ok: false, code: 'malformed', message: `not a v${ENVELOPE_VERSION} envelope {v, keyId, sig, body}` };
   }
   const key = keys.get(keyId);
   if (!key) return { ok: false, code: 'unknown-key', message: `signed by key ${keyId.slice(0, 16)}, which is not trusted here` };
-  if (bounds.mayVerify && !bounds.mayVerify()) return { ok: false, code: 'rate-limited', message: 'too many signed messages to verify just now' };
+  if (bounds.mayVerify && !bounds.mayVerify())
+    return { ok: false, code: 'rate-limited', message: 'too many signed messages to verify just now' };
   const bodyBytes = Buffer.from(body, 'utf8');
-  if (!verifyFor(purpose, [key], bodyBytes, sig)) return { ok: false, code: 'bad-signature', message: `signature by key ${keyId} is not a ${purpose} signature of this body` };
+  if (!verifyFor(purpose, [key], bodyBytes, sig))
+    return { ok: false, code: 'bad-signature', message: `signature by key ${keyId} is not a ${purpose} signature of this body` };
   const inner = parseBoundedJson(bodyBytes, bounds);
   if (!inner.ok) return inner;
   return { ok: true, value: inner.value, keyId };

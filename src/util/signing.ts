@@ -15,7 +15,10 @@ export function purposeBytes(purpose: SigningPurpose, body: Uint8Array): Buffer 
 
 /** A short public id of a key: the first 8 bytes of SHA-256 over its SPKI DER, hex. Lets a receiver name the key it lacks. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface KeyPairText {

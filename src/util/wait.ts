@@ -41,7 +41,13 @@ export async function settledWithin(settled: Promise<unknown>, timeoutMs: number
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
-    return await Promise.race([settled.then(() => true as const, () => true as const), late]);
+    return await Promise.race([
+      settled.then(
+        () => true as const,
+        () => true as const,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -51,7 +57,10 @@ export async function settledWithin(settled: Promise<unknown>, timeoutMs: number
  * Resolves when `cond` holds, checked now and again each time one of the `triggers` fires (the events that can make it
  * true): a settled signal built from events, not a poll. `cancel` removes the listeners (after a bounded wait gave up).
  */
-export function whenTrue(cond: () => boolean, triggers: ((wake: () => void) => () => void)[]): { settled: Promise<void>; cancel: () => void } {
+export function whenTrue(
+  cond: () => boolean,
+  triggers: ((wake: () => void) => () => void)[],
+): { settled: Promise<void>; cancel: () => void } {
   const offs: (() => void)[] = [];
   const cancel = () => {
     for (const off of offs.splice(0)) off();

@@ -63,7 +63,9 @@ describe('message codec', () => {
 
   it('refuses to encode values the wire cannot carry', () => {
     expect(() => encodePayload({ kind: 'cancel', authId: 70_000 })).toThrow(RangeError);
-    expect(() => encodePayload({ kind: 'display', code: 'open', reason: 'ok', train: 'G1234567890123456', car: '', seat: '' })).toThrow(RangeError);
+    expect(() => encodePayload({ kind: 'display', code: 'open', reason: 'ok', train: 'G1234567890123456', car: '', seat: '' })).toThrow(
+      RangeError,
+    );
     expect(() => toFrame({ kind: 'display', code: 'open', reason: 'ok', train: '车次', car: '', seat: '' }, 1)).toThrow(RangeError);
   });
 });

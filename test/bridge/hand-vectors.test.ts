@@ -31,7 +31,13 @@ const file = JSON.parse(readFileSync(new URL('../../firmware-bridge/vectors/hand
   streams: HandStream[];
 };
 
-const bytes = (spaced: string) => Uint8Array.from(spaced.split(/\s+/).filter(Boolean).map((h) => parseInt(h, 16)));
+const bytes = (spaced: string) =>
+  Uint8Array.from(
+    spaced
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((h) => parseInt(h, 16)),
+  );
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 /** PROTOCOL.md section 2, line for line: the register after every byte. Deliberately not src/bridge/crc.ts (a table). */
@@ -86,7 +92,11 @@ describe.each(file.vectors.map((v) => [v.name, v] as const))('hand vector %s', (
     const out = new Framer().push(bytes(v.wire));
     expect(out.map((o) => o.kind)).toEqual(['frame']);
     const got = out[0].kind === 'frame' ? out[0].frame : undefined;
-    expect({ seq: got?.seq, type: got?.type, payload: toHex(got?.payload ?? new Uint8Array()) }).toEqual({ seq: frame.seq, type: frame.type, payload: toHex(payload) });
+    expect({ seq: got?.seq, type: got?.type, payload: toHex(got?.payload ?? new Uint8Array()) }).toEqual({
+      seq: frame.seq,
+      type: frame.type,
+      payload: toHex(payload),
+    });
     const decoded = decodeMessage(frame.type, payload);
     if (v.message) expect(decoded).toEqual({ ok: true, msg: v.message });
     else expect(decoded).toMatchObject({ ok: false, reason: v.decodes });

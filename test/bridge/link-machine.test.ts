@@ -3,16 +3,44 @@
 // written as short lines ("write hello#1" = a HELLO frame with SEQ 1 on the wire), decoded from the bytes written.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BACKLOG_MAX, initialLink, isIdle, stepLink, wakeAt, type LinkEffect, type LinkInput, type LinkOptions, type LinkState } from '../../src/bridge/link-machine.js';
+import {
+  BACKLOG_MAX,
+  initialLink,
+  isIdle,
+  stepLink,
+  wakeAt,
+  type LinkEffect,
+  type LinkInput,
+  type LinkOptions,
+  type LinkState,
+} from '../../src/bridge/link-machine.js';
 import { encodeFrame, Framer, type Frame } from '../../src/bridge/frame.js';
 import { decodeMessage, toFrame, type Message } from '../../src/bridge/messages.js';
 import { BridgeError } from '../../src/bridge/errors.js';
 
 const CFG: LinkOptions = { heartbeatMs: 100, watchdogMs: 500, ackTimeoutMs: 50, retries: 2, failMode: 'locked', handshakeRetryMs: 300 };
 const T0 = 10_000;
-const REPLY: Message = { kind: 'hello-reply', major: 1, minor: 0, bootId: 7, mode: 'locked', emergency: false, failsafe: true, power: 'mains', firmware: 'gcu-1' };
+const REPLY: Message = {
+  kind: 'hello-reply',
+  major: 1,
+  minor: 0,
+  bootId: 7,
+  mode: 'locked',
+  emergency: false,
+  failsafe: true,
+  power: 'mains',
+  firmware: 'gcu-1',
+};
 const PASSAGE: Message = { kind: 'passage', authId: 100, direction: 'entry', remaining: 0 };
-const STATUS_OK: Message = { kind: 'status', mode: 'normal', session: true, emergency: false, failsafe: false, power: 'mains', remaining: 0 };
+const STATUS_OK: Message = {
+  kind: 'status',
+  mode: 'normal',
+  session: true,
+  emergency: false,
+  failsafe: false,
+  power: 'mains',
+  remaining: 0,
+};
 const DISPLAY = { kind: 'display', code: 'idle', reason: 'none', train: '', car: '', seat: '' } as const;
 
 const frame = (msg: Message, seq: number): LinkInput => ({ type: 'frame', frame: toFrame(msg, seq) });
@@ -70,8 +98,14 @@ const STATES = {
   handshaking: HANDSHAKING,
   up: UP,
   'up, set-mode#2 in flight': UP_SETMODE,
-  'set-mode#2 after 2 retransmissions': [...UP_SETMODE, [70, { type: 'ack-timeout' }], [120, { type: 'ack-timeout' }]] as [number, LinkInput][],
-  'hello#1 after 2 retransmissions': [...HANDSHAKING, [50, { type: 'ack-timeout' }], [100, { type: 'ack-timeout' }]] as [number, LinkInput][],
+  'set-mode#2 after 2 retransmissions': [...UP_SETMODE, [70, { type: 'ack-timeout' }], [120, { type: 'ack-timeout' }]] as [
+    number,
+    LinkInput,
+  ][],
+  'hello#1 after 2 retransmissions': [...HANDSHAKING, [50, { type: 'ack-timeout' }], [100, { type: 'ack-timeout' }]] as [
+    number,
+    LinkInput,
+  ][],
   'waiting to retry the handshake': [
     ...HANDSHAKING,
     ...[50, 100, 150].map((at) => [at, { type: 'ack-timeout' }] as [number, LinkInput]),
@@ -81,7 +115,12 @@ const STATES = {
   'handling report#3': HANDLING,
   'report#3 acknowledged': [...HANDLING, [30, { type: 'report-handled', id: 1 }]] as [number, LinkInput][],
   'handling report#3, its retransmission waiting': [...HANDLING, [25, frame(PASSAGE, 3)]] as [number, LinkInput][],
-  'handling report#3, session lost and up again': [...HANDLING, [25, { type: 'transport', state: 'reconnecting' }], [26, { type: 'transport', state: 'open' }], [27, frame(REPLY, 2)]] as [number, LinkInput][],
+  'handling report#3, session lost and up again': [
+    ...HANDLING,
+    [25, { type: 'transport', state: 'reconnecting' }],
+    [26, { type: 'transport', state: 'open' }],
+    [27, frame(REPLY, 2)],
+  ] as [number, LinkInput][],
 };
 type From = keyof typeof STATES;
 
@@ -98,62 +137,374 @@ interface Row {
 
 const ROWS: Row[] = [
   // Handshake (PROTOCOL.md 5.1)
-  { name: 'start on a closed port: handshaking, no HELLO into the void', from: 'closed', at: 0, input: { type: 'start' }, effects: ['state handshaking'], state: { phase: 'handshaking', inflight: null, nextHeartbeatAt: T0 + 100 } },
-  { name: 'the port opens: HELLO seq 1 with our timing', from: 'started', at: 0, input: { type: 'transport', state: 'open' }, effects: ['write hello#1'], state: { transportOpen: true, inflight: { id: 'hello', seq: 1, attempts: 1, deadline: T0 + 50 } } },
-  { name: 'the port reports open again while HELLO waits: no second HELLO', from: 'handshaking', at: 5, input: { type: 'transport', state: 'open' }, effects: [] },
-  { name: 'HELLO-REPLY with HELLO\'s seq: up, a new session', from: 'handshaking', at: 10, input: frame(REPLY, 1), effects: ['state up', 'up'], state: { phase: 'up', session: 1, lastReportSeq: -1, inflight: null, mcu: REPLY, lastRxAt: T0 + 10 } },
-  { name: 'HELLO-REPLY with another seq: a late answer, ignored', from: 'handshaking', at: 10, input: frame(REPLY, 9), effects: [], state: { phase: 'handshaking', session: 0 } },
-  { name: 'HELLO-REPLY of major 2: version-mismatch, retry after the pause', from: 'handshaking', at: 10, input: frame({ ...REPLY, major: 2 }, 1), effects: ['error version-mismatch'], state: { phase: 'handshaking', inflight: null, handshakeRetryAt: T0 + 310 } },
-  { name: 'NAK version to HELLO: version-mismatch, retry after the pause', from: 'handshaking', at: 10, input: frame({ kind: 'nak', reason: 'version' }, 1), effects: ['error version-mismatch'], state: { handshakeRetryAt: T0 + 310 } },
-  { name: 'an ACK is not an answer to HELLO: it keeps waiting', from: 'handshaking', at: 10, input: frame({ kind: 'ack' }, 1), effects: [], state: { inflight: { seq: 1 } } },
-  { name: 'HELLO unanswered after every retransmission: error, retry after the pause, no down', from: 'hello#1 after 2 retransmissions', at: 150, input: { type: 'ack-timeout' }, effects: ['error no-ack'], state: { phase: 'handshaking', inflight: null, handshakeRetryAt: T0 + 450 } },
-  { name: 'the pause is over: a new HELLO with the next seq', from: 'waiting to retry the handshake', at: 450, input: { type: 'tick' }, effects: ['write hello#2'], state: { handshakeRetryAt: null } },
-  { name: 'before the pause is over: nothing', from: 'waiting to retry the handshake', at: 449, input: { type: 'tick' }, effects: [], state: { handshakeRetryAt: T0 + 450 } },
+  {
+    name: 'start on a closed port: handshaking, no HELLO into the void',
+    from: 'closed',
+    at: 0,
+    input: { type: 'start' },
+    effects: ['state handshaking'],
+    state: { phase: 'handshaking', inflight: null, nextHeartbeatAt: T0 + 100 },
+  },
+  {
+    name: 'the port opens: HELLO seq 1 with our timing',
+    from: 'started',
+    at: 0,
+    input: { type: 'transport', state: 'open' },
+    effects: ['write hello#1'],
+    state: { transportOpen: true, inflight: { id: 'hello', seq: 1, attempts: 1, deadline: T0 + 50 } },
+  },
+  {
+    name: 'the port reports open again while HELLO waits: no second HELLO',
+    from: 'handshaking',
+    at: 5,
+    input: { type: 'transport', state: 'open' },
+    effects: [],
+  },
+  {
+    name: "HELLO-REPLY with HELLO's seq: up, a new session",
+    from: 'handshaking',
+    at: 10,
+    input: frame(REPLY, 1),
+    effects: ['state up', 'up'],
+    state: { phase: 'up', session: 1, lastReportSeq: -1, inflight: null, mcu: REPLY, lastRxAt: T0 + 10 },
+  },
+  {
+    name: 'HELLO-REPLY with another seq: a late answer, ignored',
+    from: 'handshaking',
+    at: 10,
+    input: frame(REPLY, 9),
+    effects: [],
+    state: { phase: 'handshaking', session: 0 },
+  },
+  {
+    name: 'HELLO-REPLY of major 2: version-mismatch, retry after the pause',
+    from: 'handshaking',
+    at: 10,
+    input: frame({ ...REPLY, major: 2 }, 1),
+    effects: ['error version-mismatch'],
+    state: { phase: 'handshaking', inflight: null, handshakeRetryAt: T0 + 310 },
+  },
+  {
+    name: 'NAK version to HELLO: version-mismatch, retry after the pause',
+    from: 'handshaking',
+    at: 10,
+    input: frame({ kind: 'nak', reason: 'version' }, 1),
+    effects: ['error version-mismatch'],
+    state: { handshakeRetryAt: T0 + 310 },
+  },
+  {
+    name: 'an ACK is not an answer to HELLO: it keeps waiting',
+    from: 'handshaking',
+    at: 10,
+    input: frame({ kind: 'ack' }, 1),
+    effects: [],
+    state: { inflight: { seq: 1 } },
+  },
+  {
+    name: 'HELLO unanswered after every retransmission: error, retry after the pause, no down',
+    from: 'hello#1 after 2 retransmissions',
+    at: 150,
+    input: { type: 'ack-timeout' },
+    effects: ['error no-ack'],
+    state: { phase: 'handshaking', inflight: null, handshakeRetryAt: T0 + 450 },
+  },
+  {
+    name: 'the pause is over: a new HELLO with the next seq',
+    from: 'waiting to retry the handshake',
+    at: 450,
+    input: { type: 'tick' },
+    effects: ['write hello#2'],
+    state: { handshakeRetryAt: null },
+  },
+  {
+    name: 'before the pause is over: nothing',
+    from: 'waiting to retry the handshake',
+    at: 449,
+    input: { type: 'tick' },
+    effects: [],
+    state: { handshakeRetryAt: T0 + 450 },
+  },
 
   // Requests: one outstanding, same bytes on retransmission (3.1, 3.2)
-  { name: 'a request while handshaking is refused at once: link-down', from: 'handshaking', at: 5, input: { type: 'request', id: 1, msg: { kind: 'set-mode', mode: 'normal' } }, effects: ['reject 1 link-down'], state: { queue: [] } },
-  { name: 'a request while up goes out with the next seq', from: 'up', at: 20, input: { type: 'request', id: 1, msg: { kind: 'set-mode', mode: 'normal' } }, effects: ['write set-mode#2'], state: { seq: 2, inflight: { id: 1, seq: 2, attempts: 1, deadline: T0 + 70 } } },
-  { name: 'a second request waits for the first one\'s answer', from: 'up, set-mode#2 in flight', at: 21, input: { type: 'request', id: 2, msg: DISPLAY }, effects: [], state: { queue: [{ id: 2, msg: DISPLAY }] } },
-  { name: 'an authorise overtakes a queued display (a passenger waits)', from: 'up, set-mode#2 in flight, display queued', at: 22, input: { type: 'request', id: 3, msg: { kind: 'authorise', authId: 5, direction: 'entry', count: 1, timeoutMs: 1000 } }, effects: [], state: { queue: [{ id: 3 }, { id: 2 }] } },
-  { name: 'the ACK settles the request and the next one goes out', from: 'up, set-mode#2 in flight, display queued', at: 30, input: frame({ kind: 'ack' }, 2), effects: ['resolve 1', 'write display#3'], state: { queue: [], inflight: { id: 2, seq: 3 } } },
-  { name: 'an ACK with another seq is a late answer: ignored', from: 'up, set-mode#2 in flight', at: 30, input: frame({ kind: 'ack' }, 1), effects: [], state: { inflight: { id: 1, seq: 2 } } },
-  { name: 'an ACK timeout that fires early does nothing', from: 'up, set-mode#2 in flight', at: 69, input: { type: 'ack-timeout' }, effects: [], state: { inflight: { attempts: 1, deadline: T0 + 70 } } },
-  { name: 'no answer in ackTimeoutMs: the same frame again', from: 'up, set-mode#2 in flight', at: 70, input: { type: 'ack-timeout' }, effects: ['write set-mode#2'], state: { inflight: { attempts: 2, deadline: T0 + 120 } } },
-  { name: 'no answer after `retries` retransmissions: no-ack, the session is lost, HELLO', from: 'set-mode#2 after 2 retransmissions', at: 170, input: { type: 'ack-timeout' }, effects: ['reject 1 no-ack', 'state handshaking', 'down no-ack', 'write hello#3'], state: { phase: 'handshaking' } },
-  { name: 'a NAK is final: rejected with its reason, no retransmission', from: 'up, set-mode#2 in flight', at: 30, input: frame({ kind: 'nak', reason: 'emergency' }, 2), effects: ['reject 1 nak'], state: { phase: 'up', inflight: null } },
-  { name: 'NAK no-session: the MCU lost our session (reboot): down, HELLO', from: 'up, set-mode#2 in flight', at: 30, input: frame({ kind: 'nak', reason: 'no-session' }, 2), effects: ['reject 1 nak', 'state handshaking', 'down mcu-reset', 'write hello#3'] },
-  { name: 'a request the wire cannot carry (a 17-character train) is refused before it takes a seq', from: 'up', at: 20, input: { type: 'request', id: 1, msg: { ...DISPLAY, train: 'G1234567890123456' } }, effects: ['reject 1 unencodable'], state: { seq: 1, inflight: null, queue: [] } },
-  { name: 'sequence numbers wrap from 255 to 1, skipping 0', from: 'up', given: { seq: 255 }, at: 20, input: { type: 'request', id: 1, msg: { kind: 'cancel', authId: 0 } }, effects: ['write cancel#1'] },
+  {
+    name: 'a request while handshaking is refused at once: link-down',
+    from: 'handshaking',
+    at: 5,
+    input: { type: 'request', id: 1, msg: { kind: 'set-mode', mode: 'normal' } },
+    effects: ['reject 1 link-down'],
+    state: { queue: [] },
+  },
+  {
+    name: 'a request while up goes out with the next seq',
+    from: 'up',
+    at: 20,
+    input: { type: 'request', id: 1, msg: { kind: 'set-mode', mode: 'normal' } },
+    effects: ['write set-mode#2'],
+    state: { seq: 2, inflight: { id: 1, seq: 2, attempts: 1, deadline: T0 + 70 } },
+  },
+  {
+    name: "a second request waits for the first one's answer",
+    from: 'up, set-mode#2 in flight',
+    at: 21,
+    input: { type: 'request', id: 2, msg: DISPLAY },
+    effects: [],
+    state: { queue: [{ id: 2, msg: DISPLAY }] },
+  },
+  {
+    name: 'an authorise overtakes a queued display (a passenger waits)',
+    from: 'up, set-mode#2 in flight, display queued',
+    at: 22,
+    input: { type: 'request', id: 3, msg: { kind: 'authorise', authId: 5, direction: 'entry', count: 1, timeoutMs: 1000 } },
+    effects: [],
+    state: { queue: [{ id: 3 }, { id: 2 }] },
+  },
+  {
+    name: 'the ACK settles the request and the next one goes out',
+    from: 'up, set-mode#2 in flight, display queued',
+    at: 30,
+    input: frame({ kind: 'ack' }, 2),
+    effects: ['resolve 1', 'write display#3'],
+    state: { queue: [], inflight: { id: 2, seq: 3 } },
+  },
+  {
+    name: 'an ACK with another seq is a late answer: ignored',
+    from: 'up, set-mode#2 in flight',
+    at: 30,
+    input: frame({ kind: 'ack' }, 1),
+    effects: [],
+    state: { inflight: { id: 1, seq: 2 } },
+  },
+  {
+    name: 'an ACK timeout that fires early does nothing',
+    from: 'up, set-mode#2 in flight',
+    at: 69,
+    input: { type: 'ack-timeout' },
+    effects: [],
+    state: { inflight: { attempts: 1, deadline: T0 + 70 } },
+  },
+  {
+    name: 'no answer in ackTimeoutMs: the same frame again',
+    from: 'up, set-mode#2 in flight',
+    at: 70,
+    input: { type: 'ack-timeout' },
+    effects: ['write set-mode#2'],
+    state: { inflight: { attempts: 2, deadline: T0 + 120 } },
+  },
+  {
+    name: 'no answer after `retries` retransmissions: no-ack, the session is lost, HELLO',
+    from: 'set-mode#2 after 2 retransmissions',
+    at: 170,
+    input: { type: 'ack-timeout' },
+    effects: ['reject 1 no-ack', 'state handshaking', 'down no-ack', 'write hello#3'],
+    state: { phase: 'handshaking' },
+  },
+  {
+    name: 'a NAK is final: rejected with its reason, no retransmission',
+    from: 'up, set-mode#2 in flight',
+    at: 30,
+    input: frame({ kind: 'nak', reason: 'emergency' }, 2),
+    effects: ['reject 1 nak'],
+    state: { phase: 'up', inflight: null },
+  },
+  {
+    name: 'NAK no-session: the MCU lost our session (reboot): down, HELLO',
+    from: 'up, set-mode#2 in flight',
+    at: 30,
+    input: frame({ kind: 'nak', reason: 'no-session' }, 2),
+    effects: ['reject 1 nak', 'state handshaking', 'down mcu-reset', 'write hello#3'],
+  },
+  {
+    name: 'a request the wire cannot carry (a 17-character train) is refused before it takes a seq',
+    from: 'up',
+    at: 20,
+    input: { type: 'request', id: 1, msg: { ...DISPLAY, train: 'G1234567890123456' } },
+    effects: ['reject 1 unencodable'],
+    state: { seq: 1, inflight: null, queue: [] },
+  },
+  {
+    name: 'sequence numbers wrap from 255 to 1, skipping 0',
+    from: 'up',
+    given: { seq: 255 },
+    at: 20,
+    input: { type: 'request', id: 1, msg: { kind: 'cancel', authId: 0 } },
+    effects: ['write cancel#1'],
+  },
 
   // Reports: acknowledged after the handler, duplicates answered without running it again (3.3)
-  { name: 'a report goes to the handler, not yet acknowledged', from: 'up', at: 20, input: frame(PASSAGE, 3), effects: ['report passage'], state: { handling: { id: 1, seq: 3, session: 1 } } },
-  { name: 'the handler returned: ACK, and the seq is remembered', from: 'handling report#3', at: 30, input: { type: 'report-handled', id: 1 }, effects: ['write ack#3'], state: { handling: null, lastReportSeq: 3 } },
-  { name: 'the handler failed: no ACK (the MCU sends it again), the failure told', from: 'handling report#3', at: 30, input: { type: 'report-handled', id: 1, error: new BridgeError('report-unhandled', 'disk full') }, effects: ['error report-unhandled'], state: { handling: null, lastReportSeq: -1 } },
-  { name: 'a retransmission of a handled report: the ACK again, the handler not again', from: 'report#3 acknowledged', at: 40, input: frame(PASSAGE, 3), effects: ['write ack#3'], state: { handling: null } },
-  { name: 'a retransmission while the handler runs waits its turn', from: 'handling report#3', at: 25, input: frame(PASSAGE, 3), effects: [], state: { backlog: [{ seq: 3 }] } },
-  { name: 'when the handler returns, the waiting retransmission is answered from memory', from: 'handling report#3, its retransmission waiting', at: 30, input: { type: 'report-handled', id: 1 }, effects: ['write ack#3', 'write ack#3'], state: { backlog: [], handling: null } },
-  { name: 'a handler that returns after the session changed: no ACK into the new session', from: 'handling report#3, session lost and up again', at: 40, input: { type: 'report-handled', id: 1 }, effects: [], state: { lastReportSeq: -1, handling: null } },
-  { name: 'an answer for a handler the machine no longer waits for: ignored', from: 'report#3 acknowledged', at: 40, input: { type: 'report-handled', id: 1 }, effects: [] },
-  { name: 'a report before the session (stale bytes): discarded unacknowledged', from: 'handshaking', at: 5, input: frame(PASSAGE, 7), effects: ['discard no-session'] },
+  {
+    name: 'a report goes to the handler, not yet acknowledged',
+    from: 'up',
+    at: 20,
+    input: frame(PASSAGE, 3),
+    effects: ['report passage'],
+    state: { handling: { id: 1, seq: 3, session: 1 } },
+  },
+  {
+    name: 'the handler returned: ACK, and the seq is remembered',
+    from: 'handling report#3',
+    at: 30,
+    input: { type: 'report-handled', id: 1 },
+    effects: ['write ack#3'],
+    state: { handling: null, lastReportSeq: 3 },
+  },
+  {
+    name: 'the handler failed: no ACK (the MCU sends it again), the failure told',
+    from: 'handling report#3',
+    at: 30,
+    input: { type: 'report-handled', id: 1, error: new BridgeError('report-unhandled', 'disk full') },
+    effects: ['error report-unhandled'],
+    state: { handling: null, lastReportSeq: -1 },
+  },
+  {
+    name: 'a retransmission of a handled report: the ACK again, the handler not again',
+    from: 'report#3 acknowledged',
+    at: 40,
+    input: frame(PASSAGE, 3),
+    effects: ['write ack#3'],
+    state: { handling: null },
+  },
+  {
+    name: 'a retransmission while the handler runs waits its turn',
+    from: 'handling report#3',
+    at: 25,
+    input: frame(PASSAGE, 3),
+    effects: [],
+    state: { backlog: [{ seq: 3 }] },
+  },
+  {
+    name: 'when the handler returns, the waiting retransmission is answered from memory',
+    from: 'handling report#3, its retransmission waiting',
+    at: 30,
+    input: { type: 'report-handled', id: 1 },
+    effects: ['write ack#3', 'write ack#3'],
+    state: { backlog: [], handling: null },
+  },
+  {
+    name: 'a handler that returns after the session changed: no ACK into the new session',
+    from: 'handling report#3, session lost and up again',
+    at: 40,
+    input: { type: 'report-handled', id: 1 },
+    effects: [],
+    state: { lastReportSeq: -1, handling: null },
+  },
+  {
+    name: 'an answer for a handler the machine no longer waits for: ignored',
+    from: 'report#3 acknowledged',
+    at: 40,
+    input: { type: 'report-handled', id: 1 },
+    effects: [],
+  },
+  {
+    name: 'a report before the session (stale bytes): discarded unacknowledged',
+    from: 'handshaking',
+    at: 5,
+    input: frame(PASSAGE, 7),
+    effects: ['discard no-session'],
+  },
 
   // Frames that are not what they should be (2, 3.3)
-  { name: 'a sequenced frame of unknown type: discard and NAK unknown-type', from: 'up', at: 20, input: { type: 'frame', frame: { seq: 4, type: 0x55, payload: new Uint8Array() } }, effects: ['discard unknown-type', 'write nak#4 unknown-type'] },
-  { name: 'a report with a malformed payload: discard and NAK bad-payload', from: 'up', at: 20, input: { type: 'frame', frame: { seq: 4, type: 0x99, payload: new Uint8Array([7]) } }, effects: ['discard bad-payload', 'write nak#4 bad-payload'] },
-  { name: 'an unsequenced frame we cannot decode: discarded, never answered', from: 'up', at: 20, input: { type: 'frame', frame: { seq: 0, type: 0x55, payload: new Uint8Array() } }, effects: ['discard unknown-type'] },
-  { name: 'our own message coming back (loopback): NAK unknown-type', from: 'up', at: 20, input: frame({ kind: 'set-mode', mode: 'free' }, 5), effects: ['write nak#5 unknown-type', 'discard unknown-type'] },
+  {
+    name: 'a sequenced frame of unknown type: discard and NAK unknown-type',
+    from: 'up',
+    at: 20,
+    input: { type: 'frame', frame: { seq: 4, type: 0x55, payload: new Uint8Array() } },
+    effects: ['discard unknown-type', 'write nak#4 unknown-type'],
+  },
+  {
+    name: 'a report with a malformed payload: discard and NAK bad-payload',
+    from: 'up',
+    at: 20,
+    input: { type: 'frame', frame: { seq: 4, type: 0x99, payload: new Uint8Array([7]) } },
+    effects: ['discard bad-payload', 'write nak#4 bad-payload'],
+  },
+  {
+    name: 'an unsequenced frame we cannot decode: discarded, never answered',
+    from: 'up',
+    at: 20,
+    input: { type: 'frame', frame: { seq: 0, type: 0x55, payload: new Uint8Array() } },
+    effects: ['discard unknown-type'],
+  },
+  {
+    name: 'our own message coming back (loopback): NAK unknown-type',
+    from: 'up',
+    at: 20,
+    input: frame({ kind: 'set-mode', mode: 'free' }, 5),
+    effects: ['write nak#5 unknown-type', 'discard unknown-type'],
+  },
 
   // Heartbeats and the watchdog (6), on the machine's clock only
-  { name: 'heartbeat due: HEARTBEAT (seq 0), the next one a period later', from: 'up', at: 100, input: { type: 'tick' }, effects: ['write heartbeat'], state: { nextHeartbeatAt: T0 + 200 } },
-  { name: 'a tick late by several periods: one heartbeat, no catch-up burst', from: 'up', at: 350, input: { type: 'tick' }, effects: ['write heartbeat'], state: { nextHeartbeatAt: T0 + 450 } },
-  { name: 'heartbeat due on a closed port: nothing written, the schedule moves on', from: 'started', at: 100, input: { type: 'tick' }, effects: [], state: { nextHeartbeatAt: T0 + 200 } },
-  { name: 'a STATUS with a session: told, and it counts as life', from: 'up', at: 300, input: frame(STATUS_OK, 0), effects: ['status'], state: { phase: 'up', lastRxAt: T0 + 300 } },
-  { name: 'a STATUS without a session (reboot or MCU watchdog): down mcu-reset, HELLO', from: 'up', at: 300, input: frame({ ...STATUS_OK, session: false }, 0), effects: ['status', 'state handshaking', 'down mcu-reset', 'write hello#2'] },
-  { name: 'silent one ms short of watchdogMs: still up', from: 'up', at: 509, input: { type: 'tick' }, effects: ['write heartbeat'], state: { phase: 'up' } },
-  { name: 'silent for watchdogMs: down mcu-silent, what waited fails, HELLO', from: 'up, set-mode#2 in flight', at: 510, input: { type: 'tick' }, effects: ['write heartbeat', 'state handshaking', 'reject 1 link-down', 'down mcu-silent', 'write hello#3'] },
+  {
+    name: 'heartbeat due: HEARTBEAT (seq 0), the next one a period later',
+    from: 'up',
+    at: 100,
+    input: { type: 'tick' },
+    effects: ['write heartbeat'],
+    state: { nextHeartbeatAt: T0 + 200 },
+  },
+  {
+    name: 'a tick late by several periods: one heartbeat, no catch-up burst',
+    from: 'up',
+    at: 350,
+    input: { type: 'tick' },
+    effects: ['write heartbeat'],
+    state: { nextHeartbeatAt: T0 + 450 },
+  },
+  {
+    name: 'heartbeat due on a closed port: nothing written, the schedule moves on',
+    from: 'started',
+    at: 100,
+    input: { type: 'tick' },
+    effects: [],
+    state: { nextHeartbeatAt: T0 + 200 },
+  },
+  {
+    name: 'a STATUS with a session: told, and it counts as life',
+    from: 'up',
+    at: 300,
+    input: frame(STATUS_OK, 0),
+    effects: ['status'],
+    state: { phase: 'up', lastRxAt: T0 + 300 },
+  },
+  {
+    name: 'a STATUS without a session (reboot or MCU watchdog): down mcu-reset, HELLO',
+    from: 'up',
+    at: 300,
+    input: frame({ ...STATUS_OK, session: false }, 0),
+    effects: ['status', 'state handshaking', 'down mcu-reset', 'write hello#2'],
+  },
+  {
+    name: 'silent one ms short of watchdogMs: still up',
+    from: 'up',
+    at: 509,
+    input: { type: 'tick' },
+    effects: ['write heartbeat'],
+    state: { phase: 'up' },
+  },
+  {
+    name: 'silent for watchdogMs: down mcu-silent, what waited fails, HELLO',
+    from: 'up, set-mode#2 in flight',
+    at: 510,
+    input: { type: 'tick' },
+    effects: ['write heartbeat', 'state handshaking', 'reject 1 link-down', 'down mcu-silent', 'write hello#3'],
+  },
 
   // The port and stopping
-  { name: 'the port closes while up: down transport, what waited fails, no HELLO until it reopens', from: 'up, set-mode#2 in flight', at: 30, input: { type: 'transport', state: 'reconnecting' }, effects: ['state handshaking', 'reject 1 link-down', 'down transport'], state: { transportOpen: false, inflight: null } },
-  { name: 'stop: closed, what waited fails, nothing more to wake for', from: 'up, set-mode#2 in flight, display queued', at: 30, input: { type: 'stop' }, effects: ['state closed', 'reject 1 link-down', 'reject 2 link-down'], state: { phase: 'closed', inflight: null, queue: [] } },
+  {
+    name: 'the port closes while up: down transport, what waited fails, no HELLO until it reopens',
+    from: 'up, set-mode#2 in flight',
+    at: 30,
+    input: { type: 'transport', state: 'reconnecting' },
+    effects: ['state handshaking', 'reject 1 link-down', 'down transport'],
+    state: { transportOpen: false, inflight: null },
+  },
+  {
+    name: 'stop: closed, what waited fails, nothing more to wake for',
+    from: 'up, set-mode#2 in flight, display queued',
+    at: 30,
+    input: { type: 'stop' },
+    effects: ['state closed', 'reject 1 link-down', 'reject 2 link-down'],
+    state: { phase: 'closed', inflight: null, queue: [] },
+  },
 ];
 
 describe('link machine', () => {
@@ -180,7 +531,16 @@ describe('link machine', () => {
   });
 
   it('the HELLO carries our timing and fail mode', () => {
-    expect(play(HANDSHAKING).inflight?.msg).toEqual({ kind: 'hello', major: 1, minor: 1, heartbeatMs: 100, watchdogMs: 500, ackTimeoutMs: 50, retries: 2, failMode: 'locked' });
+    expect(play(HANDSHAKING).inflight?.msg).toEqual({
+      kind: 'hello',
+      major: 1,
+      minor: 1,
+      heartbeatMs: 100,
+      watchdogMs: 500,
+      ackTimeoutMs: 50,
+      retries: 2,
+      failMode: 'locked',
+    });
   });
 
   it("a request is said in the MCU's minor version: DISPLAY's language only to an MCU that announced 1.1", () => {
@@ -191,7 +551,11 @@ describe('link machine', () => {
       const w = fx.find((e) => e.type === 'write');
       const f = w?.type === 'write' ? new Framer().push(w.bytes)[0] : undefined;
       if (f?.kind !== 'frame') throw new Error('no frame written');
-      return { payload: f.frame.payload, asOld: decodeMessage(f.frame.type, f.frame.payload, 0), asNew: decodeMessage(f.frame.type, f.frame.payload) };
+      return {
+        payload: f.frame.payload,
+        asOld: decodeMessage(f.frame.type, f.frame.payload, 0),
+        asNew: decodeMessage(f.frame.type, f.frame.payload),
+      };
     };
     const old = written(REPLY); // minor 0
     expect(old.asOld).toEqual({ ok: true, msg: { kind: 'display', code: 'reject', reason: 'not-verified', train: '', car: '', seat: '' } });
@@ -211,7 +575,14 @@ describe('link machine', () => {
     expect(wakeAt(play([]), CFG)).toBeNull();
     expect(wakeAt(play(HANDSHAKING), CFG)).toBe(T0 + 50); // HELLO's ACK deadline before the first heartbeat at 100
     expect(wakeAt(play(UP), CFG)).toBe(T0 + 100); // heartbeat before the watchdog at 510
-    const quiet = play([...UP, [100, { type: 'tick' }], [200, { type: 'tick' }], [300, { type: 'tick' }], [400, { type: 'tick' }], [500, { type: 'tick' }]]);
+    const quiet = play([
+      ...UP,
+      [100, { type: 'tick' }],
+      [200, { type: 'tick' }],
+      [300, { type: 'tick' }],
+      [400, { type: 'tick' }],
+      [500, { type: 'tick' }],
+    ]);
     expect(wakeAt(quiet, CFG)).toBe(T0 + 510); // the watchdog before the heartbeat at 600
     expect(wakeAt(play(STATES['waiting to retry the handshake']), CFG)).toBe(T0 + 450); // the pause before the heartbeat at 500
     expect(wakeAt(play([...UP, [30, { type: 'stop' }]]), CFG)).toBeNull();
@@ -279,9 +650,15 @@ describe('link machine under any sequence of inputs', () => {
     fc.constant<LinkInput>({ type: 'ack-timeout' }),
     fc.constant<LinkInput>({ type: 'tick' }),
     fc.record({ msg: msgArb, seq: fc.integer({ min: 0, max: 255 }) }).map(({ msg, seq }) => frame(msg, seq)),
-    fc.record({ type: fc.integer({ min: 0, max: 255 }), seq: fc.integer({ min: 0, max: 255 }), payload: fc.uint8Array({ maxLength: 12 }) }).map((f): LinkInput => ({ type: 'frame', frame: f })),
-    fc.constantFrom<LinkInput['type']>('request').map((): LinkInput => ({ type: 'request', id: 0, msg: { kind: 'sound', pattern: 'accept', durationMs: 0 } })),
-    fc.boolean().map((ok): LinkInput => ({ type: 'report-handled', id: 0, error: ok ? undefined : new BridgeError('report-unhandled', 'x') })),
+    fc
+      .record({ type: fc.integer({ min: 0, max: 255 }), seq: fc.integer({ min: 0, max: 255 }), payload: fc.uint8Array({ maxLength: 12 }) })
+      .map((f): LinkInput => ({ type: 'frame', frame: f })),
+    fc
+      .constantFrom<LinkInput['type']>('request')
+      .map((): LinkInput => ({ type: 'request', id: 0, msg: { kind: 'sound', pattern: 'accept', durationMs: 0 } })),
+    fc
+      .boolean()
+      .map((ok): LinkInput => ({ type: 'report-handled', id: 0, error: ok ? undefined : new BridgeError('report-unhandled', 'x') })),
   );
 
   it('never throws; settles every request exactly once; writes only whole frames; keeps one frame in flight with SEQ 1..255', () => {

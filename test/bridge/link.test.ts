@@ -35,7 +35,17 @@ class MemoryTransport implements Transport {
 }
 
 const OPTS = { heartbeatMs: 100, watchdogMs: 500, ackTimeoutMs: 50, retries: 2, failMode: 'locked' as const };
-const REPLY: Message = { kind: 'hello-reply', major: 1, minor: 0, bootId: 1, mode: 'locked', emergency: false, failsafe: true, power: 'mains', firmware: 'x' };
+const REPLY: Message = {
+  kind: 'hello-reply',
+  major: 1,
+  minor: 0,
+  bootId: 1,
+  mode: 'locked',
+  emergency: false,
+  failsafe: true,
+  power: 'mains',
+  firmware: 'x',
+};
 
 let t: MemoryTransport;
 let link: BridgeLink;
@@ -62,7 +72,16 @@ describe('BridgeLink', () => {
   it('opens with a HELLO carrying our timing and fail mode', async () => {
     await link.start();
     await vi.advanceTimersByTimeAsync(0);
-    expect(t.last('hello')?.msg).toEqual({ kind: 'hello', major: 1, minor: 1, heartbeatMs: 100, watchdogMs: 500, ackTimeoutMs: 50, retries: 2, failMode: 'locked' });
+    expect(t.last('hello')?.msg).toEqual({
+      kind: 'hello',
+      major: 1,
+      minor: 1,
+      heartbeatMs: 100,
+      watchdogMs: 500,
+      ackTimeoutMs: 50,
+      retries: 2,
+      failMode: 'locked',
+    });
   });
 
   it('retransmits the same bytes (same sequence number) and gives up with no-ack after `retries`', async () => {

@@ -49,7 +49,19 @@ describe('bridge link <-> simulated MCU over a pty', () => {
     r.sim.reboot('brown-out');
     await waitFor(() => r!.reports.filter((x) => x.kind === 'mcu-reset').length === 2, 3000, 'second reset');
     expect(new Set(kinds(r.reports))).toEqual(
-      new Set(['mcu-reset', 'passage-timeout', 'passage-started', 'passage', 'tailgating', 'reverse-passage', 'forced-entry', 'intrusion', 'door-fault', 'power', 'emergency']),
+      new Set([
+        'mcu-reset',
+        'passage-timeout',
+        'passage-started',
+        'passage',
+        'tailgating',
+        'reverse-passage',
+        'forced-entry',
+        'intrusion',
+        'door-fault',
+        'power',
+        'emergency',
+      ]),
     );
     expect(r.reports.find((x) => x.kind === 'reverse-passage')).toMatchObject({ authId: 3 });
     expect(r.reports.filter((x) => x.kind === 'mcu-reset').at(-1)).toMatchObject({ cause: 'brown-out', bootId: r.sim.bootId });
@@ -130,7 +142,9 @@ describe('bridge link <-> simulated MCU over a pty', () => {
     expect(err).toBeInstanceOf(BridgeError);
     expect((err as BridgeError).code).toBe('no-ack');
     expect(['no-ack', 'mcu-silent']).toContain((await down).code);
-    await expect(r.link.display({ code: 'idle', reason: 'none', train: '', car: '', seat: '' })).rejects.toMatchObject({ code: 'link-down' });
+    await expect(r.link.display({ code: 'idle', reason: 'none', train: '', car: '', seat: '' })).rejects.toMatchObject({
+      code: 'link-down',
+    });
     r.sim.silence(false);
     await r.link.whenUp();
     await r.link.setMode('normal');
@@ -175,7 +189,9 @@ describe('bridge link <-> simulated MCU over a pty', () => {
     expect(r.sim.mode).toBe('free');
     expect(r.reports.find((x) => x.kind === 'passage-timeout')).toMatchObject({ authId: 41 });
     await expect(r.link.setMode('locked')).rejects.toMatchObject({ code: 'nak', nakReason: 'emergency' });
-    await expect(r.link.authorise({ authId: 42, direction: 'entry', count: 1, timeoutMs: 5000 })).rejects.toMatchObject({ nakReason: 'emergency' });
+    await expect(r.link.authorise({ authId: 42, direction: 'entry', count: 1, timeoutMs: 5000 })).rejects.toMatchObject({
+      nakReason: 'emergency',
+    });
     expect(r.sim.mode).toBe('free');
     r.sim.setEmergency(false);
     await waitFor(() => r!.reports.filter((x) => x.kind === 'emergency').length === 2);
@@ -192,11 +208,19 @@ describe('bridge link <-> simulated MCU over a pty', () => {
     expect(r.link.state).toBe('handshaking');
   });
 
-  it('a 1.1 MCU gets the passenger\'s language in DISPLAY', async () => {
+  it("a 1.1 MCU gets the passenger's language in DISPLAY", async () => {
     r = await rig();
     expect(r.link.mcu?.minor).toBe(1);
     await r.link.display({ code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ja' });
-    expect(r.sim.lastDisplay).toEqual({ kind: 'display', code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ja' });
+    expect(r.sim.lastDisplay).toEqual({
+      kind: 'display',
+      code: 'reject',
+      reason: 'not-verified',
+      train: '',
+      car: '',
+      seat: '',
+      language: 'ja',
+    });
   });
 
   it('an old MCU (protocol 1.0) is still served: DISPLAY goes without the language, is acknowledged and shown', async () => {

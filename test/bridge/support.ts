@@ -5,7 +5,14 @@ import { SerialTransport } from '../../src/devices/serial.js';
 import type { Report } from '../../src/bridge/messages.js';
 import { McuSim, type SimOptions } from '../../firmware-bridge/sim/mcu.js';
 
-export const FAST: LinkOptions = { heartbeatMs: 40, watchdogMs: 400, ackTimeoutMs: 40, retries: 3, failMode: 'locked', handshakeRetryMs: 50 };
+export const FAST: LinkOptions = {
+  heartbeatMs: 40,
+  watchdogMs: 400,
+  ackTimeoutMs: 40,
+  retries: 3,
+  failMode: 'locked',
+  handshakeRetryMs: 50,
+};
 
 export interface Rig {
   pair: PtyPair;
@@ -18,7 +25,10 @@ export interface Rig {
 export async function rig(opts: { link?: Partial<LinkOptions>; sim?: SimOptions; start?: boolean } = {}): Promise<Rig> {
   const pair = await openPtyPair('bridge');
   const sim = await McuSim.open(pair.sim, { heartbeatMs: 40, walkMs: 20, ...opts.sim });
-  const link = new BridgeLink(new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), { ...FAST, ...opts.link });
+  const link = new BridgeLink(
+    new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }),
+    { ...FAST, ...opts.link },
+  );
   const reports: Report[] = [];
   link.onReport((r) => void reports.push(r));
   if (opts.start !== false) {

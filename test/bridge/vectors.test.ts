@@ -19,7 +19,9 @@ const framing = JSON.parse(readFileSync(new URL('framing.json', dir), 'utf8')) a
 describe('firmware-bridge vectors', () => {
   it('cover every message type, and the committed file matches the generator', () => {
     expect(new Set(messages.map((v) => v.fields.kind))).toEqual(new Set(Object.keys(MESSAGES)));
-    expect(messages.map(({ name, seq, minor, fields }) => ({ name, seq, ...(minor === undefined ? {} : { minor }), fields }))).toEqual(EXAMPLES);
+    expect(messages.map(({ name, seq, minor, fields }) => ({ name, seq, ...(minor === undefined ? {} : { minor }), fields }))).toEqual(
+      EXAMPLES,
+    );
   });
 
   it('1.1 added entries after the 1.0 ones and changed none: every DISPLAY of 1.0 is still exact, without a language', () => {
@@ -97,8 +99,23 @@ describe('PROTOCOL.md', () => {
   });
 
   it('gives every code of every table, and every decision reason has a wire code', () => {
-    expect(Object.keys(M.REASON_CODES).filter((r) => r !== 'none').sort()).toEqual([...REASONS, ...STAFFED_CHECK_DETAILS].sort());
-    const tables = { d: M.DIRECTIONS, m: M.MODES, f: M.FAIL_MODES, n: M.NAK_REASONS, c: M.DISPLAY_CODES, r: M.REASON_CODES, s: M.SOUNDS, x: M.DOOR_FAULTS, p: M.POWER_STATES, z: M.RESET_CAUSES };
+    expect(
+      Object.keys(M.REASON_CODES)
+        .filter((r) => r !== 'none')
+        .sort(),
+    ).toEqual([...REASONS, ...STAFFED_CHECK_DETAILS].sort());
+    const tables = {
+      d: M.DIRECTIONS,
+      m: M.MODES,
+      f: M.FAIL_MODES,
+      n: M.NAK_REASONS,
+      c: M.DISPLAY_CODES,
+      r: M.REASON_CODES,
+      s: M.SOUNDS,
+      x: M.DOOR_FAULTS,
+      p: M.POWER_STATES,
+      z: M.RESET_CAUSES,
+    };
     for (const table of Object.values(tables))
       for (const [name, code] of Object.entries(table)) {
         const hex = code.toString(16).toUpperCase().padStart(2, '0');

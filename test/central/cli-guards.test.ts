@@ -40,9 +40,41 @@ afterAll(async () => {
 });
 
 const snapshot = (epoch: number, ...more: string[]) =>
-  runGateProcess(['central', 'snapshot', snapPath, '--key', keys.privateKeyPath, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION, '--epoch', String(epoch), ...more]);
+  runGateProcess([
+    'central',
+    'snapshot',
+    snapPath,
+    '--key',
+    keys.privateKeyPath,
+    '--doc-key-file',
+    docKeyPath,
+    '--url',
+    broker.url,
+    '--station',
+    STATION,
+    '--epoch',
+    String(epoch),
+    ...more,
+  ]);
 const delta = (epoch: number, seq: number, ...more: string[]) =>
-  runGateProcess(['central', 'delta', deltaPath, '--key', keys.privateKeyPath, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION, '--epoch', String(epoch), '--seq', String(seq), ...more]);
+  runGateProcess([
+    'central',
+    'delta',
+    deltaPath,
+    '--key',
+    keys.privateKeyPath,
+    '--doc-key-file',
+    docKeyPath,
+    '--url',
+    broker.url,
+    '--station',
+    STATION,
+    '--epoch',
+    String(epoch),
+    '--seq',
+    String(seq),
+    ...more,
+  ]);
 
 /** The retained head as the broker holds it (epoch/seq of the signed content), read by a fresh subscriber. */
 async function retainedHead(): Promise<string | null> {
@@ -76,7 +108,10 @@ function refused(r: GateRun, pattern: RegExp): void {
 
 describe('gate central refuses what would break the gates', () => {
   it('a delta before any snapshot, a seq that skips or repeats, an older or equal snapshot epoch; --force overrides', async () => {
-    refused(await delta(500, 1), /^gate central delta: central\/no-head: station SHH has no retained head: publish a snapshot first \(--force/);
+    refused(
+      await delta(500, 1),
+      /^gate central delta: central\/no-head: station SHH has no retained head: publish a snapshot first \(--force/,
+    );
     expect(await retainedHead()).toBeNull();
 
     expect((await snapshot(500)).code).toBe(0);
@@ -101,29 +136,106 @@ describe('gate central refuses what would break the gates', () => {
   }, 120_000);
 
   it('a retained head signed by another key is refused: the operator likely holds the wrong key', async () => {
-    const r = await runGateProcess(['central', 'snapshot', snapPath, '--key', otherKeys.privateKeyPath, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION, '--epoch', '900']);
-    refused(r, new RegExp(`central/head-unverified: the retained head of SHH does not verify with key ${otherKeys.keyId}: sync/unknown-key`));
+    const r = await runGateProcess([
+      'central',
+      'snapshot',
+      snapPath,
+      '--key',
+      otherKeys.privateKeyPath,
+      '--doc-key-file',
+      docKeyPath,
+      '--url',
+      broker.url,
+      '--station',
+      STATION,
+      '--epoch',
+      '900',
+    ]);
+    refused(
+      r,
+      new RegExp(`central/head-unverified: the retained head of SHH does not verify with key ${otherKeys.keyId}: sync/unknown-key`),
+    );
     expect(await retainedHead()).not.toBe('900/0');
   }, 60_000);
 
   it('a public key given as --key gets one line naming the mistake, not a decoder error', async () => {
     for (const args of [
-      ['central', 'snapshot', snapPath, '--key', keys.publicKeyPath, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION],
-      ['central', 'delta', deltaPath, '--key', keys.publicKeyPath, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION, '--epoch', '1', '--seq', '1'],
+      [
+        'central',
+        'snapshot',
+        snapPath,
+        '--key',
+        keys.publicKeyPath,
+        '--doc-key-file',
+        docKeyPath,
+        '--url',
+        broker.url,
+        '--station',
+        STATION,
+      ],
+      [
+        'central',
+        'delta',
+        deltaPath,
+        '--key',
+        keys.publicKeyPath,
+        '--doc-key-file',
+        docKeyPath,
+        '--url',
+        broker.url,
+        '--station',
+        STATION,
+        '--epoch',
+        '1',
+        '--seq',
+        '1',
+      ],
     ]) {
       const r = await runGateProcess(args);
-      refused(r, /central\/public-key: .*central-signing\.pub is a public key; --key needs the private key \(central-signing\.key, not central-signing\.pub\)$/);
+      refused(
+        r,
+        /central\/public-key: .*central-signing\.pub is a public key; --key needs the private key \(central-signing\.key, not central-signing\.pub\)$/,
+      );
       expect(r.err).not.toMatch(/DECODER|routines|error:[0-9A-F]{8}/);
     }
     const notAKey = join(tmp.dir, 'snap-as-key.json');
     writeFileSync(notAKey, '{"hello": 1}');
-    refused(await runGateProcess(['central', 'snapshot', snapPath, '--key', notAKey, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION]), /central\/bad-key: .* is not a private key/);
+    refused(
+      await runGateProcess([
+        'central',
+        'snapshot',
+        snapPath,
+        '--key',
+        notAKey,
+        '--doc-key-file',
+        docKeyPath,
+        '--url',
+        broker.url,
+        '--station',
+        STATION,
+      ]),
+      /central\/bad-key: .* is not a private key/,
+    );
   }, 60_000);
 
   it('a weak document key is refused before anything is keyed or published (central/weak-doc-key)', async () => {
     const weak = join(tmp.dir, 'weak-doc.key');
     writeFileSync(weak, `${'station-key-'.repeat(6)}\n`);
-    const r = await runGateProcess(['central', 'snapshot', snapPath, '--key', keys.privateKeyPath, '--doc-key-file', weak, '--url', broker.url, '--station', STATION, '--epoch', '999']);
+    const r = await runGateProcess([
+      'central',
+      'snapshot',
+      snapPath,
+      '--key',
+      keys.privateKeyPath,
+      '--doc-key-file',
+      weak,
+      '--url',
+      broker.url,
+      '--station',
+      STATION,
+      '--epoch',
+      '999',
+    ]);
     refused(r, /central\/weak-doc-key: --doc-key-file .*weak-doc\.key: estimated \d+ bits of entropy, expected at least 128/);
     expect(r.err).not.toContain('station-key-');
   }, 60_000);

@@ -33,7 +33,11 @@ describe('CentralFeed.answer', () => {
     published.length = 0;
     await f.answer(request(f, 'requested'));
     expect(f.epoch).toBe(first); // no new epoch: gates that hold it drop it as a duplicate
-    expect(published).toEqual([`stations/v1/${STATION}/sync/head`, `stations/v1/${STATION}/sync/snapshot/${first}/manifest`, `stations/v1/${STATION}/sync/snapshot/${first}/chunk/0`]);
+    expect(published).toEqual([
+      `stations/v1/${STATION}/sync/head`,
+      `stations/v1/${STATION}/sync/snapshot/${first}/manifest`,
+      `stations/v1/${STATION}/sync/snapshot/${first}/chunk/0`,
+    ]);
     // A flood of forged requests (they are not signed) costs nothing more within the interval.
     for (let i = 0; i < 50; i++) await f.answer({ ...request(f, 'no-data'), have: null });
     expect(published).toHaveLength(3);

@@ -42,7 +42,16 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   const passwordHash = await hashPassword(PASSWORD, { N: 1 << 14, r: 8, p: 1 });
   world = await startWorld({
-    extraConfig: { console: { enabled: true, host: '127.0.0.1', port: 0, users: [{ name: 'tech1', passwordHash }], sessionMinutes: SESSION_MINUTES, metricsFrom: ['127.0.0.1'] } },
+    extraConfig: {
+      console: {
+        enabled: true,
+        host: '127.0.0.1',
+        port: 0,
+        users: [{ name: 'tech1', passwordHash }],
+        sessionMinutes: SESSION_MINUTES,
+        metricsFrom: ['127.0.0.1'],
+      },
+    },
   });
   gate = await startLoadedGate(world);
   await waitFor(() => consoleUrlFromLog(gate.log()) !== null, 10_000, 'the console to listen');
@@ -64,7 +73,11 @@ describe('the web console in a real browser against gate run', () => {
     const state = await fetch(`${url}/api/state`);
     expect(state.status).toBe(401);
     expect(await state.json()).toMatchObject({ ok: false, code: 'unauthenticated' });
-    const test = await fetch(`${url}/api/lane-test`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-console': '1' }, body: '{}' });
+    const test = await fetch(`${url}/api/lane-test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-console': '1' },
+      body: '{}',
+    });
     expect(test.status).toBe(401);
     expect(world.mcu.auth).toBeNull();
     await shot('sign-in');
@@ -118,8 +131,14 @@ describe('the web console in a real browser against gate run', () => {
     await world.mcu.walkThrough();
     const result = page.locator('#lane-result.ok');
     await result.waitFor({ timeout: 10_000 });
-    await expect(result.textContent()).resolves.toBe('released one passage: the sensors saw one person walk through; lane back in normal mode');
-    await waitFor(() => consoleActions().some((e) => e.detail === 'tech1:lane-test:ok'), 8000, "central to receive the console's lane-test event");
+    await expect(result.textContent()).resolves.toBe(
+      'released one passage: the sensors saw one person walk through; lane back in normal mode',
+    );
+    await waitFor(
+      () => consoleActions().some((e) => e.detail === 'tech1:lane-test:ok'),
+      8000,
+      "central to receive the console's lane-test event",
+    );
     expect(gate.log()).toMatch(/"user":"tech1","action":"lane-test".*"msg":"console action"/);
     await shot('lane-test');
   });
@@ -131,7 +150,9 @@ describe('the web console in a real browser against gate run', () => {
     await confirmDialog();
     const refused = page.locator('#lane-result.refused');
     await refused.waitFor({ timeout: 5000 });
-    await expect(refused.textContent()).resolves.toBe('the fire alarm is active: the lanes are open for evacuation; test after it is reset');
+    await expect(refused.textContent()).resolves.toBe(
+      'the fire alarm is active: the lanes are open for evacuation; test after it is reset',
+    );
     // Refused before any release: the MCU was never asked.
     expect(world.mcu.auth).toBeNull();
     await page.selectOption('#mode-choice', 'locked');
@@ -198,7 +219,9 @@ describe('the web console in a real browser against gate run', () => {
     world.mcu.silence(true);
     const bridge = page.locator('#device-list tbody tr:has(td:text-is("bridge"))');
     await bridge.locator('td.fault').waitFor({ timeout: 8000 });
-    await expect(bridge.locator('td.fix').textContent()).resolves.toMatch(/^bridge: the MCU on \S+ stopped answering: check its power and cable/);
+    await expect(bridge.locator('td.fix').textContent()).resolves.toMatch(
+      /^bridge: the MCU on \S+ stopped answering: check its power and cable/,
+    );
     await page.click('#run-doctor');
     await page.locator('#doctor tbody tr').first().waitFor();
     const doctorRows = await page.locator('#doctor tbody tr').allTextContents();
@@ -210,22 +233,39 @@ describe('the web console in a real browser against gate run', () => {
   });
 
   it('serves /metrics in Prometheus text format whose counts match the events central received', async () => {
-    await waitFor(() => {
-      const seqs = uniqueEvents().map((e) => e.seq);
-      return seqs.length > 0 && seqs.length === Math.max(...seqs);
-    }, 10_000, 'central to hold every event');
+    await waitFor(
+      () => {
+        const seqs = uniqueEvents().map((e) => e.seq);
+        return seqs.length > 0 && seqs.length === Math.max(...seqs);
+      },
+      10_000,
+      'central to hold every event',
+    );
     // Every event the gate recorded is at central (the outbox is empty) before the scrape.
-    await waitFor(() => world.query<{ n: number }>('SELECT count(*) AS n FROM outbox WHERE sent_ms IS NULL')[0].n === 0, 10_000, 'the outbox to drain');
+    await waitFor(
+      () => world.query<{ n: number }>('SELECT count(*) AS n FROM outbox WHERE sent_ms IS NULL')[0].n === 0,
+      10_000,
+      'the outbox to drain',
+    );
     const events = uniqueEvents();
     const res = await fetch(`${url}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const families = new Map(parsePrometheusTextFormat(await res.text()).map((f) => [f.name, f]));
     const sum = (name: string, label?: string, value?: string) =>
-      families.get(name)!.metrics.filter((m) => label === undefined || m.labels?.[label] === value).reduce((a, m) => a + Number(m.value), 0);
+      families
+        .get(name)!
+        .metrics.filter((m) => label === undefined || m.labels?.[label] === value)
+        .reduce((a, m) => a + Number(m.value), 0);
 
     // Per label value: what /metrics counted against what central received, compared whole.
-    const byLabel = (name: string, label: string) => Object.fromEntries(families.get(name)!.metrics.map((m): [string, number] => [m.labels![label], Number(m.value)]).filter(([, n]) => Number(n) > 0));
+    const byLabel = (name: string, label: string) =>
+      Object.fromEntries(
+        families
+          .get(name)!
+          .metrics.map((m): [string, number] => [m.labels![label], Number(m.value)])
+          .filter(([, n]) => Number(n) > 0),
+      );
     const tally = (keys: string[]) => keys.reduce<Record<string, number>>((a, k) => ({ ...a, [k]: (a[k] ?? 0) + 1 }), {});
     expect(byLabel('gate_decisions_total', 'reason')).toEqual(tally(events.flatMap((e) => (e.kind === 'decision' ? [e.reason] : []))));
     expect(byLabel('gate_passages_total', 'outcome')).toEqual(tally(events.flatMap((e) => (e.kind === 'passage' ? [e.outcome] : []))));

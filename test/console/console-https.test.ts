@@ -23,13 +23,28 @@ let url: URL;
 
 let cookie = '';
 
-function call(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ res: IncomingMessage; text: string }> {
+function call(
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ res: IncomingMessage; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: url.hostname, port: url.port, path, method, ca, headers: { ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString('utf8')));
-      res.on('end', () => resolve({ res, text }));
-    });
+    const req = httpsRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method,
+        ca,
+        headers: { ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString('utf8')));
+        res.on('end', () => resolve({ res, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -40,7 +55,11 @@ beforeAll(async () => {
   const pki = makePki(pkiDir);
   ca = readFileSync(pki.ca, 'utf8');
   const passwordHash = await hashPassword(PASSWORD, { N: 1 << 12, r: 8, p: 1 });
-  world = await startWorld({ extraConfig: { console: { enabled: true, port: 0, tls: { cert: pki.serverCert, key: pki.serverKey }, users: [{ name: 'tech2', passwordHash }] } } });
+  world = await startWorld({
+    extraConfig: {
+      console: { enabled: true, port: 0, tls: { cert: pki.serverCert, key: pki.serverKey }, users: [{ name: 'tech2', passwordHash }] },
+    },
+  });
   gate = await startLoadedGate(world);
   await waitFor(() => consoleUrlFromLog(gate.log()) !== null, 10_000, 'the console to listen');
   url = new URL(consoleUrlFromLog(gate.log())!);
@@ -67,7 +86,8 @@ describe('the console over HTTPS', () => {
   });
 
   it('refuses actions from another site, without the console header, or with a bad body, and runs on', async () => {
-    const act = (headers: Record<string, string>, body: string) => call('POST', '/api/mode', body, { cookie, 'content-type': 'application/json', ...headers });
+    const act = (headers: Record<string, string>, body: string) =>
+      call('POST', '/api/mode', body, { cookie, 'content-type': 'application/json', ...headers });
     const crossSite = await act({ 'x-console': '1', 'sec-fetch-site': 'cross-site' }, '{"mode":"locked"}');
     expect([crossSite.res.statusCode, parseJson(z.looseObject({ code: z.string() }), crossSite.text).code]).toEqual([403, 'forbidden']);
     const otherOrigin = await act({ 'x-console': '1', origin: 'https://evil.example' }, '{"mode":"locked"}');
@@ -75,10 +95,16 @@ describe('the console over HTTPS', () => {
     const noHeader = await act({}, '{"mode":"locked"}');
     expect(noHeader.res.statusCode).toBe(403);
     const notJson = await act({ 'x-console': '1' }, '{"mode":');
-    expect([notJson.res.statusCode, JSON.parse(notJson.text)]).toEqual([400, { ok: false, code: 'bad-request', line: 'the request body is not JSON' }]);
+    expect([notJson.res.statusCode, JSON.parse(notJson.text)]).toEqual([
+      400,
+      { ok: false, code: 'bad-request', line: 'the request body is not JSON' },
+    ]);
     const extra = await act({ 'x-console': '1' }, '{"mode":"locked","__proto__":{"x":1}}');
     expect(extra.res.statusCode).toBe(400);
-    const huge = await act({ 'x-console': '1' }, JSON.stringify({ mode: 'x'.repeat(300 * 1024) })).catch((err: Error) => ({ res: { statusCode: -1 }, text: err.message }));
+    const huge = await act({ 'x-console': '1' }, JSON.stringify({ mode: 'x'.repeat(300 * 1024) })).catch((err: Error) => ({
+      res: { statusCode: -1 },
+      text: err.message,
+    }));
     expect([400, -1]).toContain(huge.res.statusCode);
     // None of it changed the lane, and the same process still answers.
     expect(world.mcu.mode).toBe('normal');

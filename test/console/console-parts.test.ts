@@ -86,28 +86,59 @@ describe('the console shows no document data', () => {
 
 describe('config check of an edited copy', () => {
   it('keeps the installed value where the copy shows a masked secret, and the edit elsewhere', () => {
-    const installed = { secret: 'S'.repeat(40), mqtt: { password: 'p', urls: ['mqtt://a'] }, console: { users: [{ name: 't', passwordHash: 'H' }] } };
-    const edited = { secret: '***', mqtt: { password: 'new', urls: ['mqtt://b'] }, console: { users: [{ name: 't', passwordHash: '***' }] } };
-    expect(unmask(edited, installed)).toEqual({ secret: 'S'.repeat(40), mqtt: { password: 'new', urls: ['mqtt://b'] }, console: { users: [{ name: 't', passwordHash: 'H' }] } });
+    const installed = {
+      secret: 'S'.repeat(40),
+      mqtt: { password: 'p', urls: ['mqtt://a'] },
+      console: { users: [{ name: 't', passwordHash: 'H' }] },
+    };
+    const edited = {
+      secret: '***',
+      mqtt: { password: 'new', urls: ['mqtt://b'] },
+      console: { users: [{ name: 't', passwordHash: '***' }] },
+    };
+    expect(unmask(edited, installed)).toEqual({
+      secret: 'S'.repeat(40),
+      mqtt: { password: 'new', urls: ['mqtt://b'] },
+      console: { users: [{ name: 't', passwordHash: 'H' }] },
+    });
   });
 });
 
 describe('device fix lines', () => {
-  const config = parseConfig({ station: 'VNP', gate: '07', devices: { idcard: { enabled: true, path: '/dev/ttyUSB0' } }, mqtt: { urls: ['mqtt://10.0.0.2:1883'] } });
+  const config = parseConfig({
+    station: 'VNP',
+    gate: '07',
+    devices: { idcard: { enabled: true, path: '/dev/ttyUSB0' } },
+    mqtt: { urls: ['mqtt://10.0.0.2:1883'] },
+  });
 
   it('are the lines doctor and the log give', () => {
-    expect(deviceFix('idcard', 'fault', 'wrong-baud', config)).toBe('idcard: only garbage on /dev/ttyUSB0 at 115200 baud: probably the wrong baud rate; set devices.idcard.baudRate (ID readers: 115200)');
-    expect(deviceFix('mqtt', 'fault', 'Error: connect ECONNREFUSED 10.0.0.2:1883', config)).toBe('mqtt: nothing listens at mqtt://10.0.0.2:1883: check mqtt.urls and that the broker is running');
-    expect(deviceFix('idcard', 'fault', 'permission-denied', config)).toMatch(/^idcard: no permission to open \/dev\/ttyUSB0: add the user to dialout/);
+    expect(deviceFix('idcard', 'fault', 'wrong-baud', config)).toBe(
+      'idcard: only garbage on /dev/ttyUSB0 at 115200 baud: probably the wrong baud rate; set devices.idcard.baudRate (ID readers: 115200)',
+    );
+    expect(deviceFix('mqtt', 'fault', 'Error: connect ECONNREFUSED 10.0.0.2:1883', config)).toBe(
+      'mqtt: nothing listens at mqtt://10.0.0.2:1883: check mqtt.urls and that the broker is running',
+    );
+    expect(deviceFix('idcard', 'fault', 'permission-denied', config)).toMatch(
+      /^idcard: no permission to open \/dev\/ttyUSB0: add the user to dialout/,
+    );
     expect(deviceFix('idcard', 'ok', null, config)).toBeNull();
   });
 });
 
 describe('the console section of the config', () => {
-  const base = { station: 'VNP', gate: '07', secret: 'k'.repeat(8) + 'Q7v#pL2m!xR9wE4t@Zs6' + 'n'.repeat(8), db: '/tmp/gate.db', bridge: { port: { path: '/dev/ttyS1' } } };
+  const base = {
+    station: 'VNP',
+    gate: '07',
+    secret: 'k'.repeat(8) + 'Q7v#pL2m!xR9wE4t@Zs6' + 'n'.repeat(8),
+    db: '/tmp/gate.db',
+    bridge: { port: { path: '/dev/ttyS1' } },
+  };
 
   it('refuses a password in place of its hash', () => {
-    expect(() => parseConfig({ ...base, console: { enabled: true, users: [{ name: 'tech1', passwordHash: 'hunter2' }] } })).toThrow(ConfigError);
+    expect(() => parseConfig({ ...base, console: { enabled: true, users: [{ name: 'tech1', passwordHash: 'hunter2' }] } })).toThrow(
+      ConfigError,
+    );
   });
 
   it('needs a technician when enabled, as gate run and gate config check say', () => {

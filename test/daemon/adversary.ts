@@ -32,7 +32,11 @@ export interface Flooder {
 
 /** `gate`: also flood that gate's command topic and a forged gate's passage topic; with `only: 'gate'`, only those. */
 export async function startFlooder(url: string, station: string, gate?: string, only?: 'gate'): Promise<Flooder> {
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', SCRIPT, url, station, ...(gate ? [gate] : []), ...(only ? [only] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const proc = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', SCRIPT, url, station, ...(gate ? [gate] : []), ...(only ? [only] : [])],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const waiters: (() => void)[] = [];
   let buf = '';

@@ -25,7 +25,13 @@ async function startDaemon(w: World): Promise<{ daemon: GateDaemon; lines: { lev
   const cfg = parseConfig(JSON.parse(readFileSync(w.configPath, 'utf8')));
   const lines: { level: number; msg: string }[] = [];
   const log = pino({ level: 'info' }, { write: (l: string) => lines.push(parseJson(logLineSchema, l)) });
-  const d = new GateDaemon({ config: { ...cfg, mqtt: { ...cfg.mqtt, enabled: false }, sync: { ...cfg.sync, enabled: false } }, secret: DEMO_SECRET, configVersion: 't', appVersion: '0.0.0-test', log });
+  const d = new GateDaemon({
+    config: { ...cfg, mqtt: { ...cfg.mqtt, enabled: false }, sync: { ...cfg.sync, enabled: false } },
+    secret: DEMO_SECRET,
+    configVersion: 't',
+    appVersion: '0.0.0-test',
+    log,
+  });
   await d.start();
   await waitFor(() => d.link.state === 'up' && d.statusSnapshot().devices.idcard?.state === 'ok', 8000, 'devices up');
   await waitFor(() => readStatusFile(`${w.dbPath}.status.json`).devices?.bridge?.state === 'ok', 5000, 'the status file');
@@ -59,7 +65,9 @@ describe('an empty or stale cache is not healthy', () => {
     db.close();
     const started = await startDaemon(world);
     daemon = started.daemon;
-    expect(started.lines.some((l) => l.level === 40 && /^cache epoch import:[0-9a-f]+ seq 0, 4320 min old \(max 1440\): too old/.test(l.msg))).toBe(true);
+    expect(
+      started.lines.some((l) => l.level === 40 && /^cache epoch import:[0-9a-f]+ seq 0, 4320 min old \(max 1440\): too old/.test(l.msg)),
+    ).toBe(true);
     const r = await runGateProcess(['status', '--config', world.configPath]);
     expect(r.out).toMatch(/^cache:\s+FAIL epoch import:[0-9a-f]+ seq 0, 4320 min old \(max 1440\): too old, every passenger is refused/m);
     expect(r.code).toBe(1);

@@ -34,7 +34,9 @@ describe('gate demo', () => {
     expect(row(/passport \(MRZ\)\s+OPEN/)).toMatch(/\[de\] Bitte gehen Sie durch/);
     expect(row(/PR card \(2023\)\s+OPEN/)).toMatch(/\[ar\] \u2067.+\u2069/); // Arabic, isolated right to left
     expect(row(/too-late/)).toMatch(/REJECT/);
-    expect(row(/HK\/MO\/TW permit\s+REJECT/)).toMatch(/face-mismatch\s+G101\s+05\s+12B\s+\[zh\] 人证核验未通过，请到人工通道办理 \| Your face could not be matched to your ID card\. Please use the staffed gate/);
+    expect(row(/HK\/MO\/TW permit\s+REJECT/)).toMatch(
+      /face-mismatch\s+G101\s+05\s+12B\s+\[zh\] 人证核验未通过，请到人工通道办理 \| Your face could not be matched to your ID card\. Please use the staffed gate/,
+    );
     expect(row(/HK\/MO\/TW permit\s+OPEN/)).toMatch(/tailgating alarm/);
     expect(row(/^\s+face:/)).toMatch(/simulated face-match module \(its own process\)/);
     expect(r.received.filter((e) => e.kind === 'decision' && e.face === 'no-match')).toHaveLength(1);
@@ -46,8 +48,12 @@ describe('gate demo', () => {
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     // Issue 17: a student outside the registered journey, a child ticket on a parent's card, a Home Return Permit
     // card by MRZ, and a transfer passenger.
-    expect(row(/07A/)).toMatch(/REJECT\s+staffed-check\s+G105\s+03\s+07A\s+\[zh\] 学生票不在登记的家校乘车区间内.+ \| This student ticket is outside your registered home-school journey/);
-    expect(row(/08B/)).toMatch(/REJECT\s+staffed-check\s+G105\s+03\s+08B\s+\[zh\] 本证件购有儿童票.+ \| A child ticket was bought on this document/);
+    expect(row(/07A/)).toMatch(
+      /REJECT\s+staffed-check\s+G105\s+03\s+07A\s+\[zh\] 学生票不在登记的家校乘车区间内.+ \| This student ticket is outside your registered home-school journey/,
+    );
+    expect(row(/08B/)).toMatch(
+      /REJECT\s+staffed-check\s+G105\s+03\s+08B\s+\[zh\] 本证件购有儿童票.+ \| A child ticket was bought on this document/,
+    );
     expect(row(/HK\/MO permit \(MRZ\)/)).toMatch(/OPEN\s+ok\s+G105\s+03\s+09D\s+walked through, ticket D0006 used/);
     expect(row(/transfer channel/)).toMatch(/OPEN\s+ok\s+G105\s+03\s+10F/);
     const details = r.received.flatMap((e) => (e.kind === 'decision' && e.detail ? [e.detail] : []));
@@ -74,9 +80,13 @@ describe('gate demo', () => {
       expect(code, out + err).toBe(0);
       const lines = out.split('\n');
       expect(lines[0]).toMatch(/^gate demo: .*; devices in-process \(no socat\), embedded aedes broker \(no Mosquitto\)$/);
-      expect(out).toMatch(/devices: ID-card reader in-process:\S+, MRZ scanner in-process:\S+, turnstile MCU in-process:\S+ \(simulated, joined in-process/);
+      expect(out).toMatch(
+        /devices: ID-card reader in-process:\S+, MRZ scanner in-process:\S+, turnstile MCU in-process:\S+ \(simulated, joined in-process/,
+      );
       expect(out).toMatch(/broker:\s+embedded MQTT broker \(aedes/);
-      expect(out).toMatch(/central received 21 events from gate VNP\/01: 12 decisions, 5 passages, 4 alarms; seq 1\.\.21 with no gap and no duplicate/);
+      expect(out).toMatch(
+        /central received 21 events from gate VNP\/01: 12 decisions, 5 passages, 4 alarms; seq 1\.\.21 with no gap and no duplicate/,
+      );
       expect(lines.find((l) => /HK\/MO\/TW permit\s+OPEN/.test(l))).toMatch(/tailgating alarm/);
       expect(out).toMatch(/^demo complete: every outcome as expected$/m);
       expect(err).not.toMatch(/ENOENT|socat|mosquitto/i);

@@ -59,7 +59,8 @@ describe('gate run, end to end', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(uniqueSeqs(w)).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     const wire = JSON.stringify(w.received) + gate.log();
-    for (const secret of ['11010519491231002X', 'C01X00T47', '963545637', 'MUSTERMANN', CARDS.resident.name]) expect(wire).not.toContain(secret);
+    for (const secret of ['11010519491231002X', 'C01X00T47', '963545637', 'MUSTERMANN', CARDS.resident.name])
+      expect(wire).not.toContain(secret);
     // The ledger holds each ticket once.
     expect(w.query<{ ticket_id: string }>('SELECT ticket_id FROM ledger ORDER BY ticket_id').map((r) => r.ticket_id)).toEqual(['P1', 'R1']);
 
@@ -88,7 +89,11 @@ describe('gate run, end to end', () => {
 
     await w.broker.start();
     const second = await startLoadedGate(w);
-    await waitFor(() => w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length === 0, 15_000, 'the outbox to drain after the restart');
+    await waitFor(
+      () => w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length === 0,
+      15_000,
+      'the outbox to drain after the restart',
+    );
     const lastSeq = w.query<{ last_seq: number }>('SELECT last_seq FROM outbox_seq')[0].last_seq;
     await waitFor(() => uniqueSeqs(w).length === lastSeq, 10_000, 'central to have every seq');
     expect(uniqueSeqs(w)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
@@ -106,7 +111,10 @@ describe('gate run, end to end', () => {
     const w = world;
     const gate = await startLoadedGate(w);
     const results: { name: string | null; code: string }[] = [];
-    w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(parseJson(commandResultSchema, payload.toString('utf8'))));
+    w.central.on(
+      'message',
+      (topic, payload) => topic.endsWith('/cmd-result') && results.push(parseJson(commandResultSchema, payload.toString('utf8'))),
+    );
     await w.central.subscribeAsync(`gates/v1/${STATION}/${GATE}/cmd-result`, { qos: 1 });
     const send = async (name: 'lane-mode' | 'release' | 'resync' | 'reload-config', args: Record<string, unknown>) => {
       const { topic, payload } = w.signer.sign({ station: STATION, gate: GATE }, name, args);

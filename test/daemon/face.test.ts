@@ -47,7 +47,9 @@ function photoForms(photo: Uint8Array): { name: string; needle: Buffer }[] {
 describe('gate run with face match', () => {
   it('opens on a match, refuses a mismatch (face-mismatch, ticket untouched), leaves passports alone, reports the outcome; the photo goes nowhere', async () => {
     world = await startWorld({
-      face: { script: { default: { result: 'match', score: 0.9 }, photos: { [photoKey(IMPOSTOR_PHOTO)]: { result: 'no-match', score: 0.42 } } } },
+      face: {
+        script: { default: { result: 'match', score: 0.9 }, photos: { [photoKey(IMPOSTOR_PHOTO)]: { result: 'no-match', score: 0.42 } } },
+      },
       recordIdCard: 'idcard-rec.jsonl',
     });
     const w = world;
@@ -91,7 +93,10 @@ describe('gate run with face match', () => {
     // The mismatched passenger's ticket is still valid: never consumed before (or without) a match.
     expect(w.query<{ ticket_id: string }>('SELECT ticket_id FROM ledger ORDER BY ticket_id').map((r) => r.ticket_id)).toEqual(['P1', 'R1']);
     // The matcher saw exactly the two chip photos, once each.
-    expect(w.face!.requests.filter((r) => r.type === 'match').map((r) => r.key)).toEqual([photoKey(RESIDENT_PHOTO), photoKey(IMPOSTOR_PHOTO)]);
+    expect(w.face!.requests.filter((r) => r.type === 'match').map((r) => r.key)).toEqual([
+      photoKey(RESIDENT_PHOTO),
+      photoKey(IMPOSTOR_PHOTO),
+    ]);
 
     // Status: the module's health and the outcome counts.
     const statusFile = `${w.dbPath}.status.json`;
@@ -118,7 +123,13 @@ describe('gate run with face match', () => {
     ];
     expect(places.map((p) => p.name)).toEqual(expect.arrayContaining(['gate.db', 'idcard-rec.jsonl']));
     expect(readFileSync(join(w.dir, 'idcard-rec.jsonl'), 'utf8').split('\n').length).toBeGreaterThan(10); // it did record
-    const leaks = places.flatMap((p) => [RESIDENT_PHOTO, IMPOSTOR_PHOTO].flatMap((photo) => photoForms(photo).filter((f) => p.bytes.includes(f.needle)).map((f) => `${p.name}: ${f.name}`)));
+    const leaks = places.flatMap((p) =>
+      [RESIDENT_PHOTO, IMPOSTOR_PHOTO].flatMap((photo) =>
+        photoForms(photo)
+          .filter((f) => p.bytes.includes(f.needle))
+          .map((f) => `${p.name}: ${f.name}`),
+      ),
+    );
     expect(leaks).toEqual([]);
   });
 

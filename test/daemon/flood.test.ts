@@ -32,9 +32,12 @@ describe('gate run under a flood on the sync topics', () => {
     await adversary.close();
 
     const statusFile = `${w.dbPath}.status.json`;
-    const refusals = () => (JSON.parse(readFileSync(statusFile, 'utf8')) as { refusals?: { sync: { total: number; pending: number } } }).refusals?.sync;
+    const refusals = () =>
+      (JSON.parse(readFileSync(statusFile, 'utf8')) as { refusals?: { sync: { total: number; pending: number } } }).refusals?.sync;
     await waitFor(() => (refusals()?.total ?? 0) >= 4900, 30_000, 'the flood counted in the status');
-    const alarms = w.query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'alarm'").map((r) => JSON.parse(r.payload) as AlarmEvent);
+    const alarms = w
+      .query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'alarm'")
+      .map((r) => JSON.parse(r.payload) as AlarmEvent);
     const refused = alarms.filter((a) => a.type === 'network-refused');
     // One report for the first refusals; the rest wait for the next minute (counted in the status meanwhile).
     expect(refused.length).toBe(1);
@@ -43,7 +46,9 @@ describe('gate run under a flood on the sync topics', () => {
     expect(w.query('SELECT 1 FROM ledger')).toHaveLength(8);
 
     const p = (xs: number[]) => Math.max(...xs).toFixed(1);
-    console.log(`card-to-authorise max: quiet ${p(quiet)} ms, during a 5,000-message flood ${p(flood)} ms (${quiet.map((x) => x.toFixed(0)).join(',')} / ${flood.map((x) => x.toFixed(0)).join(',')})`);
+    console.log(
+      `card-to-authorise max: quiet ${p(quiet)} ms, during a 5,000-message flood ${p(flood)} ms (${quiet.map((x) => x.toFixed(0)).join(',')} / ${flood.map((x) => x.toFixed(0)).join(',')})`,
+    );
     expect(Math.max(...flood)).toBeLessThan(Math.max(2000, 5 * Math.max(...quiet)));
     gate.proc.kill('SIGTERM');
     expect((await gate.exited).code).toBe(0);

@@ -37,7 +37,14 @@ describe('document key rotation with gate run', () => {
     while (epochOf(w) !== '2' && i < 12) await passTraveller(w, i++);
     await published;
     await waitFor(() => epochOf(w) === '2', 15_000, 'the epoch keyed under the next key').catch((err) => {
-      console.log(gate.log().split('\n').filter((l) => /sync|snapshot|resync|refus/i.test(l)).slice(-30).join('\n'));
+      console.log(
+        gate
+          .log()
+          .split('\n')
+          .filter((l) => /sync|snapshot|resync|refus/i.test(l))
+          .slice(-30)
+          .join('\n'),
+      );
       throw err;
     });
     const afterSwap = i;
@@ -55,14 +62,24 @@ describe('document key rotation with gate run', () => {
     await w.publishSnapshotKeyed(randomBytes(32).toString('hex'), 3);
     const statusFile = `${w.dbPath}.status.json`;
     await waitFor(() => (readStatusFile(statusFile).refusals?.sync?.total ?? 0) >= 1, 15_000, 'the foreign-key batch refused');
-    await waitFor(() => w.query("SELECT 1 FROM outbox WHERE kind = 'alarm' AND payload LIKE '%doc-key-mismatch%'").length >= 1, 70_000, 'the network-refused alarm naming doc-key-mismatch');
-    const alarm = w.query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'alarm' AND payload LIKE '%doc-key-mismatch%'").map((r) => JSON.parse(r.payload) as AlarmEvent)[0];
+    await waitFor(
+      () => w.query("SELECT 1 FROM outbox WHERE kind = 'alarm' AND payload LIKE '%doc-key-mismatch%'").length >= 1,
+      70_000,
+      'the network-refused alarm naming doc-key-mismatch',
+    );
+    const alarm = w
+      .query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'alarm' AND payload LIKE '%doc-key-mismatch%'")
+      .map((r) => JSON.parse(r.payload) as AlarmEvent)[0];
     expect(alarm.type).toBe('network-refused');
     expect(epochOf(w)).toBe('2');
     await passTraveller(w, i++);
 
-    const decisions = w.query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'decision'").map((r) => JSON.parse(r.payload) as DecisionEvent);
-    console.log(`key rotation: ${i} passengers (${afterSwap - 3} while the new epoch was staged and swapped), ${decisions.filter((d) => d.decision !== 'open').length} refused`);
+    const decisions = w
+      .query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'decision'")
+      .map((r) => JSON.parse(r.payload) as DecisionEvent);
+    console.log(
+      `key rotation: ${i} passengers (${afterSwap - 3} while the new epoch was staged and swapped), ${decisions.filter((d) => d.decision !== 'open').length} refused`,
+    );
     expect(decisions.length).toBe(i);
     expect(decisions.filter((d) => d.decision !== 'open')).toEqual([]);
     expect(w.query('SELECT 1 FROM ledger')).toHaveLength(i);
@@ -70,12 +87,17 @@ describe('document key rotation with gate run', () => {
     await tap.close();
     const snap = stationSnapshot(Date.now(), 16);
     const needles = needlesOf([
-      ...snap.passengers.flatMap((p) => [{ what: `${p.number}`, text: p.number }, ...(p.birthDate ? [{ what: `${p.number} birth`, text: p.birthDate }] : [])]),
+      ...snap.passengers.flatMap((p) => [
+        { what: `${p.number}`, text: p.number },
+        ...(p.birthDate ? [{ what: `${p.number} birth`, text: p.birthDate }] : []),
+      ]),
       ...snap.tickets.map((t) => ({ what: `ticket ${t.id} number`, text: t.number })),
       ...Array.from({ length: 16 }, (_, n) => travellerMrz(n).map((l, k) => ({ what: `traveller ${n} mrz[${k}]`, text: l }))).flat(),
     ]);
     const scan = scanMessages(tap.messages, needles);
-    console.log(`privacy scan on the wire (station test): ${tap.messages.length} messages, ${scan.bytes} bytes, ${needles.length} needles, hits ${scan.hits.length}`);
+    console.log(
+      `privacy scan on the wire (station test): ${tap.messages.length} messages, ${scan.bytes} bytes, ${needles.length} needles, hits ${scan.hits.length}`,
+    );
     expect(scan.hits).toEqual([]);
     expect(scanMessages([{ topic: 'control', bytes: Buffer.from(JSON.stringify(snap)) }], needles).hits.length).toBeGreaterThan(0);
     gate.proc.kill('SIGTERM');

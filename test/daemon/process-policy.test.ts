@@ -18,10 +18,15 @@ const ENTRY = resolve('src/cli/entry.ts');
 const FIXTURE = resolve('test/daemon/fixtures/unexpected-error.ts');
 
 function startBuggyGate(w: World) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--import', FIXTURE, ENTRY, 'run', '--config', w.configPath], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GATE_LOG_LEVEL: 'info' } });
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--import', FIXTURE, ENTRY, 'run', '--config', w.configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, GATE_LOG_LEVEL: 'info' },
+  });
   let log = '';
   proc.stderr.on('data', (d: Buffer) => (log += d.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal })),
+  );
   return { proc, exited, log: () => log };
 }
 

@@ -32,7 +32,18 @@ function mrzWithBadCheckDigit(): string[] {
 }
 
 async function gateDecide(input: string[]): Promise<{ reason: string; decision: string }> {
-  const r = await runGateProcess(['decide', '--config', world.configPath, '--db', world.dbPath, '--direction', 'entry', '--at', new Date().toISOString(), ...input]);
+  const r = await runGateProcess([
+    'decide',
+    '--config',
+    world.configPath,
+    '--db',
+    world.dbPath,
+    '--direction',
+    'entry',
+    '--at',
+    new Date().toISOString(),
+    ...input,
+  ]);
   expect(r.code, r.err).toBe(0);
   return parseJson(z.looseObject({ reason: z.string(), decision: z.string() }), r.out);
 }

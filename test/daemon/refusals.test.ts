@@ -19,8 +19,20 @@ describe('refusal tally', () => {
     for (let t = 2000; t < 61_000; t += 1000) expect(tally.tick(T0 + t)).toEqual([]);
     expect(tally.status().sync).toMatchObject({ total: 5001, pending: 5000 });
     const second = tally.tick(T0 + 61_000);
-    expect(second).toEqual([{ kind: 'sync', counts: { malformed: 4990, 'bad-signature': 10 }, total: 5000, detail: 'sync:malformedx4990,bad-signaturex10', atMs: T0 + 61_000 }]);
-    expect(tally.status().sync).toEqual({ total: 5001, pending: 0, lastReport: { at: new Date(T0 + 61_000).toISOString(), detail: 'sync:malformedx4990,bad-signaturex10' } });
+    expect(second).toEqual([
+      {
+        kind: 'sync',
+        counts: { malformed: 4990, 'bad-signature': 10 },
+        total: 5000,
+        detail: 'sync:malformedx4990,bad-signaturex10',
+        atMs: T0 + 61_000,
+      },
+    ]);
+    expect(tally.status().sync).toEqual({
+      total: 5001,
+      pending: 0,
+      lastReport: { at: new Date(T0 + 61_000).toISOString(), detail: 'sync:malformedx4990,bad-signaturex10' },
+    });
     // Nothing new: nothing to report, however long the quiet lasts.
     expect(tally.tick(T0 + 10 * 60_000)).toEqual([]);
   });

@@ -30,7 +30,9 @@ describe('status file writer', () => {
     const inode = statSync(file).ino;
 
     now += 2000;
-    expect(w.write({ ...status({ ageSeconds: 12, uptimeSeconds: 3 }), outbox: { pending: 0, lastSeq: 9, oldestPendingAgeSeconds: null } })).toBe(false);
+    expect(
+      w.write({ ...status({ ageSeconds: 12, uptimeSeconds: 3 }), outbox: { pending: 0, lastSeq: 9, oldestPendingAgeSeconds: null } }),
+    ).toBe(false);
     expect(statSync(file).ino).toBe(inode);
 
     // The lane's phases and an event or two in flight come with every passenger: not news. A backlog building up

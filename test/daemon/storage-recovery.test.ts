@@ -26,11 +26,35 @@ afterEach(() => tmp.cleanup());
 /** A gate's file after a morning: 3,000 tickets, two passages in the ledger, events in the outbox, one pending authorisation. */
 function morning(): { outbox: string[]; lastSeq: number } {
   const db = openDb(path);
-  upsertTickets(db, keyedTickets(SECRET, Array.from({ length: 3000 }, (_, i) => ticket(i))));
+  upsertTickets(
+    db,
+    keyedTickets(
+      SECRET,
+      Array.from({ length: 3000 }, (_, i) => ticket(i)),
+    ),
+  );
   const store = new GateStore(db, { station: 'SHH', gate: '01', now: () => NOW });
   for (const id of ['T000000001', 'T000000002']) {
-    const d = store.recordDecision({ kind: 'decision', at: new Date(NOW).toISOString(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'mrz', docKey: 'k', ticketId: id, train: 'G101' });
-    store.recordPassage({ kind: 'passage', at: new Date(NOW).toISOString(), direction: 'entry', outcome: 'passed', ticketId: id, docKey: 'k', decisionEventId: d.eventId });
+    const d = store.recordDecision({
+      kind: 'decision',
+      at: new Date(NOW).toISOString(),
+      direction: 'entry',
+      decision: 'open',
+      reason: 'ok',
+      docType: 'mrz',
+      docKey: 'k',
+      ticketId: id,
+      train: 'G101',
+    });
+    store.recordPassage({
+      kind: 'passage',
+      at: new Date(NOW).toISOString(),
+      direction: 'entry',
+      outcome: 'passed',
+      ticketId: id,
+      docKey: 'k',
+      decisionEventId: d.eventId,
+    });
   }
   store.rememberAuthorisation({ authId: 7, direction: 'entry', ticketId: 'T000000003', docKey: 'k', decisionEventId: null, atMs: NOW });
   const outbox = db.prepare('SELECT event_id FROM outbox ORDER BY seq').pluck().all() as string[];
@@ -95,7 +119,9 @@ describe('recovery of a damaged file', () => {
       expect(db.prepare('SELECT count(*) FROM sync_state').pluck().get()).toBe(0);
       // The next event continues the sequence: central sees no seq twice.
       const store = new GateStore(db, { station: 'SHH', gate: '01', now: () => NOW });
-      expect(store.recordAlarm({ kind: 'alarm', type: 'storage-corrupt', detail: 'corrupt', active: true, at: new Date(NOW).toISOString() }).seq).toBe(before.lastSeq + 1);
+      expect(
+        store.recordAlarm({ kind: 'alarm', type: 'storage-corrupt', detail: 'corrupt', active: true, at: new Date(NOW).toISOString() }).seq,
+      ).toBe(before.lastSeq + 1);
     } finally {
       db.close();
     }
@@ -117,22 +143,25 @@ describe('recovery of a damaged file', () => {
     }
   });
 
-  it.each<Damage>(['zeroed-header', 'truncated'])('a %s file: moved aside with its -wal, nothing readable, a fresh file that passes; a second start is clean', (how) => {
-    morning();
-    // A crash leaves a -wal beside the file (a clean close would have folded it in): it moves with the file.
-    const db = openDb(path);
-    db.pragma('wal_autocheckpoint = 0');
-    db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
-    const wal = readFileSync(`${path}-wal`);
-    db.close();
-    writeFileSync(`${path}-wal`, wal);
-    damageFile(path, how);
-    const r = recoverStorage(path, NOW)!;
-    expect(['not-a-database', 'corrupt']).toContain(r.code);
-    expect(existsSync(r.movedTo)).toBe(true);
-    expect(readFileSync(`${r.movedTo}-wal`).equals(wal)).toBe(true);
-    expect(checkIntegrity(path)).toEqual({ ok: true });
-    expect(recoverStorage(path, NOW + 1000)).toBeNull();
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('.corrupt-') && !f.endsWith('-wal') && !f.endsWith('-shm'))).toHaveLength(1);
-  });
+  it.each<Damage>(['zeroed-header', 'truncated'])(
+    'a %s file: moved aside with its -wal, nothing readable, a fresh file that passes; a second start is clean',
+    (how) => {
+      morning();
+      // A crash leaves a -wal beside the file (a clean close would have folded it in): it moves with the file.
+      const db = openDb(path);
+      db.pragma('wal_autocheckpoint = 0');
+      db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
+      const wal = readFileSync(`${path}-wal`);
+      db.close();
+      writeFileSync(`${path}-wal`, wal);
+      damageFile(path, how);
+      const r = recoverStorage(path, NOW)!;
+      expect(['not-a-database', 'corrupt']).toContain(r.code);
+      expect(existsSync(r.movedTo)).toBe(true);
+      expect(readFileSync(`${r.movedTo}-wal`).equals(wal)).toBe(true);
+      expect(checkIntegrity(path)).toEqual({ ok: true });
+      expect(recoverStorage(path, NOW + 1000)).toBeNull();
+      expect(readdirSync(tmp.dir).filter((f) => f.includes('.corrupt-') && !f.endsWith('-wal') && !f.endsWith('-shm'))).toHaveLength(1);
+    },
+  );
 });

@@ -33,7 +33,10 @@ async function stop(gate: GateProcess): Promise<void> {
 }
 
 async function started(gate: GateProcess): Promise<void> {
-  await Promise.race([gate.ready, gate.exited.then((e) => Promise.reject(new Error(`gate exited (${e.code ?? e.signal}): ${gate.log().slice(-1500)}`)))]);
+  await Promise.race([
+    gate.ready,
+    gate.exited.then((e) => Promise.reject(new Error(`gate exited (${e.code ?? e.signal}): ${gate.log().slice(-1500)}`))),
+  ]);
 }
 
 describe('gate run on a damaged database', () => {

@@ -51,7 +51,8 @@ describe('gate doctor', () => {
     world = await loadedWorld();
     const r = await gate('doctor', '--config', world.configPath, '--wait', '1500');
     expect(r.code).toBe(0);
-    for (const name of ['config', 'idcard', 'mrzSerial', 'bridge', 'mqtt', 'cache', 'outbox', 'disk']) expect(check(r.out, name)).toMatch(/^OK /);
+    for (const name of ['config', 'idcard', 'mrzSerial', 'bridge', 'mqtt', 'cache', 'outbox', 'disk'])
+      expect(check(r.out, name)).toMatch(/^OK /);
     expect(check(r.out, 'bridge')).toContain('firmware sim-1.0.0');
     expect(check(r.out, 'cache')).toContain('6 tickets');
   });
@@ -130,7 +131,11 @@ describe('gate run: what a technician reads in the log and the status', () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (l: string) => lines.push(l) });
     const daemon = new GateDaemon({
-      config: { ...cfg, mqtt: { ...cfg.mqtt, urls: [extraBroker.url], username: 'gate07', password: 'wrong' }, sync: { ...cfg.sync, enabled: false } },
+      config: {
+        ...cfg,
+        mqtt: { ...cfg.mqtt, urls: [extraBroker.url], username: 'gate07', password: 'wrong' },
+        sync: { ...cfg.sync, enabled: false },
+      },
       secret: DEMO_SECRET,
       configVersion: 't',
       appVersion: '0.0.0-test',
@@ -142,7 +147,9 @@ describe('gate run: what a technician reads in the log and the status', () => {
       await waitFor(() => daemon.statusSnapshot().devices.mqtt?.state === 'fault', 10_000, 'the refused broker in the status');
       const msgs = lines.map((l) => JSON.parse(l) as { msg: string });
       expect(msgs.filter((m) => /^idcard: no answer on .*check that it is the right port/.test(m.msg))).toHaveLength(1);
-      expect(msgs.some((m) => /refused (the username or password|this client \(not authorised\)): check mqtt.username/.test(m.msg))).toBe(true);
+      expect(msgs.some((m) => /refused (the username or password|this client \(not authorised\)): check mqtt.username/.test(m.msg))).toBe(
+        true,
+      );
     } finally {
       await daemon.stop({ drainMs: 0 });
     }
@@ -153,7 +160,12 @@ describe('gate status', () => {
   it("shows the running daemon's lane, devices, cache and outbox; not running once it stopped", async () => {
     world = await loadedWorld();
     const cfg = parseConfig(JSON.parse(readFileSync(world.configPath, 'utf8')));
-    const daemon = new GateDaemon({ config: { ...cfg, mqtt: { ...cfg.mqtt, enabled: false }, sync: { ...cfg.sync, enabled: false } }, secret: DEMO_SECRET, configVersion: 't', appVersion: '0.0.0-test' });
+    const daemon = new GateDaemon({
+      config: { ...cfg, mqtt: { ...cfg.mqtt, enabled: false }, sync: { ...cfg.sync, enabled: false } },
+      secret: DEMO_SECRET,
+      configVersion: 't',
+      appVersion: '0.0.0-test',
+    });
     await daemon.start();
     try {
       await waitFor(() => daemon.link.state === 'up' && daemon.statusSnapshot().devices.idcard?.state === 'ok', 8000, 'devices up');

@@ -16,7 +16,9 @@ const NOW = 1_000_000_000;
 /** Every non-idle phase ends by itself within passage timeout + guard + result hold; the slack is on top. */
 const LANE_LIMIT = TIMING.passageTimeoutMs + TIMING.guardMs + TIMING.resultHoldMs + DEFAULT_HEALTH_LIMITS.laneSlackMs;
 
-const sample = (o: { loop?: number; phase?: LanePhase; inPhaseMs?: number; link?: LinkState; linkDownMs?: number | null } = {}): HealthSample => ({
+const sample = (
+  o: { loop?: number; phase?: LanePhase; inPhaseMs?: number; link?: LinkState; linkDownMs?: number | null } = {},
+): HealthSample => ({
   nowMs: NOW,
   loopDelayMs: o.loop ?? 20,
   lane: { phase: o.phase ?? 'idle', sinceMs: NOW - (o.inPhaseMs ?? 0), timing: TIMING },
@@ -37,7 +39,11 @@ describe('the health rule (judgeHealth)', () => {
     ['the link handshaking for a minute', sample({ link: 'handshaking', linkDownMs: 60_000 }), null],
     ['the link down past its limit', sample({ link: 'handshaking', linkDownMs: DEFAULT_HEALTH_LIMITS.linkDownMs + 1 }), 'link'],
     ['the link closed past its limit', sample({ link: 'closed', linkDownMs: DEFAULT_HEALTH_LIMITS.linkDownMs + 1 }), 'link'],
-    ['a blocked loop is named first', sample({ loop: 9000, phase: 'passing', inPhaseMs: LANE_LIMIT + 1, link: 'closed', linkDownMs: 999_999 }), 'event-loop'],
+    [
+      'a blocked loop is named first',
+      sample({ loop: 9000, phase: 'passing', inPhaseMs: LANE_LIMIT + 1, link: 'closed', linkDownMs: 999_999 }),
+      'event-loop',
+    ],
     ['then a stuck lane', sample({ phase: 'passing', inPhaseMs: LANE_LIMIT + 1, link: 'closed', linkDownMs: 999_999 }), 'lane'],
   ] as const)('%s', (_name, s, part) => {
     const v = judgeHealth(s, DEFAULT_HEALTH_LIMITS);
@@ -46,8 +52,16 @@ describe('the health rule (judgeHealth)', () => {
   });
 
   it('says what is wrong in one line', () => {
-    expect(judgeHealth(sample({ link: 'handshaking', linkDownMs: 130_000 }), DEFAULT_HEALTH_LIMITS)).toEqual({ healthy: false, part: 'link', detail: 'MCU link handshaking for 130 s' });
-    expect(judgeHealth(sample({ loop: 7400.4 }), DEFAULT_HEALTH_LIMITS)).toEqual({ healthy: false, part: 'event-loop', detail: 'event loop blocked for 7400 ms' });
+    expect(judgeHealth(sample({ link: 'handshaking', linkDownMs: 130_000 }), DEFAULT_HEALTH_LIMITS)).toEqual({
+      healthy: false,
+      part: 'link',
+      detail: 'MCU link handshaking for 130 s',
+    });
+    expect(judgeHealth(sample({ loop: 7400.4 }), DEFAULT_HEALTH_LIMITS)).toEqual({
+      healthy: false,
+      part: 'event-loop',
+      detail: 'event loop blocked for 7400 ms',
+    });
   });
 });
 
@@ -108,7 +122,12 @@ describe('gate run under a (stand-in) systemd', () => {
     sock = await startNotifySocket();
     const s = sock;
     // WatchdogSec=1: a ping every 500 ms. The link may be down 1 s (2 min in production).
-    const gate = world.startGate({ NOTIFY_SOCKET: s.path, WATCHDOG_USEC: '1000000', GATE_WATCHDOG_LINK_DOWN_MS: '1000', GATE_LOG_FORMAT: 'json' });
+    const gate = world.startGate({
+      NOTIFY_SOCKET: s.path,
+      WATCHDOG_USEC: '1000000',
+      GATE_WATCHDOG_LINK_DOWN_MS: '1000',
+      GATE_LOG_FORMAT: 'json',
+    });
     await gate.ready;
     await waitFor(() => s.times('READY=1').length === 1, 10_000, 'READY=1');
     await waitFor(() => world!.mcu.session !== null && world!.mcu.session !== undefined, 10_000, 'the MCU session');
@@ -116,7 +135,8 @@ describe('gate run under a (stand-in) systemd', () => {
 
     // The MCU goes silent: the link goes down (2 s), and after 1 s more the pings stop until it is back.
     // Only what the daemon logs from now on counts (on a loaded machine a slow loop may have been logged before).
-    const logAt = (text: string, from = gate.log().length) => waitFor(() => gate.log().indexOf(text, from) >= 0, 20_000, `the log to say "${text}"`).then(() => Date.now());
+    const logAt = (text: string, from = gate.log().length) =>
+      waitFor(() => gate.log().indexOf(text, from) >= 0, 20_000, `the log to say "${text}"`).then(() => Date.now());
     const said = (text: string, after = 0) => s.messages.find((m) => m.atMs >= after && m.assignments.join(' ').startsWith(text));
     const silencedFrom = gate.log().length;
     world.mcu.silence(true);

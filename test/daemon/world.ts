@@ -38,7 +38,18 @@ export const travellerNumber = (i: number) => `X${String(i).padStart(8, '0')}`;
 
 /** The MRZ of the i-th generated traveller (a German passport, as a scanner reads it). */
 export function travellerMrz(i: number): string[] {
-  return buildMrz({ format: 'TD3', documentCode: 'P', issuingState: 'D', surname: 'TRAVELLER', givenNames: 'TEST', number: travellerNumber(i), nationality: 'D', birthDate: '800101', sex: 'F', expiryDate: '350101' });
+  return buildMrz({
+    format: 'TD3',
+    documentCode: 'P',
+    issuingState: 'D',
+    surname: 'TRAVELLER',
+    givenNames: 'TEST',
+    number: travellerNumber(i),
+    nationality: 'D',
+    birthDate: '800101',
+    sex: 'F',
+    expiryDate: '350101',
+  });
 }
 
 /** The 18-character number of the i-th generated resident card holder (ticket `C<i>`), with its MOD 11-2 check char. */
@@ -49,7 +60,18 @@ export function residentNumber(i: number): string {
 
 /** The card of the i-th generated resident, as the ID-card reader's SAM returns it. */
 export function residentCard(i: number): CardFields {
-  return { layout: 'resident', name: '张三', sex: '1', nation: '01', birthDate: residentNumber(i).slice(6, 14), address: '北京市东城区某街道1号', number: residentNumber(i), authority: '北京市公安局东城分局', validFrom: '20200101', validTo: '20400101' };
+  return {
+    layout: 'resident',
+    name: '张三',
+    sex: '1',
+    nation: '01',
+    birthDate: residentNumber(i).slice(6, 14),
+    address: '北京市东城区某街道1号',
+    number: residentNumber(i),
+    authority: '北京市公安局东城分局',
+    validFrom: '20200101',
+    validTo: '20400101',
+  };
 }
 
 /** Tickets on G7 departing an hour from `nowMs`, for the documents of src/demo/data.ts (and `travellers` passport
@@ -79,7 +101,13 @@ export function stationSnapshot(nowMs: number, travellers = 0, residents = 0): S
     passengers: [
       { kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12' },
       { kind: 'passport', country: 'USA', number: '963545637', status: 'pending', birthDate: '1970-01-01' },
-      ...Array.from({ length: travellers }, (_, i) => ({ kind: 'passport' as const, country: 'DEU', number: travellerNumber(i), status: 'verified' as const, birthDate: '1980-01-01' })),
+      ...Array.from({ length: travellers }, (_, i) => ({
+        kind: 'passport' as const,
+        country: 'DEU',
+        number: travellerNumber(i),
+        status: 'verified' as const,
+        birthDate: '1980-01-01',
+      })),
     ],
     tickets: [
       t('R1', 'cn-resident-id', 'CHN', '11010519491231002X', '01A'),
@@ -161,7 +189,9 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
   const [idPair, mrzPair, mcuPair] = pairs;
   const reader = await startIdCardReaderSim(idPair.sim);
   const scanner = await MrzScannerSim.open(mrzPair.sim, { framing: 'plain', lineEnding: 'CRLF' });
-  const mcu = opts.openMcu ? await opts.openMcu(mcuPair.sim) : await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: opts.mcuWalkMs ?? 50 });
+  const mcu = opts.openMcu
+    ? await opts.openMcu(mcuPair.sim)
+    : await McuSim.open(mcuPair.sim, { heartbeatMs: 200, walkMs: opts.mcuWalkMs ?? 50 });
   const broker = await startLocalBroker();
   const face = opts.face ? await startFaceSim(join(dir, 'face.sock'), join(dir, 'face-script.json'), opts.face.script) : null;
 
@@ -175,7 +205,13 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
 
   // Central as a persistent session (kept by the broker across its restarts): what the gate publishes while
   // central is away is queued for it.
-  const central = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'world-central', clean: false, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 200 });
+  const central = await mqtt.connectAsync(broker.url, {
+    protocolVersion: 5,
+    clientId: 'world-central',
+    clean: false,
+    properties: { sessionExpiryInterval: 600 },
+    reconnectPeriod: 200,
+  });
   const received: GateEvent[] = [];
   central.on('message', (topic, payload) => {
     if (!topic.includes('/events/')) return;
@@ -194,7 +230,13 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
   // same snapshot after a head signed now (which lets a gate told to reload take the epoch it holds); gates that
   // hold the epoch drop it unread. (The feed also answers at most once every 2 s; the tests' gate asks rarely.)
   await onResyncRequests(central, STATION, () => {
-    const head = buildHead(key, { station: STATION, epoch: 1, seq: 0, docKeyId: docKeyIdOf(DEMO_SECRET), generatedAt: new Date().toISOString() });
+    const head = buildHead(key, {
+      station: STATION,
+      epoch: 1,
+      seq: 0,
+      docKeyId: docKeyIdOf(DEMO_SECRET),
+      generatedAt: new Date().toISOString(),
+    });
     void publishAll(central, [head, ...snapshot.messages.filter((m) => !m.retain)]).catch(() => undefined);
   });
 
@@ -206,17 +248,42 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     db: dbPath,
     logLevel: 'info',
     devices: {
-      idcard: { enabled: true, path: idPair.device, baudRate: 115200, pollIntervalMs: opts.idcardPollMs ?? 100, ...(opts.recordIdCard ? { recordTo: opts.recordIdCard } : {}) },
+      idcard: {
+        enabled: true,
+        path: idPair.device,
+        baudRate: 115200,
+        pollIntervalMs: opts.idcardPollMs ?? 100,
+        ...(opts.recordIdCard ? { recordTo: opts.recordIdCard } : {}),
+      },
       mrzSerial: { enabled: true, path: mrzPair.device, baudRate: 9600 },
       reconnect: { initialMs: 100, maxMs: 1000 },
     },
-    bridge: { port: { path: mcuPair.device, baudRate: 115200 }, heartbeatMs: 200, watchdogMs: 2000, passageTimeoutMs: opts.passageTimeoutMs ?? 5000 },
-    mqtt: { enabled: true, urls: [broker.url], centralPublicKeys: [commandPem], reconnect: { initialMs: 100, maxMs: 1000 }, publishTimeoutMs: 2000 },
+    bridge: {
+      port: { path: mcuPair.device, baudRate: 115200 },
+      heartbeatMs: 200,
+      watchdogMs: 2000,
+      passageTimeoutMs: opts.passageTimeoutMs ?? 5000,
+    },
+    mqtt: {
+      enabled: true,
+      urls: [broker.url],
+      centralPublicKeys: [commandPem],
+      reconnect: { initialMs: 100, maxMs: 1000 },
+      publishTimeoutMs: 2000,
+    },
     sync: { enabled: true, centralPublicKeys: [publicPem] },
     lane: { resultHoldMs: opts.resultHoldMs ?? 2500 },
     ...opts.extraConfig,
     ...(opts.face
-      ? { face: { enabled: true, endpoint: 'face.sock', timeoutMs: opts.face.timeoutMs ?? 2000, noFaceWaitMs: opts.face.noFaceWaitMs ?? 3000, onUnavailable: opts.face.onUnavailable ?? 'staffed' } }
+      ? {
+          face: {
+            enabled: true,
+            endpoint: 'face.sock',
+            timeoutMs: opts.face.timeoutMs ?? 2000,
+            noFaceWaitMs: opts.face.noFaceWaitMs ?? 3000,
+            onUnavailable: opts.face.onUnavailable ?? 'staffed',
+          },
+        }
       : {}),
   };
   const configPath = join(dir, 'gate.json');
@@ -250,7 +317,9 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
         log += d.toString('utf8');
         if (log.includes('"msg":"gate ready"')) onReady();
       });
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+        proc.once('exit', (code, signal) => r({ code, signal })),
+      );
       return { proc, log: () => log, exited, ready };
     },
     async publishSnapshot() {
@@ -285,7 +354,10 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
 /** Start the gate and wait until it runs with the signed snapshot loaded and the MCU link up. */
 export async function startLoadedGate(world: World<WorldMcu>): Promise<GateProcess> {
   const gate = world.startGate();
-  await Promise.race([gate.ready, gate.exited.then((e) => Promise.reject(new Error(`gate exited (${e.code ?? e.signal}): ${gate.log().slice(-2000)}`)))]);
+  await Promise.race([
+    gate.ready,
+    gate.exited.then((e) => Promise.reject(new Error(`gate exited (${e.code ?? e.signal}): ${gate.log().slice(-2000)}`))),
+  ]);
   await waitFor(() => world.mcu.session && world.mcu.mode === 'normal', 10_000, 'the MCU session');
   if (loadedEpoch(world) !== '1') {
     await world.publishSnapshot();

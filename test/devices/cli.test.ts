@@ -68,8 +68,20 @@ describe('gate ports', () => {
   it('lists serial ports with ids and HID keyboards', async () => {
     const r = await collectPorts(
       probe({
-        listSerial: async () => [{ path: '/dev/ttyUSB0', vendorId: '10C4', productId: 'EA60', manufacturer: 'Silicon Labs', serialNumber: undefined, pnpId: undefined, locationId: undefined }],
-        listHid: async () => [{ path: '/dev/hidraw0', vendorId: 0x0c2e, productId: 0x0b61, usagePage: 1, usage: 6, product: 'MRZ scanner' }],
+        listSerial: async () => [
+          {
+            path: '/dev/ttyUSB0',
+            vendorId: '10C4',
+            productId: 'EA60',
+            manufacturer: 'Silicon Labs',
+            serialNumber: undefined,
+            pnpId: undefined,
+            locationId: undefined,
+          },
+        ],
+        listHid: async () => [
+          { path: '/dev/hidraw0', vendorId: 0x0c2e, productId: 0x0b61, usagePage: 1, usage: 6, product: 'MRZ scanner' },
+        ],
         deviceNodes: () => [
           { path: '/dev/ttyUSB0', accessible: true },
           { path: '/dev/hidraw0', accessible: true },
@@ -83,7 +95,14 @@ describe('gate ports', () => {
   });
 
   it('explains empty lists: no permission, no udev, nothing plugged in', async () => {
-    const noPerm = await collectPorts(probe({ deviceNodes: () => [{ path: '/dev/ttyUSB0', accessible: false }, { path: '/dev/hidraw1', accessible: false }] }));
+    const noPerm = await collectPorts(
+      probe({
+        deviceNodes: () => [
+          { path: '/dev/ttyUSB0', accessible: false },
+          { path: '/dev/hidraw1', accessible: false },
+        ],
+      }),
+    );
     expect(noPerm.notes.join('\n')).toContain('dialout');
     expect(noPerm.notes.join('\n')).toContain('udev rule');
     const noUdev = await collectPorts(probe({ udevRunning: () => false, deviceNodes: () => [{ path: '/dev/ttyUSB0', accessible: true }] }));

@@ -57,7 +57,12 @@ describe('PhotoRedactor', () => {
   it('any chunking gives the same bytes out', () => {
     const frame = buildReadResponse(encodeCardText(PR_2023), { photo: PHOTO });
     const whole = redactInChunks(frame, []);
-    fc.assert(fc.property(fc.array(fc.nat(frame.length), { maxLength: 20 }), (cuts) => Buffer.from(redactInChunks(frame, cuts)).equals(Buffer.from(whole))), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.array(fc.nat(frame.length), { maxLength: 20 }), (cuts) =>
+        Buffer.from(redactInChunks(frame, cuts)).equals(Buffer.from(whole)),
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('leaves frames that are not read answers alone (find, select, a failure status)', () => {
@@ -86,7 +91,9 @@ describe('an idcard recording', () => {
     const sim = new IdCardReaderSim((b) => fake.deliver(b), { chunkSize: 97 });
     fake.connect((b) => sim.receive(b));
     await rec.open();
-    const reader = new IdCardReader(rec, { session: { pollIntervalMs: 300, findTimeoutMs: 200, readTimeoutMs: 3000, resetAfterFailures: 3 } });
+    const reader = new IdCardReader(rec, {
+      session: { pollIntervalMs: 300, findTimeoutMs: 200, readTimeoutMs: 3000, resetAfterFailures: 3 },
+    });
     const photos: Uint8Array[] = [];
     reader.events.on('card', (c) => c.photo && photos.push(Uint8Array.from(c.photo)));
     reader.start();

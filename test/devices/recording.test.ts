@@ -50,7 +50,9 @@ describe('record and replay', () => {
     const sim = new IdCardReaderSim((b) => fake.deliver(b), { delayMs: 10, chunkSize: 100, noise: Uint8Array.of(0x00, 0x13) });
     fake.connect((b) => sim.receive(b));
     await rec.open();
-    const reader = new IdCardReader(rec, { session: { pollIntervalMs: 300, findTimeoutMs: 200, readTimeoutMs: 3000, resetAfterFailures: 3 } });
+    const reader = new IdCardReader(rec, {
+      session: { pollIntervalMs: 300, findTimeoutMs: 200, readTimeoutMs: 3000, resetAfterFailures: 3 },
+    });
     const docs: string[] = [];
     reader.events.on('document', (d) => docs.push(d.number));
     reader.start();
@@ -73,7 +75,10 @@ describe('record and replay', () => {
 
     const r = await gate(['replay', file]);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => parseJson(replayLineSchema, l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => parseJson(replayLineSchema, l));
     expect(lines.flatMap((l) => (l.document ? [l.document.number] : []))).toEqual(['932682198501010017']);
     expect(lines.some((l) => l.status === 'no-card' && l.command === 'find')).toBe(true);
     expect(lines.some((l) => l.discard === 'garbage')).toBe(true);
@@ -94,7 +99,10 @@ describe('record and replay', () => {
     writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
     const r = await gate(['replay', file]);
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => parseJson(replayLineSchema, l));
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => parseJson(replayLineSchema, l));
     expect(out[0]).toMatchObject({ t: 0, discard: 'bad-checksum' });
     expect(out[1]).toMatchObject({ t: 520, document: { number: '11010519491231002X' } });
   });
@@ -118,7 +126,11 @@ describe('record and replay', () => {
     expect(parseRecording('')).toMatchObject({ ok: false });
     expect(parseRecording('{"x":1}\n')).toMatchObject({ ok: false });
     const file = join(dir, 'bad.jsonl');
-    writeFileSync(file, JSON.stringify({ recording: 'gate-bytes', version: 1, decoder: 'idcard', device: 'x', startedAt: 'now' }) + '\n{"t":1,"dir":"in","hex":"zz"}\n');
+    writeFileSync(
+      file,
+      JSON.stringify({ recording: 'gate-bytes', version: 1, decoder: 'idcard', device: 'x', startedAt: 'now' }) +
+        '\n{"t":1,"dir":"in","hex":"zz"}\n',
+    );
     const r = await gate(['replay', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('line 2');
@@ -151,14 +163,20 @@ describe('gate replay of MRZ scanner recordings', () => {
     ]);
     const r = await gate(['replay', file]);
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => parseJson(replayLineSchema, l));
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => parseJson(replayLineSchema, l));
     expect(out.find((l) => l.document)?.document).toMatchObject({ type: 'mrz', format: 'TD3', number: 'L898902C3' });
   });
 
   it('mrz-hid: one boot-keyboard report per chunk, typed on a US layout', async () => {
     const { encodeKeystrokes } = await import('../../src/readers/hid/index.js');
     const reports = encodeKeystrokes(LINES.join('\r') + '\r');
-    const file = write('mrz-hid', reports.map((bytes, i) => ({ t: i, bytes })));
+    const file = write(
+      'mrz-hid',
+      reports.map((bytes, i) => ({ t: i, bytes })),
+    );
     const r = await gate(['replay', file, '--summary']);
     expect(r.code).toBe(0);
     expect(parseJson(replayLineSchema, r.stdout).summary).toMatchObject({ decoder: 'mrz-hid', documents: 1, errors: 0 });

@@ -34,16 +34,36 @@ describe('SerialTransport', () => {
     expect(perm.message).toContain('dialout');
     expect(perm.recovery).toBe('fix-config');
     expect(mapSerialError(new Error('Error Resource temporarily unavailable Cannot lock port'), '/dev/ttyUSB0').code).toBe('busy');
-    expect(mapSerialError(new Error('Error: Inappropriate ioctl for device setting custom baud rate'), '/etc/passwd').code).toBe('unsupported');
+    expect(mapSerialError(new Error('Error: Inappropriate ioctl for device setting custom baud rate'), '/etc/passwd').code).toBe(
+      'unsupported',
+    );
   });
 
   it('finds a port by USB vendor/product id, case-insensitively, and says when none matches', async () => {
     const list = async () => [
-      { path: '/dev/ttyS0', manufacturer: undefined, serialNumber: undefined, pnpId: undefined, locationId: undefined, vendorId: undefined, productId: undefined },
-      { path: '/dev/ttyUSB0', manufacturer: 'x', serialNumber: undefined, pnpId: undefined, locationId: undefined, vendorId: '10c4', productId: 'ea60' },
+      {
+        path: '/dev/ttyS0',
+        manufacturer: undefined,
+        serialNumber: undefined,
+        pnpId: undefined,
+        locationId: undefined,
+        vendorId: undefined,
+        productId: undefined,
+      },
+      {
+        path: '/dev/ttyUSB0',
+        manufacturer: 'x',
+        serialNumber: undefined,
+        pnpId: undefined,
+        locationId: undefined,
+        vendorId: '10c4',
+        productId: 'ea60',
+      },
     ];
     expect(await resolvePortPath({ name: 'idcard', vendorId: '10C4', productId: 'EA60' }, list)).toBe('/dev/ttyUSB0');
-    await expect(resolvePortPath({ name: 'idcard', vendorId: '0403', productId: '6001' }, list)).rejects.toMatchObject({ code: 'not-found' });
+    await expect(resolvePortPath({ name: 'idcard', vendorId: '0403', productId: '6001' }, list)).rejects.toMatchObject({
+      code: 'not-found',
+    });
     await expect(resolvePortPath({ name: 'idcard' }, list)).rejects.toMatchObject({ code: 'not-found' });
   });
 
@@ -53,9 +73,15 @@ describe('SerialTransport', () => {
     // The real binding, counting its open attempts: the test waits for retries that happened, not for a time.
     const real = autoDetect() as unknown as SerialBinding;
     let opens = 0;
-    const binding = { list: () => real.list(), open: (o: Parameters<SerialBinding['open']>[0]) => (opens++, real.open(o)) } as SerialBinding;
+    const binding = {
+      list: () => real.list(),
+      open: (o: Parameters<SerialBinding['open']>[0]) => (opens++, real.open(o)),
+    } as SerialBinding;
     const t = new SerialTransport({ name: 'idcard', path: device, baudRate: 115200, reconnect: { initialMs: 20, maxMs: 100 }, binding });
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => t.close());
+    cleanups.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => t.close(),
+    );
     const errors: DeviceError[] = [];
     t.events.on('error', (e) => errors.push(e));
     await expect(t.open()).rejects.toMatchObject({ code: 'not-found' });

@@ -23,7 +23,14 @@ function problems(face: unknown): string[] {
 
 describe('config face', () => {
   it('defaults: off, staffed on failure, 75 % threshold', () => {
-    expect(parseConfig({ station: 'VNP' }).face).toEqual({ enabled: false, endpoint: '/run/gate/face.sock', timeoutMs: 3000, noFaceWaitMs: 8000, minScore: 0.75, onUnavailable: 'staffed' });
+    expect(parseConfig({ station: 'VNP' }).face).toEqual({
+      enabled: false,
+      endpoint: '/run/gate/face.sock',
+      timeoutMs: 3000,
+      noFaceWaitMs: 8000,
+      minScore: 0.75,
+      onUnavailable: 'staffed',
+    });
   });
 
   it('refuses what it cannot use, one line per key', () => {
@@ -37,10 +44,21 @@ describe('config face', () => {
     const cfgDir = join(dir, 'etc');
     mkdirSync(cfgDir);
     const file = join(cfgDir, 'gate.json');
-    writeFileSync(file, JSON.stringify({ station: 'VNP', gate: '01', secret: 'x'.repeat(40), db: 'gate.db', face: { enabled: true, endpoint: 'run/face.sock' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        station: 'VNP',
+        gate: '01',
+        secret: 'x'.repeat(40),
+        db: 'gate.db',
+        face: { enabled: true, endpoint: 'run/face.sock' },
+      }),
+    );
     const loaded = loadConfig(file);
     expect(loaded.config.face.endpoint).toBe(join(cfgDir, 'run', 'face.sock'));
-    expect(runProblems(loaded, {}).filter((p) => p.startsWith('face.'))).toEqual([expect.stringMatching(/^face\.endpoint: the folder .*run does not exist/)]);
+    expect(runProblems(loaded, {}).filter((p) => p.startsWith('face.'))).toEqual([
+      expect.stringMatching(/^face\.endpoint: the folder .*run does not exist/),
+    ]);
     mkdirSync(join(cfgDir, 'run'));
     expect(runProblems(loaded, {}).filter((p) => p.startsWith('face.'))).toEqual([]);
   });

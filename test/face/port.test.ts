@@ -112,7 +112,11 @@ describe('face matcher port (FaceClient <-> simulated module process)', () => {
 
   it('a match without a score is refused as bad-answer (a vendor bug must not open the gate)', async () => {
     const path = join(dir, 'bad.sock');
-    const server = createServer((s) => s.on('data', (d) => s.write(encodeFrame({ v: 1, id: parseJson(z.looseObject({ id: z.string() }), d.subarray(4).toString()).id, result: 'match' }))));
+    const server = createServer((s) =>
+      s.on('data', (d) =>
+        s.write(encodeFrame({ v: 1, id: parseJson(z.looseObject({ id: z.string() }), d.subarray(4).toString()).id, result: 'match' })),
+      ),
+    );
     await new Promise<void>((r) => server.listen(path, () => r()));
     const c = new FaceClient(path);
     expect(await c.match({ requestId: 'y1', photo: ALICE, deadlineMs: 500 })).toEqual({ result: 'unavailable', detail: 'bad-answer' });

@@ -88,7 +88,13 @@ describe('TLS broker requiring client certificates', () => {
     dir = mkdtempSync(join(tmpdir(), 'gate-fault-pki-'));
     pki = makePki(dir);
     broker = await startLocalBroker({
-      listenerLines: [`cafile ${pki.ca}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`, 'require_certificate true', 'allow_anonymous true'],
+      listenerLines: [
+        `cafile ${pki.ca}`,
+        `certfile ${pki.serverCert}`,
+        `keyfile ${pki.serverKey}`,
+        'require_certificate true',
+        'allow_anonymous true',
+      ],
     });
   });
   afterAll(async () => {

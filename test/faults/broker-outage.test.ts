@@ -13,42 +13,48 @@ let world: World | undefined;
 afterAll(async () => world?.close());
 
 describe('broker outage', () => {
-  it(`passengers pass through a ${OUTAGE_MS / 1000} s outage; afterwards central has every event in seq order, no gap`, async () => {
-    world = await startWorld({ travellers: TRAVELLERS, resultHoldMs: 150, passageTimeoutMs: 3000, mcuWalkMs: 20 });
-    const w = world;
-    const gate = await startLoadedGate(w);
-    let i = 0;
-    const pass = async () => {
-      await w.scanner.scan(travellerMrz(i++));
-      await waitFor(() => w.mcu.auth !== null, 3000, 'the authorisation');
-      await w.mcu.walkThrough();
-      await waitFor(() => w.mcu.auth === null, 3000, 'the passage');
-    };
-    await pass();
-    await pass();
-    await waitFor(() => w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length === 0, 5000, 'the first events out');
+  it(
+    `passengers pass through a ${OUTAGE_MS / 1000} s outage; afterwards central has every event in seq order, no gap`,
+    async () => {
+      world = await startWorld({ travellers: TRAVELLERS, resultHoldMs: 150, passageTimeoutMs: 3000, mcuWalkMs: 20 });
+      const w = world;
+      const gate = await startLoadedGate(w);
+      let i = 0;
+      const pass = async () => {
+        await w.scanner.scan(travellerMrz(i++));
+        await waitFor(() => w.mcu.auth !== null, 3000, 'the authorisation');
+        await w.mcu.walkThrough();
+        await waitFor(() => w.mcu.auth === null, 3000, 'the passage');
+      };
+      await pass();
+      await pass();
+      await waitFor(() => w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length === 0, 5000, 'the first events out');
 
-    await w.broker.stop();
-    const until = Date.now() + OUTAGE_MS;
-    const before = i;
-    // Each passenger has their own ticket: stop before running out of them.
-    while (Date.now() < until && i < TRAVELLERS - 10) await pass();
-    const duringOutage = i - before;
-    await waitFor(() => w.query('SELECT 1 FROM ledger').length === i, 3000, 'the last passage recorded');
-    const pending = w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length;
-    expect(pending).toBeGreaterThanOrEqual(duringOutage * 2);
+      await w.broker.stop();
+      const until = Date.now() + OUTAGE_MS;
+      const before = i;
+      // Each passenger has their own ticket: stop before running out of them.
+      while (Date.now() < until && i < TRAVELLERS - 10) await pass();
+      const duringOutage = i - before;
+      await waitFor(() => w.query('SELECT 1 FROM ledger').length === i, 3000, 'the last passage recorded');
+      const pending = w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length;
+      expect(pending).toBeGreaterThanOrEqual(duringOutage * 2);
 
-    await w.broker.start();
-    await waitFor(() => w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length === 0, 60_000, 'the outbox to drain');
-    const lastSeq = w.query<{ last_seq: number }>('SELECT last_seq FROM outbox_seq')[0].last_seq;
-    await waitFor(() => new Set(w.received.map((e) => e.seq)).size === lastSeq, 20_000, 'central to have every event');
-    expect(firstSeenSeqs(w)).toEqual(Array.from({ length: lastSeq }, (_, k) => k + 1));
-    const passed = w.received.filter((e) => e.kind === 'passage' && e.outcome === 'passed');
-    expect(new Set(passed.map((e) => e.eventId)).size).toBe(i);
-    gate.proc.kill('SIGTERM');
-    expect((await gate.exited).code).toBe(0);
-    const lost = lastSeq - new Set(w.received.map((e) => e.seq)).size;
-    tally({ scenario: 'broker-outage', cycles: duringOutage, lost, doubleUsed: 0 });
-    console.log(`broker outage: ${OUTAGE_MS / 1000} s, ${duringOutage} passages meanwhile, ${pending} events held, ${lastSeq} delivered in order`);
-  }, OUTAGE_MS + 120_000);
+      await w.broker.start();
+      await waitFor(() => w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length === 0, 60_000, 'the outbox to drain');
+      const lastSeq = w.query<{ last_seq: number }>('SELECT last_seq FROM outbox_seq')[0].last_seq;
+      await waitFor(() => new Set(w.received.map((e) => e.seq)).size === lastSeq, 20_000, 'central to have every event');
+      expect(firstSeenSeqs(w)).toEqual(Array.from({ length: lastSeq }, (_, k) => k + 1));
+      const passed = w.received.filter((e) => e.kind === 'passage' && e.outcome === 'passed');
+      expect(new Set(passed.map((e) => e.eventId)).size).toBe(i);
+      gate.proc.kill('SIGTERM');
+      expect((await gate.exited).code).toBe(0);
+      const lost = lastSeq - new Set(w.received.map((e) => e.seq)).size;
+      tally({ scenario: 'broker-outage', cycles: duringOutage, lost, doubleUsed: 0 });
+      console.log(
+        `broker outage: ${OUTAGE_MS / 1000} s, ${duringOutage} passages meanwhile, ${pending} events held, ${lastSeq} delivered in order`,
+      );
+    },
+    OUTAGE_MS + 120_000,
+  );
 });

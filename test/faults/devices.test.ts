@@ -71,7 +71,12 @@ describe('ID-card reader faults', () => {
     cleanups.push(() => pty.close());
     let sim: { sim: IdCardReaderSim; close(): Promise<void> } = await startIdCardReaderSim(pty.sim);
     cleanups.push(() => sim.close());
-    const { transport, reader, seen } = readerOn(pty.device, { pollIntervalMs: 30, findTimeoutMs: 200, readTimeoutMs: 1500, resetAfterFailures: 3 });
+    const { transport, reader, seen } = readerOn(pty.device, {
+      pollIntervalMs: 30,
+      findTimeoutMs: 200,
+      readTimeoutMs: 1500,
+      resetAfterFailures: 3,
+    });
     await transport.open();
     reader.start();
     // The read answer is 1295 bytes; in 64-byte chunks 20 ms apart it takes about 400 ms to arrive.
@@ -110,7 +115,9 @@ describe('ID-card reader faults', () => {
     }
     expect(seen.docs.map((d) => d.type)).toEqual(Array(cycles).fill('cn-pr-2023'));
     expect(seen.deviceErrors).toContain('disconnected');
-    console.log(`reader unplugged mid-read: ${cycles} cycles, errors ${[...new Set(seen.errors)].join(',')}, device ${[...new Set(seen.deviceErrors)].join(',')}, ${Date.now() - started} ms`);
+    console.log(
+      `reader unplugged mid-read: ${cycles} cycles, errors ${[...new Set(seen.errors)].join(',')}, device ${[...new Set(seen.deviceErrors)].join(',')}, ${Date.now() - started} ms`,
+    );
     tally({ scenario: 'devices: reader unplugged mid-read', cycles, lost: 0, doubleUsed: 0 });
   });
 
@@ -163,7 +170,9 @@ describe('ID-card reader faults', () => {
     for (const r of reasons) expect(['garbage', 'bad-checksum', 'bad-length', 'truncated']).toContain(r);
     expect(new Set(seen.errors)).toEqual(new Set(['timeout']));
     expect(line.verdict()).toBe('wrong-baud');
-    console.log(`wrong baud: ${answersToSend} answers, ${written} bytes, discards ${[...reasons].join(',')}, ${seen.errors.length} timeouts, ${Date.now() - started} ms`);
+    console.log(
+      `wrong baud: ${answersToSend} answers, ${written} bytes, discards ${[...reasons].join(',')}, ${seen.errors.length} timeouts, ${Date.now() - started} ms`,
+    );
     tally({ scenario: 'devices: reader at the wrong baud rate', cycles: answersToSend, lost: 0, doubleUsed: 0 });
   });
 });
@@ -177,11 +186,24 @@ async function laneRig(name: string) {
   const store = new GateStore(db, { station: 'TST', gate: '01' });
   const pair: PtyPair = await openPtyPair(name);
   const sim = await McuSim.open(pair.sim, { heartbeatMs: 40, walkMs: 20 });
-  const link = new BridgeLink(new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), FAST);
+  const link = new BridgeLink(
+    new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }),
+    FAST,
+  );
   let tickets = 0;
   // Every passenger holds a ticket of their own, so the ledger shows which were consumed.
   const decide: LaneDecide = () => ({ ...OPEN, ticket: { ...OPEN.ticket!, id: `T-${++tickets}` } });
-  const lane = new LaneLoop({ station: 'TST', direction: 'entry', mode: 'normal', timing: TIMING, decide, keyOf: () => 'doc-key-1', store, bridge: link, tickMs: 20 });
+  const lane = new LaneLoop({
+    station: 'TST',
+    direction: 'entry',
+    mode: 'normal',
+    timing: TIMING,
+    decide,
+    keyOf: () => 'doc-key-1',
+    store,
+    bridge: link,
+    tickMs: 20,
+  });
   const confirmed: string[] = [];
   const decisions: DecisionEvent[] = [];
   const passages: PassageEvent[] = [];
@@ -206,10 +228,12 @@ async function laneRig(name: string) {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const ledger = () => (db.prepare('SELECT ticket_id FROM ledger ORDER BY ticket_id').all() as { ticket_id: string }[]).map((r) => r.ticket_id);
+  const ledger = () =>
+    (db.prepare('SELECT ticket_id FROM ledger ORDER BY ticket_id').all() as { ticket_id: string }[]).map((r) => r.ticket_id);
   const eventIds = () => new Set((db.prepare('SELECT event_id FROM outbox').all() as { event_id: string }[]).map((x) => x.event_id));
   /** The kinds of the rows after the first `n` (in seq order). */
-  const kindsSince = (n: number) => (db.prepare('SELECT kind FROM outbox ORDER BY seq LIMIT -1 OFFSET ?').all(n) as { kind: string }[]).map((x) => x.kind);
+  const kindsSince = (n: number) =>
+    (db.prepare('SELECT kind FROM outbox ORDER BY seq LIMIT -1 OFFSET ?').all(n) as { kind: string }[]).map((x) => x.kind);
   return {
     db,
     store,
@@ -244,7 +268,9 @@ async function laneRig(name: string) {
     },
     /** Tickets the ledger holds more than once. */
     doubleUsed(): number {
-      return (db.prepare('SELECT count(*) AS n FROM (SELECT ticket_id FROM ledger GROUP BY ticket_id HAVING count(*) > 1)').get() as { n: number }).n;
+      return (
+        db.prepare('SELECT count(*) AS n FROM (SELECT ticket_id FROM ledger GROUP BY ticket_id HAVING count(*) > 1)').get() as { n: number }
+      ).n;
     },
   };
 }
@@ -258,7 +284,11 @@ describe('MCU and storage faults under a lane on the real outbox', () => {
       const alarmsBefore = r.alarms.length;
       r.sim.silence();
       await waitFor(() => r.link.state !== 'up', 3000, `cycle ${cycle}: link down`);
-      await waitFor(() => r.alarms.slice(alarmsBefore).some((a) => a.type === 'mcu-silent' && a.active), 3000, `cycle ${cycle}: mcu-silent alarm`);
+      await waitFor(
+        () => r.alarms.slice(alarmsBefore).some((a) => a.type === 'mcu-silent' && a.active),
+        3000,
+        `cycle ${cycle}: mcu-silent alarm`,
+      );
       // The MCU's own watchdog puts the lane in its fail mode (locked), with nobody telling it to.
       await waitFor(() => r.sim.failsafe && !r.sim.session, 3000, `cycle ${cycle}: MCU watchdog`);
       expect(r.sim.mode).toBe('locked');
@@ -276,7 +306,11 @@ describe('MCU and storage faults under a lane on the real outbox', () => {
       r.sim.silence(false);
       await waitFor(() => r.link.state === 'up', 3000, `cycle ${cycle}: link up`);
       await waitFor(() => r.sim.mode === 'normal' && !r.sim.failsafe, 3000, `cycle ${cycle}: mode restored`);
-      await waitFor(() => r.alarms.slice(alarmsBefore).some((a) => a.type === 'mcu-silent' && a.detail === 'watchdog-locked'), 3000, `cycle ${cycle}: watchdog report`);
+      await waitFor(
+        () => r.alarms.slice(alarmsBefore).some((a) => a.type === 'mcu-silent' && a.detail === 'watchdog-locked'),
+        3000,
+        `cycle ${cycle}: watchdog report`,
+      );
       expect(r.alarms.slice(alarmsBefore).some((a) => a.type === 'mcu-silent' && !a.active && a.detail !== 'watchdog-locked')).toBe(true);
       const ticket = await r.pass(`cycle ${cycle}: next passenger`);
       expect(r.ledger()).toContain(ticket);
@@ -305,7 +339,11 @@ describe('MCU and storage faults under a lane on the real outbox', () => {
       await waitFor(() => r.passages.length > passagesBefore, 3000, `cycle ${cycle}: cancelled passage`);
       const p = r.passages.at(-1)!;
       expect(p).toMatchObject({ outcome: 'cancelled', ticketId: r.decisions.at(-1)!.ticketId });
-      await waitFor(() => r.alarms.slice(alarmsBefore).some((a) => a.type === 'mcu-reset' && a.detail === 'brown-out'), 3000, `cycle ${cycle}: mcu-reset alarm`);
+      await waitFor(
+        () => r.alarms.slice(alarmsBefore).some((a) => a.type === 'mcu-reset' && a.detail === 'brown-out'),
+        3000,
+        `cycle ${cycle}: mcu-reset alarm`,
+      );
       expect(r.ledger()).not.toContain(p.ticketId);
       await waitFor(() => r.sim.mode === 'normal' && !r.sim.failsafe, 3000, `cycle ${cycle}: mode restored`);
       const ticket = await r.pass(`cycle ${cycle}: next passenger`);
@@ -337,7 +375,17 @@ describe('MCU and storage faults under a lane on the real outbox', () => {
       r.db.pragma(`max_page_count = ${r.db.pragma('page_count', { simple: true }) as number}`);
       for (;;) {
         try {
-          r.store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: 'reject', reason: 'no-ticket', docType: 'mrz', docKey: 'doc-key-1', ticketId: null, train: null });
+          r.store.recordDecision({
+            kind: 'decision',
+            at: new Date().toISOString(),
+            direction: 'entry',
+            decision: 'reject',
+            reason: 'no-ticket',
+            docType: 'mrz',
+            docKey: 'doc-key-1',
+            ticketId: null,
+            train: null,
+          });
           fillers++;
         } catch (err) {
           expect(err).toMatchObject({ code: 'disk-full' });
@@ -353,7 +401,11 @@ describe('MCU and storage faults under a lane on the real outbox', () => {
       await waitFor(() => r.lane.state.phase === 'idle', 3000, `cycle ${cycle}: lane idle`);
       r.lane.read(PASSPORT);
       await waitFor(() => r.errors.slice(errorsBefore).some((e) => e.code === 'disk-full'), 3000, `cycle ${cycle}: disk-full error`);
-      await waitFor(() => r.displays.slice(displaysBefore).some((d) => d.code === 'fault-storage'), 3000, `cycle ${cycle}: fault-storage display`);
+      await waitFor(
+        () => r.displays.slice(displaysBefore).some((d) => d.code === 'fault-storage'),
+        3000,
+        `cycle ${cycle}: fault-storage display`,
+      );
       await waitFor(() => r.sim.lastDisplay?.code === 'fault-storage', 3000, `cycle ${cycle}: the MCU shows fault-storage`);
       await waitFor(() => r.lane.state.phase === 'idle', 3000, `cycle ${cycle}: lane idle after the refusal`);
       expect(r.lane.state.storeFault).toBe('disk-full');
@@ -374,7 +426,12 @@ describe('MCU and storage faults under a lane on the real outbox', () => {
       expect(r.ledger()).toEqual([...ledgerBefore, ticket].sort());
       expect(r.eventIds().size).toBeGreaterThan(rowsBefore.length);
       // The fault has ended, and the alarm says so: the storage-fault alarm is cleared in the outbox.
-      const cleared = r.db.prepare("SELECT count(*) FROM outbox WHERE kind = 'alarm' AND json_extract(payload, '$.type') = 'storage-fault' AND json_extract(payload, '$.active') = 0").pluck().get() as number;
+      const cleared = r.db
+        .prepare(
+          "SELECT count(*) FROM outbox WHERE kind = 'alarm' AND json_extract(payload, '$.type') = 'storage-fault' AND json_extract(payload, '$.active') = 0",
+        )
+        .pluck()
+        .get() as number;
       expect(cleared).toBe(cycle + 1);
     }
     expect(r.db.pragma('integrity_check', { simple: true })).toBe('ok');

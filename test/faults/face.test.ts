@@ -60,7 +60,11 @@ describe.each(['staffed', 'open'] as const)('fault: matcher killed mid-passage, 
         expect(d).toMatchObject({ decision: 'open', reason: 'ok', ticketId: p.ticket });
         await waitFor(() => w.mcu.auth !== null, 5000, 'the authorisation');
         await w.mcu.walkThrough();
-        await waitFor(() => w.query('SELECT 1 FROM ledger WHERE ticket_id = ?', p.ticket).length === 1, 8000, `${p.ticket} in the ledger`).catch(() => lost++);
+        await waitFor(
+          () => w.query('SELECT 1 FROM ledger WHERE ticket_id = ?', p.ticket).length === 1,
+          8000,
+          `${p.ticket} in the ledger`,
+        ).catch(() => lost++);
       }
       await removeCard(w);
       // The module comes back (systemd restarts a vendor's adapter) for the next passenger, and is killed again.

@@ -5,7 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { DEMO_SECRET } from '../../src/demo/data.js';
 import { describe, expect, it } from 'vitest';
-import { IdCardFramer, buildReadResponse, checkFrame, decodeIdCard, encodeCardText, parseResponse, type CardFields } from '../../src/readers/idcard/index.js';
+import {
+  IdCardFramer,
+  buildReadResponse,
+  checkFrame,
+  decodeIdCard,
+  encodeCardText,
+  parseResponse,
+  type CardFields,
+} from '../../src/readers/idcard/index.js';
 import { parseMrz } from '../../src/readers/mrz/index.js';
 import { buildMrz, type MrzFields } from '../../src/readers/mrz/build.js';
 import type { MrzFormat } from '../../src/readers/mrz/parse.js';
@@ -117,9 +125,22 @@ describe('MRZ text', () => {
   const NUMBER_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
   // Columns a check digit covers (the field check digits and the composite); elsewhere ICAO 9303 protects nothing.
   const COVERED: Record<MrzFormat, Array<[number, number, number]>> = {
-    TD1: [[0, 5, 30], [1, 0, 7], [1, 8, 15], [1, 18, 30]],
-    TD2: [[1, 0, 10], [1, 13, 20], [1, 21, 36]],
-    TD3: [[1, 0, 10], [1, 13, 20], [1, 21, 44]],
+    TD1: [
+      [0, 5, 30],
+      [1, 0, 7],
+      [1, 8, 15],
+      [1, 18, 30],
+    ],
+    TD2: [
+      [1, 0, 10],
+      [1, 13, 20],
+      [1, 21, 36],
+    ],
+    TD3: [
+      [1, 0, 10],
+      [1, 13, 20],
+      [1, 21, 44],
+    ],
   };
   const word = (rng: Rng, chars: string, n: number) => Array.from({ length: n }, () => chars[rng.int(chars.length)]).join('');
   const two = (rng: Rng, lo: number, hi: number) => String(lo + rng.int(hi - lo + 1)).padStart(2, '0');
@@ -186,7 +207,9 @@ describe('MRZ text', () => {
         failures.push(where(family, i, `threw ${String(err)}`));
       }
     }
-    process.stderr.write(`fuzz mrz: ${PER_FAMILY} cases, ${single} single detectable substitutions, ${accepted} accepted, ${blindOther} well-formed MRZ of another document (7-3-1 blind)\n`);
+    process.stderr.write(
+      `fuzz mrz: ${PER_FAMILY} cases, ${single} single detectable substitutions, ${accepted} accepted, ${blindOther} well-formed MRZ of another document (7-3-1 blind)\n`,
+    );
     tally({ scenario: 'fuzz: MRZ text', cycles: PER_FAMILY, lost: 0, doubleUsed: 0 });
     expect(failures.slice(0, 10)).toEqual([]);
   });
@@ -242,7 +265,15 @@ describe('MCU bridge frames', () => {
 
 /** JSON with keys sorted, to compare what the gate accepted with what central signed (test-side, small inputs). */
 const sorted = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  Array.isArray(v)
+    ? v.map(sorted)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+        )
+      : v;
 const stable = (v: unknown) => JSON.stringify(sorted(v));
 
 describe('signed sync batches', () => {
@@ -266,7 +297,11 @@ describe('signed sync batches', () => {
   const chunk0 = snapshot.messages[1].payload;
   const manifest: Manifest = snapshot.manifest;
   /** Central's own key signing a body text of its choice for a purpose: what an insider or a bug could produce. */
-  const sealText = (text: string, purpose: SigningPurpose) => Buffer.from(JSON.stringify({ v: 2, keyId: key.keyId, sig: signFor(purpose, key.privateKey, Buffer.from(text, 'utf8')), body: text }), 'utf8');
+  const sealText = (text: string, purpose: SigningPurpose) =>
+    Buffer.from(
+      JSON.stringify({ v: 2, keyId: key.keyId, sig: signFor(purpose, key.privateKey, Buffer.from(text, 'utf8')), body: text }),
+      'utf8',
+    );
 
   /** A JSON-aware mutation: change, drop or add a field somewhere in the envelope or its body, keeping the signature. */
   function mutateJson(rng: Rng, bytes: Uint8Array): Uint8Array {
@@ -289,8 +324,8 @@ describe('signed sync batches', () => {
     const op = rng.int(4);
     if (op === 0) h[k] = rng.pick(values);
     else if (op === 1) delete h[k];
-    else if (op === 2 && typeof h[k] === 'string') h[k] = (h[k]).slice(0, -1) + String.fromCharCode(33 + rng.int(90));
-    else if (op === 3 && typeof h[k] === 'number') h[k] = (h[k]) + 1;
+    else if (op === 2 && typeof h[k] === 'string') h[k] = h[k].slice(0, -1) + String.fromCharCode(33 + rng.int(90));
+    else if (op === 3 && typeof h[k] === 'number') h[k] = h[k] + 1;
     else h[`extra${rng.int(3)}`] = rng.pick(values);
     if (inBody) env.body = JSON.stringify(root);
     return Buffer.from(JSON.stringify(env), 'utf8');
@@ -355,11 +390,17 @@ describe('signed sync batches', () => {
       } else if (mode === 6) {
         // __proto__ / constructor members inside the signed body.
         const name = rng.pick(['__proto__', 'constructor', 'prototype']);
-        bytes = sealText(insertMember(rng, bodyOf(envelopes[s]), () => `"${name}":{"status":"used-entry"},`), purposes[s]);
+        bytes = sealText(
+          insertMember(rng, bodyOf(envelopes[s]), () => `"${name}":{"status":"used-entry"},`),
+          purposes[s],
+        );
         want = 'malformed';
       } else if (mode === 7) {
         // A duplicate key inside the signed body: two parsers could read two different batches from one signature.
-        bytes = sealText(insertMember(rng, bodyOf(envelopes[s]), (k) => (k === null ? '"v":2,"v":2,' : `"${k}":0,`)), purposes[s]);
+        bytes = sealText(
+          insertMember(rng, bodyOf(envelopes[s]), (k) => (k === null ? '"v":2,"v":2,' : `"${k}":0,`)),
+          purposes[s],
+        );
         want = 'malformed';
       } else {
         // Cross-domain: the signed body re-signed by central for another purpose (a command, the roster, another kind).
@@ -370,16 +411,20 @@ describe('signed sync batches', () => {
       try {
         const signed = openEnvelope(bytes, ring, kinds[s]);
         accepted++;
-        if (want !== undefined || !signedOf.includes(stable(signed))) failures.push(where(family, i, `accepted content that was never signed for a ${kinds[s]} (mode ${mode})`));
+        if (want !== undefined || !signedOf.includes(stable(signed)))
+          failures.push(where(family, i, `accepted content that was never signed for a ${kinds[s]} (mode ${mode})`));
       } catch (err) {
         if (!(err instanceof SyncError)) failures.push(where(family, i, `threw ${String(err)} (mode ${mode})`));
         else {
           refusedBy[err.code] = (refusedBy[err.code] ?? 0) + 1;
-          if (want !== undefined && err.code !== want) failures.push(where(family, i, `refused as ${err.code}, expected ${want} (mode ${mode})`));
+          if (want !== undefined && err.code !== want)
+            failures.push(where(family, i, `refused as ${err.code}, expected ${want} (mode ${mode})`));
         }
       }
     }
-    process.stderr.write(`fuzz sync: ${PER_FAMILY} cases, ${accepted} accepted (each exactly a signed batch), refused ${JSON.stringify(refusedBy)}\n`);
+    process.stderr.write(
+      `fuzz sync: ${PER_FAMILY} cases, ${accepted} accepted (each exactly a signed batch), refused ${JSON.stringify(refusedBy)}\n`,
+    );
     tally({ scenario: 'fuzz: signed sync batches', cycles: PER_FAMILY, lost: 0, doubleUsed: 0 });
     expect(failures.slice(0, 10)).toEqual([]);
   });

@@ -34,8 +34,13 @@ const results: { name: string | null; code: string }[] = [];
 
 type Kind = 'sync' | 'command' | 'sibling';
 const refusals = (kind: Kind): number =>
-  (JSON.parse(readFileSync(`${w.dbPath}.status.json`, 'utf8')) as { refusals?: Record<Kind, { total: number }> }).refusals?.[kind].total ?? 0;
-const networkAlarms = () => w.query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'alarm'").map((r) => JSON.parse(r.payload) as AlarmEvent).filter((a) => a.type === 'network-refused');
+  (JSON.parse(readFileSync(`${w.dbPath}.status.json`, 'utf8')) as { refusals?: Record<Kind, { total: number }> }).refusals?.[kind].total ??
+  0;
+const networkAlarms = () =>
+  w
+    .query<{ payload: string }>("SELECT payload FROM outbox WHERE kind = 'alarm'")
+    .map((r) => JSON.parse(r.payload) as AlarmEvent)
+    .filter((a) => a.type === 'network-refused');
 const authorisations = () => w.mcu.received.filter((m) => m.kind === 'authorise').length;
 
 /** The gate is the same process it was, and the next passenger with a valid ticket is let through. */
@@ -46,14 +51,18 @@ async function stillServing(): Promise<void> {
 }
 
 /** Waits for the status to count `n` more refusals of `kind` than `before`. */
-const counted = (kind: Kind, before: number, n: number) => waitFor(() => refusals(kind) >= before + n, 20_000, `${n} ${kind} refusals in the status`);
+const counted = (kind: Kind, before: number, n: number) =>
+  waitFor(() => refusals(kind) >= before + n, 20_000, `${n} ${kind} refusals in the status`);
 
 beforeAll(async () => {
   w = await startWorld({ travellers: 40, resultHoldMs: 200 });
   gate = await startLoadedGate(w);
   void gate.exited.then(() => crashes++);
   attacker = await mqtt.connectAsync(w.broker.url, { protocolVersion: 5, clientId: 'adversary' });
-  w.central.on('message', (topic, payload) => topic.endsWith('/cmd-result') && results.push(parseJson(commandResultSchema, payload.toString('utf8'))));
+  w.central.on(
+    'message',
+    (topic, payload) => topic.endsWith('/cmd-result') && results.push(parseJson(commandResultSchema, payload.toString('utf8'))),
+  );
   await w.central.subscribeAsync(`gates/v1/${STATION}/${GATE}/cmd-result`, { qos: 1 });
   await stillServing();
 }, 60_000);
@@ -74,7 +83,8 @@ afterAll(async () => {
 describe('a gate on a hostile station network', () => {
   it('1. commands nested thousands of levels deep: refused with a code, no stack overflow, no restart', async () => {
     const before = refusals('command');
-    const deep = (levels: number) => `{"v":2,"keyId":"0000000000000000","sig":"AA==","body":"","args":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+    const deep = (levels: number) =>
+      `{"v":2,"keyId":"0000000000000000","sig":"AA==","body":"","args":${'['.repeat(levels)}${']'.repeat(levels)}}`;
     await attacker.publishAsync(`gates/v1/${STATION}/${GATE}/cmd/release`, deep(10_000), { qos: 1 }); // 20 KB
     await attacker.publishAsync(`gates/v1/${STATION}/${GATE}/cmd/release`, deep(1_900), { qos: 1 }); // under 4 KiB
     await counted('command', before, 2);
@@ -112,8 +122,15 @@ describe('a gate on a hostile station network', () => {
     await counted('sibling', before, forged.length);
     // Positive control: gate 08, on the roster, signs a passage of ticket F1; this gate takes it.
     const genuine = passagePayload('08', 'F1');
-    await attacker.publishAsync(`gates/v1/${STATION}/08/events/passage`, genuine, { qos: 1, properties: { userProperties: { sig: sign(sibling.privateKey, genuine) } } });
-    await waitFor(() => w.query("SELECT 1 FROM ledger WHERE ticket_id = 'F1' AND source = 'sibling'").length === 1, 10_000, 'the rostered sibling passage');
+    await attacker.publishAsync(`gates/v1/${STATION}/08/events/passage`, genuine, {
+      qos: 1,
+      properties: { userProperties: { sig: sign(sibling.privateKey, genuine) } },
+    });
+    await waitFor(
+      () => w.query("SELECT 1 FROM ledger WHERE ticket_id = 'F1' AND source = 'sibling'").length === 1,
+      10_000,
+      'the rostered sibling passage',
+    );
     forgedAccepted += w.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", victim).length;
     cycles += forged.length;
     await stillServing(); // the victim's own ticket: let through, not already-used
@@ -142,12 +159,20 @@ describe('a gate on a hostile station network', () => {
     await attacker.publishAsync(topics.delta(STATION, 1, 1), huge, { qos: 1 });
     const state = w.query<{ epoch: string; seq: number }>('SELECT epoch, seq FROM sync_state WHERE id = 1')[0];
     const refund = buildDelta(
-      { upserts: { passengers: [], tickets: [] }, deletes: { passengers: [], tickets: [] }, clearUses: [{ ticketId: 'F1', direction: 'entry' }] },
+      {
+        upserts: { passengers: [], tickets: [] },
+        deletes: { passengers: [], tickets: [] },
+        clearUses: [{ ticketId: 'F1', direction: 'entry' }],
+      },
       { docSecret: DEMO_SECRET, key: w.syncKey, station: STATION, epoch: Number(state.epoch), seq: state.seq + 1, now: new Date() },
     );
     for (const m of refund.messages) await w.central.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
     // The delta applies (the sibling use of F1 that central says was a mistake is cleared).
-    await waitFor(() => w.query<{ seq: number }>('SELECT seq FROM sync_state WHERE id = 1')[0].seq === state.seq + 1, 20_000, 'the genuine delta applied');
+    await waitFor(
+      () => w.query<{ seq: number }>('SELECT seq FROM sync_state WHERE id = 1')[0].seq === state.seq + 1,
+      20_000,
+      'the genuine delta applied',
+    );
     expect(w.query("SELECT 1 FROM ledger WHERE ticket_id = 'F1'")).toEqual([]);
     cycles += 1;
     await stillServing();
@@ -189,7 +214,12 @@ describe('a gate on a hostile station network', () => {
     await attacker.publishAsync(a.topic, a.payload, { qos: 1 }); // fresh by the clock, older than the mark
     await waitFor(() => results.length >= n + 3, 10_000, 'three answers');
     // A refusal is answered on arrival, an authorised command once it ran: compare without the order.
-    expect(results.slice(n, n + 3).map((r) => r.code).sort()).toEqual(['ok', 'replayed', 'stale']);
+    expect(
+      results
+        .slice(n, n + 3)
+        .map((r) => r.code)
+        .sort(),
+    ).toEqual(['ok', 'replayed', 'stale']);
     cycles += 3;
     await stillServing();
   });
@@ -215,7 +245,10 @@ describe('a gate on a hostile station network', () => {
     damageFile(w.dbPath, 'zeroed-header');
     gate = w.startGate();
     void gate.exited.then(() => crashes++);
-    await Promise.race([gate.ready, gate.exited.then((e) => Promise.reject(new Error(`gate exited (${e.code ?? e.signal}): ${gate.log().slice(-1500)}`)))]);
+    await Promise.race([
+      gate.ready,
+      gate.exited.then((e) => Promise.reject(new Error(`gate exited (${e.code ?? e.signal}): ${gate.log().slice(-1500)}`))),
+    ]);
     await waitFor(() => w.received.some((e) => e.kind === 'alarm' && e.type === 'storage-corrupt'), 15_000, 'storage-corrupt at central');
     await waitFor(() => w.query('SELECT 1 FROM sync_state').length === 1, 20_000, 'the snapshot loaded again');
     await waitFor(() => w.mcu.session && w.mcu.mode === 'normal', 10_000, 'the MCU session');

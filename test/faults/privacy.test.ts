@@ -72,7 +72,11 @@ function wireNeedles() {
   const snap = demoSnapshot();
   for (const p of snap.passengers) {
     v.push({ what: `record ${p.number}: number`, text: p.number });
-    if (p.birthDate) v.push({ what: `record ${p.number}: birth date`, text: p.birthDate }, { what: `record ${p.number}: birth date compact`, text: p.birthDate.replaceAll('-', '') });
+    if (p.birthDate)
+      v.push(
+        { what: `record ${p.number}: birth date`, text: p.birthDate },
+        { what: `record ${p.number}: birth date compact`, text: p.birthDate.replaceAll('-', '') },
+      );
     if (p.nameLatin) v.push({ what: `record ${p.number}: nameLatin`, text: p.nameLatin });
   }
   for (const t of snap.tickets) v.push({ what: `ticket ${t.id}: document number`, text: t.number });
@@ -122,7 +126,8 @@ describe('privacy scan after a demo run', () => {
     // The search itself works: the reader's own answer for a card holds its number, name and photo.
     const answer = Buffer.from(buildReadResponse(encodeCardText(CARDS.resident)));
     const all = needles();
-    for (const what of ['resident.number (UTF-16LE)', 'resident.name (UTF-16LE)', 'photo bytes']) expect(answer.includes(all.find((n) => n.what === what)!.bytes), what).toBe(true);
+    for (const what of ['resident.number (UTF-16LE)', 'resident.name (UTF-16LE)', 'photo bytes'])
+      expect(answer.includes(all.find((n) => n.what === what)!.bytes), what).toBe(true);
     const faceAnswer = Buffer.from(buildReadResponse(encodeCardText(CARDS.resident), { photo: syntheticPhotoFor(CARDS.resident.number) }));
     expect(faceAnswer.includes(all.find((n) => n.what === 'resident photo bytes')!.bytes)).toBe(true);
 
@@ -145,11 +150,15 @@ describe('privacy scan after a demo run', () => {
     const scan = scanMessages(wire, wireNeedles());
     const control = scan.hits.filter((h) => h.topic === PLANTED);
     const leaks = scan.hits.filter((h) => h.topic !== PLANTED);
-    console.log(`privacy scan on the wire: ${wire.length} messages, ${scan.bytes} bytes on ${topics.size} kinds of topic, ${wireNeedles().length} needles; hits ${leaks.length} (positive control: ${control.length} on the planted message)`);
+    console.log(
+      `privacy scan on the wire: ${wire.length} messages, ${scan.bytes} bytes on ${topics.size} kinds of topic, ${wireNeedles().length} needles; hits ${leaks.length} (positive control: ${control.length} on the planted message)`,
+    );
     expect(control.map((h) => h.what)).toContain('resident.number');
     // And the scan would have caught the wire format before issue 14: central's plain records as a chunk carried them.
     const plain = scanMessages([{ topic: 'plain-records', bytes: Buffer.from(JSON.stringify(demoSnapshot())) }], wireNeedles());
-    expect(plain.hits.map((h) => h.what)).toEqual(expect.arrayContaining(['record C01X00T47: number', 'record C01X00T47: birth date', 'record C01X00T47: nameLatin']));
+    expect(plain.hits.map((h) => h.what)).toEqual(
+      expect.arrayContaining(['record C01X00T47: number', 'record C01X00T47: birth date', 'record C01X00T47: nameLatin']),
+    );
     expect(leaks).toEqual([]);
     tally({ scenario: 'privacy', cycles: checks, lost: found.length, doubleUsed: 0 });
   });

@@ -28,7 +28,10 @@ afterEach(async () => {
 async function rig(link: Partial<LinkOptions> = {}): Promise<CRig> {
   const pair = await openPtyPair('c-bridge');
   const fw = await CFirmware.open(pair.sim, { walkMs: 40, statusMs: 40 });
-  const l = new BridgeLink(new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), { ...FAST, ...link });
+  const l = new BridgeLink(
+    new SerialTransport({ name: 'mcu', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }),
+    { ...FAST, ...link },
+  );
   const reports: Report[] = [];
   const discards: string[] = [];
   l.onReport((x) => void reports.push(x));
@@ -50,8 +53,8 @@ async function rig(link: Partial<LinkOptions> = {}): Promise<CRig> {
 }
 
 const report = <K extends Report['kind']>(rg: CRig, kind: K, n = 1) =>
-  waitFor(() => rg.reports.filter((x) => x.kind === kind).length >= n, 3000, `${n} ${kind} report(s)`).then(
-    () => rg.reports.filter((x): x is Extract<Report, { kind: K }> => x.kind === kind).at(-1)!,
+  waitFor(() => rg.reports.filter((x) => x.kind === kind).length >= n, 3000, `${n} ${kind} report(s)`).then(() =>
+    rg.reports.filter((x): x is Extract<Report, { kind: K }> => x.kind === kind).at(-1)!,
   );
 
 describe('bridge link <-> C firmware over a pty', () => {
@@ -92,7 +95,19 @@ describe('bridge link <-> C firmware over a pty', () => {
     r.fw.send('reboot brown-out');
     expect(await report(r, 'mcu-reset', 2)).toMatchObject({ cause: 'brown-out' });
     expect(new Set(r.reports.map((x) => x.kind))).toEqual(
-      new Set(['mcu-reset', 'passage-timeout', 'passage-started', 'passage', 'tailgating', 'reverse-passage', 'forced-entry', 'intrusion', 'door-fault', 'power', 'emergency']),
+      new Set([
+        'mcu-reset',
+        'passage-timeout',
+        'passage-started',
+        'passage',
+        'tailgating',
+        'reverse-passage',
+        'forced-entry',
+        'intrusion',
+        'door-fault',
+        'power',
+        'emergency',
+      ]),
     );
     expect(r.reports.find((x) => x.kind === 'intrusion')).toEqual({ kind: 'intrusion', direction: 'exit' });
     expect(r.reports.find((x) => x.kind === 'door-fault')).toEqual({ kind: 'door-fault', fault: 'jammed-closed', active: true });
@@ -136,7 +151,9 @@ describe('bridge link <-> C firmware over a pty', () => {
     await waitFor(() => r!.fw.mode === 'free', 10_000, 'free mode in the firmware state');
     expect(r.reports.find((x) => x.kind === 'passage-timeout')).toMatchObject({ authId: 41, unused: 1 });
     await expect(r.link.setMode('locked')).rejects.toMatchObject({ code: 'nak', nakReason: 'emergency' });
-    await expect(r.link.authorise({ authId: 42, direction: 'entry', count: 1, timeoutMs: 5000 })).rejects.toMatchObject({ nakReason: 'emergency' });
+    await expect(r.link.authorise({ authId: 42, direction: 'entry', count: 1, timeoutMs: 5000 })).rejects.toMatchObject({
+      nakReason: 'emergency',
+    });
     expect(r.fw.mode).toBe('free');
     r.fw.setEmergency(false);
     await report(r, 'emergency', 2);

@@ -19,8 +19,14 @@ export function buildFirmware(target = 'all'): string {
   if (built && target === 'all') return '';
   // Test files run in parallel processes: one make at a time in the build folder (flock, util-linux).
   mkdirSync(resolve(FIRMWARE_DIR, 'build'), { recursive: true });
-  const r = spawnSync('flock', [resolve(FIRMWARE_DIR, 'build/.make-lock'), 'make', '-C', FIRMWARE_DIR, target], { encoding: 'utf8', timeout: 180_000 });
-  if (r.error) throw new Error(`make ${target} in firmware-bridge/c could not run (${r.error.message}); install make and a C compiler (Debian: gcc make)`);
+  const r = spawnSync('flock', [resolve(FIRMWARE_DIR, 'build/.make-lock'), 'make', '-C', FIRMWARE_DIR, target], {
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (r.error)
+    throw new Error(
+      `make ${target} in firmware-bridge/c could not run (${r.error.message}); install make and a C compiler (Debian: gcc make)`,
+    );
   if (r.status !== 0) throw new Error(`make ${target} in firmware-bridge/c failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   if (target === 'all') built = true;
   return r.stdout + r.stderr;
@@ -79,7 +85,16 @@ export class CFirmware {
   /** Start the firmware on `path` (the simulator's end of a pty pair) and wait until it has booted. */
   static async open(path: string, opts: { failMode?: FailMode; walkMs?: number; statusMs?: number } = {}): Promise<CFirmware> {
     buildFirmware();
-    const args = ['--port', path, '--fail-mode', opts.failMode ?? 'locked', '--walk-ms', String(opts.walkMs ?? 300), '--status-ms', String(opts.statusMs ?? 500)];
+    const args = [
+      '--port',
+      path,
+      '--fail-mode',
+      opts.failMode ?? 'locked',
+      '--walk-ms',
+      String(opts.walkMs ?? 300),
+      '--status-ms',
+      String(opts.statusMs ?? 500),
+    ];
     const fw = new CFirmware(spawn(FIRMWARE_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
     await waitFor(() => fw.ready || fw.exited, 20_000, 'the C firmware to boot');
     if (!fw.ready) throw new Error(`the C firmware exited at start: ${fw.stderr.trim()}`);

@@ -16,11 +16,18 @@ describe('migration 6: keyed birth dates', () => {
     tmp = tempDir();
     const path = join(tmp.dir, 'gate.db');
     const old = new Database(path);
-    migrate(old, MIGRATIONS.filter((m) => m.version <= 6));
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 6),
+    );
     expect(schemaVersion(old)).toBe(6);
     old.prepare("INSERT INTO passengers (doc_key, kind, status, birth_date) VALUES ('k1', 'passport', 'verified', '1964-08-12')").run();
     old.prepare("INSERT INTO meta (key, value) VALUES ('secret-check', '0123456789abcdef')").run();
-    old.prepare("INSERT INTO sync_state (id, station, epoch, seq, generated_at, applied_at) VALUES (1, 'SHH', '7', 0, '2026-03-01T06:00:00Z', '2026-03-01T06:00:01Z')").run();
+    old
+      .prepare(
+        "INSERT INTO sync_state (id, station, epoch, seq, generated_at, applied_at) VALUES (1, 'SHH', '7', 0, '2026-03-01T06:00:00Z', '2026-03-01T06:00:01Z')",
+      )
+      .run();
     old.prepare("INSERT INTO ledger VALUES ('T1', 'entry', 'SHH', '01', 1, 'e1', 'local')").run();
     old.close();
 

@@ -10,7 +10,15 @@ import { CacheError, openDb, schemaVersion } from '../../src/cache/db.js';
 import { MIGRATIONS } from '../../src/cache/migrations/index.js';
 import { checkSnapshot, importSnapshot, parseSnapshot } from '../../src/cache/import.js';
 import { cacheCounts, SqliteCacheView } from '../../src/cache/view.js';
-import { bindSecret, clearCache, deletePassengers, deleteTickets, setSyncState, upsertPassengers, upsertTickets } from '../../src/cache/write.js';
+import {
+  bindSecret,
+  clearCache,
+  deletePassengers,
+  deleteTickets,
+  setSyncState,
+  upsertPassengers,
+  upsertTickets,
+} from '../../src/cache/write.js';
 import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 
 const SECRET = 'test-aeff15d6362f85765ba3a78408830de61e1e8d3a39f19d278532327358833288';
@@ -42,7 +50,9 @@ const ticket = (id: string, over: Partial<TicketRecord> = {}): TicketRecord => (
 const snapshot = (): SnapshotFile => ({
   station: 'VNP',
   generatedAt: '2025-06-01T06:00:00+08:00',
-  passengers: [{ kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12', nameLatin: 'MUSTERMANN ERIKA' }],
+  passengers: [
+    { kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12', nameLatin: 'MUSTERMANN ERIKA' },
+  ],
   tickets: [ticket('A'), ticket('B'), ticket('C', { kind: 'passport', country: 'DEU', number: 'C01X00T47' })],
 });
 
@@ -95,19 +105,33 @@ describe('write side and view', () => {
     upsertTickets(db, keyedTickets(SECRET, [ticket('A'), ticket('B')]));
     upsertTickets(db, keyedTickets(SECRET, [ticket('A', { status: 'refunded' })]));
     const got = view.tickets([key]).sort((a, b) => a.id.localeCompare(b.id));
-    expect(got.map((t) => [t.id, t.status])).toEqual([['A', 'refunded'], ['B', 'valid']]);
+    expect(got.map((t) => [t.id, t.status])).toEqual([
+      ['A', 'refunded'],
+      ['B', 'valid'],
+    ]);
     expect(got[0].departureMs).toBe(Date.parse('2025-06-01T02:00:00Z'));
 
     upsertPassengers(db, keyedPassengers(SECRET, snapshot().passengers));
     const pkey = view.keyOf({ kind: 'passport', country: 'DEU', number: 'C01X00T47' });
     // The birth date is stored only as its keyed value (docs/sync.md "Keyed bytes"), which the MRZ's date reproduces.
-    expect(view.passenger(pkey)).toEqual({ docKey: pkey, kind: 'passport', status: 'verified', birthKey: view.birthKeyOf(pkey, '1964-08-12') });
+    expect(view.passenger(pkey)).toEqual({
+      docKey: pkey,
+      kind: 'passport',
+      status: 'verified',
+      birthKey: view.birthKeyOf(pkey, '1964-08-12'),
+    });
     expect(view.birthKeyOf(pkey, '1964-08-13')).not.toBe(view.passenger(pkey)!.birthKey);
     expect(deletePassengers(db, [pkey])).toBe(1);
     expect(view.passenger(pkey)).toBeUndefined();
     expect(deleteTickets(db, ['B', 'nope'])).toBe(1);
 
-    setSyncState(db, { station: 'VNP', epoch: 'e', seq: 7, generatedAt: '2025-06-01T06:00:00+08:00', appliedAt: '2025-06-01T06:01:00+08:00' });
+    setSyncState(db, {
+      station: 'VNP',
+      epoch: 'e',
+      seq: 7,
+      generatedAt: '2025-06-01T06:00:00+08:00',
+      appliedAt: '2025-06-01T06:01:00+08:00',
+    });
     expect(view.syncState()).toMatchObject({ seq: 7, generatedAtMs: Date.parse('2025-05-31T22:00:00Z') });
     clearCache(db);
     expect(cacheCounts(db)).toMatchObject({ passengers: 0, tickets: 0 });
@@ -173,7 +197,12 @@ describe('snapshot import', () => {
     broken.tickets = [ticket('X'), ticket('Y', { status: 'lost' as TicketRecord['status'] })];
     expect(() => importSnapshot(db, SECRET, broken, new Date())).toThrow();
     expect(cacheCounts(db).tickets).toBe(3);
-    expect(new SqliteCacheView(db, SECRET).tickets([new SqliteCacheView(db, SECRET).keyOf(ticket('A'))]).map((t) => t.id).sort()).toEqual(['A', 'B']);
+    expect(
+      new SqliteCacheView(db, SECRET)
+        .tickets([new SqliteCacheView(db, SECRET).keyOf(ticket('A'))])
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(['A', 'B']);
     db.close();
   });
 });

@@ -26,12 +26,31 @@ async function gate(args: string[], stdin = ''): Promise<{ code: number; out: st
   return { code, out, err };
 }
 
-const resident = (number: string) => ({ type: 'cn-resident-id', number, nationality: 'CHN', sex: 'M', birthDate: '1990-01-01', validFrom: '2020-01-01', validTo: null, warnings: [] });
+const resident = (number: string) => ({
+  type: 'cn-resident-id',
+  number,
+  nationality: 'CHN',
+  sex: 'M',
+  birthDate: '1990-01-01',
+  validFrom: '2020-01-01',
+  validTo: null,
+  warnings: [],
+});
 const PARENT = '110102199001010118';
 const STUDENT = '110102199001010214';
 const TRANSFER = '110102199001010417';
 const STAYED_ON = '11010219900101061X';
-const base = { train: 'G101', date: '2025-06-01', from: 'VNP', to: 'AOH', departure: '2025-06-01T10:00:00+08:00', arrival: '2025-06-01T14:30:00+08:00', car: '05', seat: '12A', status: 'valid' };
+const base = {
+  train: 'G101',
+  date: '2025-06-01',
+  from: 'VNP',
+  to: 'AOH',
+  departure: '2025-06-01T10:00:00+08:00',
+  arrival: '2025-06-01T14:30:00+08:00',
+  car: '05',
+  seat: '12A',
+  status: 'valid',
+};
 const res = (number: string) => ({ kind: 'cn-resident-id', country: 'CHN', number });
 const snapshot = {
   station: 'VNP',
@@ -41,9 +60,36 @@ const snapshot = {
     { id: 'P1', ...res(PARENT), ...base },
     { id: 'P1-CHILD', ...res(PARENT), ...base, seat: '12B', fare: 'child' },
     { id: 'S1', ...res(STUDENT), ...base, fare: 'student', concessionVerified: true, registeredJourney: { from: 'VNP', to: 'TNV' } },
-    { id: 'T-IN', ...res(TRANSFER), ...base, train: 'G7', from: 'AOH', to: 'VNP', departure: '2025-06-01T05:30:00+08:00', arrival: '2025-06-01T09:10:00+08:00' },
-    { id: 'T-ON', ...res(TRANSFER), ...base, train: 'G9', to: 'SHH', departure: '2025-06-01T11:00:00+08:00', arrival: '2025-06-01T15:00:00+08:00' },
-    { id: 'O1', ...res(STAYED_ON), ...base, train: 'D3', from: 'SHH', to: 'AOH', departure: '2025-06-01T06:00:00+08:00', arrival: '2025-06-01T08:00:00+08:00', calls: ['SHH', 'AOH', 'VNP', 'TNV'] },
+    {
+      id: 'T-IN',
+      ...res(TRANSFER),
+      ...base,
+      train: 'G7',
+      from: 'AOH',
+      to: 'VNP',
+      departure: '2025-06-01T05:30:00+08:00',
+      arrival: '2025-06-01T09:10:00+08:00',
+    },
+    {
+      id: 'T-ON',
+      ...res(TRANSFER),
+      ...base,
+      train: 'G9',
+      to: 'SHH',
+      departure: '2025-06-01T11:00:00+08:00',
+      arrival: '2025-06-01T15:00:00+08:00',
+    },
+    {
+      id: 'O1',
+      ...res(STAYED_ON),
+      ...base,
+      train: 'D3',
+      from: 'SHH',
+      to: 'AOH',
+      departure: '2025-06-01T06:00:00+08:00',
+      arrival: '2025-06-01T08:00:00+08:00',
+      calls: ['SHH', 'AOH', 'VNP', 'TNV'],
+    },
     { id: 'HRP', kind: 'hk-mo-home-return-permit', country: 'CHN', number: 'H12345678', ...base },
   ],
 };
@@ -72,7 +118,13 @@ describe('gate decode mrz: issue 17 documents', () => {
   it('decodes a CR card with its issue count and HK identity number', async () => {
     const r = await gate(['decode', 'mrz'], CR_HK.join('\n') + '\n');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ documentCode: 'CR', format: 'CN-3x30', number: 'H12345678', issueCount: 1, regionIdNumber: 'A1234563' });
+    expect(JSON.parse(r.out)).toMatchObject({
+      documentCode: 'CR',
+      format: 'CN-3x30',
+      number: 'H12345678',
+      issueCount: 1,
+      regionIdNumber: 'A1234563',
+    });
   });
 
   it('names a visa and an exit permit in one line, exit 1', async () => {
@@ -99,22 +151,46 @@ describe('gate decide: issue 17 passengers', () => {
   });
 
   it('a student outside the registered journey', async () => {
-    expect(await decide('entry', ['--document', JSON.stringify(resident(STUDENT))])).toMatchObject({ reason: 'staffed-check', detail: 'student-outside-journey' });
+    expect(await decide('entry', ['--document', JSON.stringify(resident(STUDENT))])).toMatchObject({
+      reason: 'staffed-check',
+      detail: 'student-outside-journey',
+    });
   });
 
   it('a transfer lane opens for the onward ticket; an exit lane sends the overtravelled passenger to pay', async () => {
-    expect(await decide('transfer', ['--document', JSON.stringify(resident(TRANSFER))])).toMatchObject({ decision: 'open', ticket: { id: 'T-ON' } });
-    expect(await decide('exit', ['--document', JSON.stringify(resident(STAYED_ON))])).toMatchObject({ reason: 'fare-adjustment', ticket: { id: 'O1' } });
+    expect(await decide('transfer', ['--document', JSON.stringify(resident(TRANSFER))])).toMatchObject({
+      decision: 'open',
+      ticket: { id: 'T-ON' },
+    });
+    expect(await decide('exit', ['--document', JSON.stringify(resident(STAYED_ON))])).toMatchObject({
+      reason: 'fare-adjustment',
+      ticket: { id: 'O1' },
+    });
   });
 
   it('reads a Home Return Permit card from its MRZ, and tells a visa holder what to present', async () => {
     expect(await decide('entry', ['--mrz', CR_HK.join('\\n')])).toMatchObject({ decision: 'open', ticket: { id: 'HRP' } });
-    expect(await decide('entry', ['--mrz', V.V11.join('\\n')])).toMatchObject({ reason: 'present-passport-page', message: MESSAGES['present-passport-page'] });
+    expect(await decide('entry', ['--mrz', V.V11.join('\\n')])).toMatchObject({
+      reason: 'present-passport-page',
+      message: MESSAGES['present-passport-page'],
+    });
     expect(await decide('entry', ['--mrz', CS_LINE])).toMatchObject({ reason: 'present-resident-card' });
   });
 
   it('refuses an unknown direction with exit 2', async () => {
-    const r = await gate(['decide', '--db', db, '--config', 'config/sample.json', '--direction', 'sideways', '--at', AT, '--document', '{}']);
+    const r = await gate([
+      'decide',
+      '--db',
+      db,
+      '--config',
+      'config/sample.json',
+      '--direction',
+      'sideways',
+      '--at',
+      AT,
+      '--document',
+      '{}',
+    ]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/entry, exit or transfer/);
   });

@@ -11,7 +11,12 @@ import { z } from 'zod';
 import { snapshotFileSchema } from '../../src/cache/records.js';
 
 /** What `gate decide` prints; `message` holds one line per language. */
-const decideOutputSchema = z.looseObject({ decision: z.string(), reason: z.string(), ticket: z.unknown(), message: z.record(z.string(), z.string()) });
+const decideOutputSchema = z.looseObject({
+  decision: z.string(),
+  reason: z.string(),
+  ticket: z.unknown(),
+  message: z.record(z.string(), z.string()),
+});
 /** The parts of `gate cache stats` these tests check. */
 const cacheStatsSchema = z.looseObject({
   schemaVersion: z.number(),
@@ -63,7 +68,12 @@ describe('gate cache import / stats', () => {
     const r = await gate('cache', 'stats', '--db', db);
     expect(r.code).toBe(0);
     const stats = parseJson(cacheStatsSchema, r.out);
-    expect(stats).toMatchObject({ passengers: 4, tickets: 11, ledger: 0, snapshot: { station: 'VNP', generatedAt: '2025-06-01T06:00:00+08:00' } });
+    expect(stats).toMatchObject({
+      passengers: 4,
+      tickets: 11,
+      ledger: 0,
+      snapshot: { station: 'VNP', generatedAt: '2025-06-01T06:00:00+08:00' },
+    });
     expect(stats.schemaVersion).toBe(stats.latestSchemaVersion);
     // Every table's rows and the files' sizes, to see what a long-running gate's storage holds.
     expect(stats.tables).toMatchObject({ passengers: 4, tickets: 11, ledger: 0, outbox: 0, cleared_uses: 0, command_nonces: 0 });
@@ -106,7 +116,13 @@ describe('gate decide', () => {
     const r = await gate(...decideArgs(direction, `@config/sample-documents.json#${name}`));
     expect(r.code).toBe(0);
     // The keys in the order printed (a record keeps the input's order).
-    expect(Object.keys(parseJson(z.record(z.string(), z.unknown()), r.out))).toEqual(['decision', 'reason', 'ticket', 'message', 'passenger']);
+    expect(Object.keys(parseJson(z.record(z.string(), z.unknown()), r.out))).toEqual([
+      'decision',
+      'reason',
+      'ticket',
+      'message',
+      'passenger',
+    ]);
     const out = parseJson(decideOutputSchema, r.out);
     expect(out).toMatchObject({ decision, reason });
     expect(Object.keys(out.message)).toEqual(['zh', 'en']);

@@ -93,7 +93,10 @@ describe('gate config check, gate doctor and gate run refuse the same configs wi
 
     const doctor = await runGateProcess(['doctor', '--config', file, '--wait', '200'], { env });
     expect(doctor.code).toBe(1);
-    const failLines = doctor.out.split('\n').filter((l) => /^FAIL\s+config\s/.test(l)).map((l) => l.replace(/^FAIL\s+config\s+/, ''));
+    const failLines = doctor.out
+      .split('\n')
+      .filter((l) => /^FAIL\s+config\s/.test(l))
+      .map((l) => l.replace(/^FAIL\s+config\s+/, ''));
     expect(failLines).toEqual(lines);
   });
 
@@ -110,7 +113,10 @@ describe('gate config check, gate doctor and gate run refuse the same configs wi
       'sync.centralPublicKeys[0]: expected an Ed25519 public key (PEM or base64 SPKI DER), got a rsa key',
       "mqtt.centralPublicKeys[0]: the same key as sync.centralPublicKeys[1]; central's command key must be a key of its own (gate central keygen makes one)",
     ];
-    for (const args of [['config', 'check', file], ['run', '--config', file]]) {
+    for (const args of [
+      ['config', 'check', file],
+      ['run', '--config', file],
+    ]) {
       const r = await runGateProcess(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(problemLines(r.err)).toEqual(lines);
@@ -131,7 +137,8 @@ describe('gate config check, gate doctor and gate run refuse the same configs wi
   it('GATE_LOG_LEVEL=verbose is a config error of one line, not a logger crash', async () => {
     const file = writeConfig('level.json');
     const env = { GATE_LOG_LEVEL: 'verbose' };
-    const line = 'GATE_LOG_LEVEL (environment): expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"';
+    const line =
+      'GATE_LOG_LEVEL (environment): expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"';
     const run = await runGateProcess(['run', '--config', file], { env });
     expect(run.code).toBe(1);
     expect(problemLines(run.err)).toEqual([line]);
@@ -156,7 +163,14 @@ describe('paths in a config are relative to its folder', () => {
     const file = join(site, 'gate.json');
     writeFileSync(
       file,
-      JSON.stringify({ station: 'VNP', gate: '01', secretFile: 'secret', db: 'gate.db', devices: { idcard: { path: '/dev/ttyUSB1', recordTo: 'rec/idcard.rec' } }, bridge: { port: { path: '/dev/ttyUSB0' } } }),
+      JSON.stringify({
+        station: 'VNP',
+        gate: '01',
+        secretFile: 'secret',
+        db: 'gate.db',
+        devices: { idcard: { path: '/dev/ttyUSB1', recordTo: 'rec/idcard.rec' } },
+        bridge: { port: { path: '/dev/ttyUSB0' } },
+      }),
     );
     const r = await runGateProcess(['config', 'check', file], { cwd: tmpdir() });
     expect(r.err).toBe('');
@@ -192,10 +206,22 @@ describe('the JSON Schema', () => {
 
 describe('cross-field rules', () => {
   it.each([
-    [{ rules: { entry: { opensMinutesBefore: 5, closesMinutesBefore: 10 } } }, 'rules.entry.closesMinutesBefore: expected a number below rules.entry.opensMinutesBefore (5) so that the entry window is not empty, got 10'],
-    [{ bridge: { port: { path: '/dev/ttyUSB0' }, heartbeatMs: 2000 } }, "bridge.watchdogMs: expected a number at least twice bridge.heartbeatMs (4000) so that one late heartbeat does not trip the MCU's watchdog, got its default"],
-    [{ mqtt: { reconnect: { initialMs: 5000, maxMs: 1000 } } }, 'mqtt.reconnect.maxMs: expected a number not below mqtt.reconnect.initialMs (5000), got 1000'],
-    [{ devices: { idcard: { enabled: true, path: '/dev/ttyUSB0' } } }, 'devices.idcard.path: expected a port no other device uses (bridge.port.path is the same), got "/dev/ttyUSB0"'],
+    [
+      { rules: { entry: { opensMinutesBefore: 5, closesMinutesBefore: 10 } } },
+      'rules.entry.closesMinutesBefore: expected a number below rules.entry.opensMinutesBefore (5) so that the entry window is not empty, got 10',
+    ],
+    [
+      { bridge: { port: { path: '/dev/ttyUSB0' }, heartbeatMs: 2000 } },
+      "bridge.watchdogMs: expected a number at least twice bridge.heartbeatMs (4000) so that one late heartbeat does not trip the MCU's watchdog, got its default",
+    ],
+    [
+      { mqtt: { reconnect: { initialMs: 5000, maxMs: 1000 } } },
+      'mqtt.reconnect.maxMs: expected a number not below mqtt.reconnect.initialMs (5000), got 1000',
+    ],
+    [
+      { devices: { idcard: { enabled: true, path: '/dev/ttyUSB0' } } },
+      'devices.idcard.path: expected a port no other device uses (bridge.port.path is the same), got "/dev/ttyUSB0"',
+    ],
   ])('%j is refused by config check and gate run with one line', async (edit, line) => {
     const file = writeConfig(`cross-${Math.random().toString(36).slice(2)}.json`, (c) => {
       for (const [k, v] of Object.entries(edit)) c[k] = Object.assign({}, c[k], v);

@@ -3,7 +3,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, maskedConfig, parseConfig, parseJsonc, resolveNextSecret, resolveSecret, stripJsonComments } from '../../src/config/load.js';
+import {
+  ConfigError,
+  loadConfig,
+  maskedConfig,
+  parseConfig,
+  parseJsonc,
+  resolveNextSecret,
+  resolveSecret,
+  stripJsonComments,
+} from '../../src/config/load.js';
 import { runProblems } from '../../src/config/run-checks.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
 
@@ -78,7 +87,13 @@ describe('config', () => {
     expect(() => resolveSecret(undefined, {})).toThrow(expect.objectContaining({ code: 'secret-missing' }));
     expect(() => resolveSecret(undefined, { GATE_SECRET: 'short' })).toThrow(expect.objectContaining({ code: 'secret-too-short' }));
     // Long is not enough: a repeated, run-like or few-symbol string is refused as a key (src/util/key-strength.ts).
-    for (const weak of ['x'.repeat(40), 'abc'.repeat(20), '0123456789'.repeat(6), 'abcdefghijklmnopqrstuvwxyz0123456789', 'ab'.repeat(10) + 'ba'.repeat(10) + 'aabb'.repeat(5)]) {
+    for (const weak of [
+      'x'.repeat(40),
+      'abc'.repeat(20),
+      '0123456789'.repeat(6),
+      'abcdefghijklmnopqrstuvwxyz0123456789',
+      'ab'.repeat(10) + 'ba'.repeat(10) + 'aabb'.repeat(5),
+    ]) {
       expect(() => resolveSecret(undefined, { GATE_SECRET: weak })).toThrow(expect.objectContaining({ code: 'secret-weak' }));
     }
     // Key rotation: secretNext (or secretNextFile) is held to the same standard, and gate config check says so.
@@ -87,7 +102,9 @@ describe('config', () => {
     expect(resolveNextSecret(loadConfig(join(dir, 'n.json')))).toBe(long.split('').reverse().join(''));
     writeFileSync(join(dir, 'w.json'), JSON.stringify({ station: 'VNP', gate: '01', secret: long, secretNext: 'z'.repeat(48) }));
     expect(() => resolveNextSecret(loadConfig(join(dir, 'w.json')))).toThrow(expect.objectContaining({ code: 'secret-weak' }));
-    expect(runProblems(loadConfig(join(dir, 'w.json')), {})).toContain('secretNext: estimated 0 bits of entropy, expected at least 128: use a random key, e.g. openssl rand -hex 32');
+    expect(runProblems(loadConfig(join(dir, 'w.json')), {})).toContain(
+      'secretNext: estimated 0 bits of entropy, expected at least 128: use a random key, e.g. openssl rand -hex 32',
+    );
     expect(runProblems(loadConfig(join(dir, 'w.json')), {}).join('\n')).not.toContain('zzzz');
     writeFileSync(join(dir, 'b.json'), JSON.stringify({ station: 'VNP', secretFile: 'missing' }));
     expect(() => resolveSecret(loadConfig(join(dir, 'b.json')), {})).toThrow(expect.objectContaining({ code: 'secret-file-unreadable' }));

@@ -25,7 +25,16 @@ const rules = gateConfigSchema.parse({ station: 'VNP' }).rules;
 /** A resident card with a valid MOD 11-2 number: Beijing Xicheng, born 1990-01-01, sequence `seq`. */
 function resident(seq: number): Document {
   const first17 = `11010219900101${String(seq).padStart(3, '0')}`;
-  return { type: 'cn-resident-id', number: first17 + mod11_2CheckChar(first17), nationality: 'CHN', sex: 'M', birthDate: '1990-01-01', validFrom: '2020-01-01', validTo: null, warnings: [] };
+  return {
+    type: 'cn-resident-id',
+    number: first17 + mod11_2CheckChar(first17),
+    nationality: 'CHN',
+    sex: 'M',
+    birthDate: '1990-01-01',
+    validFrom: '2020-01-01',
+    validTo: null,
+    warnings: [],
+  };
 }
 const idOf = (d: Document) => ({ kind: 'cn-resident-id' as const, country: 'CHN', number: d.number });
 const mrzDoc = (lines: readonly string[]): Document => {
@@ -75,21 +84,53 @@ function ticket(doc: { kind: TicketRecord['kind']; country: string; number: stri
 }
 // An arriving train G7 AOH -> VNP, 05:30 -> 09:10; an onward train G9 VNP -> SHH at 18:00 (window [16:00, 17:55)).
 const arriving = (doc: Document, over: Partial<TicketRecord> = {}) =>
-  ticket(idOf(doc), { train: 'G7', from: 'AOH', to: 'VNP', departure: '2025-06-01T05:30:00+08:00', arrival: '2025-06-01T09:10:00+08:00', ...over });
+  ticket(idOf(doc), {
+    train: 'G7',
+    from: 'AOH',
+    to: 'VNP',
+    departure: '2025-06-01T05:30:00+08:00',
+    arrival: '2025-06-01T09:10:00+08:00',
+    ...over,
+  });
 const onward = (doc: Document, over: Partial<TicketRecord> = {}) =>
-  ticket(idOf(doc), { train: 'G9', from: 'VNP', to: 'SHH', departure: '2025-06-01T11:00:00+08:00', arrival: '2025-06-01T15:00:00+08:00', ...over });
+  ticket(idOf(doc), {
+    train: 'G9',
+    from: 'VNP',
+    to: 'SHH',
+    departure: '2025-06-01T11:00:00+08:00',
+    arrival: '2025-06-01T15:00:00+08:00',
+    ...over,
+  });
 // A train SHH -> AOH -> VNP -> TNV: a ticket to AOH, its holder still aboard at VNP.
 const CALLS = ['SHH', 'AOH', 'VNP', 'TNV'];
 const toAoh = (doc: Document, over: Partial<TicketRecord> = {}) =>
-  ticket(idOf(doc), { train: 'D3', from: 'SHH', to: 'AOH', departure: '2025-06-01T06:00:00+08:00', arrival: '2025-06-01T08:00:00+08:00', calls: CALLS, ...over });
+  ticket(idOf(doc), {
+    train: 'D3',
+    from: 'SHH',
+    to: 'AOH',
+    departure: '2025-06-01T06:00:00+08:00',
+    arrival: '2025-06-01T08:00:00+08:00',
+    calls: CALLS,
+    ...over,
+  });
 
 const tickets: TicketRecord[] = [
   ticket(idOf(parent), { id: 'PARENT' }),
   ticket(idOf(parent), { id: 'PARENT-CHILD', fare: 'child', seat: '12B' }),
   ticket(idOf(childOnly), { id: 'CHILD', fare: 'child' }),
   ticket(idOf(studentOk), { id: 'STUDENT', fare: 'student', concessionVerified: true, registeredJourney: { from: 'AOH', to: 'VNP' } }),
-  ticket(idOf(studentUnchecked), { id: 'STUDENT-UNCHECKED', fare: 'student', concessionVerified: false, registeredJourney: { from: 'VNP', to: 'AOH' } }),
-  ticket(idOf(studentElsewhere), { id: 'STUDENT-ELSEWHERE', fare: 'student', concessionVerified: true, registeredJourney: { from: 'VNP', to: 'TNV' } }),
+  ticket(idOf(studentUnchecked), {
+    id: 'STUDENT-UNCHECKED',
+    fare: 'student',
+    concessionVerified: false,
+    registeredJourney: { from: 'VNP', to: 'AOH' },
+  }),
+  ticket(idOf(studentElsewhere), {
+    id: 'STUDENT-ELSEWHERE',
+    fare: 'student',
+    concessionVerified: true,
+    registeredJourney: { from: 'VNP', to: 'TNV' },
+  }),
   ticket(idOf(studentNoJourney), { id: 'STUDENT-NO-JOURNEY', fare: 'student', concessionVerified: true }),
   ticket(idOf(veteran), { id: 'DISABLED-MILITARY', fare: 'disabled-military' }),
   arriving(transferring, { id: 'ARRIVED' }),
@@ -118,9 +159,15 @@ const db = openDb(':memory:');
 upsertPassengers(db, keyedPassengers(SECRET, passengers));
 upsertTickets(db, keyedTickets(SECRET, tickets));
 setSyncState(db, { station: 'VNP', epoch: 'e1', seq: 0, generatedAt: '2025-06-01T06:00:00+08:00', appliedAt: '2025-06-01T06:00:00+08:00' });
-db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('ARRIVED-EXITED', 'exit', 'VNP', '04', 0, 'ev-1', 'sibling')").run();
-db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('ONWARD-USED', 'entry', 'VNP', '07', 0, 'ev-2', 'sibling')").run();
-db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('OVERTRAVEL-EXITED', 'exit', 'TNV', '01', 0, 'ev-3', 'central')").run();
+db.prepare(
+  "INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('ARRIVED-EXITED', 'exit', 'VNP', '04', 0, 'ev-1', 'sibling')",
+).run();
+db.prepare(
+  "INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('ONWARD-USED', 'entry', 'VNP', '07', 0, 'ev-2', 'sibling')",
+).run();
+db.prepare(
+  "INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('OVERTRAVEL-EXITED', 'exit', 'TNV', '01', 0, 'ev-3', 'central')",
+).run();
 const view = new SqliteCacheView(db, SECRET);
 afterAll(() => db.close());
 
@@ -137,36 +184,163 @@ interface Case {
 const AT = '2025-06-01T09:30:00+08:00';
 const cases: Case[] = [
   // Child tickets on an adult's document: both go to staff, whichever ticket would open.
-  { name: "adult with a child's ticket on the same document", doc: parent, at: AT, reason: 'staffed-check', detail: 'child-ticket-on-document', ticket: 'PARENT' },
+  {
+    name: "adult with a child's ticket on the same document",
+    doc: parent,
+    at: AT,
+    reason: 'staffed-check',
+    detail: 'child-ticket-on-document',
+    ticket: 'PARENT',
+  },
   { name: 'a child ticket alone', doc: childOnly, at: AT, reason: 'staffed-check', detail: 'child-ticket-on-document', ticket: 'CHILD' },
-  { name: 'a child ticket before its window: the time comes first', doc: childOnly, at: '2025-06-01T07:00:00+08:00', reason: 'too-early', ticket: 'CHILD' },
+  {
+    name: 'a child ticket before its window: the time comes first',
+    doc: childOnly,
+    at: '2025-06-01T07:00:00+08:00',
+    reason: 'too-early',
+    ticket: 'CHILD',
+  },
   // Students.
   { name: 'student, checked, on the registered journey (either way round)', doc: studentOk, at: AT, reason: 'ok', ticket: 'STUDENT' },
-  { name: "student without this year's concession check", doc: studentUnchecked, at: AT, reason: 'staffed-check', detail: 'student-not-verified', ticket: 'STUDENT-UNCHECKED' },
-  { name: 'student outside the registered journey', doc: studentElsewhere, at: AT, reason: 'staffed-check', detail: 'student-outside-journey', ticket: 'STUDENT-ELSEWHERE' },
-  { name: 'student whose journey central did not send', doc: studentNoJourney, at: AT, reason: 'staffed-check', detail: 'student-outside-journey' },
-  { name: 'student ticket after its window: the time comes first', doc: studentUnchecked, at: '2025-06-01T16:00:00+08:00', reason: 'too-late' },
+  {
+    name: "student without this year's concession check",
+    doc: studentUnchecked,
+    at: AT,
+    reason: 'staffed-check',
+    detail: 'student-not-verified',
+    ticket: 'STUDENT-UNCHECKED',
+  },
+  {
+    name: 'student outside the registered journey',
+    doc: studentElsewhere,
+    at: AT,
+    reason: 'staffed-check',
+    detail: 'student-outside-journey',
+    ticket: 'STUDENT-ELSEWHERE',
+  },
+  {
+    name: 'student whose journey central did not send',
+    doc: studentNoJourney,
+    at: AT,
+    reason: 'staffed-check',
+    detail: 'student-outside-journey',
+  },
+  {
+    name: 'student ticket after its window: the time comes first',
+    doc: studentUnchecked,
+    at: '2025-06-01T16:00:00+08:00',
+    reason: 'too-late',
+  },
   // Disabled-military tickets: always staff.
-  { name: 'disabled-military ticket', doc: veteran, at: AT, reason: 'staffed-check', detail: 'concession-check', ticket: 'DISABLED-MILITARY' },
+  {
+    name: 'disabled-military ticket',
+    doc: veteran,
+    at: AT,
+    reason: 'staffed-check',
+    detail: 'concession-check',
+    ticket: 'DISABLED-MILITARY',
+  },
   // Transfer lane: arrived 09:10 on G7, onward G9 at 11:00 (entry window [09:00, 10:55)); 240 minutes to transfer.
-  { name: 'transfer: arrived, onward ticket in its window', doc: transferring, at: AT, direction: 'transfer', reason: 'ok', ticket: 'ONWARD' },
-  { name: 'transfer: onward window not yet open', doc: transferring, at: '2025-06-01T08:59:00+08:00', direction: 'transfer', reason: 'too-early', ticket: 'ONWARD' },
-  { name: 'transfer: arrival 09:10, last minute of the 240', doc: transferLate, at: '2025-06-01T13:09:00+08:00', direction: 'transfer', reason: 'too-early', ticket: 'ONWARD-EVENING' },
-  { name: 'transfer: more than 240 minutes after arrival', doc: transferLate, at: '2025-06-01T16:00:00+08:00', direction: 'transfer', reason: 'transfer-window', ticket: null },
-  { name: 'transfer: no ticket leaving from here', doc: transferNoOnward, at: AT, direction: 'transfer', reason: 'no-onward-ticket', ticket: null },
+  {
+    name: 'transfer: arrived, onward ticket in its window',
+    doc: transferring,
+    at: AT,
+    direction: 'transfer',
+    reason: 'ok',
+    ticket: 'ONWARD',
+  },
+  {
+    name: 'transfer: onward window not yet open',
+    doc: transferring,
+    at: '2025-06-01T08:59:00+08:00',
+    direction: 'transfer',
+    reason: 'too-early',
+    ticket: 'ONWARD',
+  },
+  {
+    name: 'transfer: arrival 09:10, last minute of the 240',
+    doc: transferLate,
+    at: '2025-06-01T13:09:00+08:00',
+    direction: 'transfer',
+    reason: 'too-early',
+    ticket: 'ONWARD-EVENING',
+  },
+  {
+    name: 'transfer: more than 240 minutes after arrival',
+    doc: transferLate,
+    at: '2025-06-01T16:00:00+08:00',
+    direction: 'transfer',
+    reason: 'transfer-window',
+    ticket: null,
+  },
+  {
+    name: 'transfer: no ticket leaving from here',
+    doc: transferNoOnward,
+    at: AT,
+    direction: 'transfer',
+    reason: 'no-onward-ticket',
+    ticket: null,
+  },
   { name: 'transfer: no ticket arriving here', doc: transferNoArrival, at: AT, direction: 'transfer', reason: 'transfer-window' },
-  { name: 'transfer: the arriving ticket was used to leave the station', doc: transferExited, at: AT, direction: 'transfer', reason: 'transfer-window' },
-  { name: 'transfer: onward child ticket', doc: transferChild, at: AT, direction: 'transfer', reason: 'staffed-check', detail: 'child-ticket-on-document', ticket: 'ONWARD-CHILD' },
-  { name: "transfer: the onward ticket's entry already consumed", doc: transferUsed, at: AT, direction: 'transfer', reason: 'already-used', ticket: 'ONWARD-USED' },
-  { name: 'transfer: an entry lane refuses the arriving ticket as before', doc: transferNoOnward, at: AT, direction: 'entry', reason: 'wrong-station' },
-  { name: 'transfer: an entry lane opens for the onward ticket as before', doc: transferring, at: AT, direction: 'entry', reason: 'ok', ticket: 'ONWARD' },
+  {
+    name: 'transfer: the arriving ticket was used to leave the station',
+    doc: transferExited,
+    at: AT,
+    direction: 'transfer',
+    reason: 'transfer-window',
+  },
+  {
+    name: 'transfer: onward child ticket',
+    doc: transferChild,
+    at: AT,
+    direction: 'transfer',
+    reason: 'staffed-check',
+    detail: 'child-ticket-on-document',
+    ticket: 'ONWARD-CHILD',
+  },
+  {
+    name: "transfer: the onward ticket's entry already consumed",
+    doc: transferUsed,
+    at: AT,
+    direction: 'transfer',
+    reason: 'already-used',
+    ticket: 'ONWARD-USED',
+  },
+  {
+    name: 'transfer: an entry lane refuses the arriving ticket as before',
+    doc: transferNoOnward,
+    at: AT,
+    direction: 'entry',
+    reason: 'wrong-station',
+  },
+  {
+    name: 'transfer: an entry lane opens for the onward ticket as before',
+    doc: transferring,
+    at: AT,
+    direction: 'entry',
+    reason: 'ok',
+    ticket: 'ONWARD',
+  },
   // Overtravel: D3 SHH -> AOH -> VNP -> TNV, ticket to AOH, exit at VNP.
-  { name: 'overtravel: the train called here after the destination', doc: stayedOn, at: AT, direction: 'exit', reason: 'fare-adjustment', ticket: 'OVERTRAVEL' },
+  {
+    name: 'overtravel: the train called here after the destination',
+    doc: stayedOn,
+    at: AT,
+    direction: 'exit',
+    reason: 'fare-adjustment',
+    ticket: 'OVERTRAVEL',
+  },
   { name: 'overtravel: already exited elsewhere', doc: stayedOnExited, at: AT, direction: 'exit', reason: 'wrong-station' },
   { name: 'overtravel: before the train left', doc: stayedOn, at: '2025-06-01T05:59:00+08:00', direction: 'exit', reason: 'wrong-station' },
   { name: 'no calling stations: a ticket that belongs elsewhere', doc: elsewhere, at: AT, direction: 'exit', reason: 'wrong-station' },
   { name: 'here before the destination: not overtravel', doc: leftEarly, at: AT, direction: 'exit', reason: 'wrong-station' },
-  { name: 'overtravel is for exits: the entry gate says wrong-station', doc: stayedOn, at: AT, direction: 'entry', reason: 'wrong-station' },
+  {
+    name: 'overtravel is for exits: the entry gate says wrong-station',
+    doc: stayedOn,
+    at: AT,
+    direction: 'entry',
+    reason: 'wrong-station',
+  },
   // CR/CT permit cards by MRZ: their own identity kinds, no foreign-passport verification record needed.
   { name: 'Home Return Permit card with a ticket', doc: hkResident, at: AT, reason: 'ok', ticket: 'HRP' },
   { name: 'Taiwan compatriot permit card with a ticket', doc: twResident, at: AT, reason: 'ok', ticket: 'MTP' },
@@ -205,13 +379,22 @@ describe('decide: issue 17 passengers', () => {
   });
 
   it('a lane may be configured as a transfer lane; the transfer window defaults to 240 minutes', () => {
-    const c = gateConfigSchema.parse({ station: 'VNP', lane: { direction: 'transfer' }, rules: { transfer: { maxMinutesAfterArrival: 90 } } });
+    const c = gateConfigSchema.parse({
+      station: 'VNP',
+      lane: { direction: 'transfer' },
+      rules: { transfer: { maxMinutesAfterArrival: 90 } },
+    });
     expect(c.lane.direction).toBe('transfer');
     expect(c.rules.transfer.maxMinutesAfterArrival).toBe(90);
     expect(rules.transfer.maxMinutesAfterArrival).toBe(240);
     expect(gateConfigSchema.safeParse({ station: 'VNP', lane: { direction: 'sideways' } }).success).toBe(false);
     // A shorter window turns the 09:30 transfer (arrival 09:10) away.
-    const d = decide(transferring, view, { ...rules, transfer: { maxMinutesAfterArrival: 10 } }, { station: 'VNP', direction: 'transfer', now: new Date(AT) });
+    const d = decide(
+      transferring,
+      view,
+      { ...rules, transfer: { maxMinutesAfterArrival: 10 } },
+      { station: 'VNP', direction: 'transfer', now: new Date(AT) },
+    );
     expect(d.reason).toBe('transfer-window');
   });
 

@@ -45,7 +45,13 @@ const pr2023: Document = {
   previousNumber: 'SAU320185010112',
 };
 // A 2017 card whose 7-3-1 check digit fails (the vendor specimen): a warning, not a rejection.
-const pr2017Specimen: Document = { ...resident(), type: 'cn-pr-2017', number: 'CAN110081080319', nationality: 'CAN', birthDate: '1981-08-03' };
+const pr2017Specimen: Document = {
+  ...resident(),
+  type: 'cn-pr-2017',
+  number: 'CAN110081080319',
+  nationality: 'CAN',
+  birthDate: '1981-08-03',
+};
 const passport = (number: string, country: string, birthDate = '1964-08-12'): Document => ({
   type: 'mrz',
   number,
@@ -88,14 +94,34 @@ const pp = (country: string, number: string) => ({ kind: 'passport' as const, co
 
 const tickets: TicketRecord[] = [
   ticket(res('11010519491231002X'), { id: 'MORNING' }),
-  ticket(res('11010519491231002X'), { id: 'EVENING', train: 'G205', departure: '2025-06-01T18:00:00+08:00', arrival: '2025-06-01T22:30:00+08:00' }),
+  ticket(res('11010519491231002X'), {
+    id: 'EVENING',
+    train: 'G205',
+    departure: '2025-06-01T18:00:00+08:00',
+    arrival: '2025-06-01T22:30:00+08:00',
+  }),
   ticket(res('440305198511151625'), { id: 'REFUNDED', status: 'refunded' }),
-  ticket(res('110105194912310038'), { id: 'USED-ENTRY', status: 'used-entry', from: 'AOH', to: 'VNP', departure: '2025-06-01T08:00:00+08:00', arrival: '2025-06-01T09:00:00+08:00' }),
+  ticket(res('110105194912310038'), {
+    id: 'USED-ENTRY',
+    status: 'used-entry',
+    from: 'AOH',
+    to: 'VNP',
+    departure: '2025-06-01T08:00:00+08:00',
+    arrival: '2025-06-01T09:00:00+08:00',
+  }),
   ticket(res('110105194912310038'), { id: 'USED-ENTRY-HERE', status: 'used-entry' }),
   ticket(res('110105194912310046'), { id: 'LEDGER', from: 'VNP', to: 'VNP' }),
   ticket(res('110105194912310062'), { id: 'CHANGED', status: 'changed' }),
-  ticket(res('110105194912310089'), { id: 'MIDNIGHT', date: '2025-06-02', departure: '2025-06-02T00:30:00+08:00', arrival: '2025-06-02T05:00:00+08:00' }),
-  ticket({ kind: 'cn-hmt-permit', country: 'CHN', number: '810000199205050039' }, { id: 'ARRIVING', from: 'AOH', to: 'VNP', departure: '2025-06-01T05:30:00+08:00', arrival: '2025-06-01T09:58:00+08:00' }),
+  ticket(res('110105194912310089'), {
+    id: 'MIDNIGHT',
+    date: '2025-06-02',
+    departure: '2025-06-02T00:30:00+08:00',
+    arrival: '2025-06-02T05:00:00+08:00',
+  }),
+  ticket(
+    { kind: 'cn-hmt-permit', country: 'CHN', number: '810000199205050039' },
+    { id: 'ARRIVING', from: 'AOH', to: 'VNP', departure: '2025-06-01T05:30:00+08:00', arrival: '2025-06-01T09:58:00+08:00' },
+  ),
   ticket({ kind: 'cn-pr', country: 'SAU', number: 'SAU320185010112' }, { id: 'OLD-NUMBER' }),
   ticket({ kind: 'cn-pr', country: 'CAN', number: 'CAN110081080319' }, { id: 'PR2017' }),
   ticket(pp('DEU', 'C01X00T47'), { id: 'PASSPORT' }),
@@ -111,7 +137,9 @@ function makeDb(withSync = true): Db {
   upsertPassengers(db, keyedPassengers(SECRET, passengers));
   upsertTickets(db, keyedTickets(SECRET, tickets));
   if (withSync) setSyncState(db, { station: 'VNP', epoch: 'e1', seq: 0, generatedAt: GENERATED, appliedAt: GENERATED });
-  db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('LEDGER', 'entry', 'VNP', '02', 0, 'ev-1', 'sibling')").run();
+  db.prepare(
+    "INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('LEDGER', 'entry', 'VNP', '02', 0, 'ev-1', 'sibling')",
+  ).run();
   return db;
 }
 const db = makeDb();
@@ -141,7 +169,12 @@ const cases: Case[] = [
   { name: 'free lane lets anyone through', doc: noTickets, at: AT, ctx: { mode: 'free' }, reason: 'ok', ticket: null },
   { name: 'fire alarm', doc: noTickets, at: AT, ctx: { emergency: true, mode: 'locked' }, reason: 'emergency' },
   // Document structure.
-  { name: 'bad MOD 11-2 check char', doc: resident({ number: '110105194912310021'.slice(0, 17) + '9' }), at: AT, reason: 'document-invalid' },
+  {
+    name: 'bad MOD 11-2 check char',
+    doc: resident({ number: '110105194912310021'.slice(0, 17) + '9' }),
+    at: AT,
+    reason: 'document-invalid',
+  },
   { name: 'number too short', doc: resident({ number: '11010519491231' }), at: AT, reason: 'document-invalid' },
   { name: 'birth date differs from the number', doc: resident({ birthDate: '1950-01-01' }), at: AT, reason: 'document-invalid' },
   { name: 'impossible date', doc: resident({ validTo: '2030-02-30' }), at: AT, reason: 'document-invalid' },
@@ -152,8 +185,19 @@ const cases: Case[] = [
   // Expiry on the Asia/Shanghai date: 2025-06-01T00:00+08:00 is still 2025-05-31 in UTC.
   { name: 'expired yesterday', doc: resident({ validTo: '2025-05-31' }), at: AT, reason: 'document-expired' },
   { name: 'valid through today', doc: resident({ validTo: '2025-06-01' }), at: AT, reason: 'ok' },
-  { name: 'last minute of the last valid day', doc: resident({ validTo: '2025-05-31' }), at: '2025-05-31T23:59:00+08:00', reason: 'too-early', ticket: 'MORNING' },
-  { name: 'first minute after it (UTC still the 31st)', doc: resident({ validTo: '2025-05-31' }), at: '2025-05-31T16:00:00Z', reason: 'document-expired' },
+  {
+    name: 'last minute of the last valid day',
+    doc: resident({ validTo: '2025-05-31' }),
+    at: '2025-05-31T23:59:00+08:00',
+    reason: 'too-early',
+    ticket: 'MORNING',
+  },
+  {
+    name: 'first minute after it (UTC still the 31st)',
+    doc: resident({ validTo: '2025-05-31' }),
+    at: '2025-05-31T16:00:00Z',
+    reason: 'document-expired',
+  },
   // Cache age: 1440 minutes allowed.
   { name: 'cache exactly at max age', doc: resident(), at: '2025-06-02T06:00:00+08:00', reason: 'too-late' },
   { name: 'cache one minute too old', doc: resident(), at: '2025-06-02T06:01:00+08:00', reason: 'cache-stale' },
@@ -173,15 +217,34 @@ const cases: Case[] = [
   { name: 'status used-entry, entering again', doc: usedEntry, at: AT, reason: 'already-used', ticket: 'USED-ENTRY-HERE' },
   { name: 'status used-entry, exiting', doc: usedEntry, at: AT, direction: 'exit', reason: 'ok', ticket: 'USED-ENTRY' },
   { name: 'ledger: entered at a sibling gate', doc: ledgerUsed, at: AT, reason: 'already-used', ticket: 'LEDGER' },
-  { name: 'ledger entry does not block the exit', doc: ledgerUsed, at: '2025-06-01T11:00:00+08:00', direction: 'exit', reason: 'ok', ticket: 'LEDGER' },
+  {
+    name: 'ledger entry does not block the exit',
+    doc: ledgerUsed,
+    at: '2025-06-01T11:00:00+08:00',
+    direction: 'exit',
+    reason: 'ok',
+    ticket: 'LEDGER',
+  },
   // Entry window of a 10:00 departure: [08:00, 09:55).
   { name: 'one minute before the window opens', doc: resident(), at: '2025-06-01T07:59:00+08:00', reason: 'too-early', ticket: 'MORNING' },
   { name: 'window opens', doc: resident(), at: '2025-06-01T08:00:00+08:00', reason: 'ok', ticket: 'MORNING' },
   { name: 'last minute of the window', doc: resident(), at: '2025-06-01T09:54:00+08:00', reason: 'ok', ticket: 'MORNING' },
   // At 09:55 the morning train closes; the evening train is the one still to come.
-  { name: 'window closed, later train beats the missed one', doc: resident(), at: '2025-06-01T09:55:00+08:00', reason: 'too-early', ticket: 'EVENING' },
+  {
+    name: 'window closed, later train beats the missed one',
+    doc: resident(),
+    at: '2025-06-01T09:55:00+08:00',
+    reason: 'too-early',
+    ticket: 'EVENING',
+  },
   { name: 'second ticket in its window', doc: resident(), at: '2025-06-01T16:00:00+08:00', reason: 'ok', ticket: 'EVENING' },
-  { name: 'both trains missed: the latest one is reported', doc: resident(), at: '2025-06-01T17:56:00+08:00', reason: 'too-late', ticket: 'EVENING' },
+  {
+    name: 'both trains missed: the latest one is reported',
+    doc: resident(),
+    at: '2025-06-01T17:56:00+08:00',
+    reason: 'too-late',
+    ticket: 'EVENING',
+  },
   { name: 'two usable tickets: earliest departure', doc: passport('C01X00T47', 'DEU'), at: AT, reason: 'ok', ticket: 'PASSPORT' },
   { name: 'window across midnight', doc: night, at: '2025-06-01T23:00:00+08:00', reason: 'ok', ticket: 'MIDNIGHT' },
   { name: 'old 2017 number matches a 2023 card', doc: pr2023, at: AT, reason: 'ok', ticket: 'OLD-NUMBER' },
@@ -207,7 +270,14 @@ describe('decide', () => {
   it('covers every reason code the core can give (unreadable comes from the decoders: cli.test.ts; face-mismatch from the lane: test/gate/lane-face.test.ts)', () => {
     const covered = new Set(cases.map((c) => c.reason));
     // Issue 17's reasons have their own table (decide-passengers.test.ts); face-mismatch is the lane's (lane-face.test.ts).
-    const issue17 = ['staffed-check', 'no-onward-ticket', 'transfer-window', 'fare-adjustment', 'present-passport-page', 'present-resident-card'];
+    const issue17 = [
+      'staffed-check',
+      'no-onward-ticket',
+      'transfer-window',
+      'fare-adjustment',
+      'present-passport-page',
+      'present-resident-card',
+    ];
     expect(REASONS.filter((r) => !covered.has(r) && !issue17.includes(r))).toEqual(['unreadable', 'face-mismatch']);
   });
 
@@ -232,7 +302,9 @@ describe('validateDocument', () => {
     for (const doc of [resident(), hmt, pr2023]) expect(validateDocument(doc)).toEqual([]);
   });
   it('flags a 2017 PR check digit failure as a warning only', () => {
-    expect(validateDocument(pr2017Specimen)).toEqual([expect.objectContaining({ field: 'number', code: 'bad-check-char', severity: 'warning' })]);
+    expect(validateDocument(pr2017Specimen)).toEqual([
+      expect.objectContaining({ field: 'number', code: 'bad-check-char', severity: 'warning' }),
+    ]);
   });
   it('names field and code of each error', () => {
     const problems = validateDocument(resident({ number: '110105194912310022', validFrom: '2030-01-01', validTo: '2029-12-31' }));

@@ -30,7 +30,15 @@ describe('docs/design.md', () => {
   });
 
   it('names every document type, identity kind, lane mode, passage outcome, alarm type, command and the sync and central error codes', () => {
-    const named = [...DOCUMENT_TYPES, ...IDENTITY_KINDS, ...LANE_MODES, ...PASSAGE_OUTCOMES, ...ALARM_TYPES, ...COMMAND_NAMES, ...CENTRAL_ERROR_CODES];
+    const named = [
+      ...DOCUMENT_TYPES,
+      ...IDENTITY_KINDS,
+      ...LANE_MODES,
+      ...PASSAGE_OUTCOMES,
+      ...ALARM_TYPES,
+      ...COMMAND_NAMES,
+      ...CENTRAL_ERROR_CODES,
+    ];
     expect(named.filter((n) => !design.includes(`\`${n}\``))).toEqual([]);
     // The sync layer's codes that refuse a batch before it touches the cache.
     const refusals = SYNC_ERROR_CODES.filter((c) => !['count-mismatch', 'topic-mismatch'].includes(c));
@@ -40,7 +48,22 @@ describe('docs/design.md', () => {
   it('says in "Network trust" what each signature is for and every refusal a command can get', () => {
     const trust = design.slice(design.indexOf('## Network trust'));
     expect(SIGNING_PURPOSES.filter((p) => !trust.includes(`\`${p}\``))).toEqual([]);
-    const codes = COMMAND_RESULT_CODES.filter((c) => !['ok', 'malformed', 'unknown-command', 'bad-args', 'unsigned', 'bad-signature', 'stale', 'replayed', 'refused', 'failed', 'too-large'].includes(c));
+    const codes = COMMAND_RESULT_CODES.filter(
+      (c) =>
+        ![
+          'ok',
+          'malformed',
+          'unknown-command',
+          'bad-args',
+          'unsigned',
+          'bad-signature',
+          'stale',
+          'replayed',
+          'refused',
+          'failed',
+          'too-large',
+        ].includes(c),
+    );
     expect(codes.filter((c) => !trust.includes(`\`${c}\``))).toEqual([]);
   });
 

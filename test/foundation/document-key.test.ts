@@ -20,7 +20,13 @@ const identity = fc.record({ kind: fc.constantFrom(...IDENTITY_KINDS), country: 
 
 describe('document keys', () => {
   it('the bound keyer equals createHmac(secret) on 1000 random identities, for string and Buffer secrets', () => {
-    const secrets: (string | Buffer)[] = ['test-aeff15d6362f85765ba3a78408830de61e1e8d3a39f19d278532327358833288', randomBytes(32), randomBytes(100), 'é-not-ascii-secret', ''];
+    const secrets: (string | Buffer)[] = [
+      'test-aeff15d6362f85765ba3a78408830de61e1e8d3a39f19d278532327358833288',
+      randomBytes(32),
+      randomBytes(100),
+      'é-not-ascii-secret',
+      '',
+    ];
     for (const secret of secrets) {
       const keyOf = documentKeyer(secret);
       fc.assert(
@@ -35,9 +41,12 @@ describe('document keys', () => {
   });
 
   it('the canonical form is unchanged by the ASCII shortcut', () => {
-    fc.assert(fc.property(identity, (id) => {
+    fc.assert(
+      fc.property(identity, (id) => {
         expect(canonicalIdentity(id)).toBe(reference(id));
-      }), { numRuns: 1000 });
+      }),
+      { numRuns: 1000 },
+    );
     expect(canonicalIdentity({ kind: 'passport', country: 'ｄｅｕ', number: 'c01x 00t4<7' })).toBe('passport|DEU|C01X00T47');
   });
 
@@ -48,6 +57,10 @@ describe('document keys', () => {
     const before = keyOf(id);
     secret.fill(0);
     expect(keyOf(id)).toBe(before);
-    expect(before).toBe(createHmac('sha256', 'bench-sync-fc105fefc2576fbacfb7bcec1d5541b8b427a9dd81a36a602eb138808ffc3d9c').update('passport|DEU|C01X00T47').digest('hex'));
+    expect(before).toBe(
+      createHmac('sha256', 'bench-sync-fc105fefc2576fbacfb7bcec1d5541b8b427a9dd81a36a602eb138808ffc3d9c')
+        .update('passport|DEU|C01X00T47')
+        .digest('hex'),
+    );
   });
 });

@@ -28,7 +28,10 @@ const technician = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
 function writeConfig(name: string, secret: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, name);
-  writeFileSync(file, JSON.stringify({ station: 'VNP', gate: '01', secret, db: 'gate.db', bridge: { port: { path: '/dev/null-mcu' } }, ...extra }));
+  writeFileSync(
+    file,
+    JSON.stringify({ station: 'VNP', gate: '01', secret, db: 'gate.db', bridge: { port: { path: '/dev/null-mcu' } }, ...extra }),
+  );
   chmodSync(file, 0o644);
   return file;
 }
@@ -64,7 +67,9 @@ describe('gate status tells the truth', () => {
     chmodSync(file, 0o000);
     const r = await runGateProcess(['status', '--config', config], technician);
     expect(r.code).toBe(1);
-    expect(r.out.trim()).toBe(`cannot read the status file ${file}: permission denied: run as a member of the gate group (install.sh) or with sudo`);
+    expect(r.out.trim()).toBe(
+      `cannot read the status file ${file}: permission denied: run as a member of the gate group (install.sh) or with sudo`,
+    );
     const j = await runGateProcess(['status', '--config', config, '--json'], technician);
     expect(parseJson(statusOutputSchema, j.out).problems).toEqual([r.out.trim()]);
   });
@@ -75,7 +80,17 @@ describe('a technician who is not root: doctor and decide write nothing', () => 
     const sub = mkdtempSync(join(dir, 'ro-'));
     chmodSync(sub, 0o755);
     const config = join(sub, 'gate.json');
-    writeFileSync(config, JSON.stringify({ station: 'VNP', gate: '01', secret: SECRET_A, db: 'gate.db', bridge: { port: { path: '/dev/null-mcu' } }, rules: { maxCacheAgeMinutes: 60 * 24 * 365 * 100 } }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        station: 'VNP',
+        gate: '01',
+        secret: SECRET_A,
+        db: 'gate.db',
+        bridge: { port: { path: '/dev/null-mcu' } },
+        rules: { maxCacheAgeMinutes: 60 * 24 * 365 * 100 },
+      }),
+    );
     chmodSync(config, 0o644);
     await importSample(config);
     chmodSync(join(sub, 'gate.db'), 0o644);
@@ -87,7 +102,17 @@ describe('a technician who is not root: doctor and decide write nothing', () => 
     expect(doctor.out).toMatch(/^OK\s+outbox\s+0 events waiting/m);
 
     const decide = await runGateProcess(
-      ['decide', '--config', config, '--direction', 'entry', '--at', '2025-06-01T09:30:00+08:00', '--document', '@config/sample-documents.json#resident-two-tickets'],
+      [
+        'decide',
+        '--config',
+        config,
+        '--direction',
+        'entry',
+        '--at',
+        '2025-06-01T09:30:00+08:00',
+        '--document',
+        '@config/sample-documents.json#resident-two-tickets',
+      ],
       technician,
     );
     expect(decide.err).toBe('');
@@ -103,7 +128,9 @@ describe('gate cache clear', () => {
     const configB = writeConfig('clear-b.json', SECRET_B, { db: 'clear.db' });
     await importSample(configA);
     const db = new Database(join(dir, 'clear.db'));
-    db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('T1', 'entry', 'VNP', '01', 1, 'ev-1', 'local')").run();
+    db.prepare(
+      "INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('T1', 'entry', 'VNP', '01', 1, 'ev-1', 'local')",
+    ).run();
     db.prepare("INSERT INTO outbox (seq, event_id, kind, payload, created_ms) VALUES (1, 'ev-1', 'passage', '{}', 1)").run();
     db.close();
 
@@ -117,7 +144,12 @@ describe('gate cache clear', () => {
     const clear = await runGateProcess(['cache', 'clear', '--config', configB, '--yes']);
     expect(clear.err).toBe('');
     expect(clear.code).toBe(0);
-    expect(parseJson(z.looseObject({ cleared: z.unknown() }), clear.out).cleared).toEqual({ passengers: 4, tickets: 11, ledgerKept: 1, outboxKept: 1 });
+    expect(parseJson(z.looseObject({ cleared: z.unknown() }), clear.out).cleared).toEqual({
+      passengers: 4,
+      tickets: 11,
+      ledgerKept: 1,
+      outboxKept: 1,
+    });
 
     await importSample(configB);
     const after = new Database(join(dir, 'clear.db'), { readonly: true });
@@ -138,13 +170,26 @@ describe('gate cache import shows progress on a long import', () => {
       generatedAt: '2025-06-01T06:00:00+08:00',
       passengers: [],
       tickets: Array.from({ length: n }, (_, i) => ({
-        id: `T${i}`, kind: 'cn-resident-id', country: 'CHN', number: `11010519491231${String(i).padStart(4, '0')}`,
-        train: 'G1', date: '2025-06-01', from: 'VNP', to: 'AOH', departure: dep, arrival: arr, car: '01', seat: '01A', status: 'valid',
+        id: `T${i}`,
+        kind: 'cn-resident-id',
+        country: 'CHN',
+        number: `11010519491231${String(i).padStart(4, '0')}`,
+        train: 'G1',
+        date: '2025-06-01',
+        from: 'VNP',
+        to: 'AOH',
+        departure: dep,
+        arrival: arr,
+        car: '01',
+        seat: '01A',
+        status: 'valid',
       })),
     };
     const file = join(dir, 'big-snapshot.json');
     writeFileSync(file, JSON.stringify(snap));
-    const r = await runGateProcess(['cache', 'import', file, '--config', writeConfig('big.json', SECRET_A, { db: 'big.db' })], { timeoutMs: 60_000 });
+    const r = await runGateProcess(['cache', 'import', file, '--config', writeConfig('big.json', SECRET_A, { db: 'big.db' })], {
+      timeoutMs: 60_000,
+    });
     expect(r.code).toBe(0);
     expect(parseJson(z.looseObject({ imported: z.looseObject({ tickets: z.number() }) }), r.out).imported.tickets).toBe(n);
     const progress = r.err.split('\n').filter((l) => l.startsWith('imported '));

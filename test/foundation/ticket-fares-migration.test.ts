@@ -20,7 +20,10 @@ describe('migration 8: ticket fares', () => {
     tmp = tempDir();
     const path = join(tmp.dir, 'gate.db');
     const old = new Database(path);
-    migrate(old, MIGRATIONS.filter((m) => m.version <= 7));
+    migrate(
+      old,
+      MIGRATIONS.filter((m) => m.version <= 7),
+    );
     old
       .prepare(
         `INSERT INTO tickets (id, doc_key, train, date, from_station, to_station, departure, arrival, departure_ms, arrival_ms, car, seat, status)
@@ -60,7 +63,13 @@ describe('migration 8: ticket fares', () => {
       const [keyed] = keyedTickets(SECRET, [student]);
       upsertTickets(db, [keyed]);
       expect(view.tickets([keyed.docKey])).toEqual([
-        expect.objectContaining({ id: 'NEW', fare: 'student', concessionVerified: false, registeredJourney: { from: 'VNP', to: 'SHH' }, calls: ['SHH', 'NJH', 'VNP'] }),
+        expect.objectContaining({
+          id: 'NEW',
+          fare: 'student',
+          concessionVerified: false,
+          registeredJourney: { from: 'VNP', to: 'SHH' },
+          calls: ['SHH', 'NJH', 'VNP'],
+        }),
       ]);
       expect(() => db.prepare("UPDATE tickets SET fare = 'senior' WHERE id = 'NEW'").run()).toThrow(/CHECK/);
     } finally {

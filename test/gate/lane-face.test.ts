@@ -1,7 +1,15 @@
 // The lane's verifying-face phase on its own (pure): every matcher answer, an answer after the deadline, no answer
 // at all, and a matcher that drops mid-request (the loop hands that in as `unavailable`/`disconnected`).
 import { describe, expect, it } from 'vitest';
-import { FACE_RETRY_MS, initialLane, stepLane, type LaneCommand, type LaneFaceRules, type LaneInput, type LaneState } from '../../src/gate/lane.js';
+import {
+  FACE_RETRY_MS,
+  initialLane,
+  stepLane,
+  type LaneCommand,
+  type LaneFaceRules,
+  type LaneInput,
+  type LaneState,
+} from '../../src/gate/lane.js';
 import type { FaceAnswer } from '../../src/face/client.js';
 import type { Document } from '../../src/identity/document.js';
 import { OPEN, PASSPORT, REJECT } from './support/documents.js';
@@ -18,7 +26,15 @@ class Driver {
   private n = 0;
 
   constructor(rules: Partial<LaneFaceRules> = {}) {
-    this.state = initialLane({ station: 'TST', direction: 'entry', mode: 'normal', timing: TIMING, firstAuthId: 100, at: this.t, face: { ...RULES, ...rules } });
+    this.state = initialLane({
+      station: 'TST',
+      direction: 'entry',
+      mode: 'normal',
+      timing: TIMING,
+      firstAuthId: 100,
+      at: this.t,
+      face: { ...RULES, ...rules },
+    });
     this.feed({ type: 'link', at: this.t, up: true, emergency: false });
   }
 
@@ -54,7 +70,8 @@ class Driver {
   }
 }
 
-const of = <T extends LaneCommand['type']>(cs: LaneCommand[], type: T) => cs.filter((c): c is Extract<LaneCommand, { type: T }> => c.type === type);
+const of = <T extends LaneCommand['type']>(cs: LaneCommand[], type: T) =>
+  cs.filter((c): c is Extract<LaneCommand, { type: T }> => c.type === type);
 
 describe('lane: verifying-face', () => {
   it('a chip card with a good ticket waits for the face: look-at-camera, one match request with the photo and a deadline, nothing recorded or authorised', () => {
@@ -88,7 +105,12 @@ describe('lane: verifying-face', () => {
     const d = new Driver();
     d.present();
     const cs = d.answer(answer);
-    expect(of(cs, 'record-decision')[0].event).toMatchObject({ decision: 'reject', reason: 'face-mismatch', ticketId: null, face: 'no-match' });
+    expect(of(cs, 'record-decision')[0].event).toMatchObject({
+      decision: 'reject',
+      reason: 'face-mismatch',
+      ticketId: null,
+      face: 'no-match',
+    });
     expect(of(cs, 'display').at(-1)!.display).toMatchObject({ code: 'reject', reason: 'face-mismatch' });
     expect(of(d.commands, 'authorise')).toEqual([]);
     expect(of(d.commands, 'record-passage')).toEqual([]);
@@ -125,7 +147,9 @@ describe('lane: verifying-face', () => {
     const d = new Driver();
     d.present();
     const cs = d.answer({ result: 'unavailable', detail: 'camera-fault' });
-    expect(of(cs, 'record-alarm').map((c) => c.event)).toEqual([expect.objectContaining({ type: 'face-unavailable', active: true, detail: 'camera-fault' })]);
+    expect(of(cs, 'record-alarm').map((c) => c.event)).toEqual([
+      expect.objectContaining({ type: 'face-unavailable', active: true, detail: 'camera-fault' }),
+    ]);
     expect(of(cs, 'record-decision')[0].event).toMatchObject({ decision: 'reject', reason: 'face-mismatch', face: 'unavailable' });
     d.tick(3000);
     d.present();

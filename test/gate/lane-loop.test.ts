@@ -50,7 +50,10 @@ async function setup(): Promise<{ sim: McuSim; store: MemoryLaneStore }> {
 }
 
 async function daemon(store: MemoryLaneStore, opts: { timing?: Partial<LaneTiming>; decide?: LaneDecide } = {}): Promise<Daemon> {
-  const link = new BridgeLink(new SerialTransport({ name: 'mcu', path: pair!.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }), FAST);
+  const link = new BridgeLink(
+    new SerialTransport({ name: 'mcu', path: pair!.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } }),
+    FAST,
+  );
   const lane = new LaneLoop({
     station: 'TST',
     direction: 'entry',
@@ -115,7 +118,14 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     sim.doorFault('motor', true);
     sim.setPower('battery');
     await waitFor(() => store.of('alarm').length >= 6, 10_000, 'alarms');
-    expect(store.of('alarm').map((a) => a.type)).toEqual(['mcu-reset', 'forced-entry', 'intrusion', 'reverse-passage', 'door-fault', 'power']);
+    expect(store.of('alarm').map((a) => a.type)).toEqual([
+      'mcu-reset',
+      'forced-entry',
+      'intrusion',
+      'reverse-passage',
+      'door-fault',
+      'power',
+    ]);
   });
 
   it('an MCU reboot mid-passage: the passage is cancelled, the ticket stays valid, the lane comes back in its mode', async () => {
@@ -146,7 +156,12 @@ describe('lane loop <-> simulated MCU over a pty', () => {
     await acked;
     await settled(b);
     expect(store.of('passage')).toHaveLength(1);
-    expect(store.of('passage')[0]).toMatchObject({ outcome: 'passed', ticketId: 'T-1', docKey: 'doc-key-1', decisionEventId: store.of('decision')[0].eventId });
+    expect(store.of('passage')[0]).toMatchObject({
+      outcome: 'passed',
+      ticketId: 'T-1',
+      docKey: 'doc-key-1',
+      decisionEventId: store.of('decision')[0].eventId,
+    });
     expect([...store.ledger.keys()]).toEqual(['T-1|entry']);
     expect(store.pending.size).toBe(0);
   });

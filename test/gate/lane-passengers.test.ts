@@ -27,18 +27,31 @@ function lane(direction: LaneDirection) {
     return out;
   };
   feed({ type: 'link', at: T0, up: true, emergency: false });
-  return { feed, get state() { return state; } };
+  return {
+    feed,
+    get state() {
+      return state;
+    },
+  };
 }
-const of = <T extends LaneCommand['type']>(cs: LaneCommand[], type: T) => cs.filter((c): c is Extract<LaneCommand, { type: T }> => c.type === type);
+const of = <T extends LaneCommand['type']>(cs: LaneCommand[], type: T) =>
+  cs.filter((c): c is Extract<LaneCommand, { type: T }> => c.type === type);
 
 describe('lane: issue 17', () => {
   it('a staffed-check shows its detail on the panel and records it in the decision event', () => {
     const l = lane('entry');
     l.feed({ type: 'document', at: T0, document: PASSPORT, docKey: 'k1' });
-    const out = l.feed({ type: 'decided', at: T0, decision: { decision: 'reject', reason: 'staffed-check', detail: 'student-outside-journey', ticket: OPEN.ticket } });
+    const out = l.feed({
+      type: 'decided',
+      at: T0,
+      decision: { decision: 'reject', reason: 'staffed-check', detail: 'student-outside-journey', ticket: OPEN.ticket },
+    });
     const event = of(out, 'record-decision')[0].event;
     expect(event).toMatchObject({ reason: 'staffed-check', detail: 'student-outside-journey', ticketId: 'T-1' });
-    expect(decisionEventSchema.safeParse({ ...event, eventId: '0190a0e2-8f6b-7c3d-9a4e-1b2c3d4e5f60', seq: 1, station: 'TST', gate: '01' }).success).toBe(true);
+    expect(
+      decisionEventSchema.safeParse({ ...event, eventId: '0190a0e2-8f6b-7c3d-9a4e-1b2c3d4e5f60', seq: 1, station: 'TST', gate: '01' })
+        .success,
+    ).toBe(true);
     expect(of(out, 'display')[0].display).toMatchObject({ code: 'reject', reason: 'student-outside-journey' });
     expect(of(out, 'authorise')).toEqual([]);
   });

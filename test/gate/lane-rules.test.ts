@@ -38,24 +38,30 @@ const PASSPORT: Document = {
 
 // A real (in-memory) SQLite cache: the passport is verified and holds a ticket in its window.
 const db = openDb(':memory:');
-upsertPassengers(db, keyedPassengers(SECRET, [{ kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12' }]));
-upsertTickets(db, keyedTickets(SECRET, [
-  {
-    id: 'P1',
-    kind: 'passport',
-    country: 'DEU',
-    number: 'C01X00T47',
-    train: 'G101',
-    date: '2025-06-01',
-    from: 'VNP',
-    to: 'AOH',
-    departure: '2025-06-01T10:00:00+08:00',
-    arrival: '2025-06-01T14:30:00+08:00',
-    car: '05',
-    seat: '12A',
-    status: 'valid',
-  },
-]));
+upsertPassengers(
+  db,
+  keyedPassengers(SECRET, [{ kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12' }]),
+);
+upsertTickets(
+  db,
+  keyedTickets(SECRET, [
+    {
+      id: 'P1',
+      kind: 'passport',
+      country: 'DEU',
+      number: 'C01X00T47',
+      train: 'G101',
+      date: '2025-06-01',
+      from: 'VNP',
+      to: 'AOH',
+      departure: '2025-06-01T10:00:00+08:00',
+      arrival: '2025-06-01T14:30:00+08:00',
+      car: '05',
+      seat: '12A',
+      status: 'valid',
+    },
+  ]),
+);
 setSyncState(db, { station: 'VNP', epoch: 'e1', seq: 0, generatedAt: '2025-06-01T06:00:00+08:00', appliedAt: '2025-06-01T06:00:00+08:00' });
 const view = new SqliteCacheView(db, SECRET);
 afterAll(() => db.close());
@@ -69,25 +75,37 @@ const READS: [string, Read][] = [
 
 /** The lane in the given conditions, fed one read; the decide command answered through decideRead, as the loop does. */
 function lane(c: LaneConditions, read: Read): LaneCommand[] {
-  let s: LaneState = initialLane({ station: 'VNP', direction: 'entry', mode: c.mode, timing: { passageTimeoutMs: 10_000, resultHoldMs: 3000, guardMs: 2000 }, firstAuthId: 1, at: AT });
+  let s: LaneState = initialLane({
+    station: 'VNP',
+    direction: 'entry',
+    mode: c.mode,
+    timing: { passageTimeoutMs: 10_000, resultHoldMs: 3000, guardMs: 2000 },
+    firstAuthId: 1,
+    at: AT,
+  });
   const out: LaneCommand[] = [];
   const queue: LaneInput[] = [];
   if (c.mcuUp) queue.push({ type: 'link', at: AT, up: true, emergency: c.emergency });
   else if (c.emergency) queue.push({ type: 'report', at: AT, report: { kind: 'emergency', active: true } });
-  queue.push(read.ok ? { type: 'document', at: AT, document: read.document, docKey: 'k' } : { type: 'read-failed', at: AT, reason: read.reason });
+  queue.push(
+    read.ok ? { type: 'document', at: AT, document: read.document, docKey: 'k' } : { type: 'read-failed', at: AT, reason: read.reason },
+  );
   for (let i = queue.shift(); i; i = queue.shift()) {
     const step = stepLane(s, i);
     s = step.state;
     for (const cmd of step.commands) {
       out.push(cmd);
-      if (cmd.type === 'decide') queue.push({ type: 'decided', at: AT, decision: decideRead({ ok: true, document: cmd.document }, view, rules, cmd.ctx) });
+      if (cmd.type === 'decide')
+        queue.push({ type: 'decided', at: AT, decision: decideRead({ ok: true, document: cmd.document }, view, rules, cmd.ctx) });
       if (cmd.type === 'record-decision') queue.push({ type: 'decision-recorded', at: AT, eventId: 'ev-1' });
     }
   }
   return out;
 }
 
-const CONDITIONS: LaneConditions[] = LANE_MODES.flatMap((mode) => [false, true].flatMap((emergency) => [true, false].map((mcuUp) => ({ mode, emergency, mcuUp }))));
+const CONDITIONS: LaneConditions[] = LANE_MODES.flatMap((mode) =>
+  [false, true].flatMap((emergency) => [true, false].map((mcuUp) => ({ mode, emergency, mcuUp }))),
+);
 
 describe('the lane and gate decide share one set of lane rules', () => {
   it.each(CONDITIONS.flatMap((c) => READS.map(([name, read]) => ({ ...c, name, read }))))(
@@ -105,15 +123,39 @@ describe('the lane and gate decide share one set of lane rules', () => {
 
   it('the fire alarm and the modes come before the document and before a failed read', () => {
     const ctx = { station: 'VNP', direction: 'entry' as const, now: new Date(AT) };
-    expect(decideRead({ ok: false, reason: 'unreadable' }, view, rules, { ...ctx, emergency: true })).toMatchObject({ decision: 'reject', reason: 'emergency' });
-    expect(decideRead({ ok: false, reason: 'document-invalid' }, view, rules, { ...ctx, mode: 'free' })).toMatchObject({ decision: 'open', reason: 'ok' });
-    expect(decideRead({ ok: true, document: PASSPORT }, view, rules, { ...ctx, mcuUp: false })).toMatchObject({ decision: 'reject', reason: 'gate-mode' });
-    expect(decideRead({ ok: true, document: PASSPORT }, view, rules, ctx)).toMatchObject({ decision: 'open', reason: 'ok', ticket: { id: 'P1' } });
+    expect(decideRead({ ok: false, reason: 'unreadable' }, view, rules, { ...ctx, emergency: true })).toMatchObject({
+      decision: 'reject',
+      reason: 'emergency',
+    });
+    expect(decideRead({ ok: false, reason: 'document-invalid' }, view, rules, { ...ctx, mode: 'free' })).toMatchObject({
+      decision: 'open',
+      reason: 'ok',
+    });
+    expect(decideRead({ ok: true, document: PASSPORT }, view, rules, { ...ctx, mcuUp: false })).toMatchObject({
+      decision: 'reject',
+      reason: 'gate-mode',
+    });
+    expect(decideRead({ ok: true, document: PASSPORT }, view, rules, ctx)).toMatchObject({
+      decision: 'open',
+      reason: 'ok',
+      ticket: { id: 'P1' },
+    });
   });
 });
 
 describe('a read failure -> the passenger reason (src/readers/outcome.ts)', () => {
-  const mrz = buildMrz({ format: 'TD3', documentCode: 'P', issuingState: 'D', surname: 'MUSTERMANN', givenNames: 'ERIKA', number: 'C01X00T47', nationality: 'D', birthDate: '640812', sex: 'F', expiryDate: '301031' });
+  const mrz = buildMrz({
+    format: 'TD3',
+    documentCode: 'P',
+    issuingState: 'D',
+    surname: 'MUSTERMANN',
+    givenNames: 'ERIKA',
+    number: 'C01X00T47',
+    nationality: 'D',
+    birthDate: '640812',
+    sex: 'F',
+    expiryDate: '301031',
+  });
   const at = new Date(AT);
 
   it('an MRZ read cleanly with a bad check digit is document-invalid; text that is no MRZ is unreadable', () => {
@@ -125,7 +167,11 @@ describe('a read failure -> the passenger reason (src/readers/outcome.ts)', () =
 
   it('an ID card with a bad check char or an unknown card type is document-invalid; a broken frame is unreadable', () => {
     const card = (over: object) => buildReadResponse(encodeCardText({ ...CARDS.resident, ...over }));
-    expect(readOutcome(decodeIdCard(card({ number: '110105194912310020' })))).toMatchObject({ ok: false, reason: 'document-invalid', error: { code: 'bad-number-check' } });
+    expect(readOutcome(decodeIdCard(card({ number: '110105194912310020' })))).toMatchObject({
+      ok: false,
+      reason: 'document-invalid',
+      error: { code: 'bad-number-check' },
+    });
     const frame = card({});
     const corrupt = Uint8Array.from(frame);
     corrupt[100] ^= 0xff; // the checksum no longer holds

@@ -30,7 +30,8 @@ class Driver {
       this.transitions.push(...step.transitions);
       for (const c of step.commands) {
         out.push(c);
-        const what = c.type === 'record-decision' ? 'decision' : c.type === 'record-passage' ? 'passage' : c.type === 'record-alarm' ? 'alarm' : null;
+        const what =
+          c.type === 'record-decision' ? 'decision' : c.type === 'record-passage' ? 'passage' : c.type === 'record-alarm' ? 'alarm' : null;
         if (!what) continue;
         if (this.failing) queue.push({ type: 'store-failed', at: this.t, code: 'disk-full', what });
         else if (what === 'decision') queue.push({ type: 'decision-recorded', at: this.t, eventId: `ev-${++this.eventNo}` });
@@ -59,7 +60,8 @@ class Driver {
   }
 }
 
-const of = <T extends LaneCommand['type']>(cs: LaneCommand[], type: T) => cs.filter((c): c is Extract<LaneCommand, { type: T }> => c.type === type);
+const of = <T extends LaneCommand['type']>(cs: LaneCommand[], type: T) =>
+  cs.filter((c): c is Extract<LaneCommand, { type: T }> => c.type === type);
 
 describe('lane', () => {
   it('open: decides, records, authorises one passage, shows train/car/seat; the MCU-confirmed passage consumes the ticket', () => {
@@ -68,7 +70,13 @@ describe('lane', () => {
     expect(d.state.phase).toBe('deciding');
     expect(of(read, 'decide')[0].ctx).toMatchObject({ direction: 'entry', mode: 'normal', emergency: false });
     const opened = d.decide();
-    expect(of(opened, 'record-decision')[0].event).toMatchObject({ decision: 'open', reason: 'ok', ticketId: 'T-1', docKey: 'k1', train: 'G1234' });
+    expect(of(opened, 'record-decision')[0].event).toMatchObject({
+      decision: 'open',
+      reason: 'ok',
+      ticketId: 'T-1',
+      docKey: 'k1',
+      train: 'G1234',
+    });
     expect(of(opened, 'authorise')[0]).toMatchObject({ authId: 100, direction: 'entry', count: 1, timeoutMs: 10_000 });
     expect(of(opened, 'display')[0].display).toEqual({ code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F' });
     expect(d.state.phase).toBe('authorised');
@@ -156,7 +164,11 @@ describe('lane', () => {
 
   it('the storage-fault alarm is raised once while writes fail and cleared by the first decision stored after', () => {
     const d = new Driver();
-    const storageAlarms = () => of(d.commands, 'record-alarm').map((c) => c.event).filter((e) => e.type === 'storage-fault').map((e) => [e.active, e.detail]);
+    const storageAlarms = () =>
+      of(d.commands, 'record-alarm')
+        .map((c) => c.event)
+        .filter((e) => e.type === 'storage-fault')
+        .map((e) => [e.active, e.detail]);
     d.failing = true;
     for (let i = 0; i < 3; i++) {
       d.read();
@@ -251,14 +263,21 @@ describe('lane', () => {
 
   it('alarms while idle move the lane to alarm and back to idle after the hold', () => {
     const d = new Driver();
-    for (const r of [{ kind: 'tailgating', authId: 1, direction: 'entry' }, { kind: 'forced-entry', direction: 'entry' }, { kind: 'intrusion', direction: 'exit' }] as Report[]) {
+    for (const r of [
+      { kind: 'tailgating', authId: 1, direction: 'entry' },
+      { kind: 'forced-entry', direction: 'entry' },
+      { kind: 'intrusion', direction: 'exit' },
+    ] as Report[]) {
       const cs = d.report(r);
       expect(of(cs, 'record-alarm')[0].event.type).toBe(r.kind);
       expect(d.state.phase).toBe('alarm');
       d.tick(3000);
       expect(d.state.phase).toBe('idle');
     }
-    expect(of(d.report({ kind: 'door-fault', fault: 'motor', active: true }), 'record-alarm')[0].event).toMatchObject({ type: 'door-fault', detail: 'motor' });
+    expect(of(d.report({ kind: 'door-fault', fault: 'motor', active: true }), 'record-alarm')[0].event).toMatchObject({
+      type: 'door-fault',
+      detail: 'motor',
+    });
     expect(of(d.report({ kind: 'power', state: 'battery' }), 'record-alarm')[0].event).toMatchObject({ type: 'power', active: true });
     expect(of(d.report({ kind: 'watchdog-expired', failMode: 'free' }), 'record-alarm')[0].event).toMatchObject({ type: 'mcu-silent' });
   });
@@ -275,7 +294,13 @@ describe('lane release (maintenance test, central release)', () => {
   it('in maintenance mode a release is recorded, authorises one passage, and its passage consumes no ticket', () => {
     const d = new Driver('maintenance');
     const out = d.feed({ type: 'release', at: d.t });
-    expect(of(out, 'record-decision')[0].event).toMatchObject({ decision: 'open', reason: 'ok', docType: null, docKey: null, ticketId: null });
+    expect(of(out, 'record-decision')[0].event).toMatchObject({
+      decision: 'open',
+      reason: 'ok',
+      docType: null,
+      docKey: null,
+      ticketId: null,
+    });
     expect(of(out, 'authorise')).toHaveLength(1);
     expect(d.state.phase).toBe('authorised');
     const passed = d.report({ kind: 'passage', authId: d.authId, direction: 'entry', remaining: 0 });
@@ -302,15 +327,30 @@ describe('lane release (maintenance test, central release)', () => {
 });
 
 describe("lane: the passenger's language on their screens", () => {
-  const readIn = (d: Driver, language: string | null, docKey = 'k1') => d.feed({ type: 'document', at: d.t, document: PASSPORT, docKey, language });
+  const readIn = (d: Driver, language: string | null, docKey = 'k1') =>
+    d.feed({ type: 'document', at: d.t, document: PASSPORT, docKey, language });
 
   it('a reject and an open carry the language of the document holder; the idle screen after them does not', () => {
     const d = new Driver();
     readIn(d, 'ja');
-    expect(of(d.decide(REJECT), 'display')[0].display).toEqual({ code: 'reject', reason: 'not-verified', train: '', car: '', seat: '', language: 'ja' });
+    expect(of(d.decide(REJECT), 'display')[0].display).toEqual({
+      code: 'reject',
+      reason: 'not-verified',
+      train: '',
+      car: '',
+      seat: '',
+      language: 'ja',
+    });
     expect(of(d.tick(3000), 'display')[0].display).toEqual({ code: 'idle', reason: 'none', train: '', car: '', seat: '' });
     readIn(d, 'ar', 'k2');
-    expect(of(d.decide(), 'display')[0].display).toEqual({ code: 'open', reason: 'ok', train: 'G1234', car: '05', seat: '12F', language: 'ar' });
+    expect(of(d.decide(), 'display')[0].display).toEqual({
+      code: 'open',
+      reason: 'ok',
+      train: 'G1234',
+      car: '05',
+      seat: '12F',
+      language: 'ar',
+    });
   });
 
   it('without a language (none chosen, an unreadable document) the screen leaves it off: the panel shows Chinese and English', () => {

@@ -39,25 +39,28 @@ describe('the lane acts on the store error recovery', () => {
   it.each([
     ['disk-full', new OutboxError('disk-full', 'database or disk is full')],
     ['a driver error with no code of ours', new Error('SQLITE_IOERR_FSYNC: disk I/O error')],
-  ])('refuse (%s): the passenger is not let through, the display says storage, the next write that works opens again', async (_name, error) => {
-    vi.useFakeTimers();
-    const { b, store, lane, errors, sent } = rig();
-    store.error = error;
-    lane.read(PASSPORT);
-    expect(errors.map((e) => e.recovery)).toEqual(['refuse']);
-    expect(sent('authorise')).toEqual([]);
-    expect(sent('display').map((p) => (p.arg as DisplayMessage).code)).toContain('fault-storage');
-    expect(lane.state.storeFault).not.toBeNull();
-    b.answerAll();
-    await lane.whenIdle();
-    // Space is back: the next passenger is decided, recorded and let through.
-    store.error = null;
-    await vi.advanceTimersByTimeAsync(200); // the result hold ends
-    lane.read(PASSPORT);
-    expect(sent('authorise')).toHaveLength(1);
-    expect(lane.state.storeFault).toBeNull();
-    lane.stop();
-  });
+  ])(
+    'refuse (%s): the passenger is not let through, the display says storage, the next write that works opens again',
+    async (_name, error) => {
+      vi.useFakeTimers();
+      const { b, store, lane, errors, sent } = rig();
+      store.error = error;
+      lane.read(PASSPORT);
+      expect(errors.map((e) => e.recovery)).toEqual(['refuse']);
+      expect(sent('authorise')).toEqual([]);
+      expect(sent('display').map((p) => (p.arg as DisplayMessage).code)).toContain('fault-storage');
+      expect(lane.state.storeFault).not.toBeNull();
+      b.answerAll();
+      await lane.whenIdle();
+      // Space is back: the next passenger is decided, recorded and let through.
+      store.error = null;
+      await vi.advanceTimersByTimeAsync(200); // the result hold ends
+      lane.read(PASSPORT);
+      expect(sent('authorise')).toHaveLength(1);
+      expect(lane.state.storeFault).toBeNull();
+      lane.stop();
+    },
+  );
 
   it('retry (busy) on a passage: the report is left unacknowledged; its repeat is recorded once and consumes the ticket', async () => {
     vi.useFakeTimers();

@@ -16,14 +16,18 @@ function problemsOf(input: unknown): string[] {
 describe('config passengerLanguage', () => {
   it('defaults to no override; takes overrides to pack languages', () => {
     expect(parseConfig({ station: 'VNP' }).passengerLanguage).toEqual({ byNationality: {} });
-    expect(parseConfig({ station: 'VNP', passengerLanguage: { byNationality: { BEL: 'fr', D: 'en' } } }).passengerLanguage.byNationality).toEqual({ BEL: 'fr', D: 'en' });
+    expect(
+      parseConfig({ station: 'VNP', passengerLanguage: { byNationality: { BEL: 'fr', D: 'en' } } }).passengerLanguage.byNationality,
+    ).toEqual({ BEL: 'fr', D: 'en' });
   });
 
   it('refuses a language without a pack, a nationality that is not a code, and an unknown key, naming the key', () => {
     const [uk] = problemsOf({ station: 'VNP', passengerLanguage: { byNationality: { UKR: 'uk' } } });
     expect(uk).toMatch(/passengerLanguage\.byNationality\.UKR/);
     expect(uk).toMatch(/expected one of "zh", "en", .*got "uk"/);
-    expect(problemsOf({ station: 'VNP', passengerLanguage: { byNationality: { belgium: 'fr' } } }).join('\n')).toMatch(/passengerLanguage\.byNationality/);
+    expect(problemsOf({ station: 'VNP', passengerLanguage: { byNationality: { belgium: 'fr' } } }).join('\n')).toMatch(
+      /passengerLanguage\.byNationality/,
+    );
     expect(problemsOf({ station: 'VNP', passengerLanguage: { default: 'fr' } }).join('\n')).toMatch(/passengerLanguage/);
   });
 });

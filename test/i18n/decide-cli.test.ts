@@ -19,10 +19,27 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What `gate decide` prints, the passenger's own-language line included. */
-const decideOutputSchema = z.looseObject({ decision: z.string(), reason: z.string(), message: z.record(z.string(), z.string()), passenger: z.unknown() });
+const decideOutputSchema = z.looseObject({
+  decision: z.string(),
+  reason: z.string(),
+  message: z.record(z.string(), z.string()),
+  passenger: z.unknown(),
+});
 
 const decide = async (doc: string, config = 'config/sample.json') => {
-  const r = await runGate(['decide', '--db', db, '--config', config, '--direction', 'entry', '--at', '2025-06-01T09:30:00+08:00', '--document', doc]);
+  const r = await runGate([
+    'decide',
+    '--db',
+    db,
+    '--config',
+    config,
+    '--direction',
+    'entry',
+    '--at',
+    '2025-06-01T09:30:00+08:00',
+    '--document',
+    doc,
+  ]);
   expect(r.code, r.err).toBe(0);
   return parseJson(decideOutputSchema, r.out);
 };
@@ -30,7 +47,7 @@ const decide = async (doc: string, config = 'config/sample.json') => {
 const anObject = z.record(z.string(), z.unknown());
 const sample = (name: string) => anObject.parse(parseJson(anObject, readFileSync('config/sample-documents.json', 'utf8'))[name]);
 
-describe('gate decide in the passenger\'s language', () => {
+describe("gate decide in the passenger's language", () => {
   it('a French passport refused for its verification reads French', async () => {
     const out = await decide('@config/sample-documents.json#passport-rejected');
     expect(out).toMatchObject({ decision: 'reject', reason: 'verification-rejected' });
@@ -63,7 +80,23 @@ describe('gate decide in the passenger\'s language', () => {
   });
 
   it('an unreadable document has no nationality: English', async () => {
-    const r = await runGate(['decide', '--db', db, '--config', 'config/sample.json', '--direction', 'entry', '--at', '2025-06-01T09:30:00+08:00', '--document', '{"type": "mrz"']);
-    expect(parseJson(decideOutputSchema, r.out).passenger).toMatchObject({ language: 'en', source: 'no-document', text: PACKS.en.reasons.unreadable });
+    const r = await runGate([
+      'decide',
+      '--db',
+      db,
+      '--config',
+      'config/sample.json',
+      '--direction',
+      'entry',
+      '--at',
+      '2025-06-01T09:30:00+08:00',
+      '--document',
+      '{"type": "mrz"',
+    ]);
+    expect(parseJson(decideOutputSchema, r.out).passenger).toMatchObject({
+      language: 'en',
+      source: 'no-document',
+      text: PACKS.en.reasons.unreadable,
+    });
   });
 });

@@ -2,7 +2,14 @@
 // station's override and the English fallback; and the derivation rule on a hand-made CLDR extract.
 import { states } from 'mrz';
 import { describe, expect, it } from 'vitest';
-import { cldrTerritoryData, deriveTerritoryData, ICAO_ONLY, passengerLanguage, territoryOf, type TerritoryData } from '../../src/i18n/nationality.js';
+import {
+  cldrTerritoryData,
+  deriveTerritoryData,
+  ICAO_ONLY,
+  passengerLanguage,
+  territoryOf,
+  type TerritoryData,
+} from '../../src/i18n/nationality.js';
 import { I18nError } from '../../src/i18n/errors.js';
 
 const passport = (nationality: string) => ({ type: 'mrz' as const, nationality });
@@ -62,9 +69,12 @@ describe('passenger language from the nationality', () => {
     expect(passengerLanguage(passport('XXA')).cldr).toBeNull();
   });
 
-  it('Chinese resident ID cards and HK/Macao/Taiwan permits stay Chinese; PR cards follow the holder\'s nationality', () => {
+  it("Chinese resident ID cards and HK/Macao/Taiwan permits stay Chinese; PR cards follow the holder's nationality", () => {
     expect(passengerLanguage({ type: 'cn-resident-id', nationality: 'CHN' })).toMatchObject({ language: 'zh', source: 'chinese-card' });
-    expect(passengerLanguage({ type: 'cn-hmt-permit', nationality: 'CHN' }, { byNationality: { CHN: 'en' } })).toMatchObject({ language: 'zh', source: 'chinese-card' });
+    expect(passengerLanguage({ type: 'cn-hmt-permit', nationality: 'CHN' }, { byNationality: { CHN: 'en' } })).toMatchObject({
+      language: 'zh',
+      source: 'chinese-card',
+    });
     expect(passengerLanguage({ type: 'cn-pr-2023', nationality: 'RUS' })).toMatchObject({ language: 'ru', source: 'cldr' });
     expect(passengerLanguage({ type: 'cn-pr-2017', nationality: 'JPN' })).toMatchObject({ language: 'ja', source: 'cldr' });
   });
@@ -97,8 +107,15 @@ describe('the CLDR rule, on a hand-made extract', () => {
   it('the official language most spoken wins over a more spoken unofficial one; script subtags are dropped', () => {
     const data = deriveTerritoryData(
       info({
-        AA: { en: { _populationPercent: '90' }, ja: { _populationPercent: '60', _officialStatus: 'official' }, ko: { _populationPercent: '70', _officialStatus: 'official_regional' } },
-        BB: { zh_Hant: { _populationPercent: '95', _officialStatus: 'official' }, en: { _populationPercent: '50', _officialStatus: 'official' } },
+        AA: {
+          en: { _populationPercent: '90' },
+          ja: { _populationPercent: '60', _officialStatus: 'official' },
+          ko: { _populationPercent: '70', _officialStatus: 'official_regional' },
+        },
+        BB: {
+          zh_Hant: { _populationPercent: '95', _officialStatus: 'official' },
+          en: { _populationPercent: '50', _officialStatus: 'official' },
+        },
         CC: { th: { _populationPercent: '40' }, vi: { _populationPercent: '30' } },
       }),
       codes,

@@ -42,13 +42,16 @@ describe('message packs', () => {
   it('no pack has a key the product does not know (a misspelt reason would never be shown)', () => {
     const known = new Set(packKeys());
     const unknown = PACK_LANGUAGES.flatMap((lang) =>
-      (['reasons', 'display'] as const).flatMap((s) => Object.keys(PACKS[lang][s]).map((k) => `${s}.${k}`)).filter((k) => !known.has(k)).map((k) => `${lang}: ${k}`),
+      (['reasons', 'display'] as const)
+        .flatMap((s) => Object.keys(PACKS[lang][s]).map((k) => `${s}.${k}`))
+        .filter((k) => !known.has(k))
+        .map((k) => `${lang}: ${k}`),
     );
     expect(unknown).toEqual([]);
     for (const lang of PACK_LANGUAGES) for (const k of PACKS[lang].checked) expect(known.has(k), `${lang} checked ${k}`).toBe(true);
   });
 
-  it.each(PACK_LANGUAGES.map((l) => [l]))('%s: every text is in the pack\'s own script', (lang) => {
+  it.each(PACK_LANGUAGES.map((l) => [l]))("%s: every text is in the pack's own script", (lang) => {
     for (const k of packKeys()) {
       const [s, name] = k.split('.') as ['reasons' | 'display', string];
       expect(PACKS[lang][s][name], `${lang} ${k}`).toMatch(SCRIPT[lang]);
@@ -68,7 +71,11 @@ describe('message packs', () => {
     const partial = { ...PACKS.ja, reasons: { ...PACKS.ja.reasons } };
     delete partial.reasons['too-early'];
     expect(packSchema.safeParse(partial).success).toBe(true); // a partial pack loads: the test above keeps them whole
-    expect(lookup('reasons', 'too-early', 'ja', { ...PACKS, ja: partial })).toEqual({ language: 'en', direction: 'ltr', text: PACKS.en.reasons['too-early'] });
+    expect(lookup('reasons', 'too-early', 'ja', { ...PACKS, ja: partial })).toEqual({
+      language: 'en',
+      direction: 'ltr',
+      text: PACKS.en.reasons['too-early'],
+    });
     expect(lookup('reasons', 'too-early', 'ar', { ...PACKS, ar: { ...PACKS.ar, reasons: {} } }).language).toBe('en');
     expect(reasonText('too-early', 'ja')).toEqual({ language: 'ja', direction: 'ltr', text: PACKS.ja.reasons['too-early'] });
     expect(reasonText('no-such-reason', 'ja')).toEqual({ language: 'en', direction: 'ltr', text: 'no-such-reason' });
@@ -85,7 +92,10 @@ describe('message packs', () => {
     const doc = readFileSync(new URL('../../docs/i18n-review.md', import.meta.url), 'utf8');
     expect(doc).toBe(reviewMarkdown());
     // Nothing is checked yet: every text of every language is on the list.
-    for (const lang of PACK_LANGUAGES) expect(doc).toMatch(new RegExp(`\\| \`${lang}\` .* \\| ${packKeys().length} \\| ${packKeys().length - PACKS[lang].checked.length} \\|`));
+    for (const lang of PACK_LANGUAGES)
+      expect(doc).toMatch(
+        new RegExp(`\\| \`${lang}\` .* \\| ${packKeys().length} \\| ${packKeys().length - PACKS[lang].checked.length} \\|`),
+      );
     expect(doc).toContain(PACKS.th.reasons['no-ticket']);
   });
 });

@@ -19,20 +19,35 @@ afterAll(() => rmSync(releases, { recursive: true, force: true }));
 
 const osRelease = (lines: Record<string, string>) => {
   const file = join(releases, `os-release-${++releaseNo}`);
-  writeFileSync(file, Object.entries(lines).map(([k, v]) => `${k}="${v}"`).join('\n') + '\n');
+  writeFileSync(
+    file,
+    Object.entries(lines)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join('\n') + '\n',
+  );
   return file;
 };
 
 /** install.sh against a given os-release, stopping after the checks when they pass (it never installs here). */
 function preflight(release: Record<string, string>) {
-  const r = spawnSync('bash', [INSTALL], { env: { ...process.env, GATE_OS_RELEASE: osRelease(release), GATE_INSTALL_PREFLIGHT_ONLY: '1' }, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('bash', [INSTALL], {
+    env: { ...process.env, GATE_OS_RELEASE: osRelease(release), GATE_INSTALL_PREFLIGHT_ONLY: '1' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: r.status, out: r.stdout, errLines: r.stderr.split('\n').filter(Boolean) };
 }
 
 describe('install.sh preflight', () => {
   it.each([
-    [{ ID: 'debian', VERSION_ID: '12', PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)' }, 'this is Debian GNU/Linux 12 (bookworm): upgrade the gate OS first'],
-    [{ ID: 'debian', VERSION_ID: '11', PRETTY_NAME: 'Debian GNU/Linux 11 (bullseye)' }, 'this is Debian GNU/Linux 11 (bullseye): upgrade the gate OS first'],
+    [
+      { ID: 'debian', VERSION_ID: '12', PRETTY_NAME: 'Debian GNU/Linux 12 (bookworm)' },
+      'this is Debian GNU/Linux 12 (bookworm): upgrade the gate OS first',
+    ],
+    [
+      { ID: 'debian', VERSION_ID: '11', PRETTY_NAME: 'Debian GNU/Linux 11 (bullseye)' },
+      'this is Debian GNU/Linux 11 (bullseye): upgrade the gate OS first',
+    ],
     [{ ID: 'ubuntu', VERSION_ID: '24.04', PRETTY_NAME: 'Ubuntu 24.04.1 LTS' }, 'this is Ubuntu 24.04.1 LTS'],
   ])('refuses %o with one line saying what is needed', (release, tail) => {
     const r = preflight(release);
@@ -103,7 +118,17 @@ describe.skipIf(!DEBOOTSTRAP)('install.sh in a Debian 13 root built with deboots
     work = mkdtempSync('/var/tmp/gate-install-root-');
     expect(sh('cp', ['-a', `${CACHED_ROOT}/.`, work], 600_000).code).toBe(0);
     const gateSrc = join(work, 'root/gate-src');
-    for (const part of ['bin', 'src', 'firmware-bridge', 'config', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']) {
+    for (const part of [
+      'bin',
+      'src',
+      'firmware-bridge',
+      'config',
+      'scripts',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+    ]) {
       cpSync(join(REPO, part), join(gateSrc, part), { recursive: true });
     }
     cpSync('/etc/resolv.conf', join(work, 'etc/resolv.conf'), { dereference: true });
@@ -114,7 +139,12 @@ describe.skipIf(!DEBOOTSTRAP)('install.sh in a Debian 13 root built with deboots
     if (trustLocalCa) cpSync(localCas, join(work, localCas), { recursive: true });
     expect(sh('mount', ['-t', 'proc', 'proc', join(work, 'proc')], 30_000).code).toBe(0);
     expect(sh('mount', ['--bind', '/dev', join(work, 'dev')], 30_000).code).toBe(0);
-    const env = ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', ...(trustLocalCa ? ['NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'] : [])];
+    const env = [
+      'PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+      'HOME=/root',
+      'LANG=C.UTF-8',
+      ...(trustLocalCa ? ['NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'] : []),
+    ];
     const inRoot = (cmd: string, timeoutMs = 60_000) => sh('chroot', [work!, '/usr/bin/env', '-i', ...env, 'sh', '-c', cmd], timeoutMs);
 
     const install = inRoot('bash /root/gate-src/scripts/install.sh 2>&1', 1_800_000);
@@ -129,7 +159,11 @@ describe.skipIf(!DEBOOTSTRAP)('install.sh in a Debian 13 root built with deboots
     // Nothing of the production-only rule set: no socat; the compiler used to build better-sqlite3 is gone again.
     for (const pkg of ['socat', 'g++', 'make']) expect(inRoot(`dpkg -s ${pkg} >/dev/null 2>&1`).code, `${pkg} installed`).not.toBe(0);
     // The native SQLite addon loads under Debian's Node and opens a database.
-    expect(inRoot(`cd /opt/gate && node -e "const D = require('better-sqlite3'); const db = new D(':memory:'); console.log(db.prepare('select sqlite_version() v').get().v)"`).code).toBe(0);
+    expect(
+      inRoot(
+        `cd /opt/gate && node -e "const D = require('better-sqlite3'); const db = new D(':memory:'); console.log(db.prepare('select sqlite_version() v').get().v)"`,
+      ).code,
+    ).toBe(0);
     expect(readFileSync(join(work, 'etc/udev/rules.d/70-gate-hidraw.rules'), 'utf8')).toContain('GROUP="plugdev"');
     expect(readlinkSync(join(work, 'etc/systemd/system/multi-user.target.wants/gate.service'))).toBe('/etc/systemd/system/gate.service');
     expect(readFileSync(join(work, 'etc/systemd/system/gate.service'), 'utf8')).toMatch(/^Type=notify$/m);

@@ -30,7 +30,8 @@ const siblingPassage = (ticketId: string, o: Partial<PassageEvent> = {}): Passag
 
 describe.each(STORE_IMPLS)('passage ledger contract: $name', (impl) => {
   let s: OpenStores;
-  const local = (ticketId: string, direction: PassageEvent['direction'] = 'entry', atMs = T0) => s.ledger.consume({ ticketId, direction, atMs, eventId: eventId() });
+  const local = (ticketId: string, direction: PassageEvent['direction'] = 'entry', atMs = T0) =>
+    s.ledger.consume({ ticketId, direction, atMs, eventId: eventId() });
 
   beforeEach(() => (s = impl.open({ station: 'BJP', gate: '03', now: () => T0 })));
   afterEach(() => s.close());
@@ -74,7 +75,16 @@ describe.each(STORE_IMPLS)('passage ledger contract: $name', (impl) => {
     const forged = siblingPassage('T5');
     expect(s.ledger.recordSiblingPassage(forged)).toBe(true);
     expect(local('T6')).toBe(true);
-    expect(s.ledger.clearSiblingUses([{ ticketId: 'T5', direction: 'entry' }, { ticketId: 'T6', direction: 'entry' }, { ticketId: 'T7', direction: 'exit' }], T0 + HOUR)).toBe(1);
+    expect(
+      s.ledger.clearSiblingUses(
+        [
+          { ticketId: 'T5', direction: 'entry' },
+          { ticketId: 'T6', direction: 'entry' },
+          { ticketId: 'T7', direction: 'exit' },
+        ],
+        T0 + HOUR,
+      ),
+    ).toBe(1);
     expect(s.ledger.uses('T5')).toEqual([]);
     expect(s.ledger.uses('T6')).toMatchObject([{ source: 'local' }]); // central clears sibling uses, never this gate's own
     expect(s.ledger.recordSiblingPassage(forged)).toBe(false);
@@ -111,7 +121,14 @@ describe.each(STORE_IMPLS)('passage ledger contract: $name', (impl) => {
   });
 
   it('names the newest authorisation last (by time, then the highest id), and forgets those a day older than a new one', () => {
-    const auth = (authId: number, atMs: number) => ({ authId, direction: 'exit' as const, ticketId: null, docKey: null, decisionEventId: null, atMs });
+    const auth = (authId: number, atMs: number) => ({
+      authId,
+      direction: 'exit' as const,
+      ticketId: null,
+      docKey: null,
+      decisionEventId: null,
+      atMs,
+    });
     s.ledger.rememberAuthorisation(auth(9, T0));
     s.ledger.rememberAuthorisation(auth(3, T0 + 1000));
     expect(s.ledger.lastAuthId()).toBe(3);

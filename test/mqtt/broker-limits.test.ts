@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(async () => broker?.close());
 
 describe('config/mosquitto/limits.conf', () => {
-  it('is the gate\'s largest message plus the packet overhead', () => {
+  it("is the gate's largest message plus the packet overhead", () => {
     expect(limit).toBe(SYNC_MAX_MESSAGE_BYTES + SYNC_PACKET_OVERHEAD_BYTES);
   });
 

@@ -15,7 +15,11 @@ const T0 = Date.parse('2026-03-01T08:00:00Z');
 function channelWith(outcome: CommandOutcome, publish: (payload: string) => Promise<void>) {
   const tg = tempGate('BJP', '03');
   const conn = { subscribe: () => undefined, publish: (_t: string, p: string) => publish(p) } as unknown as MqttConnection;
-  const ch = new CommandChannel(target, conn, tg.store.nonces, () => outcome, { centralPublicKeys: [central.publicKey], maxSkewSeconds: 60, now: () => T0 });
+  const ch = new CommandChannel(target, conn, tg.store.nonces, () => outcome, {
+    centralPublicKeys: [central.publicKey],
+    maxSkewSeconds: 60,
+    now: () => T0,
+  });
   const cmd = new CommandSigner(central.privateKey).sign(target, 'reload-config', {}, { nowMs: T0 });
   return { tg, run: () => ch.handle(cmd.topic, cmd.payload) };
 }

@@ -24,7 +24,10 @@ const ctx = (over: Partial<VerifyContext> = {}): VerifyContext => ({
 const signed = (key = central.privateKey, opts: { nowMs?: number; nonce?: string } = {}, to = target): Buffer =>
   new CommandSigner(key).sign(to, 'lane-mode', { mode: 'locked' }, { nowMs: NOW, nonce: 'nonce-0001', ...opts }).payload;
 const envelope = (b: Buffer) => JSON.parse(b.toString()) as { v: number; keyId: string; sig: string; body: string };
-const centralKey = { privateKey: parsePrivateKey(central.privateKey), keyId: keyIdOf(createPublicKey(createPrivateKey({ key: Buffer.from(central.privateKey, 'base64'), format: 'der', type: 'pkcs8' }))) };
+const centralKey = {
+  privateKey: parsePrivateKey(central.privateKey),
+  keyId: keyIdOf(createPublicKey(createPrivateKey({ key: Buffer.from(central.privateKey, 'base64'), format: 'der', type: 'pkcs8' }))),
+};
 const body = (over: Record<string, unknown> = {}) => ({
   v: 2,
   type: 'command',
@@ -38,7 +41,10 @@ const body = (over: Record<string, unknown> = {}) => ({
 
 describe('verifyCommand', () => {
   it('accepts a fresh command signed by central for this gate', () => {
-    expect(verifyCommand(signed(), ctx())).toEqual({ ok: true, command: { name: 'lane-mode', args: { mode: 'locked' }, nonce: 'nonce-0001', issuedMs: NOW } });
+    expect(verifyCommand(signed(), ctx())).toEqual({
+      ok: true,
+      command: { name: 'lane-mode', args: { mode: 'locked' }, nonce: 'nonce-0001', issuedMs: NOW },
+    });
   });
 
   it('verifies under a second implementation: Ed25519 over "station-gate/v2/command\\n" + the body text', () => {
@@ -55,7 +61,12 @@ describe('verifyCommand', () => {
     ['unsigned', () => JSON.stringify({ ...envelope(signed()), sig: undefined }), {}, 'unsigned'],
     ['signed by someone else', () => signed(intruder.privateKey), {}, 'bad-signature'],
     ['signed for another gate', () => signed(central.privateKey, {}, { station: 'BJP', gate: '04' }), {}, 'wrong-gate'],
-    ['changed after signing', () => JSON.stringify({ ...envelope(signed()), body: envelope(signed()).body.replace('locked', 'free') }), {}, 'bad-signature'],
+    [
+      'changed after signing',
+      () => JSON.stringify({ ...envelope(signed()), body: envelope(signed()).body.replace('locked', 'free') }),
+      {},
+      'bad-signature',
+    ],
     ['no central key configured', () => signed(), { keys: new KeyRing([]) }, 'bad-signature'],
     ['too old', () => signed(central.privateKey, { nowMs: NOW - 61_000 }), {}, 'stale'],
     ['from the future', () => signed(central.privateKey, { nowMs: NOW + 61_000 }), {}, 'stale'],
@@ -64,9 +75,19 @@ describe('verifyCommand', () => {
     ['named differently from its topic', () => signed(), { topicName: 'release' }, 'malformed'],
     ['an unknown command', () => seal(centralKey, 'command', body({ name: 'self-destruct' })), {}, 'unknown-command'],
     ['larger than 4096 bytes', () => seal(centralKey, 'command', body({ args: { mode: 'x'.repeat(5000) } })), {}, 'too-large'],
-    ['nested 10,000 levels deep in the envelope', () => `{"v":2,"keyId":"0000000000000000","sig":"x","body":"","x":${deep}}`.slice(0, 4000), {}, 'malformed'],
+    [
+      'nested 10,000 levels deep in the envelope',
+      () => `{"v":2,"keyId":"0000000000000000","sig":"x","body":"","x":${deep}}`.slice(0, 4000),
+      {},
+      'malformed',
+    ],
     ['nested deep inside the signed body', () => seal(centralKey, 'command', body({ args: JSON.parse('[[[[[[1]]]]]]') })), {}, 'malformed'],
-    ['carrying __proto__ inside the signed body', () => seal(centralKey, 'command', JSON.parse(JSON.stringify(body()).replace('{', '{"__proto__":{"admin":true},'))), {}, 'malformed'],
+    [
+      'carrying __proto__ inside the signed body',
+      () => seal(centralKey, 'command', JSON.parse(JSON.stringify(body()).replace('{', '{"__proto__":{"admin":true},'))),
+      {},
+      'malformed',
+    ],
     [
       'carrying a duplicate key inside the signed body',
       () => {
@@ -77,11 +98,16 @@ describe('verifyCommand', () => {
       {},
       'malformed',
     ],
-    ['a sync head signature re-wrapped as a command', () => {
-      const text = JSON.stringify(body());
-      const sig = edSign(null, Buffer.from(`station-gate/v2/sync-head\n${text}`), centralKey.privateKey).toString('base64');
-      return JSON.stringify({ v: 2, keyId: centralKey.keyId, sig, body: text });
-    }, {}, 'bad-signature'],
+    [
+      'a sync head signature re-wrapped as a command',
+      () => {
+        const text = JSON.stringify(body());
+        const sig = edSign(null, Buffer.from(`station-gate/v2/sync-head\n${text}`), centralKey.privateKey).toString('base64');
+        return JSON.stringify({ v: 2, keyId: centralKey.keyId, sig, body: text });
+      },
+      {},
+      'bad-signature',
+    ],
   ];
   it.each(cases)('refuses a command that is %s', (_what, payload, over, code) => {
     const v = verifyCommand(payload(), ctx(over));

@@ -13,13 +13,19 @@ import { commandedGate, recorder, tempGate, until, useBroker } from './helpers.j
 const central = generateSigningKeys();
 const centralSync = generateSigningKeys();
 const intruder = generateSigningKeys();
-const syncKey = { privateKey: parsePrivateKey(centralSync.privateKey), keyId: keyIdOf(createPublicKey(parsePrivateKey(centralSync.privateKey))) };
+const syncKey = {
+  privateKey: parsePrivateKey(centralSync.privateKey),
+  keyId: keyIdOf(createPublicKey(parsePrivateKey(centralSync.privateKey))),
+};
 
 describe('commands and siblings', () => {
   const shared = useBroker();
   const cleanups = shared.cleanups;
 
-  const gate = (gateId: string, tg = tempGate('BJP', gateId)) => ({ ...tg, ...commandedGate(shared.broker.url, central.publicKey, tg, [centralSync.publicKey]) });
+  const gate = (gateId: string, tg = tempGate('BJP', gateId)) => ({
+    ...tg,
+    ...commandedGate(shared.broker.url, central.publicKey, tg, [centralSync.publicKey]),
+  });
 
   it('runs an authorised command once and refuses unsigned, forged and replayed ones, also after a restart', async () => {
     const tg = tempGate('BJP', '03');
@@ -43,8 +49,12 @@ describe('commands and siblings', () => {
     await until(() => results.messages.length === 4, 10_000, 'four answers');
     // Refusals are answered on arrival; authorised commands after they ran, in order: compare without the order.
     expect(codes().sort()).toEqual(['bad-signature', 'ok', 'replayed', 'unsigned']);
-    expect(g.handled).toEqual([{ name: 'lane-mode', args: { mode: 'locked' }, nonce: good.body.nonce, issuedMs: Date.parse(good.body.issuedAt) }]);
-    expect(results.messages.map((m) => JSON.parse(m.payload) as { nonce: string; ok: boolean })).toContainEqual(expect.objectContaining({ nonce: good.body.nonce, ok: true, name: 'lane-mode' }));
+    expect(g.handled).toEqual([
+      { name: 'lane-mode', args: { mode: 'locked' }, nonce: good.body.nonce, issuedMs: Date.parse(good.body.issuedAt) },
+    ]);
+    expect(results.messages.map((m) => JSON.parse(m.payload) as { nonce: string; ok: boolean })).toContainEqual(
+      expect.objectContaining({ nonce: good.body.nonce, ok: true, name: 'lane-mode' }),
+    );
 
     // The gate restarts (new process, same database): the nonce is still known.
     await g.stop();
@@ -94,26 +104,67 @@ describe('commands and siblings', () => {
     // An attacker with publish rights: a passage from a gate that does not exist, one unsigned, one signed by a key
     // that is not the gate's, and one roster signed by someone else.
     const forgedEvent = (gateId: string, ticketId: string) =>
-      JSON.stringify({ eventId: '01900000-0000-7000-8000-000000000001', seq: 1, station: 'BJP', gate: gateId, at: new Date().toISOString(), kind: 'passage', direction: 'entry', outcome: 'passed', ticketId, docKey: 'k', decisionEventId: null });
+      JSON.stringify({
+        eventId: '01900000-0000-7000-8000-000000000001',
+        seq: 1,
+        station: 'BJP',
+        gate: gateId,
+        at: new Date().toISOString(),
+        kind: 'passage',
+        direction: 'entry',
+        outcome: 'passed',
+        ticketId,
+        docKey: 'k',
+        decisionEventId: null,
+      });
     const intruderKey = parsePrivateKey(intruder.privateKey);
     const zz = forgedEvent('ZZ', 'T-ZZ');
-    await centralClient.publishAsync('gates/v1/BJP/ZZ/events/passage', zz, { qos: 1, properties: { userProperties: { sig: signFor('passage', intruderKey, Buffer.from(zz)) } } });
+    await centralClient.publishAsync('gates/v1/BJP/ZZ/events/passage', zz, {
+      qos: 1,
+      properties: { userProperties: { sig: signFor('passage', intruderKey, Buffer.from(zz)) } },
+    });
     await centralClient.publishAsync('gates/v1/BJP/03/events/passage', forgedEvent('03', 'T-UNSIGNED'), { qos: 1 });
     const wrong = forgedEvent('03', 'T-WRONGKEY');
-    await centralClient.publishAsync('gates/v1/BJP/03/events/passage', wrong, { qos: 1, properties: { userProperties: { sig: signFor('passage', intruderKey, Buffer.from(wrong)) } } });
-    const fakeRoster = sealRoster({ privateKey: intruderKey, keyId: keyIdOf(createPublicKey(intruderKey)) }, { station: 'BJP', version: 99, issuedAt: new Date().toISOString(), gates: [{ gate: 'ZZ', publicKey: intruder.publicKey }] });
+    await centralClient.publishAsync('gates/v1/BJP/03/events/passage', wrong, {
+      qos: 1,
+      properties: { userProperties: { sig: signFor('passage', intruderKey, Buffer.from(wrong)) } },
+    });
+    const fakeRoster = sealRoster(
+      { privateKey: intruderKey, keyId: keyIdOf(createPublicKey(intruderKey)) },
+      { station: 'BJP', version: 99, issuedAt: new Date().toISOString(), gates: [{ gate: 'ZZ', publicKey: intruder.publicKey }] },
+    );
     await centralClient.publishAsync(fakeRoster.topic, fakeRoster.payload, { qos: 1 });
     await until(() => refused.length === 4, 10_000, 'four refusals');
     expect(refused.sort()).toEqual(['bad-signature', 'not-on-roster', 'roster-refused', 'unsigned']);
     expect(g4.reporter.siblings.rosterInfo?.version).toBe(1);
 
     // The genuine passage at gate 03 (signed when committed) marks the ticket used at gate 04 at once.
-    const { event } = g3.store.recordPassage({ kind: 'passage', at: new Date().toISOString(), direction: 'entry', outcome: 'passed', ticketId: 'E12345678', docKey: 'k', decisionEventId: null });
+    const { event } = g3.store.recordPassage({
+      kind: 'passage',
+      at: new Date().toISOString(),
+      direction: 'entry',
+      outcome: 'passed',
+      ticketId: 'E12345678',
+      docKey: 'k',
+      decisionEventId: null,
+    });
     g3.reporter.kick();
     await until(() => marked.includes('E12345678'), 10_000, 'sibling passage marked');
     expect(marked).toEqual(['E12345678']);
-    expect(g4.db.prepare('SELECT ticket_id, gate, source, event_id FROM ledger').all()).toEqual([{ ticket_id: 'E12345678', gate: '03', source: 'sibling', event_id: event.eventId }]);
-    expect(g4.store.recordPassage({ kind: 'passage', at: new Date().toISOString(), direction: 'entry', outcome: 'passed', ticketId: 'E12345678', docKey: 'k', decisionEventId: null }).consumed).toBe(false);
+    expect(g4.db.prepare('SELECT ticket_id, gate, source, event_id FROM ledger').all()).toEqual([
+      { ticket_id: 'E12345678', gate: '03', source: 'sibling', event_id: event.eventId },
+    ]);
+    expect(
+      g4.store.recordPassage({
+        kind: 'passage',
+        at: new Date().toISOString(),
+        direction: 'entry',
+        outcome: 'passed',
+        ticketId: 'E12345678',
+        docKey: 'k',
+        decisionEventId: null,
+      }).consumed,
+    ).toBe(false);
     // Gate 03 ignores its own passage.
     expect(g3.db.prepare("SELECT source FROM ledger WHERE ticket_id = 'E12345678'").all()).toEqual([{ source: 'local' }]);
     // The roster survives a restart of gate 04 (kept in its file, verified again when read).

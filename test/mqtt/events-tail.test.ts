@@ -23,8 +23,26 @@ describe('gate events tail', () => {
   it('shows pending and sent counts and the newest rows without document keys or ticket ids', async () => {
     const g = tempGate();
     try {
-      g.store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'cn-resident-id', docKey: 'SECRETKEY', ticketId: 'TICKET-1', train: 'G1' });
-      g.store.recordPassage({ kind: 'passage', at: new Date().toISOString(), direction: 'entry', outcome: 'passed', ticketId: 'TICKET-1', docKey: 'SECRETKEY', decisionEventId: null });
+      g.store.recordDecision({
+        kind: 'decision',
+        at: new Date().toISOString(),
+        direction: 'entry',
+        decision: 'open',
+        reason: 'ok',
+        docType: 'cn-resident-id',
+        docKey: 'SECRETKEY',
+        ticketId: 'TICKET-1',
+        train: 'G1',
+      });
+      g.store.recordPassage({
+        kind: 'passage',
+        at: new Date().toISOString(),
+        direction: 'entry',
+        outcome: 'passed',
+        ticketId: 'TICKET-1',
+        docKey: 'SECRETKEY',
+        decisionEventId: null,
+      });
       g.store.outbox.markSent([1]);
       const { code, out } = await run(['events', 'tail', '--db', g.path, '--limit', '5']);
       expect(code).toBe(0);
@@ -45,12 +63,30 @@ describe('gate events tail', () => {
   it('with --url prints what the gate publishes', async () => {
     broker = await startLocalBroker();
     const g = tempGate('BJP', '03');
-    const reporter = new GateReporter({ store: g.store, mqtt: mqttConfig([broker.url]), status: () => healthySnapshot(g.store), onCommand: () => ({ ok: true, code: 'ok' }) });
+    const reporter = new GateReporter({
+      store: g.store,
+      mqtt: mqttConfig([broker.url]),
+      status: () => healthySnapshot(g.store),
+      onCommand: () => ({ ok: true, code: 'ok' }),
+    });
     reporter.start();
     try {
       await until(() => reporter.connection.connected);
       await reporter.status.publishNow(); // retained: the tail sees it as soon as it subscribes
-      const { code, out } = await run(['events', 'tail', '--db', g.path, '--url', broker.url, '--station', 'BJP', '--gate', '03', '--count', '1']);
+      const { code, out } = await run([
+        'events',
+        'tail',
+        '--db',
+        g.path,
+        '--url',
+        broker.url,
+        '--station',
+        'BJP',
+        '--gate',
+        '03',
+        '--count',
+        '1',
+      ]);
       expect(code).toBe(0);
       const lines = out.trim().split('\n');
       expect(JSON.parse(lines[lines.length - 1])).toMatchObject({ topic: 'gates/v1/BJP/03/status', state: 'online', laneMode: 'normal' });

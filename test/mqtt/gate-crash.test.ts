@@ -24,7 +24,8 @@ function runGate(db: string, url: string, total: number): { proc: ChildProcess; 
   return { proc, recorded: () => last };
 }
 
-const kill = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : (p.once('exit', () => r()), p.kill('SIGKILL'))));
+const kill = (p: ChildProcess) =>
+  new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : (p.once('exit', () => r()), p.kill('SIGKILL'))));
 
 describe('gate killed with SIGKILL mid-drain', () => {
   let broker: LocalBroker;
@@ -32,7 +33,11 @@ describe('gate killed with SIGKILL mid-drain', () => {
 
   it('delivers every committed event after the restart, in seq order per gate, duplicates with the same eventId', async () => {
     broker = await startLocalBroker();
-    const r = await recorder(broker.url, 'gates/v1/BJP/09/events/#', { clientId: 'central-crash', clean: false, properties: { sessionExpiryInterval: 300 } });
+    const r = await recorder(broker.url, 'gates/v1/BJP/09/events/#', {
+      clientId: 'central-crash',
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+    });
     const g = tempGate('BJP', '09');
     g.db.close();
     const total = 1500;
@@ -47,7 +52,11 @@ describe('gate killed with SIGKILL mid-drain', () => {
     try {
       const check = openDb(g.path, { migrate: false });
       const store = new GateStore(check, { station: 'BJP', gate: '09' });
-      await until(() => store.outbox.counts().lastSeq === total && store.outbox.counts().pending === 0, 30_000, 'second run records and drains all');
+      await until(
+        () => store.outbox.counts().lastSeq === total && store.outbox.counts().pending === 0,
+        30_000,
+        'second run records and drains all',
+      );
       const rows = check.prepare('SELECT seq, event_id AS eventId FROM outbox ORDER BY seq').all() as { seq: number; eventId: string }[];
       check.close();
       expect(rows.map((x) => x.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1)); // gap-free across the crash

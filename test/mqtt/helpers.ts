@@ -60,7 +60,8 @@ export const healthySnapshot = (store: GateStore): StatusSnapshot => {
 export function recordAlarms(store: GateStore, n: number): void {
   // One outer transaction for speed: each record is a savepoint inside it.
   store.db.transaction(() => {
-    for (let i = 0; i < n; i++) store.recordAlarm({ kind: 'alarm', at: new Date().toISOString(), type: 'door-fault', detail: `d${i}`, active: i % 2 === 0 });
+    for (let i = 0; i < n; i++)
+      store.recordAlarm({ kind: 'alarm', at: new Date().toISOString(), type: 'door-fault', detail: `d${i}`, active: i % 2 === 0 });
   })();
 }
 

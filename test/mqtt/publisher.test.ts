@@ -39,7 +39,17 @@ describe('outbox publisher over a real broker', () => {
   it('publishes every event in seq order on its kind topic and marks rows sent only after PUBACK', async () => {
     const r = await sub('gates/v1/BJP/03/events/#');
     const g = gate();
-    const d = g.store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: 'reject', reason: 'no-ticket', docType: 'mrz', docKey: 'k', ticketId: null, train: null });
+    const d = g.store.recordDecision({
+      kind: 'decision',
+      at: new Date().toISOString(),
+      direction: 'entry',
+      decision: 'reject',
+      reason: 'no-ticket',
+      docType: 'mrz',
+      docKey: 'k',
+      ticketId: null,
+      train: null,
+    });
     recordAlarms(g.store, 49);
     expect(g.store.outbox.counts().pending).toBe(50);
     g.reporter.start();
@@ -60,7 +70,11 @@ describe('outbox publisher over a real broker', () => {
 
   async function drainAcrossRestart(gateId: string, crash: boolean) {
     const subscribedAt = Date.now();
-    const r = await sub(`gates/v1/BJP/${gateId}/events/#`, { clientId: `central-${gateId}`, clean: false, properties: { sessionExpiryInterval: 300 } });
+    const r = await sub(`gates/v1/BJP/${gateId}/events/#`, {
+      clientId: `central-${gateId}`,
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+    });
     // Central's session must be on the broker's disk before a crash (autosave every second); otherwise the restarted
     // broker drops what the gate republishes before central reconnects, and that loss would be the broker's.
     const db = join(shared.broker.dataDir, 'mosquitto.db');
@@ -85,11 +99,19 @@ describe('outbox publisher over a real broker', () => {
     expect(g.store.outbox.counts()).toMatchObject({ pending: 0, sent: 4000 });
     const expected = Array.from({ length: 4001 - firstUnsent }, (_, i) => firstUnsent + i);
     const received = () => new Set(r.events().map((e) => e.seq));
-    await until(() => {
-      const got = received();
-      return expected.every((seq) => got.has(seq));
-    }, 20_000, 'subscriber has every unacknowledged event');
-    expect(firstSeen(r.events()).map((e) => e.seq).filter((s) => s >= firstUnsent)).toEqual(expected);
+    await until(
+      () => {
+        const got = received();
+        return expected.every((seq) => got.has(seq));
+      },
+      20_000,
+      'subscriber has every unacknowledged event',
+    );
+    expect(
+      firstSeen(r.events())
+        .map((e) => e.seq)
+        .filter((s) => s >= firstUnsent),
+    ).toEqual(expected);
   });
 
   it('loses nothing across a broker restart mid-drain: a persistent subscriber gets every eventId in seq order', async () => {
@@ -110,7 +132,14 @@ describe('outbox publisher over a real broker', () => {
     await until(() => r.messages.length >= 1);
     const online = statusSchema.parse(JSON.parse(r.messages[0].payload));
     expect(r.messages[0].retain).toBe(true);
-    expect(online).toMatchObject({ state: 'online', station: 'BJP', gate: '07', appVersion: '0.1.0', laneMode: 'normal', outbox: { pending: 3, lastSeq: 3 } });
+    expect(online).toMatchObject({
+      state: 'online',
+      station: 'BJP',
+      gate: '07',
+      appVersion: '0.1.0',
+      laneMode: 'normal',
+      outbox: { pending: 3, lastSeq: 3 },
+    });
     // Cut the socket without DISCONNECT: the broker publishes the will.
     await g.reporter.connection.stop(undefined, false);
     await until(() => r.messages.length >= 2, 10_000, 'last will');

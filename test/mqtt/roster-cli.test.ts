@@ -23,7 +23,15 @@ afterAll(async () => {
 
 const gateConfig = (gate: string) => {
   const path = join(dir, `gate${gate}.json`);
-  writeFileSync(path, JSON.stringify({ station: 'SHH', gate, db: join(dir, gate, 'gate.db'), secret: '033fc5339325b533b192cdd7a79e9e7a3abcb45d0141d19a55be1fd9726da890' }));
+  writeFileSync(
+    path,
+    JSON.stringify({
+      station: 'SHH',
+      gate,
+      db: join(dir, gate, 'gate.db'),
+      secret: '033fc5339325b533b192cdd7a79e9e7a3abcb45d0141d19a55be1fd9726da890',
+    }),
+  );
   return path;
 };
 
@@ -43,12 +51,37 @@ describe('gate key and gate central roster', () => {
 
     expect((await runGate(['central', 'keygen', '--out', join(dir, 'keys')])).code).toBe(0);
     const published = await runGate([
-      'central', 'roster', '--key', join(dir, 'keys', 'central-signing.key'), '--url', broker.url, '--station', 'SHH', '--version', '3',
-      '--gate', `01=${k1.out.trim()}`, '--gate', `02=${key2}`,
+      'central',
+      'roster',
+      '--key',
+      join(dir, 'keys', 'central-signing.key'),
+      '--url',
+      broker.url,
+      '--station',
+      'SHH',
+      '--version',
+      '3',
+      '--gate',
+      `01=${k1.out.trim()}`,
+      '--gate',
+      `02=${key2}`,
     ]);
     expect(published.code).toBe(0);
 
-    const bad = await runGate(['central', 'roster', '--key', join(dir, 'keys', 'central-signing.key'), '--url', broker.url, '--station', 'SHH', '--version', '4', '--gate', '01=not-a-key']);
+    const bad = await runGate([
+      'central',
+      'roster',
+      '--key',
+      join(dir, 'keys', 'central-signing.key'),
+      '--url',
+      broker.url,
+      '--station',
+      'SHH',
+      '--version',
+      '4',
+      '--gate',
+      '01=not-a-key',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--gate 01: not an Ed25519 public key/);
 

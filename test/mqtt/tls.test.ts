@@ -45,8 +45,19 @@ describe('TLS with client certificates', () => {
     const g = tempGate('BJP', '03');
     const cfg = mqttConfig([broker.url], { tls: tls(), username: 'gate03', password: 'right-password' });
     const read = (f: string) => readFileSync(join(dir, f));
-    const r = await recorder(broker.url, 'gates/v1/BJP/03/events/#', { ca: read('ca.crt'), cert: read('client.crt'), key: read('client.key'), username: 'gate03', password: 'right-password' });
-    const reporter = new GateReporter({ store: g.store, mqtt: cfg, status: () => healthySnapshot(g.store), onCommand: () => ({ ok: true, code: 'ok' }) });
+    const r = await recorder(broker.url, 'gates/v1/BJP/03/events/#', {
+      ca: read('ca.crt'),
+      cert: read('client.crt'),
+      key: read('client.key'),
+      username: 'gate03',
+      password: 'right-password',
+    });
+    const reporter = new GateReporter({
+      store: g.store,
+      mqtt: cfg,
+      status: () => healthySnapshot(g.store),
+      onCommand: () => ({ ok: true, code: 'ok' }),
+    });
     g.store.recordAlarm({ kind: 'alarm', at: new Date().toISOString(), type: 'power', detail: null, active: true });
     reporter.start();
     try {

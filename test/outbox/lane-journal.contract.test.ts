@@ -14,7 +14,11 @@ import { join } from 'node:path';
 const T0 = Date.parse('2026-03-01T08:00:00Z');
 const at = (ms = T0) => new Date(ms).toISOString();
 
-const passage = (ticketId: string | null, outcome: PassageEvent['outcome'] = 'passed', direction: PassageEvent['direction'] = 'entry'): NewEvent<PassageEvent> => ({
+const passage = (
+  ticketId: string | null,
+  outcome: PassageEvent['outcome'] = 'passed',
+  direction: PassageEvent['direction'] = 'entry',
+): NewEvent<PassageEvent> => ({
   kind: 'passage',
   at: at(),
   direction,
@@ -31,7 +35,17 @@ describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
 
   it('records decisions, passages and alarms in one seq, and a passed passage takes its ticket once per direction', () => {
     open();
-    const d = s.journal.recordDecision({ kind: 'decision', at: at(), direction: 'entry', decision: 'open', reason: 'ok', docType: 'cn-resident-id', docKey: 'k', ticketId: 'T1', train: 'G1' });
+    const d = s.journal.recordDecision({
+      kind: 'decision',
+      at: at(),
+      direction: 'entry',
+      decision: 'open',
+      reason: 'ok',
+      docType: 'cn-resident-id',
+      docKey: 'k',
+      ticketId: 'T1',
+      train: 'G1',
+    });
     const first = s.journal.recordPassage({ ...passage('T1'), decisionEventId: d.eventId });
     const again = s.journal.recordPassage(passage('T1'));
     const exit = s.journal.recordPassage(passage('T1', 'passed', 'exit'));
@@ -39,14 +53,22 @@ describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
     const a = s.journal.recordAlarm({ kind: 'alarm', at: at(), type: 'tailgating', detail: null, active: true });
     expect([first.consumed, again.consumed, exit.consumed, timeout.consumed]).toEqual([true, false, true, false]);
     expect([d, first.event, again.event, exit.event, timeout.event, a].map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(s.outbox.pendingAfter(0, 10).map((r) => r.eventId)).toEqual([d, first.event, again.event, exit.event, timeout.event, a].map((e) => e.eventId));
+    expect(s.outbox.pendingAfter(0, 10).map((r) => r.eventId)).toEqual(
+      [d, first.event, again.event, exit.event, timeout.event, a].map((e) => e.eventId),
+    );
     expect(s.ledger.uses('T1').map((u) => u.direction)).toEqual(['entry', 'exit']);
     expect(s.ledger.uses('T2')).toEqual([]);
   });
 
-  it("refuses a ticket a sibling gate took: the passage is still reported, nothing more is consumed", () => {
+  it('refuses a ticket a sibling gate took: the passage is still reported, nothing more is consumed', () => {
     open();
-    s.ledger.recordSiblingPassage({ ...passage('T9'), eventId: '0190d0a0-0000-7000-8000-000000000001', seq: 3, station: 'BJP', gate: '04' });
+    s.ledger.recordSiblingPassage({
+      ...passage('T9'),
+      eventId: '0190d0a0-0000-7000-8000-000000000001',
+      seq: 3,
+      station: 'BJP',
+      gate: '04',
+    });
     const r = s.journal.recordPassage(passage('T9'));
     expect(r.consumed).toBe(false);
     expect(s.outbox.backlog().pending).toBe(1); // the sibling's event is not this gate's to report

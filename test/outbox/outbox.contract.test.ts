@@ -17,15 +17,39 @@ describe.each(STORE_IMPLS)('outbox contract: $name', (impl) => {
   const keys = generateKeyPairSync('ed25519');
   let s: OpenStores;
   // The gate signs a passage's exact payload bytes (src/mqtt/gate-key.ts); here a plain Ed25519 key does.
-  const open = () => (s = impl.open({ station: 'BJP', gate: '03', now: () => now, signPassage: (p) => sign(null, p, keys.privateKey).toString('base64url') }));
+  const open = () =>
+    (s = impl.open({
+      station: 'BJP',
+      gate: '03',
+      now: () => now,
+      signPassage: (p) => sign(null, p, keys.privateKey).toString('base64url'),
+    }));
 
   afterEach(() => s.close());
 
   it('gives every event a UUIDv7 eventId, this gate, and a gap-free seq; the pending rows are exactly the events, in seq order', () => {
     open();
     const a = s.outbox.append(alarm('a'));
-    const d = s.outbox.append<DecisionEvent>({ kind: 'decision', at: at(), direction: 'entry', decision: 'reject', reason: 'no-ticket', docType: 'cn-resident-id', docKey: 'k', ticketId: null, train: null });
-    const p = s.outbox.append<PassageEvent>({ kind: 'passage', at: at(), direction: 'entry', outcome: 'timeout', ticketId: 'T1', docKey: 'k', decisionEventId: d.eventId });
+    const d = s.outbox.append<DecisionEvent>({
+      kind: 'decision',
+      at: at(),
+      direction: 'entry',
+      decision: 'reject',
+      reason: 'no-ticket',
+      docType: 'cn-resident-id',
+      docKey: 'k',
+      ticketId: null,
+      train: null,
+    });
+    const p = s.outbox.append<PassageEvent>({
+      kind: 'passage',
+      at: at(),
+      direction: 'entry',
+      outcome: 'timeout',
+      ticketId: 'T1',
+      docKey: 'k',
+      decisionEventId: d.eventId,
+    });
     expect([a.seq, d.seq, p.seq]).toEqual([1, 2, 3]);
     for (const e of [a, d, p]) {
       expect(e.eventId).toMatch(UUID_V7);
@@ -43,7 +67,15 @@ describe.each(STORE_IMPLS)('outbox contract: $name', (impl) => {
 
   it('signs a passage payload as published (and nothing else)', () => {
     open();
-    const p = s.outbox.append<PassageEvent>({ kind: 'passage', at: at(), direction: 'exit', outcome: 'passed', ticketId: 'T1', docKey: 'k', decisionEventId: null });
+    const p = s.outbox.append<PassageEvent>({
+      kind: 'passage',
+      at: at(),
+      direction: 'exit',
+      outcome: 'passed',
+      ticketId: 'T1',
+      docKey: 'k',
+      decisionEventId: null,
+    });
     s.outbox.append(alarm('x'));
     const [pr, ar] = s.outbox.pendingAfter(0, 10);
     expect(pr.seq).toBe(p.seq);
@@ -54,7 +86,9 @@ describe.each(STORE_IMPLS)('outbox contract: $name', (impl) => {
   it('refuses an event that does not match its schema with invalid-event (drop), and the next event takes the seq it left', () => {
     open();
     s.outbox.append(alarm('a'));
-    expect(() => s.outbox.append({ ...alarm('b'), type: 'no-such-alarm' } as never)).toThrow(expect.objectContaining({ layer: 'outbox', code: 'invalid-event', recovery: 'drop' }));
+    expect(() => s.outbox.append({ ...alarm('b'), type: 'no-such-alarm' } as never)).toThrow(
+      expect.objectContaining({ layer: 'outbox', code: 'invalid-event', recovery: 'drop' }),
+    );
     expect(s.outbox.append(alarm('c')).seq).toBe(2);
     expect(s.outbox.backlog()).toEqual({ pending: 2, lastSeq: 2, oldestPendingMs: T0 });
   });

@@ -34,10 +34,30 @@ describe('ledger retention', () => {
       .run(new Date(ms).toISOString(), new Date(ms).toISOString());
   const pass = (ticketId: string, atMs: number, direction: PassageEvent['direction'] = 'entry') => {
     now = atMs;
-    return store.recordPassage({ kind: 'passage', at: new Date(atMs).toISOString(), direction, outcome: 'passed', ticketId, docKey: 'k', decisionEventId: null }).consumed;
+    return store.recordPassage({
+      kind: 'passage',
+      at: new Date(atMs).toISOString(),
+      direction,
+      outcome: 'passed',
+      ticketId,
+      docKey: 'k',
+      decisionEventId: null,
+    }).consumed;
   };
   const sibling = (ticketId: string, atMs: number) =>
-    store.ledger.recordSiblingPassage({ kind: 'passage', eventId: '0190a0b0-0000-7000-8000-000000000001', seq: 1, station: 'BJP', gate: '09', at: new Date(atMs).toISOString(), direction: 'entry', outcome: 'passed', ticketId, docKey: 'k', decisionEventId: null });
+    store.ledger.recordSiblingPassage({
+      kind: 'passage',
+      eventId: '0190a0b0-0000-7000-8000-000000000001',
+      seq: 1,
+      station: 'BJP',
+      gate: '09',
+      at: new Date(atMs).toISOString(),
+      direction: 'entry',
+      outcome: 'passed',
+      ticketId,
+      docKey: 'k',
+      decisionEventId: null,
+    });
   const ledger = () => db.prepare('SELECT ticket_id FROM ledger ORDER BY ticket_id').pluck().all();
   const make = (batch = 200, walLimitBytes?: number) =>
     new LedgerRetention({
@@ -87,7 +107,7 @@ describe('ledger retention', () => {
     expect(ledger()).toEqual([]);
   });
 
-  it('never prunes past central\'s last signed time: a clock a year ahead leaves today\'s passages in place', () => {
+  it("never prunes past central's last signed time: a clock a year ahead leaves today's passages in place", () => {
     addTicket('T1');
     snapshotAt(DEPART - 2 * HOUR);
     pass('T1', DEPART - HOUR);
@@ -154,7 +174,7 @@ describe('ledger retention', () => {
   it('truncates a WAL that grew past its bound', () => {
     db.pragma('wal_autocheckpoint = 0'); // let it grow, as a large snapshot apply does
     snapshotAt(DEPART);
-    const insert = db.prepare("INSERT INTO meta (key, value) VALUES (?, hex(randomblob(2000)))");
+    const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, hex(randomblob(2000)))');
     for (let i = 0; i < 600; i++) insert.run(`filler-${i}`);
     expect(walBytes(dbPath)).toBeGreaterThan(1_000_000);
     const r = make(200, 1_000_000).tick();

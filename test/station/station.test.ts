@@ -16,20 +16,36 @@ const ANTIPASSBACK_MS = 1000;
 
 async function siblingSeenWithin(g: StationGate, ticket: string): Promise<number> {
   const t0 = performance.now();
-  await waitFor(() => g.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", ticket).length === 1, 5000, `gate ${g.id} to learn of ${ticket}`, 5);
+  await waitFor(
+    () => g.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", ticket).length === 1,
+    5000,
+    `gate ${g.id} to learn of ${ticket}`,
+    5,
+  );
   return performance.now() - t0;
 }
 
 async function refusedAt(g: StationGate, i: number, reason: string): Promise<void> {
   await g.scanner.scan(travellerMrz(i));
-  await waitFor(() => g.mcu.lastDisplay?.code === 'reject' && g.mcu.lastDisplay.reason === reason, 8000, `gate ${g.id} to refuse traveller ${i} (${reason})`);
+  await waitFor(
+    () => g.mcu.lastDisplay?.code === 'reject' && g.mcu.lastDisplay.reason === reason,
+    8000,
+    `gate ${g.id} to refuse traveller ${i} (${reason})`,
+  );
   expect(g.mcu.auth).toBeNull();
 }
 
 describe('a station of three gates bridged to central over TLS', () => {
   let s: Station;
   beforeAll(async () => {
-    s = await startStation({ gates: [{ id: '01', direction: 'entry' }, { id: '02', direction: 'entry' }, { id: '03', direction: 'exit' }], travellers: 20 });
+    s = await startStation({
+      gates: [
+        { id: '01', direction: 'entry' },
+        { id: '02', direction: 'entry' },
+        { id: '03', direction: 'exit' },
+      ],
+      travellers: 20,
+    });
     await stationLoaded(s);
   }, 90_000);
   afterAll(async () => s?.close());
@@ -58,11 +74,15 @@ describe('a station of three gates bridged to central over TLS', () => {
     await passAt(g3, 5, 'A5');
     // Central refunds traveller 6's ticket while the station cannot hear it.
     const seqBefore = s.feed.seq;
-    await s.feed.delta({ upserts: { passengers: [], tickets: [{ ...ticketOf(s, 6) , status: 'refunded' }] }, deletes: { passengers: [], tickets: [] } });
+    await s.feed.delta({
+      upserts: { passengers: [], tickets: [{ ...ticketOf(s, 6), status: 'refunded' }] },
+      deletes: { passengers: [], tickets: [] },
+    });
     expect(s.feed.seq).toBe(seqBefore + 1);
 
     await s.link.restore();
-    for (const g of s.gates) await waitFor(() => seqOf(g) === s.feed.seq, 20_000, `gate ${g.id} to apply the delta after the link returned`);
+    for (const g of s.gates)
+      await waitFor(() => seqOf(g) === s.feed.seq, 20_000, `gate ${g.id} to apply the delta after the link returned`);
     await refusedAt(g1, 6, 'ticket-refunded');
     // Every event of every gate at central, each gate's seq 1..N without a gap.
     for (const g of s.gates) {
@@ -81,8 +101,12 @@ describe('a station of three gates bridged to central over TLS', () => {
       await spy.subscribeAsync(`gates/v1/${STATION}/+/events/passage`, { qos: 1 });
       const forged = Buffer.from('{"forged":true}');
       // MQTT 5: the broker answers a refused QoS 1 publish with reason 0x87 (not authorised).
-      await expect(intruder.publishAsync(`gates/v1/${STATION}/02/events/passage`, forged, { qos: 1 })).rejects.toThrow(/Not authorized|0x87|135/i);
-      await expect(intruder.publishAsync(`stations/v1/${STATION}/sync/head`, forged, { qos: 1, retain: true })).rejects.toThrow(/Not authorized|0x87|135/i);
+      await expect(intruder.publishAsync(`gates/v1/${STATION}/02/events/passage`, forged, { qos: 1 })).rejects.toThrow(
+        /Not authorized|0x87|135/i,
+      );
+      await expect(intruder.publishAsync(`stations/v1/${STATION}/sync/head`, forged, { qos: 1, retain: true })).rejects.toThrow(
+        /Not authorized|0x87|135/i,
+      );
       // Positive control: under its own prefix the same client is let through, and the spy sees that one only.
       await intruder.publishAsync(`gates/v1/${STATION}/01/events/passage`, forged, { qos: 1 });
       await waitFor(() => seen.length >= 1, 5000, 'the allowed publish');
@@ -108,7 +132,7 @@ describe('a station of three gates bridged to central over TLS', () => {
     expect(line(refused.out)).toMatch(/^FAIL /);
   });
 
-  it("the ACL lets every gate do its own work: no gate had a publish or subscription refused", () => {
+  it('the ACL lets every gate do its own work: no gate had a publish or subscription refused', () => {
     for (const g of s.gates) expect(g.log()).not.toMatch(/not authori[sz]ed|publish-refused|subscribe failed/i);
     expect(s.broker.log()).not.toMatch(/denied/i);
   });

@@ -35,7 +35,18 @@ const pki = (...args: string[]) => execFileSync('bash', [PKI_SCRIPT, ...args], {
 /** Passport number of traveller i: tickets X<i> from this station (entry) and A<i> arriving here (exit). */
 export const travellerNumber = (i: number) => `S${String(i).padStart(8, '0')}`;
 export function travellerMrz(i: number): string[] {
-  return buildMrz({ format: 'TD3', documentCode: 'P', issuingState: 'D', surname: 'TRAVELLER', givenNames: 'STATION', number: travellerNumber(i), nationality: 'D', birthDate: '800101', sex: 'M', expiryDate: '350101' });
+  return buildMrz({
+    format: 'TD3',
+    documentCode: 'P',
+    issuingState: 'D',
+    surname: 'TRAVELLER',
+    givenNames: 'STATION',
+    number: travellerNumber(i),
+    nationality: 'D',
+    birthDate: '800101',
+    sex: 'M',
+    expiryDate: '350101',
+  });
 }
 
 export function stationData(nowMs: number, travellers: number): SnapshotFile {
@@ -43,14 +54,34 @@ export function stationData(nowMs: number, travellers: number): SnapshotFile {
   const dep = nowMs + 60 * 60_000;
   const arrived = nowMs - 10 * 60_000;
   const t = (id: string, i: number, from: string, to: string, depMs: number, arrMs: number): TicketRecord => ({
-    id, kind: 'passport', country: 'DEU', number: travellerNumber(i), train: 'G9', date: date(depMs), from, to,
-    departure: new Date(depMs).toISOString(), arrival: new Date(arrMs).toISOString(), car: '05', seat: `${(i % 90) + 10}C`, status: 'valid',
+    id,
+    kind: 'passport',
+    country: 'DEU',
+    number: travellerNumber(i),
+    train: 'G9',
+    date: date(depMs),
+    from,
+    to,
+    departure: new Date(depMs).toISOString(),
+    arrival: new Date(arrMs).toISOString(),
+    car: '05',
+    seat: `${(i % 90) + 10}C`,
+    status: 'valid',
   });
   return {
     station: STATION,
     generatedAt: new Date(nowMs).toISOString(),
-    passengers: Array.from({ length: travellers }, (_, i) => ({ kind: 'passport' as const, country: 'DEU', number: travellerNumber(i), status: 'verified' as const, birthDate: '1980-01-01' })),
-    tickets: Array.from({ length: travellers }, (_, i) => [t(`X${i}`, i, STATION, 'AOH', dep, dep + 4 * 3600_000), t(`A${i}`, i, 'AOH', STATION, arrived - 4 * 3600_000, arrived)]).flat(),
+    passengers: Array.from({ length: travellers }, (_, i) => ({
+      kind: 'passport' as const,
+      country: 'DEU',
+      number: travellerNumber(i),
+      status: 'verified' as const,
+      birthDate: '1980-01-01',
+    })),
+    tickets: Array.from({ length: travellers }, (_, i) => [
+      t(`X${i}`, i, STATION, 'AOH', dep, dep + 4 * 3600_000),
+      t(`A${i}`, i, 'AOH', STATION, arrived - 4 * 3600_000, arrived),
+    ]).flat(),
   };
 }
 
@@ -58,7 +89,10 @@ export function stationData(nowMs: number, travellers: number): SnapshotFile {
 export class Link {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  constructor(readonly port: number, private readonly target: number) {}
+  constructor(
+    readonly port: number,
+    private readonly target: number,
+  ) {}
   async restore(): Promise<void> {
     if (this.server) return;
     const server = createServer((inbound) => {
@@ -141,18 +175,39 @@ export async function startStation(o: StationOptions): Promise<Station> {
     pki('render', resolve(template), out, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`));
     return readFileSync(out, 'utf8');
   };
-  const central = await startLocalBroker({ tls: true, configText: ({ port, dataDir }) => render('config/mosquitto/central.conf', { PORT: port, PKI: centralPki, DATA: dataDir }) });
+  const central = await startLocalBroker({
+    tls: true,
+    configText: ({ port, dataDir }) => render('config/mosquitto/central.conf', { PORT: port, PKI: centralPki, DATA: dataDir }),
+  });
   const link = new Link(await freePort(), central.port);
   await link.restore();
   const broker = await startLocalBroker({
     tls: true,
     // Fast bridge reconnects in the test (the shipped 2..60 s backoff would make the test wait a minute).
     configText: ({ port, dataDir }) =>
-      render('config/mosquitto/station.conf', { STATION, PORT: port, PKI: stationPki, DATA: dataDir, CENTRAL_HOST: '127.0.0.1', CENTRAL_PORT: link.port }).replace(/^restart_timeout .*$/m, 'restart_timeout 1 1'),
+      render('config/mosquitto/station.conf', {
+        STATION,
+        PORT: port,
+        PKI: stationPki,
+        DATA: dataDir,
+        CENTRAL_HOST: '127.0.0.1',
+        CENTRAL_PORT: link.port,
+      }).replace(/^restart_timeout .*$/m, 'restart_timeout 1 1'),
   });
-  const tlsFiles = (base: string, name: string) => ({ ca: readFileSync(join(base, 'ca.crt')), cert: readFileSync(join(base, `${name}.crt`)), key: readFileSync(join(base, `${name}.key`)) });
+  const tlsFiles = (base: string, name: string) => ({
+    ca: readFileSync(join(base, 'ca.crt')),
+    cert: readFileSync(join(base, `${name}.crt`)),
+    key: readFileSync(join(base, `${name}.key`)),
+  });
 
-  const centralClient = await mqtt.connectAsync(central.url, { protocolVersion: 5, clientId: 'central-events', clean: false, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 200, ...tlsFiles(centralPki, 'central') });
+  const centralClient = await mqtt.connectAsync(central.url, {
+    protocolVersion: 5,
+    clientId: 'central-events',
+    clean: false,
+    properties: { sessionExpiryInterval: 600 },
+    reconnectPeriod: 200,
+    ...tlsFiles(centralPki, 'central'),
+  });
   const received = new Map<string, GateEvent[]>();
   centralClient.on('message', (topic, payload) => {
     const m = /^gates\/v1\/[^/]+\/([^/]+)\/events\//.exec(topic);
@@ -183,7 +238,10 @@ export async function startStation(o: StationOptions): Promise<Station> {
     station: STATION,
     version: 1,
     issuedAt: new Date().toISOString(),
-    gates: o.gates.map((g, i) => ({ gate: g.id, publicKey: createPublicKey(gateKeys[i].privateKey).export({ type: 'spki', format: 'der' }).toString('base64') })),
+    gates: o.gates.map((g, i) => ({
+      gate: g.id,
+      publicKey: createPublicKey(gateKeys[i].privateKey).export({ type: 'spki', format: 'der' }).toString('base64'),
+    })),
   });
   await centralClient.publishAsync(roster.topic, roster.payload, { qos: 1, retain: true });
   feed.rosterVersion = 1;
@@ -222,7 +280,12 @@ export async function startStation(o: StationOptions): Promise<Station> {
         enabled: true,
         urls: [broker.url],
         // The URL names the broker by address; its certificate is checked against its name.
-        tls: { ca: join(stationPki, 'ca.crt'), cert: join(stationPki, 'gates', `${g.id}.crt`), key: join(stationPki, 'gates', `${g.id}.key`), serverName: 'localhost' },
+        tls: {
+          ca: join(stationPki, 'ca.crt'),
+          cert: join(stationPki, 'gates', `${g.id}.crt`),
+          key: join(stationPki, 'gates', `${g.id}.key`),
+          serverName: 'localhost',
+        },
         centralPublicKeys: [commandPem],
         gateKeyFile: keyFile,
         reconnect: { initialMs: 100, maxMs: 1000 },
@@ -233,7 +296,10 @@ export async function startStation(o: StationOptions): Promise<Station> {
     };
     const configPath = join(gdir, 'gate.json');
     writeFileSync(configPath, JSON.stringify(config, null, 2));
-    const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'run', '--config', configPath], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GATE_LOG_LEVEL: 'info' } });
+    const proc = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'run', '--config', configPath], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, GATE_LOG_LEVEL: 'info' },
+    });
     let log = '';
     let onReady: () => void = () => undefined;
     const ready = new Promise<void>((r) => (onReady = r));
@@ -274,7 +340,14 @@ export async function startStation(o: StationOptions): Promise<Station> {
     feed,
     data,
     received,
-    clientAs: (gate) => mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: `intruder-${gate}-${Math.random()}`, reconnectPeriod: 0, servername: 'localhost', ...tlsFiles(stationPki, join('gates', gate)) }),
+    clientAs: (gate) =>
+      mqtt.connectAsync(broker.url, {
+        protocolVersion: 5,
+        clientId: `intruder-${gate}-${Math.random()}`,
+        reconnectPeriod: 0,
+        servername: 'localhost',
+        ...tlsFiles(stationPki, join('gates', gate)),
+      }),
     async close() {
       for (const g of gates) if (g.proc.exitCode === null && g.proc.signalCode === null) g.proc.kill('SIGKILL');
       await stopServing().catch(() => undefined);
@@ -293,7 +366,12 @@ export async function startStation(o: StationOptions): Promise<Station> {
 /** Every gate runs, its MCU link is up and it holds central's snapshot (published at central, through the bridge). */
 export async function stationLoaded(s: Station): Promise<void> {
   for (const g of s.gates) {
-    await Promise.race([g.ready, new Promise((_, reject) => g.proc.once('exit', (code) => reject(new Error(`gate ${g.id} exited (${code}): ${g.log().slice(-1500)}`))))]);
+    await Promise.race([
+      g.ready,
+      new Promise((_, reject) =>
+        g.proc.once('exit', (code) => reject(new Error(`gate ${g.id} exited (${code}): ${g.log().slice(-1500)}`))),
+      ),
+    ]);
   }
   for (const g of s.gates) await waitFor(() => g.mcu.session && g.mcu.mode === 'normal', 10_000, `gate ${g.id}'s MCU session`);
   for (const g of s.gates) await waitFor(() => epochOf(g) === String(s.feed.epoch), 20_000, `gate ${g.id} to load the snapshot`);
@@ -320,7 +398,11 @@ export async function passAt(g: StationGate, i: number, ticket: string): Promise
   await g.scanner.scan(travellerMrz(i));
   await waitFor(() => g.mcu.auth !== null, 10_000, `gate ${g.id} to authorise traveller ${i}`, 2);
   await g.mcu.walkThrough();
-  await waitFor(() => g.query('SELECT 1 FROM ledger WHERE ticket_id = ? AND source = ?', ticket, 'local').length === 1, 8000, `traveller ${i} in gate ${g.id}'s ledger`);
+  await waitFor(
+    () => g.query('SELECT 1 FROM ledger WHERE ticket_id = ? AND source = ?', ticket, 'local').length === 1,
+    8000,
+    `traveller ${i} in gate ${g.id}'s ledger`,
+  );
 }
 
 /** The seqs central received from a gate, each at its first arrival: 1..N for a gate that lost nothing. */

@@ -31,7 +31,10 @@ export interface GateProcessResult {
  * Run `gate ARGS` as a child process, as a person in a terminal would: its own process, exit code, environment and
  * (with `uid`) its own user, e.g. a technician who is not root.
  */
-export function runGateProcess(args: string[], opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; cwd?: string; timeoutMs?: number } = {}): Promise<GateProcessResult> {
+export function runGateProcess(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; cwd?: string; timeoutMs?: number } = {},
+): Promise<GateProcessResult> {
   return new Promise((resolvePromise, reject) => {
     const proc = spawn(process.execPath, ['--import', TSX_LOADER, GATE_ENTRY, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,7 +16,15 @@ import {
   type PassageLedger,
 } from '../../src/ledger/passage-ledger.js';
 import { LaneJournal, type Transact } from '../../src/outbox/lane-journal.js';
-import { OutboxError, sealEvent, type Outbox, type OutboxBacklog, type OutboxCounts, type OutboxOptions, type OutboxRow } from '../../src/outbox/outbox.js';
+import {
+  OutboxError,
+  sealEvent,
+  type Outbox,
+  type OutboxBacklog,
+  type OutboxCounts,
+  type OutboxOptions,
+  type OutboxRow,
+} from '../../src/outbox/outbox.js';
 import type { CommandNonces } from '../../src/mqtt/nonce-store.js';
 import { GateError } from '../../src/util/gate-error.js';
 
@@ -54,7 +62,10 @@ export class MemoryOutbox implements Outbox, Checkpointed {
   }
 
   pendingAfter(afterSeq: number, limit: number): OutboxRow[] {
-    return this.rows.filter((r) => r.sentMs === null && r.seq > afterSeq).slice(0, limit).map((r) => ({ ...r }));
+    return this.rows
+      .filter((r) => r.sentMs === null && r.seq > afterSeq)
+      .slice(0, limit)
+      .map((r) => ({ ...r }));
   }
 
   markSent(seqs: readonly number[], atMs: number = this.now()): void {
@@ -85,7 +96,10 @@ export class MemoryOutbox implements Outbox, Checkpointed {
   }
 
   lastRows(limit: number): OutboxRow[] {
-    return this.rows.slice(-limit).reverse().map((r) => ({ ...r }));
+    return this.rows
+      .slice(-limit)
+      .reverse()
+      .map((r) => ({ ...r }));
   }
 
   checkpoint(): () => void {
@@ -216,7 +230,15 @@ export class MemoryPassageLedger implements PassageLedger, Checkpointed {
     };
   }
 
-  private take(ticketId: string, direction: Direction, station: string, gate: string, atMs: number, eventId: string, source: 'local' | 'sibling'): boolean {
+  private take(
+    ticketId: string,
+    direction: Direction,
+    station: string,
+    gate: string,
+    atMs: number,
+    eventId: string,
+    source: 'local' | 'sibling',
+  ): boolean {
     this.check();
     if (this.refuseUses) throw new LedgerError('write-failed', 'consume ticket: SQLITE_CONSTRAINT_TRIGGER refused by the test');
     const key = `${ticketId}|${direction}`;

@@ -42,7 +42,8 @@ const sqlite: StoreImpl = {
     const parts = (): OpenStores => {
       db = openDb(path);
       const { journal, outbox, ledger } = sqliteLaneJournal(db, opts);
-      const failOn = (table: string) => db.exec(`CREATE TEMP TRIGGER fail_${table} BEFORE INSERT ON main.${table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+      const failOn = (table: string) =>
+        db.exec(`CREATE TEMP TRIGGER fail_${table} BEFORE INSERT ON main.${table} BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
       return {
         outbox,
         ledger,

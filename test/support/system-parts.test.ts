@@ -42,51 +42,68 @@ describe('the test command on a machine without socat or Mosquitto', () => {
     });
     const noApt = planSystemParts({ ...base, root: true, aptGet: false, missing: ['socat'] });
     expect(noApt.kind).toBe('stop');
-    expect(noApt.kind === 'stop' && noApt.line).toMatch(/^test setup: socat is not installed and there is no apt-get here: .*`sudo apt-get install -y --no-install-recommends socat`/);
+    expect(noApt.kind === 'stop' && noApt.line).toMatch(
+      /^test setup: socat is not installed and there is no apt-get here: .*`sudo apt-get install -y --no-install-recommends socat`/,
+    );
   });
 
   it.each([
     ['vitest.config.ts', 'test/foundation/decide.test.ts'],
     ['vitest.faults.config.ts', 'test/faults/fuzz.test.ts'],
-  ])('%s with a PATH of node only and no apt-get: stops before any test, with one line naming the command', async (config, file) => {
-    const bare = barePath();
-    try {
-      const r = await vitest(['-c', config, file], bare.env);
-      expect(r.code, r.out).toBe(1);
-      expect(setupLines(r.out)).toEqual([expect.stringMatching(/^test setup: socat, mosquitto and openssl are not installed .*`sudo apt-get install -y --no-install-recommends socat mosquitto openssl`/)]);
-      // No test ran: no test counts, no failures.
-      expect(r.out).not.toMatch(/Tests\s+\d|passed|failed|ENOENT/);
-    } finally {
-      bare.close();
-    }
-  }, 60_000);
+  ])(
+    '%s with a PATH of node only and no apt-get: stops before any test, with one line naming the command',
+    async (config, file) => {
+      const bare = barePath();
+      try {
+        const r = await vitest(['-c', config, file], bare.env);
+        expect(r.code, r.out).toBe(1);
+        expect(setupLines(r.out)).toEqual([
+          expect.stringMatching(
+            /^test setup: socat, mosquitto and openssl are not installed .*`sudo apt-get install -y --no-install-recommends socat mosquitto openssl`/,
+          ),
+        ]);
+        // No test ran: no test counts, no failures.
+        expect(r.out).not.toMatch(/Tests\s+\d|passed|failed|ENOENT/);
+      } finally {
+        bare.close();
+      }
+    },
+    60_000,
+  );
 
   // As root with apt-get, the setup installs the parts and the tests then run on them. Debian's apt-get is stood in
   // for by a script that logs its arguments and "installs" by linking the machine's own socat and mosquitto into
   // the PATH folder (a real install would need the network and would change this machine for everyone).
-  it.runIf(process.getuid?.() === 0)('as root with apt-get: one line saying what it installs and why, then the tests run on the installed parts', async () => {
-    const bare = barePath();
-    try {
-      const log = join(bare.bin, 'apt-get.log');
-      const socat = findOnPath('socat');
-      const mosquitto = findOnPath('mosquitto');
-      const openssl = findOnPath('openssl');
-      expect(socat && mosquitto && openssl, 'socat, mosquitto and openssl on this machine').toBeTruthy();
-      bare.addScript(
-        'apt-get',
-        `#!/bin/sh\necho "$@" >> ${log}\nif [ "$1" = install ]; then /bin/ln -sf ${socat} ${bare.bin}/socat; /bin/ln -sf ${mosquitto} ${bare.bin}/mosquitto; /bin/ln -sf ${openssl} ${bare.bin}/openssl; fi\n`,
-      );
-      const r = await vitest(['test/support/infra.test.ts'], bare.env);
-      expect(setupLines(r.out)).toEqual([
-        'test setup: installing socat mosquitto openssl with apt-get (socat joins the code and the simulated devices with pty pairs; the MQTT tests start a private Mosquitto on a free port; the TLS tests issue a private CA and certificates)',
-      ]);
-      expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['update -qq', 'install -y -qq --no-install-recommends socat mosquitto openssl']);
-      expect(r.code, r.out).toBe(0);
-      // Every test of the file ran on the linked-in socat and mosquitto, and passed.
-      expect(r.out).toMatch(/Tests\s+(\d+) passed \(\1\)/);
-      expect(r.out).not.toMatch(/failed|skipped/);
-    } finally {
-      bare.close();
-    }
-  }, 60_000);
+  it.runIf(process.getuid?.() === 0)(
+    'as root with apt-get: one line saying what it installs and why, then the tests run on the installed parts',
+    async () => {
+      const bare = barePath();
+      try {
+        const log = join(bare.bin, 'apt-get.log');
+        const socat = findOnPath('socat');
+        const mosquitto = findOnPath('mosquitto');
+        const openssl = findOnPath('openssl');
+        expect(socat && mosquitto && openssl, 'socat, mosquitto and openssl on this machine').toBeTruthy();
+        bare.addScript(
+          'apt-get',
+          `#!/bin/sh\necho "$@" >> ${log}\nif [ "$1" = install ]; then /bin/ln -sf ${socat} ${bare.bin}/socat; /bin/ln -sf ${mosquitto} ${bare.bin}/mosquitto; /bin/ln -sf ${openssl} ${bare.bin}/openssl; fi\n`,
+        );
+        const r = await vitest(['test/support/infra.test.ts'], bare.env);
+        expect(setupLines(r.out)).toEqual([
+          'test setup: installing socat mosquitto openssl with apt-get (socat joins the code and the simulated devices with pty pairs; the MQTT tests start a private Mosquitto on a free port; the TLS tests issue a private CA and certificates)',
+        ]);
+        expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+          'update -qq',
+          'install -y -qq --no-install-recommends socat mosquitto openssl',
+        ]);
+        expect(r.code, r.out).toBe(0);
+        // Every test of the file ran on the linked-in socat and mosquitto, and passed.
+        expect(r.out).toMatch(/Tests\s+(\d+) passed \(\1\)/);
+        expect(r.out).not.toMatch(/failed|skipped/);
+      } finally {
+        bare.close();
+      }
+    },
+    60_000,
+  );
 });

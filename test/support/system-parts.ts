@@ -77,7 +77,10 @@ export default function setup(): void {
   process.stdout.write(plan.line + '\n');
   const pkgs = PARTS.filter((p) => !findOnPath(p.tool)).map((p) => p.pkg);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...pkgs]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...pkgs],
+  ]) {
     const [cmd, ...argv] = [...plan.argv, 'apt-get', ...args];
     const r = spawnSync(cmd, argv, { env, encoding: 'utf8' });
     if (r.status !== 0) {

@@ -18,10 +18,16 @@ export interface WireTap {
 }
 
 export async function tapAll(url: string): Promise<WireTap> {
-  const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `wire-tap-${process.pid}-${Date.now()}`, reconnectPeriod: 200 });
+  const client: MqttClient = await mqtt.connectAsync(url, {
+    protocolVersion: 5,
+    clientId: `wire-tap-${process.pid}-${Date.now()}`,
+    reconnectPeriod: 200,
+  });
   const messages: TappedMessage[] = [];
   client.on('message', (topic, payload, packet) => {
-    const props = packet.properties?.userProperties ? Buffer.from(JSON.stringify(packet.properties.userProperties), 'utf8') : Buffer.alloc(0);
+    const props = packet.properties?.userProperties
+      ? Buffer.from(JSON.stringify(packet.properties.userProperties), 'utf8')
+      : Buffer.alloc(0);
     messages.push({ topic, bytes: Buffer.concat([Buffer.from(topic, 'utf8'), Buffer.from([0]), payload, Buffer.from([0]), props]) });
   });
   await client.subscribeAsync('#', { qos: 1 });
@@ -53,7 +59,10 @@ export function needlesOf(values: { what: string; text: string }[]): Needle[] {
 }
 
 /** Search each message for each needle: hits as "needle on topic", and the bytes scanned. */
-export function scanMessages(messages: readonly TappedMessage[], needles: readonly Needle[]): { hits: { what: string; topic: string }[]; bytes: number } {
+export function scanMessages(
+  messages: readonly TappedMessage[],
+  needles: readonly Needle[],
+): { hits: { what: string; topic: string }[]; bytes: number } {
   const hits: { what: string; topic: string }[] = [];
   let bytes = 0;
   for (const m of messages) {

@@ -68,14 +68,46 @@ describe('gate central and gate sync status', () => {
       const docKeyPath = join(tmp.dir, 'station-doc.key');
       writeFileSync(docKeyPath, SECRET);
       writeFileSync(snapPath, JSON.stringify(snapshotFile(40)));
-      const snap = await gate('central', 'snapshot', snapPath, '--key', k.privateKey, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION, '--epoch', '500', '--chunk-rows', '25');
+      const snap = await gate(
+        'central',
+        'snapshot',
+        snapPath,
+        '--key',
+        k.privateKey,
+        '--doc-key-file',
+        docKeyPath,
+        '--url',
+        broker.url,
+        '--station',
+        STATION,
+        '--epoch',
+        '500',
+        '--chunk-rows',
+        '25',
+      );
       expect(snap.code).toBe(0);
       expect(JSON.parse(snap.stdout)).toMatchObject({ epoch: 500, seq: 0, counts: { passengers: 40, tickets: 40 }, chunks: 4, rows: 80 });
       expect(snap.stderr).toMatch(/snapshot SHH\/500: 80\/80 rows \(100%\)/); // plain progress lines: stderr is no TTY
 
       const deltaPath = join(tmp.dir, 'delta.json');
       writeFileSync(deltaPath, JSON.stringify({ upserts: { tickets: [ticket(3, 'refunded')] }, deletes: { tickets: [ticket(4).id] } }));
-      const d = await gate('central', 'delta', deltaPath, '--key', k.privateKey, '--doc-key-file', docKeyPath, '--url', broker.url, '--station', STATION, '--epoch', '500', '--seq', '1');
+      const d = await gate(
+        'central',
+        'delta',
+        deltaPath,
+        '--key',
+        k.privateKey,
+        '--doc-key-file',
+        docKeyPath,
+        '--url',
+        broker.url,
+        '--station',
+        STATION,
+        '--epoch',
+        '500',
+        '--seq',
+        '1',
+      );
       expect(d.code).toBe(0);
       const end = Date.now() + 10_000;
       while (!states.includes(1) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
@@ -94,14 +126,24 @@ describe('gate central and gate sync status', () => {
         st = await gate('sync', 'status', '--db', dbPath);
       }
       expect(st.code).toBe(0);
-      expect(JSON.parse(st.stdout)).toMatchObject({ station: STATION, applied: { epoch: '500', seq: 1 }, head: { epoch: 500, seq: 1 }, behindBy: 0, snapshot: null, lastRejected: null });
+      expect(JSON.parse(st.stdout)).toMatchObject({
+        station: STATION,
+        applied: { epoch: '500', seq: 1 },
+        head: { epoch: 500, seq: 1 },
+        behindBy: 0,
+        snapshot: null,
+        lastRejected: null,
+      });
     } finally {
       await svc.stop();
     }
   });
 
   it('refuses bad input with a usage error', async () => {
-    expect((await gate('central', 'delta', 'x.json', '--key', 'k', '--url', broker.url, '--station', STATION, '--epoch', '0', '--seq', '1')).code).toBe(2);
+    expect(
+      (await gate('central', 'delta', 'x.json', '--key', 'k', '--url', broker.url, '--station', STATION, '--epoch', '0', '--seq', '1'))
+        .code,
+    ).toBe(2);
     expect((await gate('central', 'snapshot', '--key', 'k')).code).toBe(2);
     expect((await gate('sync', 'status')).code).toBe(2);
   });

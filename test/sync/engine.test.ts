@@ -43,8 +43,12 @@ function makeEngine(keys = [central.publicPem]) {
 
 const send = (msgs: OutMessage[]) => msgs.forEach((m) => engine.handle(m.topic, m.payload));
 const view = () => new SqliteCacheView(db, SECRET);
-const ticketStatus = (i: number) => view().tickets([view().keyOf(ticket(i))]).find((t) => t.id === ticket(i).id)?.status;
-const snapshot = (n: number, epoch: number) => buildSnapshot(snapshotFile(n), { docSecret: SECRET, key: central.key, epoch, chunkRows: 7 }).messages;
+const ticketStatus = (i: number) =>
+  view()
+    .tickets([view().keyOf(ticket(i))])
+    .find((t) => t.id === ticket(i).id)?.status;
+const snapshot = (n: number, epoch: number) =>
+  buildSnapshot(snapshotFile(n), { docSecret: SECRET, key: central.key, epoch, chunkRows: 7 }).messages;
 const delta = (seq: number, file: Parameters<typeof buildDelta>[0], epoch = 100, key = central.key) =>
   buildDelta(file, { docSecret: SECRET, key, station: STATION, epoch, seq, now: new Date(now) }).messages;
 /** The chunk schema as the gate parses a chunk: strict, so a member the wire format does not have is malformed. */
@@ -70,8 +74,15 @@ describe('sync engine on a real SQLite file', () => {
     expect(cacheCounts(db)).toMatchObject({ passengers: 20, tickets: 20 });
     expect(view().syncState()).toMatchObject({ station: STATION, epoch: '100', seq: 0 });
 
-    send(delta(1, { upserts: { passengers: [passenger(3, 'rejected')], tickets: [ticket(4, 'refunded'), ticket(5, 'used-entry')] }, deletes: { passengers: [], tickets: [] } }));
-    send(delta(2, { upserts: { passengers: [], tickets: [ticket(50)] }, deletes: { passengers: [passenger(6)], tickets: [ticket(7).id] } }));
+    send(
+      delta(1, {
+        upserts: { passengers: [passenger(3, 'rejected')], tickets: [ticket(4, 'refunded'), ticket(5, 'used-entry')] },
+        deletes: { passengers: [], tickets: [] },
+      }),
+    );
+    send(
+      delta(2, { upserts: { passengers: [], tickets: [ticket(50)] }, deletes: { passengers: [passenger(6)], tickets: [ticket(7).id] } }),
+    );
     expect(ticketStatus(4)).toBe('refunded');
     expect(ticketStatus(5)).toBe('used-entry');
     expect(ticketStatus(7)).toBeUndefined();
@@ -82,15 +93,40 @@ describe('sync engine on a real SQLite file', () => {
     expect(rejected).toEqual([]);
   });
 
-  it('carries a ticket\'s fare, concession check, registered journey and calling stations through snapshot and delta (issue 17)', () => {
-    const student = { ...ticket(3), fare: 'student' as const, concessionVerified: true, registeredJourney: { from: 'SHH', to: 'VNP' }, calls: ['SHH', 'NJH', 'VNP'] };
+  it("carries a ticket's fare, concession check, registered journey and calling stations through snapshot and delta (issue 17)", () => {
+    const student = {
+      ...ticket(3),
+      fare: 'student' as const,
+      concessionVerified: true,
+      registeredJourney: { from: 'SHH', to: 'VNP' },
+      calls: ['SHH', 'NJH', 'VNP'],
+    };
     const file = snapshotFile(5);
     file.tickets = file.tickets.map((t) => (t.id === student.id ? student : t));
     send(buildSnapshot(file, { docSecret: SECRET, key: central.key, epoch: 100, chunkRows: 2 }).messages);
-    const read = (i: number) => view().tickets([view().keyOf(ticket(i))]).find((t) => t.id === ticket(i).id);
-    expect(read(3)).toMatchObject({ fare: 'student', concessionVerified: true, registeredJourney: { from: 'SHH', to: 'VNP' }, calls: ['SHH', 'NJH', 'VNP'] });
+    const read = (i: number) =>
+      view()
+        .tickets([view().keyOf(ticket(i))])
+        .find((t) => t.id === ticket(i).id);
+    expect(read(3)).toMatchObject({
+      fare: 'student',
+      concessionVerified: true,
+      registeredJourney: { from: 'SHH', to: 'VNP' },
+      calls: ['SHH', 'NJH', 'VNP'],
+    });
     expect(read(2)).not.toHaveProperty('fare'); // an adult ticket reads back as before
-    send(delta(1, { upserts: { passengers: [], tickets: [{ ...ticket(2), fare: 'child' }, { ...student, concessionVerified: false }] }, deletes: { passengers: [], tickets: [] } }));
+    send(
+      delta(1, {
+        upserts: {
+          passengers: [],
+          tickets: [
+            { ...ticket(2), fare: 'child' },
+            { ...student, concessionVerified: false },
+          ],
+        },
+        deletes: { passengers: [], tickets: [] },
+      }),
+    );
     expect(read(2)).toMatchObject({ fare: 'child' });
     expect(read(3)).toMatchObject({ fare: 'student', concessionVerified: false });
     expect(rejected).toEqual([]);
@@ -109,7 +145,15 @@ describe('sync engine on a real SQLite file', () => {
     expect(cacheCounts(db)).toMatchObject({ tickets: 0 });
     // ...only once central has signed a head after the request that names the epoch.
     now += 1000;
-    send([buildHead(central.key, { docKeyId: docKeyIdOf(SECRET), station: STATION, epoch: 100, seq: 0, generatedAt: new Date(now).toISOString() })]);
+    send([
+      buildHead(central.key, {
+        docKeyId: docKeyIdOf(SECRET),
+        station: STATION,
+        epoch: 100,
+        seq: 0,
+        generatedAt: new Date(now).toISOString(),
+      }),
+    ]);
     send(snapshot(20, 100));
     expect(cacheCounts(db)).toMatchObject({ passengers: 20, tickets: 20 });
     expect(view().syncState()).toMatchObject({ epoch: '100', seq: 0 });
@@ -136,10 +180,28 @@ describe('sync engine on a real SQLite file', () => {
       decisionEventId: null,
     });
     expect(store.ledger.recordSiblingPassage(passage('07', ticket(0).id))).toBe(true);
-    store.recordPassage({ kind: 'passage', at: new Date(now).toISOString(), direction: 'entry', outcome: 'passed', ticketId: ticket(1).id, docKey: 'k', decisionEventId: null });
-    send(delta(1, { ...emptyDelta, clearUses: [{ ticketId: ticket(0).id, direction: 'entry' }, { ticketId: ticket(1).id, direction: 'entry' }] }));
+    store.recordPassage({
+      kind: 'passage',
+      at: new Date(now).toISOString(),
+      direction: 'entry',
+      outcome: 'passed',
+      ticketId: ticket(1).id,
+      docKey: 'k',
+      decisionEventId: null,
+    });
+    send(
+      delta(1, {
+        ...emptyDelta,
+        clearUses: [
+          { ticketId: ticket(0).id, direction: 'entry' },
+          { ticketId: ticket(1).id, direction: 'entry' },
+        ],
+      }),
+    );
     expect(rejected).toEqual([]);
-    expect(db.prepare('SELECT ticket_id, source FROM ledger ORDER BY ticket_id').all()).toEqual([{ ticket_id: ticket(1).id, source: 'local' }]);
+    expect(db.prepare('SELECT ticket_id, source FROM ledger ORDER BY ticket_id').all()).toEqual([
+      { ticket_id: ticket(1).id, source: 'local' },
+    ]);
     expect(view().syncState()?.seq).toBe(1);
     // The same signed passage replayed from the broker does not take the ticket again.
     expect(store.ledger.recordSiblingPassage(passage('07', ticket(0).id))).toBe(false);
@@ -166,10 +228,15 @@ describe('sync engine on a real SQLite file', () => {
     const before = db.prepare('SELECT * FROM tickets ORDER BY id').all();
     let [msg] = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } });
     if (what === 'a tampered byte') msg = { ...msg, payload: Buffer.from(msg.payload.toString().replace('refunded', 'refundee')) };
-    if (what === 'a wrong key') msg = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } }, 100, intruder.key)[0];
-    if (what === 'a missing signature') msg = { ...msg, payload: Buffer.from(JSON.stringify({ ...JSON.parse(msg.payload.toString()), sig: undefined })) };
+    if (what === 'a wrong key')
+      msg = delta(1, { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } }, 100, intruder.key)[0];
+    if (what === 'a missing signature')
+      msg = { ...msg, payload: Buffer.from(JSON.stringify({ ...JSON.parse(msg.payload.toString()), sig: undefined })) };
     if (what === 'another station') {
-      const other = buildDelta({ ...emptyDelta }, { docSecret: SECRET, key: central.key, station: 'BJP', epoch: 100, seq: 1, now: new Date(now) }).messages[0];
+      const other = buildDelta(
+        { ...emptyDelta },
+        { docSecret: SECRET, key: central.key, station: 'BJP', epoch: 100, seq: 1, now: new Date(now) },
+      ).messages[0];
       msg = { ...other, topic: topics.delta(STATION, 100, 1) };
     }
     engine.handle(msg.topic, msg.payload);
@@ -218,7 +285,9 @@ describe('sync engine on a real SQLite file', () => {
     expect(ticketStatus(1)).toBe('valid'); // held, not applied out of order
     now += 2_000;
     engine.tick();
-    expect(requests).toMatchObject([{ reason: 'gap', have: { epoch: 100, seq: 0 }, want: { epoch: 100, seq: 2 }, station: STATION, gate: '01' }]);
+    expect(requests).toMatchObject([
+      { reason: 'gap', have: { epoch: 100, seq: 0 }, want: { epoch: 100, seq: 2 }, station: STATION, gate: '01' },
+    ]);
     send(d1);
     expect(ticketStatus(0)).toBe('refunded');
     expect(ticketStatus(1)).toBe('used-exit');
@@ -227,8 +296,15 @@ describe('sync engine on a real SQLite file', () => {
 
   it('a new epoch replaces the cache; the ledger stays', () => {
     send(snapshot(5, 100));
-    db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('T000000001', 'entry', 'SHH', '02', 1, 'e1', 'local')").run();
-    send(buildSnapshot({ ...snapshotFile(0), passengers: [passenger(9)], tickets: [ticket(9)] }, { docSecret: SECRET, key: central.key, epoch: 200 }).messages);
+    db.prepare(
+      "INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('T000000001', 'entry', 'SHH', '02', 1, 'e1', 'local')",
+    ).run();
+    send(
+      buildSnapshot(
+        { ...snapshotFile(0), passengers: [passenger(9)], tickets: [ticket(9)] },
+        { docSecret: SECRET, key: central.key, epoch: 200 },
+      ).messages,
+    );
     expect(cacheCounts(db)).toEqual({ passengers: 1, tickets: 1, ledger: 1 });
     expect(view().syncState()).toMatchObject({ epoch: '200', seq: 0 });
     expect(ticketStatus(9)).toBe('valid');
@@ -238,7 +314,12 @@ describe('sync engine on a real SQLite file', () => {
     send(snapshot(3, 100));
     const other = 'd8c1f0e5a3b7942c6e1d0f8a7b3c5e9d2a4f6c8e0b1d3f5a7c9e2b4d6f8a0c1e';
     send(buildSnapshot(snapshotFile(5), { docSecret: other, key: central.key, epoch: 101 }).messages);
-    send(buildDelta({ ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } }, { docSecret: other, key: central.key, station: STATION, epoch: 100, seq: 1, now: new Date(now) }).messages);
+    send(
+      buildDelta(
+        { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(0, 'refunded')] } },
+        { docSecret: other, key: central.key, station: STATION, epoch: 100, seq: 1, now: new Date(now) },
+      ).messages,
+    );
     // Manifest, its head, the delta and its head: each refused before it could load rows matching nobody.
     expect(rejected.map((r) => r.code)).toEqual(['doc-key-mismatch', 'doc-key-mismatch', 'doc-key-mismatch', 'doc-key-mismatch']);
     expect(rejected[0].message).toContain(docKeyIdOf(other));
@@ -250,9 +331,14 @@ describe('sync engine on a real SQLite file', () => {
   it('with secretNext, takes a new epoch keyed under the next key, and keys documents under it from the swap on', () => {
     const next = 'a1c3e5f7092b4d6f8e0a2c4e6f8b1d3f5a7c9e0b2d4f6a8c1e3f5b7d9e2a4c6f';
     engine = new SyncEngine({
-      station: STATION, gate: '01', keys: new KeyRing([central.publicPem]), db, clock: () => now,
+      station: STATION,
+      gate: '01',
+      keys: new KeyRing([central.publicPem]),
+      db,
+      clock: () => now,
       applier: new CacheApplier(db, { station: STATION, secret: SECRET, secretNext: next }),
-      publish: (_t, p) => requests.push(parseJson(resyncRequestSchema, p.toString())), onRejected: (r) => rejected.push(r),
+      publish: (_t, p) => requests.push(parseJson(resyncRequestSchema, p.toString())),
+      onRejected: (r) => rejected.push(r),
     });
     send(snapshot(3, 100));
     const both = new SqliteCacheView(db, [SECRET, next]);
@@ -264,9 +350,19 @@ describe('sync engine on a real SQLite file', () => {
     expect(both.keyOf(ticket(1))).not.toBe(view().keyOf(ticket(1)));
     expect(both.tickets([both.keyOf(ticket(1))])).toHaveLength(1);
     // A delta of the new epoch under the old key is refused; under the new key it applies.
-    send(buildDelta({ ...emptyDelta, upserts: { passengers: [], tickets: [ticket(1, 'refunded')] } }, { docSecret: SECRET, key: central.key, station: STATION, epoch: 101, seq: 1, now: new Date(now) }).messages.slice(0, 1));
+    send(
+      buildDelta(
+        { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(1, 'refunded')] } },
+        { docSecret: SECRET, key: central.key, station: STATION, epoch: 101, seq: 1, now: new Date(now) },
+      ).messages.slice(0, 1),
+    );
     expect(rejected.map((r) => r.code)).toEqual(['doc-key-mismatch']);
-    send(buildDelta({ ...emptyDelta, upserts: { passengers: [], tickets: [ticket(1, 'refunded')] } }, { docSecret: next, key: central.key, station: STATION, epoch: 101, seq: 1, now: new Date(now) }).messages);
+    send(
+      buildDelta(
+        { ...emptyDelta, upserts: { passengers: [], tickets: [ticket(1, 'refunded')] } },
+        { docSecret: next, key: central.key, station: STATION, epoch: 101, seq: 1, now: new Date(now) },
+      ).messages,
+    );
     expect(both.tickets([both.keyOf(ticket(1))])[0].status).toBe('refunded');
   });
 

@@ -38,15 +38,41 @@ describe('docs/sync.md keyed bytes', () => {
   });
 
   it('a keyed record carries the keys and nothing personal', () => {
-    const p = keyPassenger(k, { kind: 'passport', country: 'DEU', number: 'C01X00T47', status: 'verified', birthDate: '1964-08-12', nameLatin: 'MUSTERMANN ERIKA' });
+    const p = keyPassenger(k, {
+      kind: 'passport',
+      country: 'DEU',
+      number: 'C01X00T47',
+      status: 'verified',
+      birthDate: '1964-08-12',
+      nameLatin: 'MUSTERMANN ERIKA',
+    });
     expect(p).toEqual({ docKey: v.get('docKey')![0], kind: 'passport', status: 'verified', birthKey: v.get('birthKey')![0] });
-    const t = keyTicket(k, { id: 'T1', kind: 'cn-pr', country: 'SAU', number: '932682198501010017', train: 'G1', date: '2026-03-01', from: 'SHH', to: 'VNP', departure: '2026-03-01T08:00:00+08:00', arrival: '2026-03-01T12:00:00+08:00', car: '01', seat: '1A', status: 'valid' });
+    const t = keyTicket(k, {
+      id: 'T1',
+      kind: 'cn-pr',
+      country: 'SAU',
+      number: '932682198501010017',
+      train: 'G1',
+      date: '2026-03-01',
+      from: 'SHH',
+      to: 'VNP',
+      departure: '2026-03-01T08:00:00+08:00',
+      arrival: '2026-03-01T12:00:00+08:00',
+      car: '01',
+      seat: '1A',
+      status: 'valid',
+    });
     expect(JSON.stringify(t)).not.toMatch(/932682198501010017|SAU|cn-pr/);
     expect(t.docKey).toBe(v.get('docKey')![1]);
   });
 
   it('a 2023 PR card is keyed under its own number and its 2017 number, the second matching the documented key', () => {
-    const ids = identitiesOf({ type: 'cn-pr-2023', nationality: 'SAU', number: '911111199001010011', previousNumber: '932682198501010017' } as never);
+    const ids = identitiesOf({
+      type: 'cn-pr-2023',
+      nationality: 'SAU',
+      number: '911111199001010011',
+      previousNumber: '932682198501010017',
+    } as never);
     expect(ids.map((id) => k.docKey(id))[1]).toBe(v.get('docKey')![1]);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MACHINE_OPTIONS, initialState, step, type MachineAction, type MachineInput, type MachineState } from '../../src/sync/machine.js';
+import {
+  DEFAULT_MACHINE_OPTIONS,
+  initialState,
+  step,
+  type MachineAction,
+  type MachineInput,
+  type MachineState,
+} from '../../src/sync/machine.js';
 
 type D = string;
 const o = DEFAULT_MACHINE_OPTIONS;
@@ -13,8 +20,13 @@ function run(s: MachineState<D>, ...inputs: MachineInput<D>[]) {
   }
   return { state: s, actions };
 }
-const delta = (epoch: number, seq: number, now = 0): MachineInput<D> => ({ type: 'delta', ref: { epoch, seq, delta: `${epoch}/${seq}` }, now });
-const applied = (acts: MachineAction<D>[]) => acts.filter((a) => a.type === 'apply-delta').map((a) => (a.type === 'apply-delta' ? a.ref.seq : -1));
+const delta = (epoch: number, seq: number, now = 0): MachineInput<D> => ({
+  type: 'delta',
+  ref: { epoch, seq, delta: `${epoch}/${seq}` },
+  now,
+});
+const applied = (acts: MachineAction<D>[]) =>
+  acts.filter((a) => a.type === 'apply-delta').map((a) => (a.type === 'apply-delta' ? a.ref.seq : -1));
 const types = (acts: MachineAction<D>[]) => acts.map((a) => a.type);
 const resyncs = (acts: MachineAction<D>[]) => acts.filter((a) => a.type === 'request-resync');
 
@@ -55,7 +67,9 @@ describe('sync state machine', () => {
     const r1 = run(at5, delta(7, 8, 0), { type: 'tick', now: o.reorderWindowMs - 1 });
     expect(resyncs(r1.actions)).toEqual([]);
     const r2 = run(r1.state, { type: 'tick', now: o.reorderWindowMs });
-    expect(resyncs(r2.actions)).toEqual([{ type: 'request-resync', reason: 'gap', have: { epoch: 7, seq: 5 }, want: { epoch: 7, seq: 8 } }]);
+    expect(resyncs(r2.actions)).toEqual([
+      { type: 'request-resync', reason: 'gap', have: { epoch: 7, seq: 5 }, want: { epoch: 7, seq: 8 } },
+    ]);
   });
 
   it('repeats an unanswered resync request with growing waits, and stops once caught up', () => {
@@ -72,14 +86,18 @@ describe('sync state machine', () => {
 
   it('treats a delta of a newer epoch as a sign of a missed snapshot', () => {
     const r = run(at5, delta(8, 1, 0), { type: 'tick', now: o.reorderWindowMs });
-    expect(resyncs(r.actions)).toEqual([{ type: 'request-resync', reason: 'new-epoch', have: { epoch: 7, seq: 5 }, want: { epoch: 8, seq: 1 } }]);
+    expect(resyncs(r.actions)).toEqual([
+      { type: 'request-resync', reason: 'new-epoch', have: { epoch: 7, seq: 5 }, want: { epoch: 8, seq: 1 } },
+    ]);
   });
 
   it('notices a lost last batch from the retained head after the grace period', () => {
     const r1 = run(at5, { type: 'head', epoch: 7, seq: 6, signedAt: 0, now: 0 });
     expect(resyncs(r1.actions)).toEqual([]);
     const r2 = run(r1.state, { type: 'tick', now: o.headGraceMs });
-    expect(resyncs(r2.actions)).toEqual([{ type: 'request-resync', reason: 'behind-head', have: { epoch: 7, seq: 5 }, want: { epoch: 7, seq: 6 } }]);
+    expect(resyncs(r2.actions)).toEqual([
+      { type: 'request-resync', reason: 'behind-head', have: { epoch: 7, seq: 5 }, want: { epoch: 7, seq: 6 } },
+    ]);
   });
 
   it('is content when the in-flight batch arrives within the head grace', () => {
@@ -121,13 +139,20 @@ describe('sync state machine', () => {
   });
 
   it('abandons a stalled snapshot and asks again', () => {
-    const r = run(initialState<D>(null), { type: 'manifest', epoch: 9, seq: 0, chunkCount: 3, now: 0 }, { type: 'chunk', epoch: 9, n: 0, now: 10 }, { type: 'tick', now: 10 + o.snapshotStallMs });
+    const r = run(
+      initialState<D>(null),
+      { type: 'manifest', epoch: 9, seq: 0, chunkCount: 3, now: 0 },
+      { type: 'chunk', epoch: 9, n: 0, now: 10 },
+      { type: 'tick', now: 10 + o.snapshotStallMs },
+    );
     expect(types(r.actions)).toEqual(['begin-snapshot', 'stage-chunk', 'abort-snapshot', 'request-resync']);
     expect(r.state.assembling).toBeNull();
   });
 
   it('drops chunks of no snapshot in progress', () => {
-    expect(run(at5, { type: 'chunk', epoch: 7, n: 0, now: 0 }).actions).toEqual([{ type: 'drop', reason: 'unexpected-chunk', epoch: 7, seq: 0 }]);
+    expect(run(at5, { type: 'chunk', epoch: 7, n: 0, now: 0 }).actions).toEqual([
+      { type: 'drop', reason: 'unexpected-chunk', epoch: 7, seq: 0 },
+    ]);
   });
 
   it('commits an empty snapshot at once', () => {
@@ -139,7 +164,9 @@ describe('sync state machine', () => {
   it('after a failed write, believes the file and asks for a resync at once', () => {
     const r = run(at5, delta(7, 6, 0), { type: 'apply-failed', have: { epoch: 7, seq: 5 }, reason: 'apply-failed', now: 1 });
     expect(r.state.have).toEqual({ epoch: 7, seq: 5 });
-    expect(resyncs(r.actions)).toEqual([{ type: 'request-resync', reason: 'apply-failed', have: { epoch: 7, seq: 5 }, want: { epoch: 7, seq: 6 } }]);
+    expect(resyncs(r.actions)).toEqual([
+      { type: 'request-resync', reason: 'apply-failed', have: { epoch: 7, seq: 5 }, want: { epoch: 7, seq: 6 } },
+    ]);
   });
 
   it('caps the reorder buffer', () => {

@@ -71,7 +71,10 @@ async function startGate(machine = { reorderWindowMs: 300, headGraceMs: 300, res
 }
 
 const view = () => new SqliteCacheView(db, SECRET);
-const ticketStatus = (i: number) => view().tickets([view().keyOf(ticket(i))]).find((t) => t.id === ticket(i).id)?.status;
+const ticketStatus = (i: number) =>
+  view()
+    .tickets([view().keyOf(ticket(i))])
+    .find((t) => t.id === ticket(i).id)?.status;
 const seqNow = () => view().syncState()?.seq;
 
 async function until(what: () => boolean, ms = 10_000): Promise<void> {
@@ -95,7 +98,10 @@ describe('sync over MQTT', () => {
     expect(feed.requests.map((r) => [r.gate, r.reason])).toEqual([[gate, 'no-data']]);
 
     await feed.delta(refund(1));
-    await feed.delta({ upserts: { passengers: [passenger(2, 'rejected')], tickets: [] }, deletes: { passengers: [], tickets: [ticket(3).id] } });
+    await feed.delta({
+      upserts: { passengers: [passenger(2, 'rejected')], tickets: [] },
+      deletes: { passengers: [], tickets: [ticket(3).id] },
+    });
     await until(() => seqNow() === 2);
     expect(ticketStatus(1)).toBe('refunded');
     expect(ticketStatus(3)).toBeUndefined();
@@ -150,11 +156,25 @@ describe('sync over MQTT', () => {
     await startGate();
     await feed.snapshot(snapshotFile(10));
     await until(() => seqNow() === 0);
-    const { messages } = buildDelta(refund(1), { docSecret: SECRET, key: central.key, station: STATION, epoch: feed.epoch, seq: 1, now: new Date() });
+    const { messages } = buildDelta(refund(1), {
+      docSecret: SECRET,
+      key: central.key,
+      station: STATION,
+      epoch: feed.epoch,
+      seq: 1,
+      now: new Date(),
+    });
     const bad = Buffer.from(messages[0].payload.toString().replace('refunded', 'used-exit'));
     await client.publishAsync(messages[0].topic, bad, { qos: 1 });
     const wrongKey = newKey();
-    const other = buildDelta(refund(1), { docSecret: SECRET, key: wrongKey.key, station: STATION, epoch: feed.epoch, seq: 1, now: new Date() }).messages[0];
+    const other = buildDelta(refund(1), {
+      docSecret: SECRET,
+      key: wrongKey.key,
+      station: STATION,
+      epoch: feed.epoch,
+      seq: 1,
+      now: new Date(),
+    }).messages[0];
     await client.publishAsync(other.topic, other.payload, { qos: 1 });
     await until(() => Object.values(refused).reduce((a, n) => a + n, 0) === 2);
     expect(refused).toEqual({ 'bad-signature': 1, 'unknown-key': 1 });
@@ -172,7 +192,9 @@ describe('sync over MQTT', () => {
     await until(() => refused['too-large'] === 1);
     // A 9 MiB chunk is over every limit: the broker does not send it to the gate at all. The delta published after
     // it on the same session arrives and applies, and nothing more was refused in between.
-    await client.publishAsync(`stations/v1/${STATION}/sync/snapshot/${feed.epoch}/chunk/0`, Buffer.alloc(9 * 1024 * 1024, 0x5b), { qos: 1 });
+    await client.publishAsync(`stations/v1/${STATION}/sync/snapshot/${feed.epoch}/chunk/0`, Buffer.alloc(9 * 1024 * 1024, 0x5b), {
+      qos: 1,
+    });
     await feed.delta(refund(1));
     await until(() => seqNow() === 1);
     expect(ticketStatus(1)).toBe('refunded');

@@ -67,7 +67,9 @@ function fakeWorker(behaviour: 'hang' | 'answer' | 'eat-memory', limits: Constru
 describe('sync worker supervision', () => {
   it('restarts a killed worker with an alarm while it is down; the new worker loads a snapshot', async () => {
     const workers: Worker[] = [];
-    svc = await SyncService.start(options({ supervision: realWorker, spawn: (cfg, limits) => (workers.push(spawnSyncWorker(cfg, limits)), workers.at(-1)!) }));
+    svc = await SyncService.start(
+      options({ supervision: realWorker, spawn: (cfg, limits) => (workers.push(spawnSyncWorker(cfg, limits)), workers.at(-1)!) }),
+    );
     const down = waitForEvent(svc, 'down', () => true, 5000, 'the worker reported down');
     const up = waitForEvent(svc, 'up', () => true, 45_000, 'the worker running again');
     await workers[0].terminate();
@@ -83,7 +85,8 @@ describe('sync worker supervision', () => {
 
     // The restarted worker does the job: a snapshot fed to it is in the file.
     const state = waitForEvent<SyncEvents, 'state'>(svc, 'state', (s) => s.epoch === 3, 20_000, 'the snapshot applied');
-    for (const m of buildSnapshot(snapshotFile(5), { docSecret: SECRET, key: central.key, epoch: 3 }).messages) svc.feed(m.topic, m.payload);
+    for (const m of buildSnapshot(snapshotFile(5), { docSecret: SECRET, key: central.key, epoch: 3 }).messages)
+      svc.feed(m.topic, m.payload);
     await state;
     const db = openDb(join(tmp.dir, 'gate.db'));
     try {
@@ -114,7 +117,10 @@ describe('sync worker supervision', () => {
   it('a worker over its heap cap dies alone (the parent carries on) and restarts, backing off while it keeps dying', async () => {
     const delays: number[] = [];
     let n = 0;
-    const spawn = () => (++n <= 2 ? fakeWorker('eat-memory', { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } }) : fakeWorker('answer'));
+    const spawn = () =>
+      ++n <= 2
+        ? fakeWorker('eat-memory', { resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 } })
+        : fakeWorker('answer');
     svc = await SyncService.start(options({ spawn }));
     svc.on('down', (d) => delays.push(d.retryInMs));
     const errors: string[] = [];
@@ -130,7 +136,9 @@ describe('sync worker supervision', () => {
   }, 30_000);
 
   it('restart delays double up to their ceiling', () => {
-    expect([0, 1, 2, 3, 10].map((f) => restartDelay(f, { restartInitialMs: 1000, restartMaxMs: 8000 }))).toEqual([1000, 2000, 4000, 8000, 8000]);
+    expect([0, 1, 2, 3, 10].map((f) => restartDelay(f, { restartInitialMs: 1000, restartMaxMs: 8000 }))).toEqual([
+      1000, 2000, 4000, 8000, 8000,
+    ]);
   });
 });
 

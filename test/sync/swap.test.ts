@@ -17,7 +17,16 @@ let tmp: ReturnType<typeof tempDir>;
 let db: Db;
 
 const engineOn = (applier: CacheApplier, onRejected?: (r: Rejection) => void) =>
-  new SyncEngine({ station: STATION, gate: '01', keys: new KeyRing([central.publicPem]), applier, db, clock: () => Date.parse('2026-03-01T06:00:00Z'), publish: () => undefined, onRejected });
+  new SyncEngine({
+    station: STATION,
+    gate: '01',
+    keys: new KeyRing([central.publicPem]),
+    applier,
+    db,
+    clock: () => Date.parse('2026-03-01T06:00:00Z'),
+    publish: () => undefined,
+    onRejected,
+  });
 const send = (engine: SyncEngine, msgs: OutMessage[]) => msgs.forEach((m) => engine.handle(m.topic, m.payload));
 const snapshot = (n: number, epoch: number, offset = 0) => {
   const file = snapshotFile(n);
@@ -26,7 +35,11 @@ const snapshot = (n: number, epoch: number, offset = 0) => {
   return buildSnapshot(file, { docSecret: SECRET, key: central.key, epoch, chunkRows: 7 }).messages;
 };
 const schemaOf = (d: Db) =>
-  (d.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as { sql: string | null }[]).map((r) => ({
+  (
+    d.prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+      sql: string | null;
+    }[]
+  ).map((r) => ({
     ...r,
     // A renamed table's definition names it in quotes; everything else must be the same text.
     sql: r.sql?.replace(/^CREATE TABLE "(\w+)"/, 'CREATE TABLE $1'),
@@ -45,7 +58,9 @@ afterEach(() => {
 describe('snapshot swap by rename', () => {
   it('keeps the schema, index names, ledger and outbox; a second epoch replaces every row', () => {
     const fresh = schemaOf(db);
-    db.prepare("INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('T000000001', 'entry', 'SHH', '01', 1, 'e1', 'local')").run();
+    db.prepare(
+      "INSERT INTO ledger (ticket_id, direction, station, gate, at_ms, event_id, source) VALUES ('T000000001', 'entry', 'SHH', '01', 1, 'e1', 'local')",
+    ).run();
     db.prepare("INSERT INTO outbox (seq, event_id, kind, payload, created_ms) VALUES (1, 'e1', 'passage', '{}', 1)").run();
     const engine = engineOn(new CacheApplier(db, { station: STATION, secret: SECRET }));
 
@@ -59,7 +74,9 @@ describe('snapshot swap by rename', () => {
     expect(view.syncState()).toMatchObject({ epoch: '101', seq: 0 });
 
     expect(schemaOf(db)).toEqual(fresh);
-    expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tickets' AND sql IS NOT NULL").pluck().all()).toEqual(['tickets_by_doc']);
+    expect(
+      db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tickets' AND sql IS NOT NULL").pluck().all(),
+    ).toEqual(['tickets_by_doc']);
     expect(db.prepare('SELECT count(*) FROM ledger').pluck().get()).toBe(1);
     expect(db.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(1);
     // The constraints came along with the definition.
@@ -95,7 +112,10 @@ describe('snapshot swap by rename', () => {
     const file = snapshotFile(10);
     file.tickets = file.tickets.map((_, i) => ticket(500 + (i % 9)));
     const rejected: string[] = [];
-    send(engineOn(new CacheApplier(db, { station: STATION, secret: SECRET }), (r) => rejected.push(r.code)), buildSnapshot(file, { docSecret: SECRET, key: central.key, epoch: 101, chunkRows: 7 }).messages);
+    send(
+      engineOn(new CacheApplier(db, { station: STATION, secret: SECRET }), (r) => rejected.push(r.code)),
+      buildSnapshot(file, { docSecret: SECRET, key: central.key, epoch: 101, chunkRows: 7 }).messages,
+    );
     expect(rejected).toEqual(['count-mismatch']);
     expect(cacheCounts(db)).toMatchObject({ passengers: 10, tickets: 10 });
     expect(new SqliteCacheView(db, SECRET).syncState()).toMatchObject({ epoch: '100' });

@@ -30,9 +30,18 @@ describe('sync over TLS with client certificates', () => {
     dir = mkdtempSync(join(tmpdir(), 'gate-sync-tls-'));
     pki = makePki(dir);
     broker = await startLocalBroker({
-      listenerLines: [`cafile ${pki.ca}`, `certfile ${pki.serverCert}`, `keyfile ${pki.serverKey}`, 'require_certificate true', 'use_identity_as_username true', 'allow_anonymous false'],
+      listenerLines: [
+        `cafile ${pki.ca}`,
+        `certfile ${pki.serverCert}`,
+        `keyfile ${pki.serverKey}`,
+        'require_certificate true',
+        'use_identity_as_username true',
+        'allow_anonymous false',
+      ],
     });
-    central = await connectCentral(broker.url, { tls: { ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) } });
+    central = await connectCentral(broker.url, {
+      tls: { ca: readFileSync(pki.ca), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) },
+    });
     db = openDb(join(dir, 'gate.db'));
   });
   afterAll(async () => {
@@ -45,9 +54,20 @@ describe('sync over TLS with client certificates', () => {
   it('fails over from a dead URL, connects with the CA, client certificate and server name, and loads the snapshot', async () => {
     const dead = `mqtts://127.0.0.1:${await freePort()}`;
     // The URL names the broker by IP; the certificate is checked against the configured server name as well.
-    const mqtt = mqttConfig([dead, broker.url], { tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, rejectUnauthorized: true, serverName: 'localhost' } });
+    const mqtt = mqttConfig([dead, broker.url], {
+      tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, rejectUnauthorized: true, serverName: 'localhost' },
+    });
     const feed = new CentralFeed({ docSecret: SECRET, client: central, key: key.key, station: STATION, chunkRows: 50 });
-    const svc = await SyncService.start({ dbPath: join(dir, 'gate.db'), secret: SECRET, station: STATION, gate: 'tls1', mqtt, centralPublicKeys: [key.publicPem], tickMs: 50, logLevel: 'silent' });
+    const svc = await SyncService.start({
+      dbPath: join(dir, 'gate.db'),
+      secret: SECRET,
+      station: STATION,
+      gate: 'tls1',
+      mqtt,
+      centralPublicKeys: [key.publicPem],
+      tickMs: 50,
+      logLevel: 'silent',
+    });
     try {
       await new Promise<void>((r) => svc.once('connected', () => r()));
       await feed.snapshot(snapshotFile(40));
@@ -64,13 +84,28 @@ describe('sync over TLS with client certificates', () => {
 
   it('a client without a certificate is refused by the broker: the TLS settings are what let sync in', async () => {
     const mqtt = mqttConfig([broker.url], { tls: { ca: pki.ca, rejectUnauthorized: true } });
-    const svc = await SyncService.start({ dbPath: join(dir, 'gate.db'), secret: SECRET, station: STATION, gate: 'tls2', mqtt, centralPublicKeys: [key.publicPem], tickMs: 50, logLevel: 'silent' });
+    const svc = await SyncService.start({
+      dbPath: join(dir, 'gate.db'),
+      secret: SECRET,
+      station: STATION,
+      gate: 'tls2',
+      mqtt,
+      centralPublicKeys: [key.publicPem],
+      tickMs: 50,
+      logLevel: 'silent',
+    });
     let connected = false;
     svc.on('connected', () => (connected = true));
     const logBefore = broker.log().length;
     try {
       // Settled when the broker has refused the handshake twice (its log says why), not after a sleep.
-      const refusals = () => (broker.log().slice(logBefore).match(/certificate/gi) ?? []).length;
+      const refusals = () =>
+        (
+          broker
+            .log()
+            .slice(logBefore)
+            .match(/certificate/gi) ?? []
+        ).length;
       await waitFor(() => refusals() >= 2, 15_000, 'the broker refusing the handshake twice');
       expect(connected).toBe(false);
     } finally {

@@ -62,7 +62,17 @@ async function startSync(extra: Partial<SyncServiceOptions> = {}): Promise<SyncS
  */
 function decisionHoldingLock(holdMs: number): { eventId: string; released: Promise<number> } {
   lane.exec('BEGIN IMMEDIATE');
-  const e = store.recordDecision({ kind: 'decision', at: new Date().toISOString(), direction: 'entry', decision: 'reject', reason: 'no-ticket', docType: 'mrz', docKey: 'k', ticketId: null, train: null });
+  const e = store.recordDecision({
+    kind: 'decision',
+    at: new Date().toISOString(),
+    direction: 'entry',
+    decision: 'reject',
+    reason: 'no-ticket',
+    docType: 'mrz',
+    docKey: 'k',
+    ticketId: null,
+    train: null,
+  });
   const released = new Promise<number>((resolve) =>
     setTimeout(() => {
       lane.exec('COMMIT');

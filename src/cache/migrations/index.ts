@@ -25,6 +25,10 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'passage signatures: the gate signs its passage events for its siblings', up: passageSigSchema },
   { version: 6, name: 'cleared uses: sibling passages central undid, never taken again', up: clearedUsesSchema },
   { version: 7, name: 'keyed birth dates: birth_key replaces birth_date; the cache is reloaded from central', up: birthKeySchema },
-  { version: 8, name: 'ticket fares: fare, student concession check and journey, the train\'s calling stations', up: ticketFaresSchema },
-  { version: 9, name: 'ledger arrival: each passage keeps its ticket\'s arrival, so the ledger is pruned by meaning', up: ledgerArrivalSchema },
+  { version: 8, name: "ticket fares: fare, student concession check and journey, the train's calling stations", up: ticketFaresSchema },
+  {
+    version: 9,
+    name: "ledger arrival: each passage keeps its ticket's arrival, so the ledger is pruned by meaning",
+    up: ledgerArrivalSchema,
+  },
 ];

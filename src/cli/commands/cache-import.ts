@@ -63,11 +63,24 @@ example:
     if (text.length > 1_000_000) io.stderr.write(`checking ${file} (${Math.round(text.length / 1_000_000)} MB) ...\n`);
     const snapshot = parseSnapshot(parseJsonc(text, file), file);
     if (loaded && snapshot.station !== loaded.config.station) {
-      throw new CacheError('import-invalid', `${file}: station: expected ${loaded.config.station} (this gate's station), got "${snapshot.station}"; nothing imported`);
+      throw new CacheError(
+        'import-invalid',
+        `${file}: station: expected ${loaded.config.station} (this gate's station), got "${snapshot.station}"; nothing imported`,
+      );
     }
     const db = openDb(dbPath);
     try {
-      writeJson(io, { imported: importSnapshot(db, secret, snapshot, new Date(), text, progressPrinter(io.stderr, snapshot.passengers.length + snapshot.tickets.length)), db: dbPath });
+      writeJson(io, {
+        imported: importSnapshot(
+          db,
+          secret,
+          snapshot,
+          new Date(),
+          text,
+          progressPrinter(io.stderr, snapshot.passengers.length + snapshot.tickets.length),
+        ),
+        db: dbPath,
+      });
     } finally {
       db.close();
     }

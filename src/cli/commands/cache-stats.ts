@@ -8,8 +8,19 @@ import { cacheCounts, SqliteCacheView } from '../../cache/view.js';
 
 /** Rows of every table of the file, by name (the schema's own tables only). */
 function tableRows(db: Db): Record<string, number> {
-  const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-  return Object.fromEntries(names.map((n) => [n, db.prepare(`SELECT count(*) FROM "${n.replaceAll('"', '""')}"`).pluck().get() as number]));
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      db
+        .prepare(`SELECT count(*) FROM "${n.replaceAll('"', '""')}"`)
+        .pluck()
+        .get() as number,
+    ]),
+  );
 }
 
 /** A file's size; 0 when it does not exist (no WAL after a clean close). */

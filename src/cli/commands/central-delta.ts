@@ -27,7 +27,15 @@ example:
   async run(args, io) {
     const { values, positionals } = parseOptions(
       args,
-      { key: { type: 'string' }, url: { type: 'string' }, station: { type: 'string' }, epoch: { type: 'string' }, seq: { type: 'string' }, force: { type: 'boolean' }, 'doc-key-file': { type: 'string' } },
+      {
+        key: { type: 'string' },
+        url: { type: 'string' },
+        station: { type: 'string' },
+        epoch: { type: 'string' },
+        seq: { type: 'string' },
+        force: { type: 'boolean' },
+        'doc-key-file': { type: 'string' },
+      },
       true,
     );
     if (positionals.length !== 1) throw new UsageError('give exactly one delta FILE');
@@ -50,7 +58,12 @@ example:
     const epoch = Number(epochText);
     const seq = Number(seqText);
     const { delta, messages } = buildDelta(parsed.data, { key, station, epoch, seq, now: new Date(), docSecret });
-    const guard = { station, key, force: values.force ?? false, check: (head: Head | null) => checkDeltaAgainstHead(head, station, epoch, seq, delta.docKeyId) };
+    const guard = {
+      station,
+      key,
+      force: values.force ?? false,
+      check: (head: Head | null) => checkDeltaAgainstHead(head, station, epoch, seq, delta.docKeyId),
+    };
     const rows = await publishWithProgress(url, messages, `delta ${station}/${epochText}/${seqText}`, io, guard);
     writeJson(io, { station, epoch: delta.epoch, seq: delta.seq, keyId: key.keyId, generatedAt: delta.generatedAt, rows });
     return 0;

@@ -16,7 +16,12 @@ example:
   async run(args, io) {
     const { values } = parseOptions(args, { out: { type: 'string' } });
     const files = generateKeyFiles(requireOption(values.out, 'out'));
-    writeJson(io, { keyId: files.keyId, privateKey: files.privateKeyPath, publicKey: files.publicKeyPath, publicKeyPem: files.publicKeyPem });
+    writeJson(io, {
+      keyId: files.keyId,
+      privateKey: files.privateKeyPath,
+      publicKey: files.publicKeyPath,
+      publicKeyPem: files.publicKeyPem,
+    });
     return 0;
   },
 };

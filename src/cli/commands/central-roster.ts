@@ -36,7 +36,7 @@ example:
     if (!/^[A-Z0-9]{2,8}$/.test(station)) throw new UsageError(`--station must be 2-8 upper-case letters or digits, got "${station}"`);
     const versionText = requireOption(values.version, 'version');
     if (!/^[1-9][0-9]{0,15}$/.test(versionText)) throw new UsageError(`--version must be a positive integer, got "${versionText}"`);
-    const gates = ((values.gate) ?? []).map((g) => {
+    const gates = (values.gate ?? []).map((g) => {
       const m = /^([A-Za-z0-9_-]{1,16})=(.+)$/.exec(g);
       if (!m) throw new UsageError(`--gate must be ID=PUBKEY, got "${g}"`);
       const text = existsSync(m[2]) ? readFileSync(m[2], 'utf8').trim() : m[2];
@@ -50,7 +50,7 @@ example:
       }
       return { gate: m[1], publicKey };
     });
-    if (gates.length === 0) throw new UsageError('list the station\'s gates with --gate ID=PUBKEY');
+    if (gates.length === 0) throw new UsageError("list the station's gates with --gate ID=PUBKEY");
     const message = sealRoster(key, { station, version: Number(versionText), issuedAt: new Date().toISOString(), gates });
     await publishWithProgress(url, [{ ...message, retain: true, rows: gates.length }], `roster ${station} v${versionText}`, io);
     // The retained head, re-signed with the roster's version (nothing else changes, not even its time): gates then

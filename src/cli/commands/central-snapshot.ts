@@ -60,7 +60,17 @@ example:
     const guard = { station, key, force: values.force ?? false, check: (head: Head | null) => checkSnapshotAgainstHead(head, epoch) };
     const rows = await publishWithProgress(url, built.messages, `snapshot ${station}/${epoch}`, io, guard);
     const m = built.manifest;
-    writeJson(io, { station, epoch, seq, keyId: key.keyId, docKeyId: m.docKeyId, counts: m.counts, chunks: m.chunks.length, sha256: m.sha256, rows });
+    writeJson(io, {
+      station,
+      epoch,
+      seq,
+      keyId: key.keyId,
+      docKeyId: m.docKeyId,
+      counts: m.counts,
+      chunks: m.chunks.length,
+      sha256: m.sha256,
+      rows,
+    });
     return 0;
   },
 };

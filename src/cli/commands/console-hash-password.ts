@@ -7,7 +7,7 @@ const MIN_PASSWORD_CHARS = 10;
 
 export const consoleHashPasswordCommand: Command = {
   name: 'console hash-password',
-  summary: "print the scrypt hash of a console password (read from stdin) for console.users",
+  summary: 'print the scrypt hash of a console password (read from stdin) for console.users',
   help: `usage: gate console hash-password < password-file
 
 Reads one password from standard input (the first line) and prints its scrypt hash, to put in the config as
@@ -18,7 +18,8 @@ example:
   async run(args, io) {
     parseOptions(args, {});
     const password = (await readStdin(io)).split(/\r?\n/)[0];
-    if (password.length < MIN_PASSWORD_CHARS) throw new UsageError(`the password on stdin has ${password.length} characters, expected at least ${MIN_PASSWORD_CHARS}`);
+    if (password.length < MIN_PASSWORD_CHARS)
+      throw new UsageError(`the password on stdin has ${password.length} characters, expected at least ${MIN_PASSWORD_CHARS}`);
     io.stdout.write(`${await hashPassword(password)}\n`);
     return 0;
   },

@@ -115,7 +115,8 @@ example:
     const loaded = loadConfig(requireOption(values.config, 'config'));
     const { config } = loaded;
     const direction = values.direction ?? config.lane.direction;
-    if (!(LANE_DIRECTIONS as readonly string[]).includes(direction)) throw new UsageError(`--direction: expected entry, exit or transfer, got "${direction}"`);
+    if (!(LANE_DIRECTIONS as readonly string[]).includes(direction))
+      throw new UsageError(`--direction: expected entry, exit or transfer, got "${direction}"`);
     const mode = (values.mode ?? config.lane.initialMode) as LaneMode;
     if (!LANE_MODES.includes(mode)) throw new UsageError(`--mode: expected one of ${LANE_MODES.join(', ')}, got "${mode}"`);
     const at = requireOption(values.at, 'at');

@@ -21,8 +21,17 @@ options:
 example:
   npx gate demo`,
   async run(args, io) {
-    const { values } = parseOptions(args, { 'keep-running': { type: 'boolean' }, 'keep-files': { type: 'boolean' }, offline: { type: 'boolean' } });
-    const r = await runDemo({ out: io.stdout, keepRunning: values['keep-running'], keepFiles: values['keep-files'], offline: values.offline });
+    const { values } = parseOptions(args, {
+      'keep-running': { type: 'boolean' },
+      'keep-files': { type: 'boolean' },
+      offline: { type: 'boolean' },
+    });
+    const r = await runDemo({
+      out: io.stdout,
+      keepRunning: values['keep-running'],
+      keepFiles: values['keep-files'],
+      offline: values.offline,
+    });
     return r.failures === 0 ? 0 : 1;
   },
 };

@@ -27,7 +27,8 @@ example:
     const { values } = parseOptions(args, { config: { type: 'string' }, wait: { type: 'string' } });
     const loaded = loadConfig(requireOption(values.config, 'config'));
     const wait = values.wait === undefined ? undefined : Number(values.wait);
-    if (wait !== undefined && !(Number.isInteger(wait) && wait > 0)) throw new UsageError(`--wait: expected a number of milliseconds, got "${values.wait}"`);
+    if (wait !== undefined && !(Number.isInteger(wait) && wait > 0))
+      throw new UsageError(`--wait: expected a number of milliseconds, got "${values.wait}"`);
     let secret: string | null = null;
     let secretNext: string | undefined;
     try {

@@ -24,4 +24,28 @@ import { statusCommand } from './status.js';
 import { laneTestCommand } from './lane-test.js';
 import { consoleHashPasswordCommand } from './console-hash-password.js';
 
-export const COMMANDS: Command[] = [runCommand, demoCommand, doctorCommand, statusCommand, laneTestCommand, configCheckCommand, configSchemaCommand, cacheImportCommand, cacheStatsCommand, cacheClearCommand, decideCommand, decodeIdcardCommand, decodeMrzCommand, portsListCommand, replayCommand, centralKeygenCommand, centralSnapshotCommand, centralDeltaCommand, centralRosterCommand, keyCommand, syncStatusCommand, eventsTailCommand, consoleHashPasswordCommand];
+export const COMMANDS: Command[] = [
+  runCommand,
+  demoCommand,
+  doctorCommand,
+  statusCommand,
+  laneTestCommand,
+  configCheckCommand,
+  configSchemaCommand,
+  cacheImportCommand,
+  cacheStatsCommand,
+  cacheClearCommand,
+  decideCommand,
+  decodeIdcardCommand,
+  decodeMrzCommand,
+  portsListCommand,
+  replayCommand,
+  centralKeygenCommand,
+  centralSnapshotCommand,
+  centralDeltaCommand,
+  centralRosterCommand,
+  keyCommand,
+  syncStatusCommand,
+  eventsTailCommand,
+  consoleHashPasswordCommand,
+];

@@ -19,7 +19,8 @@ example:
     const { values } = parseOptions(args, { config: { type: 'string' }, json: { type: 'boolean' } });
     const { config } = loadConfig(requireOption(values.config, 'config'));
     const key = loadOrCreateGateKey(config.mqtt.gateKeyFile ?? defaultGateKeyFile(config.db));
-    if (values.json) writeJson(io, { station: config.station, gate: config.gate ?? null, publicKey: key.publicKey, keyId: key.keyId, file: key.path });
+    if (values.json)
+      writeJson(io, { station: config.station, gate: config.gate ?? null, publicKey: key.publicKey, keyId: key.keyId, file: key.path });
     else io.stdout.write(`${key.publicKey}\n`);
     return 0;
   },

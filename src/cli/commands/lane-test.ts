@@ -73,9 +73,17 @@ example:
       }
       const passage = new Promise<string>((resolve) => lane.events.on('passage', (p) => resolve(p.event.outcome)));
       const auth = lane.state.passenger?.authId;
-      say('ok', 'release', `one ${direction} passage authorised (authId ${auth}); walk through within ${Math.round(passageTimeoutMs / 1000)} s`);
+      say(
+        'ok',
+        'release',
+        `one ${direction} passage authorised (authId ${auth}); walk through within ${Math.round(passageTimeoutMs / 1000)} s`,
+      );
       const outcome = await passage;
-      say(outcome === 'passed' ? 'ok' : 'warn', 'passage', outcome === 'passed' ? 'the sensors saw one person walk through' : `${outcome}: nobody walked through (the flaps closed again)`);
+      say(
+        outcome === 'passed' ? 'ok' : 'warn',
+        'passage',
+        outcome === 'passed' ? 'the sensors saw one person walk through' : `${outcome}: nobody walked through (the flaps closed again)`,
+      );
       await waitFor(() => lane.state.phase === 'idle', passageTimeoutMs + 3000, 'the lane to close');
       await link.setMode('maintenance');
       say('ok', 'close', 'flaps closed, lane in maintenance mode; systemctl start gate returns it to service');

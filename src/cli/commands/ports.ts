@@ -33,7 +33,7 @@ export interface PortsProbe {
 
 export const systemProbe: PortsProbe = {
   async listSerial() {
-    return (await autoDetect().list());
+    return await autoDetect().list();
   },
   async listHid() {
     // node-hid is a native CommonJS module: load it lazily so `gate ports` still lists serial ports without it.
@@ -89,19 +89,35 @@ export async function collectPorts(probe: PortsProbe): Promise<PortsReport> {
   const locked = nodes.filter((n) => !n.accessible);
   const lockedTty = locked.filter((n) => !n.path.includes('hidraw'));
   const lockedHid = locked.filter((n) => n.path.includes('hidraw'));
-  if (lockedTty.length) notes.push(`no permission on ${lockedTty.map((n) => n.path).join(', ')}: add the user to dialout (sudo usermod -aG dialout ${probe.user()}) and log in again`);
-  if (lockedHid.length) notes.push(`no permission on ${lockedHid.map((n) => n.path).join(', ')}: hidraw nodes are root-only by default; add a udev rule (KERNEL=="hidraw*", ATTRS{idVendor}=="VVVV", MODE="0660", GROUP="plugdev")`);
+  if (lockedTty.length)
+    notes.push(
+      `no permission on ${lockedTty.map((n) => n.path).join(', ')}: add the user to dialout (sudo usermod -aG dialout ${probe.user()}) and log in again`,
+    );
+  if (lockedHid.length)
+    notes.push(
+      `no permission on ${lockedHid.map((n) => n.path).join(', ')}: hidraw nodes are root-only by default; add a udev rule (KERNEL=="hidraw*", ATTRS{idVendor}=="VVVV", MODE="0660", GROUP="plugdev")`,
+    );
   const usbSerial = serial.filter((p) => p.vendorId);
-  if (!udev) notes.push('udev is not running (a container?): USB ids and /dev/serial/by-id are missing, so configure devices by path, not vendorId/productId');
+  if (!udev)
+    notes.push(
+      'udev is not running (a container?): USB ids and /dev/serial/by-id are missing, so configure devices by path, not vendorId/productId',
+    );
   if (usbSerial.length === 0) {
     const ttyNodes = nodes.filter((n) => !n.path.includes('hidraw'));
-    if (ttyNodes.length && !udev) notes.push(`no USB serial adapter listed although ${ttyNodes.map((n) => n.path).join(', ')} exist: without udev their ids are unknown`);
-    else if (!ttyNodes.length) notes.push('no USB serial adapter is plugged in (nothing at /dev/ttyUSB* or /dev/ttyACM*): check the cable, and dmesg for the adapter');
+    if (ttyNodes.length && !udev)
+      notes.push(
+        `no USB serial adapter listed although ${ttyNodes.map((n) => n.path).join(', ')} exist: without udev their ids are unknown`,
+      );
+    else if (!ttyNodes.length)
+      notes.push(
+        'no USB serial adapter is plugged in (nothing at /dev/ttyUSB* or /dev/ttyACM*): check the cable, and dmesg for the adapter',
+      );
   }
   if (hid.length === 0) {
     const hidNodes = nodes.filter((n) => n.path.includes('hidraw'));
     if (!hidNodes.length) notes.push('no HID devices: nothing at /dev/hidraw* (scanner unplugged, or the hidraw driver is not loaded)');
-    else if (lockedHid.length === hidNodes.length) notes.push('HID devices exist but none can be opened by this user (see the udev rule above)');
+    else if (lockedHid.length === hidNodes.length)
+      notes.push('HID devices exist but none can be opened by this user (see the udev rule above)');
   }
   return {
     serial: serial.map((p) => ({
@@ -127,10 +143,12 @@ export async function collectPorts(probe: PortsProbe): Promise<PortsReport> {
 export function formatPorts(r: PortsReport): string {
   const lines: string[] = ['serial ports:'];
   if (r.serial.length === 0) lines.push('  (none)');
-  for (const p of r.serial) lines.push(`  ${p.path}${p.vendorId ? `  usb ${p.vendorId}:${p.productId}` : ''}${p.manufacturer ? `  ${p.manufacturer}` : ''}`);
+  for (const p of r.serial)
+    lines.push(`  ${p.path}${p.vendorId ? `  usb ${p.vendorId}:${p.productId}` : ''}${p.manufacturer ? `  ${p.manufacturer}` : ''}`);
   lines.push('HID devices:');
   if (r.hid.length === 0) lines.push('  (none)');
-  for (const d of r.hid) lines.push(`  ${d.path ?? '?'}  usb ${d.vendorId}:${d.productId}${d.keyboard ? '  keyboard' : ''}${d.product ? `  ${d.product}` : ''}`);
+  for (const d of r.hid)
+    lines.push(`  ${d.path ?? '?'}  usb ${d.vendorId}:${d.productId}${d.keyboard ? '  keyboard' : ''}${d.product ? `  ${d.product}` : ''}`);
   if (r.notes.length) lines.push('notes:', ...r.notes.map((n) => `  - ${n}`));
   return lines.join('\n') + '\n';
 }

@@ -21,7 +21,11 @@ export interface ReplaySummary {
 }
 
 /** Decode a recording; `now` dates MRZ century inference. */
-export function replayChunks(header: RecordingHeader, chunks: RecordedChunk[], now: Date): { events: ReplayEvent[]; summary: ReplaySummary } {
+export function replayChunks(
+  header: RecordingHeader,
+  chunks: RecordedChunk[],
+  now: Date,
+): { events: ReplayEvent[]; summary: ReplaySummary } {
   const events: ReplayEvent[] = [];
   switch (header.decoder) {
     case 'idcard':
@@ -79,7 +83,8 @@ function replayIdCard(chunks: RecordedChunk[], events: ReplayEvent[]): void {
       asked = undefined;
     }
   }
-  for (const o of fromDevice.flush()) if (o.kind === 'discard') events.push({ t: chunks.at(-1)?.t ?? 0, discard: o.reason, bytes: o.bytes.length });
+  for (const o of fromDevice.flush())
+    if (o.kind === 'discard') events.push({ t: chunks.at(-1)?.t ?? 0, discard: o.reason, bytes: o.bytes.length });
 }
 
 function replayMrz(chunks: RecordedChunk[], events: ReplayEvent[], now: Date, toText: (chunk: Uint8Array) => Uint8Array): void {

@@ -47,7 +47,15 @@ example:
     const log = createLogger({ level: process.env.GATE_LOG_LEVEL ?? config.logLevel });
     // The soak's virtual clock (src/daemon/test-clock.ts); undefined, the system clock, everywhere else.
     const clock = testClockFromEnv(process.env, log);
-    const daemon = new GateDaemon({ config, secret: resolveSecret(loaded), secretNext: resolveNextSecret(loaded), configVersion: configVersion(config), appVersion: appVersion(), log, clock });
+    const daemon = new GateDaemon({
+      config,
+      secret: resolveSecret(loaded),
+      secretNext: resolveNextSecret(loaded),
+      configVersion: configVersion(config),
+      appVersion: appVersion(),
+      log,
+      clock,
+    });
     const stopped = new Promise<void>((resolve) => daemon.events.once('stopped', () => resolve()));
     // systemd's notify protocol; nothing at all without NOTIFY_SOCKET.
     const notify = systemdNotify(log);
@@ -57,14 +65,19 @@ example:
           intervalMs: watchdogIntervalMs(),
           sample: () => {
             const lane = daemon.lane.state;
-            return { nowMs: Date.now(), lane: { phase: lane.phase, sinceMs: lane.since, timing: lane.timing }, link: { state: daemon.link.state } };
+            return {
+              nowMs: Date.now(),
+              lane: { phase: lane.phase, sinceMs: lane.since, timing: lane.timing },
+              link: { state: daemon.link.state },
+            };
           },
           limits: watchdogLimitsFromEnv(),
           log,
         })
       : null;
     // Every way of stopping tells systemd first (STOPPING=1), so a slow stop is not taken for a hang.
-    const stop = (drainMs?: number) => (watchdog?.stopping() ?? Promise.resolve()).then(() => daemon.stop(drainMs === undefined ? {} : { drainMs }));
+    const stop = (drainMs?: number) =>
+      (watchdog?.stopping() ?? Promise.resolve()).then(() => daemon.stop(drainMs === undefined ? {} : { drainMs }));
     let exitCode = 0;
     daemon.events.once('reload-requested', () => {
       log.info('central asked for a config reload: stopping to be restarted');

@@ -26,7 +26,10 @@ example:
     const { config } = loadConfig(requireOption(values.config, 'config'));
     const read = readStatusFile(config);
     if (read.kind !== 'found') {
-      const line = read.kind === 'missing' ? `not running: no status file at ${read.file} (the daemon writes it once started: systemctl status gate)` : read.line;
+      const line =
+        read.kind === 'missing'
+          ? `not running: no status file at ${read.file} (the daemon writes it once started: systemctl status gate)`
+          : read.line;
       if (values.json) writeJson(io, { running: false, ok: false, problems: [line], status: null });
       else io.stdout.write(`${line}\n`);
       return 1;

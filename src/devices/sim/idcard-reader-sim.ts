@@ -146,7 +146,9 @@ export class IdCardReaderSim {
         this.reads++;
         this.readDone = true;
         this.selected = false;
-        return command === 'read' ? buildReadResponse(this.card, { photo: this.photo }) : buildReadResponse(this.card, { photo: this.photo, fingerprint: b.fingerprint ?? new Uint8Array(0) });
+        return command === 'read'
+          ? buildReadResponse(this.card, { photo: this.photo })
+          : buildReadResponse(this.card, { photo: this.photo, fingerprint: b.fingerprint ?? new Uint8Array(0) });
       case 'newAddress':
         return buildResponse(this.card ? 0x91 : 0x41);
     }
@@ -164,14 +166,16 @@ export class IdCardReaderSim {
     const chunks: Uint8Array[] = [];
     const size = b.chunkSize > 0 ? b.chunkSize : bytes.length;
     for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
-    this.queue = this.queue.then(async () => {
-      await this.delay(b.delayMs);
-      for (let i = 0; i < chunks.length; i++) {
-        if (i > 0 && b.chunkGapMs > 0) await this.delay(b.chunkGapMs);
-        if (i === chunks.length - 1) this.onLastChunk?.(frame);
-        await this.write(chunks[i]);
-      }
-    }).catch(() => undefined);
+    this.queue = this.queue
+      .then(async () => {
+        await this.delay(b.delayMs);
+        for (let i = 0; i < chunks.length; i++) {
+          if (i > 0 && b.chunkGapMs > 0) await this.delay(b.chunkGapMs);
+          if (i === chunks.length - 1) this.onLastChunk?.(frame);
+          await this.write(chunks[i]);
+        }
+      })
+      .catch(() => undefined);
   }
 
   private delay(ms: number): Promise<void> {

@@ -35,7 +35,12 @@ export class MrzScannerSim {
   }
 
   /** Open the sim end of a pty pair (MRZ scanners run at 9600 8N1 by default) with the pair's binding. */
-  static async open(path: string, behaviour: Partial<ScanBehaviour> = {}, baudRate = 9600, binding?: SerialBinding): Promise<MrzScannerSim> {
+  static async open(
+    path: string,
+    behaviour: Partial<ScanBehaviour> = {},
+    baudRate = 9600,
+    binding?: SerialBinding,
+  ): Promise<MrzScannerSim> {
     return new MrzScannerSim(await openSink(path, baudRate, binding), behaviour);
   }
 
@@ -71,7 +76,8 @@ async function openSink(path: string, baudRate: number, binding: SerialBinding =
   const port = new SerialPortStream({ binding, path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   return {
-    write: (bytes) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (err) => (err ? reject(err) : port.drain(() => resolve())))),
+    write: (bytes) =>
+      new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (err) => (err ? reject(err) : port.drain(() => resolve())))),
     close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
   };
 }

@@ -212,9 +212,17 @@ export function toDocument(f: CardFields): Result<Document> {
       // The number starts with the nationality and holds the birth date (YYMMDD at 8-13): a read that disagrees
       // with itself is corrupted (see checkNumber18), whatever the uncertain check digit says.
       if (f.number.slice(0, 3) !== f.nationality) return fail('bad-field', "the number's country differs from the card's nationality");
-      if (f.number.slice(7, 13) !== f.birthDate.slice(2)) return fail('bad-field', "the number's birth date differs from the card's birth date");
+      if (f.number.slice(7, 13) !== f.birthDate.slice(2))
+        return fail('bad-field', "the number's birth date differs from the card's birth date");
       if (icaoCheckDigit(f.number.slice(0, 14)) !== Number(f.number[14])) warnings.push(CARD_WARNINGS.pr2017CheckDigit);
-      return ok({ ...base, number: f.number, nationality: f.nationality, nameLatin: nonEmpty(f.nameLatin), nameChinese: nonEmpty(f.nameChinese), warnings });
+      return ok({
+        ...base,
+        number: f.number,
+        nationality: f.nationality,
+        nameLatin: nonEmpty(f.nameLatin),
+        nameChinese: nonEmpty(f.nameChinese),
+        warnings,
+      });
     }
     case 'Y': {
       const bad = checkNumber18(f.number, /^9\d{17}$/, f.birthDate);

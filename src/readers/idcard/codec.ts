@@ -97,9 +97,11 @@ function parseReadData(command: 'read' | 'readWithFingerprint', data: Uint8Array
   const textLength = (data[0] << 8) | data[1];
   const photoLength = (data[2] << 8) | data[3];
   const fingerprintLength = command === 'read' ? 0 : (data[4] << 8) | data[5];
-  if (textLength !== TEXT_LENGTH) return fail('unexpected-response', `${command}: text length ${textLength}, every card layout has ${TEXT_LENGTH}`);
+  if (textLength !== TEXT_LENGTH)
+    return fail('unexpected-response', `${command}: text length ${textLength}, every card layout has ${TEXT_LENGTH}`);
   const expected = lengths * 2 + textLength + photoLength + fingerprintLength;
-  if (data.length !== expected) return fail('unexpected-response', `${command}: ${data.length} data bytes, the length fields add up to ${expected}`);
+  if (data.length !== expected)
+    return fail('unexpected-response', `${command}: ${data.length} data bytes, the length fields add up to ${expected}`);
   const text = data.slice(lengths * 2, lengths * 2 + textLength);
   // A view into the frame, not a copy: it lives as long as the read does.
   const photo = data.subarray(lengths * 2 + textLength, lengths * 2 + textLength + photoLength);

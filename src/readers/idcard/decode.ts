@@ -16,7 +16,10 @@ export function decodeIdCard(bytes: Uint8Array): DecodeResult {
   if (!checked.ok) return checked;
   // The two read answers differ only in the count of length fields; the fingerprint variant is 09 0A-ish long.
   const body = checked.body;
-  const command = body.length >= 9 && body[2] === SW_OK && ((body[3] << 8) | body[4]) === TEXT_LENGTH && isFingerprintShape(body) ? 'readWithFingerprint' : 'read';
+  const command =
+    body.length >= 9 && body[2] === SW_OK && ((body[3] << 8) | body[4]) === TEXT_LENGTH && isFingerprintShape(body)
+      ? 'readWithFingerprint'
+      : 'read';
   const parsed = parseResponseBody(command, body);
   if (!parsed.ok) return parsed;
   if (parsed.value.command !== 'read' && parsed.value.command !== 'readWithFingerprint') {

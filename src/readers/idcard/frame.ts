@@ -55,14 +55,20 @@ export function checkFrame(bytes: Uint8Array): { ok: true; body: Uint8Array } | 
     if (!startsWithPreamble(Uint8Array.from([...bytes, ...PREAMBLE.subarray(bytes.length)]))) {
       return { ok: false, error: new ReaderError('bad-preamble', 'the frame does not start with AA AA AA 96 69') };
     }
-    return { ok: false, error: new ReaderError('truncated', `truncated frame: ${bytes.length} bytes, the header alone is ${HEADER_LENGTH}`) };
+    return {
+      ok: false,
+      error: new ReaderError('truncated', `truncated frame: ${bytes.length} bytes, the header alone is ${HEADER_LENGTH}`),
+    };
   }
-  if (!startsWithPreamble(bytes)) return { ok: false, error: new ReaderError('bad-preamble', 'the frame does not start with AA AA AA 96 69') };
+  if (!startsWithPreamble(bytes))
+    return { ok: false, error: new ReaderError('bad-preamble', 'the frame does not start with AA AA AA 96 69') };
   const len = frameLen(bytes);
-  if (len < MIN_LEN || len > MAX_LEN) return { ok: false, error: new ReaderError('bad-length', `bad length field ${len} (allowed ${MIN_LEN}..${MAX_LEN})`) };
+  if (len < MIN_LEN || len > MAX_LEN)
+    return { ok: false, error: new ReaderError('bad-length', `bad length field ${len} (allowed ${MIN_LEN}..${MAX_LEN})`) };
   const total = HEADER_LENGTH + len;
   if (bytes.length < total) return { ok: false, error: new ReaderError('truncated', `truncated frame: ${bytes.length} of ${total} bytes`) };
-  if (bytes.length > total) return { ok: false, error: new ReaderError('bad-length', `length field says ${total} bytes, got ${bytes.length}`) };
+  if (bytes.length > total)
+    return { ok: false, error: new ReaderError('bad-length', `length field says ${total} bytes, got ${bytes.length}`) };
   const chk = xorChecksum(bytes, 5, total - 1);
   if (chk !== bytes[total - 1]) {
     return { ok: false, error: new ReaderError('bad-checksum', `bad checksum: computed ${hex(chk)}, frame has ${hex(bytes[total - 1])}`) };

@@ -91,7 +91,10 @@ export class IdCardFramer {
     for (;;) {
       const buf = this.view();
       if (buf.length === 0) return out;
-      const start = buf[0] === 0xaa && buf.length >= PREAMBLE.length && buf[4] === 0x69 && buf[3] === 0x96 && buf[1] === 0xaa && buf[2] === 0xaa ? 0 : indexOfPreamble(buf);
+      const start =
+        buf[0] === 0xaa && buf.length >= PREAMBLE.length && buf[4] === 0x69 && buf[3] === 0x96 && buf[1] === 0xaa && buf[2] === 0xaa
+          ? 0
+          : indexOfPreamble(buf);
       if (start < 0) {
         // Keep a tail that may be the first bytes of a preamble split across chunks.
         const keep = partialPreambleTail(buf);

@@ -12,7 +12,11 @@ export interface ConfiguredIdCardReader {
 }
 
 /** Build (not open) the reader of devices.idcard; null when it is disabled. `binding` replaces the native one. */
-export function idCardReaderFromConfig(devices: GateConfig['devices'], clock: () => number = Date.now, binding?: SerialBinding): ConfiguredIdCardReader | null {
+export function idCardReaderFromConfig(
+  devices: GateConfig['devices'],
+  clock: () => number = Date.now,
+  binding?: SerialBinding,
+): ConfiguredIdCardReader | null {
   const c = devices.idcard;
   if (!c.enabled) return null;
   const serial = new SerialTransport({

@@ -14,7 +14,17 @@ export {
   type Response,
   type Result,
 } from './codec.js';
-export { encodeCardText, readCardFields, toDocument, decodeCardText, previousPrNumber, layoutOf, CARD_WARNINGS, type CardFields, type Layout } from './card-text.js';
+export {
+  encodeCardText,
+  readCardFields,
+  toDocument,
+  decodeCardText,
+  previousPrNumber,
+  layoutOf,
+  CARD_WARNINGS,
+  type CardFields,
+  type Layout,
+} from './card-text.js';
 export { decodeIdCard, buildReadResponse, syntheticPhoto, type DecodeResult } from './decode.js';
 export { IdCardReader, type IdCardReaderEvents, type IdCardReaderOptions } from './reader.js';
 export { initialSession, step, wakeAt, type SessionConfig, type SessionState, type SessionInput, type SessionEffect } from './session.js';

@@ -90,7 +90,10 @@ export class IdCardReader {
         this.waitress.cancelAll();
         await answer;
         // The command never reached the reader: its own code (not a timeout), recovered by reopening the port.
-        return { ok: false, error: err instanceof GateError ? err : new ReaderError('write-failed', `${command} not written: ${errorLine(err)}`) };
+        return {
+          ok: false,
+          error: err instanceof GateError ? err : new ReaderError('write-failed', `${command} not written: ${errorLine(err)}`),
+        };
       }
       const got = await answer;
       if (got !== 'timeout') {
@@ -98,7 +101,8 @@ export class IdCardReader {
         return got;
       }
       // Whatever half-frame is buffered now belongs to the answer that never completed.
-      for (const d of this.framer.flush()) if (d.kind === 'discard') this.events.emit('discard', { reason: d.reason, length: d.bytes.length });
+      for (const d of this.framer.flush())
+        if (d.kind === 'discard') this.events.emit('discard', { reason: d.reason, length: d.bytes.length });
       return { ok: false, error: new ReaderError('timeout', `no answer to ${command} within ${timeoutMs} ms`) };
     });
   }
@@ -129,8 +133,7 @@ export class IdCardReader {
         else if (e.type === 'document') {
           this.events.emit('card', { document: e.document, photo: e.photo ?? null });
           this.events.emit('document', e.document);
-        }
-        else if (e.type === 'error') this.events.emit('error', e.error);
+        } else if (e.type === 'error') this.events.emit('error', e.error);
         else if (e.type === 'rejected') this.events.emit('rejected', readFailure(e.error));
         else this.events.emit(e.type, undefined);
       }

@@ -83,7 +83,10 @@ export function step(state: SessionState, input: SessionInput, cfg: SessionConfi
     switch (error.recovery) {
       case 'reset-device':
         // The SAM itself is stuck (self-test failed, unknown status): reset it now, polling would not help.
-        return { state: { ...state, phase: 'resetting' }, effects: [report, { type: 'send', command: 'resetSam', timeoutMs: cfg.resetTimeoutMs ?? cfg.readTimeoutMs }] };
+        return {
+          state: { ...state, phase: 'resetting' },
+          effects: [report, { type: 'send', command: 'resetSam', timeoutMs: cfg.resetTimeoutMs ?? cfg.readTimeoutMs }],
+        };
       case 'retry':
         // Transient (a timeout, a bad checksum, a failed read): poll again; repeated ones escalate to a SAM reset.
         return idle({ failures: state.failures + 1 }, now, [report]);
@@ -119,7 +122,8 @@ export function step(state: SessionState, input: SessionInput, cfg: SessionConfi
       if (result.error.code === 'no-card') {
         if (!state.cardHeld) return idle({ failures: 0 }, now);
         const absentCount = state.absentCount + 1;
-        if (absentCount >= (cfg.removalConfirmations ?? 2)) return idle({ failures: 0, cardHeld: false, absentCount: 0 }, now, [{ type: 'card-removed' }]);
+        if (absentCount >= (cfg.removalConfirmations ?? 2))
+          return idle({ failures: 0, cardHeld: false, absentCount: 0 }, now, [{ type: 'card-removed' }]);
         return idle({ failures: 0, absentCount }, now);
       }
       return failure(result.error, now);
@@ -134,7 +138,9 @@ export function step(state: SessionState, input: SessionInput, cfg: SessionConfi
       const decoded = decodeCardText(result.value.text);
       // A card that cannot be decoded is reported once, then treated as held like a good one: re-reading the same
       // bytes will not make them valid, and the passenger must take the card away anyway.
-      const effect: SessionEffect = decoded.ok ? { type: 'document', document: decoded.value, photo: result.value.photo } : { type: 'rejected', error: decoded.error };
+      const effect: SessionEffect = decoded.ok
+        ? { type: 'document', document: decoded.value, photo: result.value.photo }
+        : { type: 'rejected', error: decoded.error };
       return idle({ failures: 0, cardHeld: true, absentCount: 0 }, now, [effect]);
     }
     case 'resetting':
@@ -142,4 +148,10 @@ export function step(state: SessionState, input: SessionInput, cfg: SessionConfi
   }
 }
 
-const COMMAND_OF: Record<SessionPhase, string> = { idle: '-', finding: 'find', selecting: 'select', reading: 'read', resetting: 'SAM reset' };
+const COMMAND_OF: Record<SessionPhase, string> = {
+  idle: '-',
+  finding: 'find',
+  selecting: 'select',
+  reading: 'read',
+  resetting: 'SAM reset',
+};

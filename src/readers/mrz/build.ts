@@ -91,10 +91,14 @@ export interface PermitMrzFields {
 export function buildPermitMrz(f: PermitMrzFields): string[] {
   const number = fit(f.number, 9);
   const issue = String(f.issueCount).padStart(2, '0');
-  const line1 = f.documentCode + number + cd(number) + issue + cd(issue) + f.expiryDate + cd(f.expiryDate) + f.sex + f.birthDate + cd(f.birthDate);
+  const line1 =
+    f.documentCode + number + cd(number) + issue + cd(issue) + f.expiryDate + cd(f.expiryDate) + f.sex + f.birthDate + cd(f.birthDate);
   const region = f.documentCode === 'CR' ? fit(f.regionIdNumber, 9) + cd(fit(f.regionIdNumber, 9)) : fit(f.regionIdNumber, 10);
   const line2Body = fit('', 18) + f.centuryFlag + region;
   const composite = cd(line1.slice(2, 22) + line1.slice(23, 30) + region);
-  const name = f.documentCode === 'CR' ? nameField({ surname: f.surname, givenNames: f.givenNames } as MrzFields, 30) : nameField({ surname: f.surname, givenNames: f.givenNames } as MrzFields, 26) + fit(f.office ?? '', 4);
+  const name =
+    f.documentCode === 'CR'
+      ? nameField({ surname: f.surname, givenNames: f.givenNames } as MrzFields, 30)
+      : nameField({ surname: f.surname, givenNames: f.givenNames } as MrzFields, 26) + fit(f.office ?? '', 4);
   return [line1, line2Body + composite, name];
 }

@@ -149,7 +149,12 @@ export function sexOf(c: string, warnings: string[]): 'M' | 'F' | 'X' {
 /** ICAO's one-letter Germany becomes ISO DEU; ICAO-only codes (GBD, UNO, XXA, ...) stay as printed. */
 export function countryOf(field: 'issuingState' | 'nationality', raw: string): string {
   if (raw === 'D<<') return 'DEU';
-  if (!/^[A-Z]{3}$/.test(raw)) fail('bad-country', field, `${field === 'issuingState' ? 'issuing state' : 'nationality'} ${JSON.stringify(raw)} is not a country code`);
+  if (!/^[A-Z]{3}$/.test(raw))
+    fail(
+      'bad-country',
+      field,
+      `${field === 'issuingState' ? 'issuing state' : 'nationality'} ${JSON.stringify(raw)} is not a country code`,
+    );
   return raw;
 }
 

@@ -19,8 +19,7 @@ export type MrzDiscardReason =
 export type AssembledFormat = MrzFormat | 'single-30';
 
 export type AssemblerOutput =
-  | { kind: 'mrz'; format: AssembledFormat; lines: string[]; text: string }
-  | { kind: 'discard'; reason: MrzDiscardReason; length: number };
+  { kind: 'mrz'; format: AssembledFormat; lines: string[]; text: string } | { kind: 'discard'; reason: MrzDiscardReason; length: number };
 
 export interface MrzLineAssemblerOptions {
   /** Max time between the lines of one document (config devices.mrz*.interLineTimeoutMs). */
@@ -207,7 +206,11 @@ export class MrzLineAssembler {
   }
 
   private dropPending(out: AssemblerOutput[], reason: MrzDiscardReason): void {
-    this.discard(out, reason, this.pending.reduce((n, l) => n + l.length, 0));
+    this.discard(
+      out,
+      reason,
+      this.pending.reduce((n, l) => n + l.length, 0),
+    );
     this.pending = [];
   }
 

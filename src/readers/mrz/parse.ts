@@ -160,10 +160,15 @@ export function parseMrz(text: string, now: Date): MrzParseResult {
 function parseLines(input: string[], now: Date): Document {
   if (input.length === 0) fail('empty', 'lines', 'no MRZ lines');
   // Documents a passenger scans by mistake are named, so the lane can say what to present instead (issue 17).
-  if (isExitPermitLine(input)) fail('exit-permit', 'documentCode', `an exit permit (${input[0].slice(0, 2)}) is not a document for domestic trains`);
+  if (isExitPermitLine(input))
+    fail('exit-permit', 'documentCode', `an exit permit (${input[0].slice(0, 2)}) is not a document for domestic trains`);
   const format = formatOf(input);
   if (!format) {
-    fail('bad-shape', 'lines', `expected 3 lines of 30, 2 of 36 or 2 of 44 characters; got ${input.length} line(s) of ${input.map((l) => l.length).join(', ')}`);
+    fail(
+      'bad-shape',
+      'lines',
+      `expected 3 lines of 30, 2 of 36 or 2 of 44 characters; got ${input.length} line(s) of ${input.map((l) => l.length).join(', ')}`,
+    );
   }
   for (let li = 0; li < input.length; li++) {
     const line = input[li];
@@ -180,9 +185,14 @@ function parseLines(input: string[], now: Date): Document {
   if (first === 'V') fail('unsupported', 'documentCode', 'a V document code in a 3-line block is no visa layout');
   // The CR/CT permit cards are 3x30 like TD1 but laid out otherwise: tell them apart before the TD1 code test.
   if (isPermitBlock(lines)) return parsePermitLines(lines, now);
-  if (format === 'TD2' && lines[0].startsWith('IDFRA')) fail('unsupported', 'documentCode', 'the pre-2021 French identity card does not follow the ICAO TD2 layout');
+  if (format === 'TD2' && lines[0].startsWith('IDFRA'))
+    fail('unsupported', 'documentCode', 'the pre-2021 French identity card does not follow the ICAO TD2 layout');
   if (format === 'TD3' ? first !== 'P' : first !== 'A' && first !== 'C' && first !== 'I') {
-    fail('bad-document-code', 'documentCode', `document code ${JSON.stringify(lines[0].slice(0, 2))} does not start with ${format === 'TD3' ? 'P' : 'A, C or I'}`);
+    fail(
+      'bad-document-code',
+      'documentCode',
+      `document code ${JSON.stringify(lines[0].slice(0, 2))} does not start with ${format === 'TD3' ? 'P' : 'A, C or I'}`,
+    );
   }
 
   const L = LAYOUTS[format];
@@ -305,7 +315,11 @@ function longNumberReading(nine: string, run: string): { cd: string; withFiller:
 
 function ambiguousNumber(): never {
   throw new Failure(
-    new MrzError('bad-number', 'number', 'the document number is ambiguous: a check digit read as O, Q or D may be a misread < that ends the number'),
+    new MrzError(
+      'bad-number',
+      'number',
+      'the document number is ambiguous: a check digit read as O, Q or D may be a misread < that ends the number',
+    ),
   );
 }
 
@@ -320,4 +334,3 @@ function checkComposite(L: Layout, lines: string[], warnings: string[]): void {
   if (fixedCd.charCodeAt(0) - 48 !== expected) throw new Failure(checkDigitError('composite', cd, expected));
   applyCorrection(lines, L.composite, fixedCd, 'composite', warnings);
 }
-

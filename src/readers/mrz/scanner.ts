@@ -73,9 +73,12 @@ export class MrzScanner {
     this.timer = undefined;
     const deadline = this.assembler.deadline();
     if (deadline === null) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.handle(this.assembler.tick(this.clock()));
-    }, Math.max(0, deadline - this.clock()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.handle(this.assembler.tick(this.clock()));
+      },
+      Math.max(0, deadline - this.clock()),
+    );
   }
 }

@@ -31,9 +31,22 @@ it('a genuine command sent during a flood of unsigned commands is still handled'
   await flood;
   await waitFor(() => a.refusals('command') >= 1000, 20_000, 'refusals counted');
   // Settled when central's answer is in and the MCU holds the mode (bounded: a lost command fails below, with its story).
-  await waitFor(() => w.mcu.mode === 'locked' && a.results.some((r) => r.name === 'lane-mode' && r.ok), 10_000, 'the genuine command carried out').catch(() => undefined);
+  await waitFor(
+    () => w.mcu.mode === 'locked' && a.results.some((r) => r.name === 'lane-mode' && r.ok),
+    10_000,
+    'the genuine command carried out',
+  ).catch(() => undefined);
   const answer = a.results.find((r) => r.name === 'lane-mode' && r.ok);
-  console.log('DROPPED', a.gate.log().split('\n').filter((l) => l.includes('connection dropped') || l.includes('publish failed')).length);
-  expect(w.mcu.mode, `genuine command lost in the flood; refusals=${a.refusals('command')} answers=${JSON.stringify(a.results.filter((r) => r.ok))}`).toBe('locked');
+  console.log(
+    'DROPPED',
+    a.gate
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('connection dropped') || l.includes('publish failed')).length,
+  );
+  expect(
+    w.mcu.mode,
+    `genuine command lost in the flood; refusals=${a.refusals('command')} answers=${JSON.stringify(a.results.filter((r) => r.ok))}`,
+  ).toBe('locked');
   expect(answer?.code).toBe('ok');
 });

@@ -25,8 +25,15 @@ function variant(name: string, edit: (c: GateConfig) => void): string {
   writeFileSync(p, JSON.stringify(c, null, 2));
   return p;
 }
-const check = (p: string) => spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'config', 'check', p], { encoding: 'utf8', timeout: 60_000 });
-const run = (p: string) => spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'run', '--config', p], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGTERM', env: { ...process.env, GATE_LOG_FORMAT: 'json' } });
+const check = (p: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'config', 'check', p], { encoding: 'utf8', timeout: 60_000 });
+const run = (p: string) =>
+  spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'run', '--config', p], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    killSignal: 'SIGTERM',
+    env: { ...process.env, GATE_LOG_FORMAT: 'json' },
+  });
 
 it('a malformed central key: config check refuses it, gate run exits 1 (not 70)', () => {
   const p = variant('badkey', (c) => (c.mqtt.centralPublicKeys = ['MCowBQYDK2VwAyEA-not-a-key']));

@@ -26,13 +26,24 @@ it('a captured sibling passage replayed after central cleared the use does not t
     if (typeof sig === 'string') captured.push({ topic, payload: Buffer.from(payload), sig });
   });
   const genuine = passagePayload('08', victim);
-  await w.central.publishAsync(`gates/v1/${STATION}/08/events/passage`, genuine, { qos: 1, properties: { userProperties: { sig: sign(keys['08'], genuine) } } });
-  await waitFor(() => w.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", victim).length === 1, 10_000, 'sibling use');
+  await w.central.publishAsync(`gates/v1/${STATION}/08/events/passage`, genuine, {
+    qos: 1,
+    properties: { userProperties: { sig: sign(keys['08'], genuine) } },
+  });
+  await waitFor(
+    () => w.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", victim).length === 1,
+    10_000,
+    'sibling use',
+  );
   await waitFor(() => captured.length === 1, 5000, 'capture');
   // Central: that use was a mistake.
   const state = w.query<{ epoch: string; seq: number }>('SELECT epoch, seq FROM sync_state WHERE id = 1')[0];
   const delta = buildDelta(
-    { upserts: { passengers: [], tickets: [] }, deletes: { passengers: [], tickets: [] }, clearUses: [{ ticketId: victim, direction: 'entry' }] },
+    {
+      upserts: { passengers: [], tickets: [] },
+      deletes: { passengers: [], tickets: [] },
+      clearUses: [{ ticketId: victim, direction: 'entry' }],
+    },
     { docSecret: DEMO_SECRET, key: w.syncKey, station: STATION, epoch: Number(state.epoch), seq: state.seq + 1, now: new Date() },
   );
   for (const m of delta.messages) await w.central.publishAsync(m.topic, m.payload, { qos: 1, retain: m.retain });
@@ -46,7 +57,14 @@ it('a captured sibling passage replayed after central cleared the use does not t
   const fenceTicket = `FENCE-${a.next}`;
   const fence = passagePayload('08', fenceTicket);
   await a.attacker.publishAsync(c.topic, fence, { qos: 1, properties: { userProperties: { sig: sign(keys['08'], fence) } } });
-  await waitFor(() => w.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", fenceTicket).length === 1, 10_000, 'the fence behind the replay');
-  expect(w.query<{ source: string }>('SELECT source FROM ledger WHERE ticket_id = ?', victim), 'replayed sibling passage re-consumed the ticket').toEqual([]);
+  await waitFor(
+    () => w.query("SELECT 1 FROM ledger WHERE ticket_id = ? AND source = 'sibling'", fenceTicket).length === 1,
+    10_000,
+    'the fence behind the replay',
+  );
+  expect(
+    w.query<{ source: string }>('SELECT source FROM ledger WHERE ticket_id = ?', victim),
+    'replayed sibling passage re-consumed the ticket',
+  ).toEqual([]);
   await a.stillServing(); // the victim passes
 });

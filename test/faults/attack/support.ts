@@ -42,7 +42,10 @@ export async function arena(opts: { travellers?: number } = {}): Promise<Arena> 
     next: 0,
     refusals(kind) {
       try {
-        return (JSON.parse(readFileSync(`${w.dbPath}.status.json`, 'utf8')) as { refusals?: Record<string, { total: number }> }).refusals?.[kind].total ?? 0;
+        return (
+          (JSON.parse(readFileSync(`${w.dbPath}.status.json`, 'utf8')) as { refusals?: Record<string, { total: number }> }).refusals?.[kind]
+            .total ?? 0
+        );
       } catch {
         return 0;
       }

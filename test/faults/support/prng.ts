@@ -40,7 +40,16 @@ export function caseRng(family: string, index: number, seed = SEED): Rng {
 }
 
 export type ByteMutation = 'bit-flip' | 'bit-flips' | 'byte-set' | 'insert' | 'delete' | 'truncate' | 'splice' | 'garbage';
-export const BYTE_MUTATIONS: readonly ByteMutation[] = ['bit-flip', 'bit-flips', 'byte-set', 'insert', 'delete', 'truncate', 'splice', 'garbage'];
+export const BYTE_MUTATIONS: readonly ByteMutation[] = [
+  'bit-flip',
+  'bit-flips',
+  'byte-set',
+  'insert',
+  'delete',
+  'truncate',
+  'splice',
+  'garbage',
+];
 
 /** One mutation of `src`; `other` is the second frame a splice takes its tail from. */
 export function mutateBytes(rng: Rng, kind: ByteMutation, src: Uint8Array, other: Uint8Array): Uint8Array {
@@ -86,7 +95,7 @@ export function mutateBytes(rng: Rng, kind: ByteMutation, src: Uint8Array, other
 /** Cut bytes into 1..64-byte chunks, as a serial port delivers them. */
 export function chunks(rng: Rng, bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const n = 1 + rng.int(64);
     out.push(bytes.subarray(at, at + n));
     at += n;

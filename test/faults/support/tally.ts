@@ -26,6 +26,13 @@ export interface Tally {
 export function tally(s: Tally): void {
   const file = process.env.FAULTS_TALLY;
   if (file === undefined || file === '') return;
-  const line = { scenario: s.scenario, cycles: s.cycles, lost: s.lost, doubleUsed: s.doubleUsed, forgedAccepted: s.forgedAccepted ?? 0, crashes: s.crashes ?? 0 };
+  const line = {
+    scenario: s.scenario,
+    cycles: s.cycles,
+    lost: s.lost,
+    doubleUsed: s.doubleUsed,
+    forgedAccepted: s.forgedAccepted ?? 0,
+    crashes: s.crashes ?? 0,
+  };
   appendFileSync(file, `${JSON.stringify(line)}\n`);
 }

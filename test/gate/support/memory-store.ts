@@ -3,7 +3,15 @@
 // ticket is consumed at most once per (ticket, direction), every event gets an eventId and a gap-free seq, a failed
 // record leaves nothing behind. `failing` makes every write throw, as a full disk would. Keep the object to simulate
 // a daemon restart over the same storage.
-import type { AlarmEvent, DecisionEvent, GateEvent, LaneStore, NewEvent, PassageEvent, PendingAuthorisation } from '../../../src/gate/events.js';
+import type {
+  AlarmEvent,
+  DecisionEvent,
+  GateEvent,
+  LaneStore,
+  NewEvent,
+  PassageEvent,
+  PendingAuthorisation,
+} from '../../../src/gate/events.js';
 import { memoryLaneJournal, type MemoryLedgerRow } from '../../support/memory-stores.js';
 
 export class MemoryLaneStore implements LaneStore {

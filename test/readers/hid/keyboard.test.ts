@@ -23,7 +23,19 @@ const fixtures = readdirSync(FIXTURES)
 describe('HidKeyboardDecoder', () => {
   it('types letters with Shift upper case, `<` as Shift+comma, Enter as CR', () => {
     const d = new HidKeyboardDecoder();
-    const typed = [r(0x02, 0, 0x13), r(0), r(0x02, 0, 0x36), r(0), r(0, 0, 0x1e), r(0), r(0x20, 0, 0x36), r(0), r(0, 0, 0x28), r(0), r(0, 0, 0x58)]
+    const typed = [
+      r(0x02, 0, 0x13),
+      r(0),
+      r(0x02, 0, 0x36),
+      r(0),
+      r(0, 0, 0x1e),
+      r(0),
+      r(0x20, 0, 0x36),
+      r(0),
+      r(0, 0, 0x28),
+      r(0),
+      r(0, 0, 0x58),
+    ]
       .map((x) => d.feed(x))
       .join('');
     expect(typed).toBe('P<1<\r\r');
@@ -67,7 +79,11 @@ describe('HidKeyboardDecoder', () => {
     const text = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<\r';
     for (const opts of [{}, { rollover: true }, { repeat: 3 }, { reportId: 2 }]) {
       const d = new HidKeyboardDecoder();
-      expect(encodeKeystrokes(text, opts).map((x) => d.feed(Uint8Array.from(x))).join('')).toBe(text);
+      expect(
+        encodeKeystrokes(text, opts)
+          .map((x) => d.feed(Uint8Array.from(x)))
+          .join(''),
+      ).toBe(text);
     }
   });
 });
@@ -119,7 +135,12 @@ describe('HidTransport with an injected node-hid', () => {
     vi.useFakeTimers({ now: NOW });
     const present = { value: true };
     const opened: FakeDevice[] = [];
-    const t = new HidTransport({ vendorId: 0x0db5, productId: 0x0137, reconnect: { initialMs: 100, maxMs: 400 }, hid: fakeHid(present, opened) });
+    const t = new HidTransport({
+      vendorId: 0x0db5,
+      productId: 0x0137,
+      reconnect: { initialMs: 100, maxMs: 400 },
+      hid: fakeHid(present, opened),
+    });
     const scanner = new MrzScanner(t, { input: 'hid', interLineTimeoutMs: 300 });
     const docs: Document[] = [];
     const errors: string[] = [];
@@ -187,7 +208,12 @@ describe('HidTransport open failures', () => {
     vi.useFakeTimers();
     const present = { value: false };
     const opened: FakeDevice[] = [];
-    const t = new HidTransport({ vendorId: 0x0db5, productId: 0x0137, reconnect: { initialMs: 50, maxMs: 100 }, hid: fakeHid(present, opened) });
+    const t = new HidTransport({
+      vendorId: 0x0db5,
+      productId: 0x0137,
+      reconnect: { initialMs: 50, maxMs: 100 },
+      hid: fakeHid(present, opened),
+    });
     await expect(t.open()).rejects.toMatchObject({ code: 'not-found' });
     expect(t.state).toBe('reconnecting');
     present.value = true;
@@ -197,7 +223,13 @@ describe('HidTransport open failures', () => {
   });
 
   it('a permission error says so (hidraw nodes need a udev rule)', async () => {
-    const hid: HidModule = { HIDAsync: { open: async () => { throw new Error('cannot open device: Permission denied'); } } };
+    const hid: HidModule = {
+      HIDAsync: {
+        open: async () => {
+          throw new Error('cannot open device: Permission denied');
+        },
+      },
+    };
     const t = new HidTransport({ path: '/dev/hidraw0', hid });
     await expect(t.open()).rejects.toMatchObject({ code: 'permission-denied', recovery: 'fix-config' });
     await t.close();

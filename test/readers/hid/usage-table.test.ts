@@ -24,7 +24,14 @@ const fixtures = readdirSync(DIR)
 const bytes = (spaced: string) => Uint8Array.from(spaced.split(' ').map((h) => parseInt(h, 16)));
 
 /** The ICAO specimen's holder, as ICAO Doc 9303 prints it (the same person on the TD1 and the TD3). */
-const SPECIMEN = { surname: 'ERIKSSON', givenNames: 'ANNA MARIA', nationality: 'UTO', birthDate: '1974-08-12', sex: 'F' as const, validTo: '2012-04-15' };
+const SPECIMEN = {
+  surname: 'ERIKSSON',
+  givenNames: 'ANNA MARIA',
+  nationality: 'UTO',
+  birthDate: '1974-08-12',
+  sex: 'F' as const,
+  validTo: '2012-04-15',
+};
 const EXPECTED: Record<string, Partial<Document>> = {
   'td3-press-release.json': { ...SPECIMEN, format: 'TD3', number: 'L898902C3', optionalData: 'ZE184226B' },
   'td1-field-habits.json': { ...SPECIMEN, format: 'TD1', number: 'D23145890' },

@@ -80,7 +80,10 @@ describe('responses', () => {
     expect(parseResponse('select', FRAMES.selectFailed)).toMatchObject({ ok: false, error: { code: 'select-failed' } });
     expect(parseResponse('read', FRAMES.readFailed)).toMatchObject({ ok: false, error: { code: 'read-failed' } });
     expect(parseResponse('find', FRAMES.cardRejectedSam)).toMatchObject({ ok: false, error: { code: 'card-rejected-sam' } });
-    expect(parseResponse('read', buildResponse(0x66))).toMatchObject({ ok: false, error: { code: 'sam-not-authorised', recovery: 'fix-config' } });
+    expect(parseResponse('read', buildResponse(0x66))).toMatchObject({
+      ok: false,
+      error: { code: 'sam-not-authorised', recovery: 'fix-config' },
+    });
     expect(parseResponse('read', buildResponse(0x55))).toMatchObject({ ok: false, error: { code: 'unknown-status' } });
   });
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { IdCardFramer, buildReadResponse, decodeIdCard, encodeCardText, parseResponse, toHex, xorChecksum, type FramerOutput } from '../../../src/readers/idcard/index.js';
+import {
+  IdCardFramer,
+  buildReadResponse,
+  decodeIdCard,
+  encodeCardText,
+  parseResponse,
+  toHex,
+  xorChecksum,
+  type FramerOutput,
+} from '../../../src/readers/idcard/index.js';
 import { FRAMES, PR_2023, RESIDENT, h } from './fixtures.js';
 
 const frames = (out: FramerOutput[]) => out.filter((o) => o.kind === 'frame').map((o) => toHex((o as { frame: Uint8Array }).frame));
@@ -34,7 +43,10 @@ describe('IdCardFramer', () => {
 
   it('discards garbage before a preamble, including bytes that look like half a preamble', () => {
     const framer = new IdCardFramer();
-    const out = [...framer.push(h('00 FF AA AA 13 AA AA')), ...framer.push(Uint8Array.from([0xaa, 0x96, 0x69, ...FRAMES.findNoCard.subarray(5)]))];
+    const out = [
+      ...framer.push(h('00 FF AA AA 13 AA AA')),
+      ...framer.push(Uint8Array.from([0xaa, 0x96, 0x69, ...FRAMES.findNoCard.subarray(5)])),
+    ];
     expect(frames(out)).toEqual([toHex(FRAMES.findNoCard)]);
     expect(out[0]).toEqual({ kind: 'discard', reason: 'garbage', bytes: h('00 FF AA AA 13') });
   });
@@ -48,7 +60,9 @@ describe('IdCardFramer', () => {
   });
 
   it('reports a length beyond the guard without waiting for it, and finds the frame behind it', () => {
-    const out = new IdCardFramer({ maxLen: 2000 }).push(Uint8Array.from([0xaa, 0xaa, 0xaa, 0x96, 0x69, 0xff, 0xff, 0x01, ...FRAMES.findOk]));
+    const out = new IdCardFramer({ maxLen: 2000 }).push(
+      Uint8Array.from([0xaa, 0xaa, 0xaa, 0x96, 0x69, 0xff, 0xff, 0x01, ...FRAMES.findOk]),
+    );
     expect(discards(out)).toEqual(['bad-length', 'garbage']);
     expect(frames(out)).toEqual([toHex(FRAMES.findOk)]);
     const tooShort = new IdCardFramer().push(Uint8Array.from([...h('AAAAAA96690001'), ...FRAMES.findOk]));
@@ -90,11 +104,16 @@ describe('properties', () => {
 
   it('a frame between random noise is found whatever the chunking', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 50 }), fc.uint8Array({ maxLength: 50 }), fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 8 }), (before, after, sizes) => {
-        const stream = Uint8Array.from([...before, ...READ, ...after]);
-        const out = feed(new IdCardFramer(), stream, sizes);
-        expect(frames(out)).toContain(toHex(READ));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 50 }),
+        fc.uint8Array({ maxLength: 50 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 8 }),
+        (before, after, sizes) => {
+          const stream = Uint8Array.from([...before, ...READ, ...after]);
+          const out = feed(new IdCardFramer(), stream, sizes);
+          expect(frames(out)).toContain(toHex(READ));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -102,20 +121,24 @@ describe('properties', () => {
   it('mutated read frames never crash and never yield a Document when the checksum is wrong', () => {
     const valid = buildReadResponse(encodeCardText(PR_2023));
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }), fc.nat(valid.length), (flips, cut) => {
-        const m = valid.slice();
-        for (const [i, x] of flips) m[i] ^= x;
-        const checksumOk = xorChecksum(m, 5, m.length - 1) === m[m.length - 1];
-        const r = decodeIdCard(m);
-        if (!checksumOk) expect(r.ok).toBe(false);
-        const framed = new IdCardFramer().push(m).filter((o) => o.kind === 'frame');
-        for (const f of framed) {
-          const fr = (f as { frame: Uint8Array }).frame;
-          expect(xorChecksum(fr, 5, fr.length - 1)).toBe(fr[fr.length - 1]);
-        }
-        expect(() => decodeIdCard(m.subarray(0, cut))).not.toThrow();
-        expect(() => parseResponse('read', m)).not.toThrow();
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }),
+        fc.nat(valid.length),
+        (flips, cut) => {
+          const m = valid.slice();
+          for (const [i, x] of flips) m[i] ^= x;
+          const checksumOk = xorChecksum(m, 5, m.length - 1) === m[m.length - 1];
+          const r = decodeIdCard(m);
+          if (!checksumOk) expect(r.ok).toBe(false);
+          const framed = new IdCardFramer().push(m).filter((o) => o.kind === 'frame');
+          for (const f of framed) {
+            const fr = (f as { frame: Uint8Array }).frame;
+            expect(xorChecksum(fr, 5, fr.length - 1)).toBe(fr[fr.length - 1]);
+          }
+          expect(() => decodeIdCard(m.subarray(0, cut))).not.toThrow();
+          expect(() => parseResponse('read', m)).not.toThrow();
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -127,7 +150,8 @@ describe('properties', () => {
         const f = Uint8Array.from([0xaa, 0xaa, 0xaa, 0x96, 0x69, len >> 8, len & 0xff, ...body, 0]);
         f[f.length - 1] = xorChecksum(f, 5, f.length - 1);
         expect(() => decodeIdCard(f)).not.toThrow();
-        for (const c of ['find', 'select', 'read', 'readWithFingerprint', 'newAddress', 'samId', 'samStatus'] as const) expect(() => parseResponse(c, f)).not.toThrow();
+        for (const c of ['find', 'select', 'read', 'readWithFingerprint', 'newAddress', 'samId', 'samStatus'] as const)
+          expect(() => parseResponse(c, f)).not.toThrow();
       }),
       { numRuns: 300 },
     );

@@ -31,7 +31,9 @@ describe('ID-card reader over a socat pty', () => {
     ({ sim, close: closeSim } = await startIdCardReaderSim(pair.sim));
     transport = new SerialTransport({ name: 'idcard', path: pair.device, baudRate: 115200, reconnect: { initialMs: 50, maxMs: 500 } });
     await transport.open();
-    reader = new IdCardReader(transport, { session: { pollIntervalMs: 50, findTimeoutMs: 200, readTimeoutMs: 2000, resetAfterFailures: 3 } });
+    reader = new IdCardReader(transport, {
+      session: { pollIntervalMs: 50, findTimeoutMs: 200, readTimeoutMs: 2000, resetAfterFailures: 3 },
+    });
     docs = [];
     errors = [];
     discards = [];
@@ -97,7 +99,11 @@ describe('ID-card reader from config', () => {
     const { idCardReaderFromConfig } = await import('../../../src/readers/idcard/index.js');
     const pair = await openPtyPair('idcard-config');
     const { sim, close } = await startIdCardReaderSim(pair.sim);
-    const parsed = gateConfigSchema.safeParse({ station: 'BJP', gate: 'G01', devices: { idcard: { enabled: true, path: pair.device, pollIntervalMs: 50 } } });
+    const parsed = gateConfigSchema.safeParse({
+      station: 'BJP',
+      gate: 'G01',
+      devices: { idcard: { enabled: true, path: pair.device, pollIntervalMs: 50 } },
+    });
     if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.path.join('.')).join(', '));
     const devices = parsed.data.devices;
     expect(idCardReaderFromConfig({ ...devices, idcard: { ...devices.idcard, enabled: false } })).toBeNull();

@@ -32,14 +32,17 @@ describe('session: each recovery, one reaction', () => {
     { recovery: 'drop', error: new ReaderError('sam-rejected-card', 'x', 0x32), failuresAfter: 1, next: 'idle' },
     { recovery: 'fix-config', error: new ReaderError('sam-not-authorised', 'x', 0x66), failuresAfter: 1, next: 'idle' },
   ];
-  it.each(cases)('$recovery ($error.code): phase $next, failures 1 -> $failuresAfter, the error reported', ({ recovery, error, failuresAfter, next }) => {
-    expect(error.recovery).toBe(recovery);
-    const out = failWith(finding(1), error);
-    expect(out.state.phase).toBe(next);
-    expect(out.state.failures).toBe(failuresAfter);
-    expect(out.effects[0]).toEqual({ type: 'error', error });
-    if (next === 'resetting') expect(out.effects[1]).toEqual({ type: 'send', command: 'resetSam', timeoutMs: 3000 });
-  });
+  it.each(cases)(
+    '$recovery ($error.code): phase $next, failures 1 -> $failuresAfter, the error reported',
+    ({ recovery, error, failuresAfter, next }) => {
+      expect(error.recovery).toBe(recovery);
+      const out = failWith(finding(1), error);
+      expect(out.state.phase).toBe(next);
+      expect(out.state.failures).toBe(failuresAfter);
+      expect(out.effects[0]).toEqual({ type: 'error', error });
+      if (next === 'resetting') expect(out.effects[1]).toEqual({ type: 'send', command: 'resetSam', timeoutMs: 3000 });
+    },
+  );
 
   it('retry escalates: the Nth retry failure in a row leads to a SAM reset at the next poll; reopen never does', () => {
     const afterRetries = failWith(finding(2), new ReaderError('read-failed', 'x', 0x41)).state;
@@ -55,7 +58,11 @@ describe('session: each recovery, one reaction', () => {
 
   it('a success after a reset-device goes on as usual', () => {
     const resetting = failWith(finding(0), new ReaderError('unknown-status', 'x', 0x99)).state;
-    const reset = step(resetting, { type: 'answer', now: 200, result: parseResponse('resetSam', serializeResponse({ command: 'resetSam' })) }, CFG);
+    const reset = step(
+      resetting,
+      { type: 'answer', now: 200, result: parseResponse('resetSam', serializeResponse({ command: 'resetSam' })) },
+      CFG,
+    );
     expect(reset.effects).toEqual([{ type: 'sam-reset' }]);
     expect(reset.state).toMatchObject({ phase: 'idle', failures: 0 });
   });

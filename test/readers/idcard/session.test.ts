@@ -32,7 +32,11 @@ describe('session machine (pure)', () => {
     const sel = step(s, { type: 'answer', now: 10, result: found }, CFG);
     expect(sel.effects).toEqual([{ type: 'send', command: 'select', timeoutMs: 200 }]);
     s = sel.state;
-    const rd = step(s, { type: 'answer', now: 20, result: parseResponse('select', serializeResponse({ command: 'select', sn: new Uint8Array(8) })) }, CFG);
+    const rd = step(
+      s,
+      { type: 'answer', now: 20, result: parseResponse('select', serializeResponse({ command: 'select', sn: new Uint8Array(8) })) },
+      CFG,
+    );
     expect(rd.effects).toEqual([{ type: 'send', command: 'read', timeoutMs: 3000 }]);
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MrzLineAssembler, frameMrz, parseMrz, type AssemblerOutput, type MrzFraming, type MrzLineEnding } from '../../../src/readers/mrz/index.js';
+import {
+  MrzLineAssembler,
+  frameMrz,
+  parseMrz,
+  type AssemblerOutput,
+  type MrzFraming,
+  type MrzLineEnding,
+} from '../../../src/readers/mrz/index.js';
 import { V } from './vectors.js';
 
 const TD3 = [...V.V1];
@@ -31,7 +38,11 @@ describe('framings', () => {
     ['separator-only', 'CR'],
   ];
   for (const [framing, lineEnding] of cases) {
-    for (const [name, lines] of [['TD1', TD1], ['TD2', TD2], ['TD3', TD3]] as const) {
+    for (const [name, lines] of [
+      ['TD1', TD1],
+      ['TD2', TD2],
+      ['TD3', TD3],
+    ] as const) {
       it(`${framing} ${lineEnding} ${name}: whole, and split at every chunk size`, () => {
         const stream = frameMrz(lines, { framing, lineEnding });
         for (const size of [stream.length, 1, 2, 7, 31]) {
@@ -69,7 +80,15 @@ describe('framings', () => {
 describe('noise and damaged input', () => {
   it('binary garbage and status text between documents are discarded as noise', () => {
     const stream = new Uint8Array([
-      0x00, 0xff, 0x80, ...bytes('READY\r\n'), ...frameMrz(TD3, { lineEnding: 'CRLF' }), 0xfe, 0x00, ...bytes('ok\r'), ...frameMrz(TD1, { framing: 'stx-etx' }),
+      0x00,
+      0xff,
+      0x80,
+      ...bytes('READY\r\n'),
+      ...frameMrz(TD3, { lineEnding: 'CRLF' }),
+      0xfe,
+      0x00,
+      ...bytes('ok\r'),
+      ...frameMrz(TD1, { framing: 'stx-etx' }),
     ]);
     const out = run(stream, 5);
     expect(blocks(out)).toEqual([TD3, TD1]);

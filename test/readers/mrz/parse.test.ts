@@ -49,8 +49,18 @@ describe('ICAO Doc 9303 specimens', () => {
 
   it('V4 TD1 Utopia identity card', () => {
     expect(doc('V4')).toMatchObject({
-      format: 'TD1', documentCode: 'I', issuingState: 'UTO', number: 'D23145890', optionalData: '', birthDate: '1974-08-12',
-      sex: 'F', validTo: '2012-04-15', nationality: 'UTO', surname: 'ERIKSSON', givenNames: 'ANNA MARIA', warnings: [],
+      format: 'TD1',
+      documentCode: 'I',
+      issuingState: 'UTO',
+      number: 'D23145890',
+      optionalData: '',
+      birthDate: '1974-08-12',
+      sex: 'F',
+      validTo: '2012-04-15',
+      nationality: 'UTO',
+      surname: 'ERIKSSON',
+      givenNames: 'ANNA MARIA',
+      warnings: [],
     });
   });
 
@@ -60,8 +70,14 @@ describe('ICAO Doc 9303 specimens', () => {
 
   it('V6 TD1 long document number (9303 part 11 appendix D)', () => {
     expect(doc('V6')).toMatchObject({
-      number: 'D23145890734', sex: 'M', birthDate: '1934-07-12', validTo: '1995-07-12', surname: 'STEVENSON', givenNames: 'PETER JOHN',
-      optionalData: '', warnings: [],
+      number: 'D23145890734',
+      sex: 'M',
+      birthDate: '1934-07-12',
+      validTo: '1995-07-12',
+      surname: 'STEVENSON',
+      givenNames: 'PETER JOHN',
+      optionalData: '',
+      warnings: [],
     });
   });
 
@@ -71,8 +87,15 @@ describe('ICAO Doc 9303 specimens', () => {
 
   it('V8 TD2 Utopia', () => {
     expect(doc('V8')).toMatchObject({
-      format: 'TD2', documentCode: 'I', number: 'D23145890', birthDate: '1974-08-12', validTo: '2012-04-15', sex: 'F', surname: 'ERIKSSON',
-      givenNames: 'ANNA MARIA', optionalData: '',
+      format: 'TD2',
+      documentCode: 'I',
+      number: 'D23145890',
+      birthDate: '1974-08-12',
+      validTo: '2012-04-15',
+      sex: 'F',
+      surname: 'ERIKSSON',
+      givenNames: 'ANNA MARIA',
+      optionalData: '',
     });
   });
 
@@ -81,7 +104,13 @@ describe('ICAO Doc 9303 specimens', () => {
   });
 
   it('TD2 Stevenson (mrz-java)', () => {
-    expect(doc('td2Stevenson')).toMatchObject({ number: 'D23145890', birthDate: '1934-07-12', validTo: '1995-07-12', sex: 'M', givenNames: 'PETER' });
+    expect(doc('td2Stevenson')).toMatchObject({
+      number: 'D23145890',
+      birthDate: '1934-07-12',
+      validTo: '1995-07-12',
+      sex: 'M',
+      givenNames: 'PETER',
+    });
   });
 
   it.each(['V9', 'V10', 'V11', 'V12'] as const)('%s: visas are not travel documents', (id) => {
@@ -92,8 +121,15 @@ describe('ICAO Doc 9303 specimens', () => {
 describe('real-world cases from public test suites', () => {
   it('V13 German passport: D<< becomes DEU, empty personal number with < check digit', () => {
     expect(doc('V13')).toMatchObject({
-      issuingState: 'DEU', nationality: 'DEU', surname: 'MUSTERMANN', givenNames: 'ERIKA', number: 'C01X0006H', birthDate: '1964-08-12',
-      validTo: '2017-10-31', optionalData: '', warnings: [],
+      issuingState: 'DEU',
+      nationality: 'DEU',
+      surname: 'MUSTERMANN',
+      givenNames: 'ERIKA',
+      number: 'C01X0006H',
+      birthDate: '1964-08-12',
+      validTo: '2017-10-31',
+      optionalData: '',
+      warnings: [],
     });
   });
 
@@ -102,20 +138,47 @@ describe('real-world cases from public test suites', () => {
   });
 
   it('V15 D<< issuer with nationality UTO', () => {
-    expect(doc('V15')).toMatchObject({ issuingState: 'DEU', nationality: 'UTO', number: 'D12345678', birthDate: '1965-08-09', validTo: '2035-05-20', sex: 'M' });
+    expect(doc('V15')).toMatchObject({
+      issuingState: 'DEU',
+      nationality: 'UTO',
+      number: 'D12345678',
+      birthDate: '1965-08-09',
+      validTo: '2035-05-20',
+      sex: 'M',
+    });
   });
 
   it('V16/V17 Chinese passports PO and PT', () => {
     expect(doc('V16')).toMatchObject({
-      documentCode: 'PO', issuingState: 'CHN', surname: 'ABULIKEMU', givenNames: 'ABULA', number: 'E59659321', birthDate: '1997-01-07', sex: 'M',
-      validTo: '2025-10-07', optionalData: 'LAKCLCLMMBKGG9',
+      documentCode: 'PO',
+      issuingState: 'CHN',
+      surname: 'ABULIKEMU',
+      givenNames: 'ABULA',
+      number: 'E59659321',
+      birthDate: '1997-01-07',
+      sex: 'M',
+      validTo: '2025-10-07',
+      optionalData: 'LAKCLCLMMBKGG9',
     });
-    expect(doc('V17')).toMatchObject({ documentCode: 'PT', number: 'G62292599', birthDate: '1983-10-29', sex: 'F', validTo: '2019-04-22', optionalData: 'LCOCMKNENBPJB9' });
+    expect(doc('V17')).toMatchObject({
+      documentCode: 'PT',
+      number: 'G62292599',
+      birthDate: '1983-10-29',
+      sex: 'F',
+      validTo: '2019-04-22',
+      optionalData: 'LCOCMKNENBPJB9',
+    });
   });
 
   it('V18 Portugal: long number, truncated given name', () => {
     const d = doc('V18');
-    expect(d).toMatchObject({ number: '007777779ZZ9', surname: 'CACADOR DE ARAUJO', givenNames: 'ANDRE ESTEV', birthDate: '1983-03-14', validTo: '2034-05-28' });
+    expect(d).toMatchObject({
+      number: '007777779ZZ9',
+      surname: 'CACADOR DE ARAUJO',
+      givenNames: 'ANDRE ESTEV',
+      birthDate: '1983-03-14',
+      validTo: '2034-05-28',
+    });
     expect(d.warnings).toContain(MRZ_WARNINGS.nameTruncated);
   });
 
@@ -141,7 +204,12 @@ describe('real-world cases from public test suites', () => {
   });
 
   it('V22 Finland: fillers inside optional data become spaces; compound surname', () => {
-    expect(doc('V22')).toMatchObject({ number: 'XA1000058', optionalData: '010195 112X', surname: 'SPECIMEN TRAVEL', givenNames: 'VILMA SOFIA' });
+    expect(doc('V22')).toMatchObject({
+      number: 'XA1000058',
+      optionalData: '010195 112X',
+      surname: 'SPECIMEN TRAVEL',
+      givenNames: 'VILMA SOFIA',
+    });
   });
 
   it('V23 Swiss ID with short number', () => {
@@ -149,7 +217,13 @@ describe('real-world cases from public test suites', () => {
   });
 
   it('V24 Austria: valid, and its composite failure', () => {
-    expect(doc('V24')).toMatchObject({ number: '10000999', surname: 'MUSTERFRAU', givenNames: 'ISOLDE', birthDate: '1971-09-09', validTo: '2011-12-31' });
+    expect(doc('V24')).toMatchObject({
+      number: '10000999',
+      surname: 'MUSTERFRAU',
+      givenNames: 'ISOLDE',
+      birthDate: '1971-09-09',
+      validTo: '2011-12-31',
+    });
     expect(failure('V24bad')).toEqual({ code: 'check-digit', field: 'composite', found: '6', expected: '4' });
   });
 
@@ -158,7 +232,12 @@ describe('real-world cases from public test suites', () => {
   });
 
   it('V26 US passport card: both optional fields', () => {
-    expect(doc('V26')).toMatchObject({ documentCode: 'IP', number: 'C03004964', optionalData: '10 30 B22 498 075405229', validTo: '2019-11-29' });
+    expect(doc('V26')).toMatchObject({
+      documentCode: 'IP',
+      number: 'C03004964',
+      optionalData: '10 30 B22 498 075405229',
+      validTo: '2019-11-29',
+    });
   });
 
   it('V27 no expiry date: validTo null, with a warning', () => {
@@ -168,7 +247,12 @@ describe('real-world cases from public test suites', () => {
   });
 
   it('V29 Netherlands: personal number check digit; < is not 0 when the field is not empty', () => {
-    expect(doc('V29')).toMatchObject({ number: 'XX0000000', optionalData: '123456782', surname: 'MEULENDIJK', givenNames: 'LOES ALBERTINE' });
+    expect(doc('V29')).toMatchObject({
+      number: 'XX0000000',
+      optionalData: '123456782',
+      surname: 'MEULENDIJK',
+      givenNames: 'LOES ALBERTINE',
+    });
     expect(failure('V29b')).toEqual({ code: 'check-digit', field: 'optionalData', found: '<', expected: '0' });
   });
 
@@ -177,7 +261,12 @@ describe('real-world cases from public test suites', () => {
   });
 
   it('V31 USA: data in the personal number field', () => {
-    expect(doc('V31')).toMatchObject({ number: '000078004', optionalData: '100000000 3815', birthDate: '1950-01-01', validTo: '2015-11-16' });
+    expect(doc('V31')).toMatchObject({
+      number: '000078004',
+      optionalData: '100000000 3815',
+      birthDate: '1950-01-01',
+      validTo: '2015-11-16',
+    });
   });
 
   it('V32 Poland: compound surname', () => {
@@ -193,13 +282,23 @@ describe('real-world cases from public test suites', () => {
     expect(failure('V34')).toMatchObject({ code: 'check-digit', field: 'birthDate' });
     // The same day 41 with its check digit and composite made to pass.
     expect(failure(buildPassport('880941', '200716').join('\n'))).toMatchObject({
-      code: 'bad-date', field: 'birthDate',
+      code: 'bad-date',
+      field: 'birthDate',
     });
   });
 
   it('V35 Russia: digits in names and no expiry are accepted with warnings', () => {
     const d = doc('V35');
-    expect(d).toMatchObject({ documentCode: 'PN', surname: 'ZDRIL7K', givenNames: 'SERGEQ ANATOL9EVI3', number: '391935349', birthDate: '1972-07-23', validTo: null, optionalData: '4151218910003', nationality: 'RUS' });
+    expect(d).toMatchObject({
+      documentCode: 'PN',
+      surname: 'ZDRIL7K',
+      givenNames: 'SERGEQ ANATOL9EVI3',
+      number: '391935349',
+      birthDate: '1972-07-23',
+      validTo: null,
+      optionalData: '4151218910003',
+      nationality: 'RUS',
+    });
     expect(d.warnings).toEqual(expect.arrayContaining([MRZ_WARNINGS.noExpiry, MRZ_WARNINGS.digitsInName]));
   });
 
@@ -220,7 +319,6 @@ describe('century inference', () => {
     expect(d).toMatchObject({ birthDate: '1980-10-10', validTo: '2070-06-01' });
     expect(d.warnings).toContain(MRZ_WARNINGS.expiryCenturyFromBirth);
   });
-
 
   it.each([
     // [birth YYMMDD, now, expected birth]
@@ -273,7 +371,12 @@ describe('OCR confusions', () => {
 
   it('not corrected where the check digit would still fail', () => {
     // 740B12: B->8 gives 740812 whose check digit is 2, but the line says 3.
-    expect(failure(`${V.V1[0]}\nL898902C36UTO740B123F1204159ZE184226B<<<<<10`)).toMatchObject({ code: 'check-digit', field: 'birthDate', found: '3', expected: '2' });
+    expect(failure(`${V.V1[0]}\nL898902C36UTO740B123F1204159ZE184226B<<<<<10`)).toMatchObject({
+      code: 'check-digit',
+      field: 'birthDate',
+      found: '3',
+      expected: '2',
+    });
   });
 
   it('a digit read as another digit is never corrected', () => {
@@ -321,7 +424,16 @@ import { buildMrz } from '../../../src/readers/mrz/build.js';
 
 function buildPassport(birth: string, expiry: string): string[] {
   return buildMrz({
-    format: 'TD3', documentCode: 'P', issuingState: 'UTO', surname: 'ERIKSSON', givenNames: 'ANNA MARIA', number: 'L898902C3',
-    nationality: 'UTO', birthDate: birth, sex: 'F', expiryDate: expiry, optionalData: 'ZE184226B',
+    format: 'TD3',
+    documentCode: 'P',
+    issuingState: 'UTO',
+    surname: 'ERIKSSON',
+    givenNames: 'ANNA MARIA',
+    number: 'L898902C3',
+    nationality: 'UTO',
+    birthDate: birth,
+    sex: 'F',
+    expiryDate: expiry,
+    optionalData: 'ZE184226B',
   });
 }

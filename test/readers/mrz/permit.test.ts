@@ -50,7 +50,14 @@ describe('CR Home Return Permit card', () => {
 
   it('reads the Macao specimen, a child born 2012 by the century flag C', () => {
     const r = parse(CR_MO);
-    expect(r.ok && r.document).toMatchObject({ number: 'M87654321', issueCount: 0, birthDate: '2012-03-05', validTo: '2029-09-30', sex: 'F', regionIdNumber: '12345678' });
+    expect(r.ok && r.document).toMatchObject({
+      number: 'M87654321',
+      issueCount: 0,
+      birthDate: '2012-03-05',
+      validTo: '2029-09-30',
+      sex: 'F',
+      regionIdNumber: '12345678',
+    });
   });
 
   it('is its own identity for the cache, and a valid document', () => {
@@ -155,7 +162,8 @@ const permitArb: fc.Arbitrary<PermitMrzFields> = fc.constantFrom('CR' as const, 
     sex: fc.constantFrom('M' as const, 'F' as const),
     birthDate: fc.tuple(two(0, 99), two(1, 12), two(1, 28)).map(([y, m, d]) => y + m + d),
     centuryFlag: fc.constant('B'),
-    regionIdNumber: documentCode === 'CR' ? str(LETTERS + DIGITS, 7, 9) : fc.tuple(fc.constantFrom(...LETTERS), str(DIGITS, 9, 9)).map(([a, b]) => a + b),
+    regionIdNumber:
+      documentCode === 'CR' ? str(LETTERS + DIGITS, 7, 9) : fc.tuple(fc.constantFrom(...LETTERS), str(DIGITS, 9, 9)).map(([a, b]) => a + b),
     surname: str(LETTERS, 1, 10),
     givenNames: fc.array(str(LETTERS, 1, 6), { maxLength: 2 }).map((a) => a.join(' ')),
     office: documentCode === 'CT' ? str(LETTERS, 4, 4) : fc.constant(undefined),
@@ -200,7 +208,7 @@ describe('CR/CT properties', () => {
       fc.property(mutation, ([lines, [li, col], c]) => {
         const orig = lines[li][col];
         // 7-3-1 sums mod 10 cannot see a change by a multiple of 10 (0 <-> A <-> K <-> U): a limit of ICAO 9303.
-        fc.pre(((icaoCharValue(c)! - icaoCharValue(orig)! + 40) % 10) !== 0);
+        fc.pre((icaoCharValue(c)! - icaoCharValue(orig)! + 40) % 10 !== 0);
         const r = parse(swap(lines, li, col, c));
         if (!r.ok) return;
         const original = parse(lines);
@@ -247,7 +255,9 @@ describe('the scanner line assembler', () => {
 
   it('hands over a CS exit permit line at once, without waiting for two more lines', () => {
     const a = new MrzLineAssembler({ interLineTimeoutMs: 300 });
-    expect(a.feed(Buffer.from(`${CS_LINE}\r`, 'latin1'), 0)).toEqual([{ kind: 'mrz', format: 'single-30', lines: [CS_LINE], text: CS_LINE }]);
+    expect(a.feed(Buffer.from(`${CS_LINE}\r`, 'latin1'), 0)).toEqual([
+      { kind: 'mrz', format: 'single-30', lines: [CS_LINE], text: CS_LINE },
+    ]);
     expect(a.busy).toBe(false);
   });
 });

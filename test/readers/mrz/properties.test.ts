@@ -108,7 +108,7 @@ describe('parser properties', () => {
           // Long TD1/TD2 numbers included: a `<` misread as O/Q/D in the check-digit column, or a letter where a long
           // number's own check digit ends, is refused as ambiguous (the fault suite's fuzzing found both).
           // 7-3-1 sums mod 10 cannot see a change by a multiple of 10 (0 <-> A <-> K <-> U): a limit of ICAO 9303.
-          fc.pre(((icaoCharValue(c)! - icaoCharValue(orig)! + 40) % 10) !== 0);
+          fc.pre((icaoCharValue(c)! - icaoCharValue(orig)! + 40) % 10 !== 0);
           const mutated = lines.slice();
           mutated[li] = lines[li].slice(0, col) + c + lines[li].slice(col + 1);
           const r = parseMrz(mutated.join('\n'), NOW);
