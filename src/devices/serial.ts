@@ -7,6 +7,9 @@ import { TypedEvents } from '../util/typed-events.js';
 import { DeviceError, type Transport, type TransportEvents, type TransportState } from './transport.js';
 
 // @serialport/bindings-interface has no "types" export condition, so NodeNext cannot import it: derive the types.
+
+/** The longest a write may take: a frame of a few hundred bytes is milliseconds on the wire at 9600 baud. */
+const WRITE_BOUND_MS = 2000;
 export type SerialBinding = ConstructorParameters<typeof SerialPortStream>[0]['binding'];
 export type PortInfo = Awaited<ReturnType<SerialBinding['list']>>[number];
 
@@ -79,10 +82,28 @@ export class SerialTransport implements Transport {
         `${this.name}: port is not open (${this._state})`,
       );
     }
+    // A port that closes while the write is pending (a pty hang-up, an unplugged adapter) never calls the write's
+    // callback: the write would wait forever and hold the link's queue. It ends with the close, or after a bound far
+    // above any frame's time on the wire.
     await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (err?: DeviceError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        port.off('close', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onClose = (): void => finish(new DeviceError('disconnected', `${this.name}: the port closed during a write`));
+      const timer = setTimeout(
+        () => finish(new DeviceError('write-failed', `${this.name}: a write did not complete in ${WRITE_BOUND_MS} ms`)),
+        WRITE_BOUND_MS,
+      );
+      port.once('close', onClose);
       port.write(Buffer.from(bytes), (err) => {
-        if (err) return reject(mapSerialError(err, this.describe()));
-        port.drain((e) => (e ? reject(mapSerialError(e, this.describe())) : resolve()));
+        if (err) return finish(mapSerialError(err, this.describe()));
+        port.drain((e) => finish(e ? mapSerialError(e, this.describe()) : undefined));
       });
     });
   }

@@ -8,13 +8,21 @@ import { autoDetect } from '@serialport/bindings-cpp';
 import { SerialTransport, mapSerialError, resolvePortPath, type SerialBinding } from '../../src/devices/serial.js';
 import type { DeviceError } from '../../src/devices/transport.js';
 
-const until = async (cond: () => boolean, ms = 5000) => {
+// Settle-waits: the bounds only end a test whose condition never comes (the whole suite shares 2 cores in CI).
+const until = async (cond: () => boolean, ms = 15_000, what = 'condition') => {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
+    if (Date.now() > end) throw new Error(`${what} not met in time`);
     await new Promise((r) => setTimeout(r, 10));
   }
 };
+
+/** A step that may never settle, bounded and named: a failure says which step it was, not a bare test timeout. */
+function within<T>(p: Promise<T>, what: string, ms = 15_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not settled in ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** A socat pty pair at fixed paths, so it can be "unplugged" (killed) and "replugged" (started again). */
 function socatAt(device: string, sim: string): ChildProcess {
@@ -99,21 +107,21 @@ describe('SerialTransport', () => {
     const simPath = join(dir, 'sim');
     let socat = socatAt(device, simPath);
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    await until(() => existsSync(device) && existsSync(simPath));
+    await until(() => existsSync(device) && existsSync(simPath), 15_000, 'the first pty pair');
     const t = new SerialTransport({ name: 'idcard', path: device, baudRate: 115200, reconnect: { initialMs: 20, maxMs: 200 } });
     cleanups.push(() => t.close());
     const states: string[] = [];
     const errors: string[] = [];
     t.events.on('state', (s) => states.push(s));
     t.events.on('error', (e) => errors.push(e.code));
-    await t.open();
+    await within(t.open(), 'the first open');
 
     const gone = new Promise((r) => socat.once('exit', r));
     socat.kill('SIGKILL');
-    await gone;
+    await within(gone, 'socat to exit');
     // A pty hang-up shows on the next write (a USB adapter's unplug also fails the pending read).
-    await expect(t.write(Uint8Array.of(1))).rejects.toMatchObject({ code: 'disconnected' });
-    await until(() => t.state === 'reconnecting');
+    await expect(within(t.write(Uint8Array.of(1)), 'the write after the unplug')).rejects.toMatchObject({ code: 'disconnected' });
+    await until(() => t.state === 'reconnecting', 15_000, 'reconnecting');
     expect(errors).toContain('disconnected');
     await expect(t.write(Uint8Array.of(1))).rejects.toMatchObject({ code: 'disconnected' });
 
@@ -121,16 +129,22 @@ describe('SerialTransport', () => {
     rmSync(simPath, { force: true });
     socat = socatAt(device, simPath);
     cleanups.push(() => void socat.kill());
-    await until(() => t.state === 'open', 8000);
+    await until(() => t.state === 'open', 15_000, 'open again');
     expect(states).toEqual(['opening', 'open', 'reconnecting', 'open']);
 
     const sim = new SerialPortStream({ binding: autoDetect(), path: simPath, baudRate: 115200 });
-    await new Promise((r) => sim.once('open', r));
+    await within(
+      new Promise((resolve, reject) => {
+        sim.once('open', resolve);
+        sim.once('error', reject);
+      }),
+      'the simulator end to open',
+    );
     cleanups.push(() => new Promise<void>((r) => sim.close(() => r())));
     const got = new Promise<Buffer>((r) => sim.once('data', r));
     await t.write(Uint8Array.of(0xaa, 0x55));
-    expect([...(await got)]).toEqual([0xaa, 0x55]);
-  });
+    expect([...(await within(got, 'the bytes at the simulator end'))]).toEqual([0xaa, 0x55]);
+  }, 60_000);
 
   it('write before open is refused', async () => {
     const t = new SerialTransport({ name: 'idcard', path: '/dev/null-nope', baudRate: 115200, reconnect: { initialMs: 20, maxMs: 100 } });
