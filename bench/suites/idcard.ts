@@ -11,60 +11,10 @@ import {
   xorChecksum,
   type CardFields,
 } from '../../src/readers/idcard/index.js';
+import { HMT_PERMIT, PR_2017, PR_2023, RESIDENT } from '../../test/readers/idcard/fixtures.js';
 
-const CARDS: CardFields[] = [
-  {
-    layout: 'resident',
-    name: '张三',
-    sex: '2',
-    nation: '01',
-    birthDate: '19491231',
-    address: '北京市东城区某街道1号',
-    number: '11010519491231002X',
-    authority: '北京市公安局东城分局',
-    validFrom: '20150101',
-    validTo: '长期',
-  },
-  {
-    layout: 'I',
-    nameLatin: 'ZHENGJIAN, YANGBEN',
-    sex: '1',
-    number: 'KAZ110090123105',
-    nationality: 'KAZ',
-    nameChinese: '证件样本',
-    validFrom: '20170701',
-    validTo: '20270630',
-    birthDate: '19901231',
-    cardVersion: '01',
-    officeCode: '1500',
-  },
-  {
-    layout: 'Y',
-    nameChinese: '萨利赫',
-    sex: '1',
-    renewalCount: '01',
-    birthDate: '19850101',
-    nameLatin: 'ABDULLAH BIN MOHAMMED AL SAUDI ALHARBI KHALID',
-    number: '932682198501010017',
-    validFrom: '20231201',
-    validTo: '20331130',
-    nationality: 'SAU',
-    link: '011',
-  },
-  {
-    layout: 'J',
-    name: '陈大文',
-    sex: '1',
-    birthDate: '19940823',
-    address: '广东省深圳市福田区某路2号',
-    number: '810000199408230021',
-    authority: '深圳市公安局福田分局',
-    validFrom: '20200101',
-    validTo: '20250101',
-    permitNumber: 'H12345678',
-    issueCount: '02',
-  },
-];
+// The four layouts' specimen cards of the reader tests (synthetic data, valid check chars).
+const CARDS: CardFields[] = [RESIDENT, PR_2017, PR_2023, HMT_PERMIT];
 
 const CHUNK = 64;
 

@@ -1,10 +1,23 @@
 // What a failed SQLite write means for the part that asked, whichever store it was (outbox, ledger, nonces): each
 // layer wraps it in its own error type with the recovery that code calls for, so the mapping is written once.
-import { GateError } from '../util/gate-error.js';
+import { GateError, type Recovery } from '../util/gate-error.js';
 import type { Db } from './db.js';
 
 export const SQLITE_FAILURES = ['disk-full', 'io-error', 'busy', 'read-only', 'corrupt', 'write-failed'] as const;
 export type SqliteFailure = (typeof SQLITE_FAILURES)[number];
+
+/**
+ * What a store the lane commits through (outbox, ledger) does on each failure: nothing committed means nothing may
+ * open, so the lane refuses passengers until a write succeeds again; only a lock another writer held is retried.
+ */
+export const STORE_WRITE_RECOVERY: Readonly<Record<SqliteFailure, Recovery>> = {
+  'disk-full': 'refuse',
+  'io-error': 'refuse',
+  busy: 'retry',
+  'read-only': 'refuse',
+  corrupt: 'refuse',
+  'write-failed': 'refuse',
+};
 
 /** The failure a better-sqlite3 error stands for, from its extended result code (SQLITE_FULL, SQLITE_IOERR_..., ...). */
 export function sqliteFailureOf(err: unknown): SqliteFailure {

@@ -1,18 +1,11 @@
 import { GateError, type Recovery } from '../util/gate-error.js';
-import { sqliteFailureLine, sqliteFailureOf, type SqliteFailure } from '../cache/sqlite-failure.js';
+import { STORE_WRITE_RECOVERY, sqliteFailureLine, sqliteFailureOf, type SqliteFailure } from '../cache/sqlite-failure.js';
 
 export type LedgerErrorCode = SqliteFailure;
 
 // As for the outbox: a ledger that cannot be written cannot promise exactly-once, so the lane refuses passengers
 // until a write succeeds again (retry only when another writer held the lock).
-export const LEDGER_RECOVERY: Record<LedgerErrorCode, Recovery> = {
-  'disk-full': 'refuse',
-  'io-error': 'refuse',
-  busy: 'retry',
-  'read-only': 'refuse',
-  corrupt: 'refuse',
-  'write-failed': 'refuse',
-};
+export const LEDGER_RECOVERY: Readonly<Record<LedgerErrorCode, Recovery>> = STORE_WRITE_RECOVERY;
 
 export class LedgerError extends GateError<LedgerErrorCode> {
   constructor(code: LedgerErrorCode, message: string, options?: { cause?: unknown }) {

@@ -4,7 +4,7 @@
 // The publisher reads pending rows in seq order and marks them sent; sent rows are pruned after retention.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../cache/db.js';
-import { sqliteFailureLine, sqliteFailureOf, sqliteWrite, type SqliteFailure } from '../cache/sqlite-failure.js';
+import { STORE_WRITE_RECOVERY, sqliteFailureLine, sqliteFailureOf, sqliteWrite, type SqliteFailure } from '../cache/sqlite-failure.js';
 import { gateEventSchema, type GateEvent, type NewEvent } from '../gate/events.js';
 import { GateError, type Recovery } from '../util/gate-error.js';
 import { uuidv7 } from '../util/uuidv7.js';
@@ -12,15 +12,7 @@ import { uuidv7 } from '../util/uuidv7.js';
 export type OutboxErrorCode = SqliteFailure | 'invalid-event';
 
 // Nothing committed means nothing may open: the lane refuses passengers until a write succeeds again.
-export const OUTBOX_RECOVERY: Record<OutboxErrorCode, Recovery> = {
-  'disk-full': 'refuse',
-  'io-error': 'refuse',
-  busy: 'retry',
-  'read-only': 'refuse',
-  corrupt: 'refuse',
-  'write-failed': 'refuse',
-  'invalid-event': 'drop',
-};
+export const OUTBOX_RECOVERY: Readonly<Record<OutboxErrorCode, Recovery>> = { ...STORE_WRITE_RECOVERY, 'invalid-event': 'drop' };
 
 export class OutboxError extends GateError<OutboxErrorCode> {
   constructor(code: OutboxErrorCode, message: string, options?: { cause?: unknown }) {
