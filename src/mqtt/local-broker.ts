@@ -3,7 +3,7 @@
 // can kill the broker mid-drain and bring the same broker back. Where Mosquitto is not installed (a bare machine
 // with Node and npm only) the demo stands an embedded broker (aedes, in-process) in its place: startBroker().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,50 @@ export function mosquittoPath(): string | undefined {
   return findOnPath('mosquitto');
 }
 
-export async function freePort(): Promise<number> {
+/**
+ * A broker that is stopped and started again re-binds the same port, and while it is down the kernel may hand that
+ * port to anyone asking for a free one: another test's broker would then answer in its place, and the gate and
+ * central would talk to the wrong broker (seen in CI as events acknowledged but never delivered). So a restartable
+ * broker reserves its port in a folder every process on the machine reads, and freePort() passes over reserved ports.
+ */
+const RESERVED_PORTS = join(tmpdir(), 'gate-reserved-ports');
+
+function reservedByLiveProcess(port: number): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(RESERVED_PORTS, String(port)), 'utf8'));
+  } catch {
+    return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claim `port` for this process until releasePort(); false if a live process holds it. */
+function reservePort(port: number): boolean {
+  mkdirSync(RESERVED_PORTS, { recursive: true });
+  const file = join(RESERVED_PORTS, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    // Held by a process that died without releasing it: take it over.
+    if (reservedByLiveProcess(port)) return false;
+    writeFileSync(file, String(process.pid));
+    return true;
+  }
+}
+
+function releasePort(port: number): void {
+  rmSync(join(RESERVED_PORTS, String(port)), { force: true });
+}
+
+function askKernelForPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -50,6 +93,22 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A loopback port nothing listens on and no restartable broker has reserved. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await askKernelForPort();
+    if (!reservedByLiveProcess(port)) return port;
+  }
+}
+
+/** A free port reserved for this process (see RESERVED_PORTS); release it with releasePort(). */
+async function reservedFreePort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (reservePort(port)) return port;
+  }
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -63,17 +122,27 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** Mosquitto logs "mosquitto version X running" at `information` once its listeners are open. */
+const RUNNING_LOG_TYPE = 'log_type information';
+const RUNNING = /mosquitto version \S+ running/;
+
 export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalBroker> {
   const bin = mosquittoPath();
   if (!bin) throw new Error('mosquitto is not installed (Debian: apt-get install mosquitto)');
-  const port = await freePort();
+  const port = await reservedFreePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'gate-mosquitto-'));
   const conf = join(dataDir, 'mosquitto.conf');
   const tls = opts.tls ?? (opts.listenerLines ?? []).some((l) => l.startsWith('certfile'));
   writeFileSync(
     conf,
     opts.configText
-      ? [`user ${userInfo().username}`, 'log_dest stderr', opts.configText({ port, dataDir }).replace(/^log_dest .*$/gm, ''), ''].join('\n')
+      ? [
+          `user ${userInfo().username}`,
+          'log_dest stderr',
+          opts.configText({ port, dataDir }).replace(/^log_dest .*$/gm, ''),
+          RUNNING_LOG_TYPE,
+          '',
+        ].join('\n')
       : [
           // Started as root, mosquitto would switch to the `mosquitto` user and could not write its persistence file
           // in our private folder (losing sessions across stop()/start()); stay the user that started it.
@@ -84,6 +153,7 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
           'log_dest stderr',
           'log_type error',
           'log_type warning',
+          RUNNING_LOG_TYPE,
           'max_queued_messages 0',
           'max_inflight_messages 0',
           ...(opts.globalLines ?? []),
@@ -103,9 +173,11 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
       // A SIGKILLed child has exitCode null and signalCode set: only a live child counts as started.
       if (child && child.exitCode === null && child.signalCode === null) return;
       child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const from = output.length;
       child.stderr?.on('data', (d) => (output += d));
+      // "running" is logged once this broker's listeners are open; a port that merely answers could be another's.
       const deadline = Date.now() + 5000;
-      while (!(await canConnect(port))) {
+      while (!RUNNING.test(output.slice(from)) || !(await canConnect(port))) {
         if (child.exitCode !== null) throw new Error(`mosquitto exited: ${output.trim().split('\n').pop() ?? ''}`);
         if (Date.now() > deadline) throw new Error('mosquitto did not start listening in 5 s');
         await new Promise((r) => setTimeout(r, 20));
@@ -120,6 +192,7 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
     },
     async close() {
       await broker.stop(true);
+      releasePort(port);
       rmSync(dataDir, { recursive: true, force: true });
     },
     log: () => output,
@@ -136,7 +209,7 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
 export async function startEmbeddedBroker(): Promise<LocalBroker> {
   const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
-  const port = await freePort();
+  const port = await reservedFreePort();
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let output = '';
@@ -169,6 +242,7 @@ export async function startEmbeddedBroker(): Promise<LocalBroker> {
     },
     async close() {
       await broker.stop();
+      releasePort(port);
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     },
     log: () => output,

@@ -48,7 +48,15 @@ describe('broker outage', () => {
       await w.broker.start();
       await waitFor(() => w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length === 0, 60_000, 'the outbox to drain');
       const lastSeq = w.query<{ last_seq: number }>('SELECT last_seq FROM outbox_seq')[0].last_seq;
-      await waitFor(() => new Set(w.received.map((e) => e.seq)).size === lastSeq, 60_000, 'central to have every event');
+      await waitFor(() => new Set(w.received.map((e) => e.seq)).size === lastSeq, 60_000, 'central to have every event').catch((err) => {
+        // Say which events are missing and what the broker said: a bare timeout here cannot be diagnosed from CI's log.
+        const seen = new Set(w.received.map((e) => e.seq));
+        const missing = Array.from({ length: lastSeq }, (_, k) => k + 1).filter((s) => !seen.has(s));
+        console.log(`DIAG missing ${missing.length} of ${lastSeq}: ${missing.slice(0, 20).join(',')} ... ${missing.slice(-5).join(',')}`);
+        console.log(`DIAG outage held seqs ${sentBefore + 1}..${lastSeq}; central received ${w.received.length}`);
+        console.log(`DIAG broker log: ${w.broker.log().slice(-2000)}`);
+        throw err;
+      });
       expect(firstSeenSeqs(w)).toEqual(Array.from({ length: lastSeq }, (_, k) => k + 1));
       const passed = w.received.filter((e) => e.kind === 'passage' && e.outcome === 'passed');
       expect(new Set(passed.map((e) => e.eventId)).size).toBe(i);

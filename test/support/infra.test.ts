@@ -1,6 +1,6 @@
 // The real parts the integration tests stand on: a socat pty pair and a private Mosquitto; and the demo's stand-ins
 // for a bare machine: a pair joined in-process through serialport's mock binding, and the embedded aedes broker.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { SerialPortStream } from '@serialport/stream';
 import mqtt from 'mqtt';
 import { openPtyPair } from '../../src/devices/pty-pair.js';
 import { linkedBinding, openLinkedPair } from '../../src/devices/linked-pair.js';
-import { startEmbeddedBroker, startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
+import { freePort, startEmbeddedBroker, startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
+import { createServer } from 'node:net';
 import { findOnPath } from '../../src/util/find-on-path.js';
 
 describe('test infrastructure', () => {
@@ -37,6 +38,33 @@ describe('test infrastructure', () => {
     await c.publishAsync('t/x', 'hello', { qos: 1 });
     expect(await got).toBe('hello');
     await c.endAsync();
+  });
+
+  it('a stopped broker keeps its port reserved: freePort() never offers it, and a restart where another answers on it fails', async () => {
+    const b = await startLocalBroker();
+    try {
+      await b.stop();
+      // Ask often: the kernel would offer the just-freed port to some of these if freePort() did not pass over it.
+      const offered = new Set<number>();
+      for (let k = 0; k < 200; k++) offered.add(await freePort());
+      expect(offered.has(b.port)).toBe(false);
+      // Something else on the port meanwhile (another process that did not ask freePort()): the broker's own start
+      // fails, rather than the test talking to a stranger that answers.
+      const squatter = createServer();
+      await new Promise<void>((r) => squatter.listen(b.port, '127.0.0.1', () => r()));
+      try {
+        await expect(b.start()).rejects.toThrow(/mosquitto exited: .*Address already in use/);
+      } finally {
+        await new Promise<void>((r) => squatter.close(() => r()));
+      }
+      await b.start();
+      const c = await mqtt.connectAsync(b.url, { protocolVersion: 5 });
+      await c.endAsync();
+    } finally {
+      await b.close();
+    }
+    // Released on close: the port is anyone's again.
+    expect(existsSync(join(tmpdir(), 'gate-reserved-ports', String(b.port)))).toBe(false);
   });
 
   it('an in-process linked pair carries bytes both ways, and nothing echoes back to the writer', async () => {
