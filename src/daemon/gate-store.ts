@@ -2,7 +2,15 @@
 // (with pending authorisations, sibling passages and cleared uses), command nonces and the station roster. The lane
 // journal writes ledger and outbox in one transaction. Each consumer is handed only the part it needs.
 import type { Db } from '../cache/db.js';
-import type { AlarmEvent, DecisionEvent, LaneStore, NewEvent, PassageEvent, PendingAuthorisation } from '../gate/events.js';
+import type {
+  AlarmEvent,
+  DecisionEvent,
+  LaneStore,
+  NewAuthorisation,
+  NewEvent,
+  PassageEvent,
+  PendingAuthorisation,
+} from '../gate/events.js';
 import type { SqlitePassageLedger } from '../ledger/passage-ledger.js';
 import { sqliteLaneJournal, type LaneJournal } from '../outbox/lane-journal.js';
 import type { OutboxBacklog, OutboxOptions, SqliteOutbox } from '../outbox/outbox.js';
@@ -35,8 +43,8 @@ export class GateStore implements LaneStore {
 
   // The lane's store is the journal. These delegate to it so the daemon's wiring (the lane, its alarms) keeps
   // handing over `store` unchanged; they add nothing.
-  recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent {
-    return this.journal.recordDecision(e);
+  recordDecision(e: NewEvent<DecisionEvent>, authorisation?: NewAuthorisation): DecisionEvent {
+    return this.journal.recordDecision(e, authorisation);
   }
 
   recordPassage(e: NewEvent<PassageEvent>, authId?: number | null): { event: PassageEvent; consumed: boolean } {

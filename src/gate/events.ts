@@ -112,13 +112,20 @@ export interface PendingAuthorisation {
   atMs: number;
 }
 
+/** An authorisation about to be handed to the MCU, remembered in the same transaction as the decision it follows. */
+export type NewAuthorisation = Omit<PendingAuthorisation, 'decisionEventId'>;
+
 /**
  * What the lane needs from storage. Implemented over the gate's SQLite file (ledger + outbox in one transaction).
  * Each method commits durably (synchronous=FULL) before it returns: the lane counts nothing done before that.
  * Throws a GateError with recovery 'refuse' or 'retry' when the write fails (disk full): the lane then refuses to open.
  */
 export interface LaneStore {
-  recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent;
+  /**
+   * With `authorisation`, the authorisation the lane will send for this decision is remembered (decisionEventId = the
+   * new event's) in the same transaction: one durable commit between the card and the flap, not two.
+   */
+  recordDecision(e: NewEvent<DecisionEvent>, authorisation?: NewAuthorisation): DecisionEvent;
   /**
    * For outcome 'passed': consume the ticket in the ledger (once per direction) and record the passage event in one
    * transaction. `consumed` is false when the ledger already held it (the event is still recorded).

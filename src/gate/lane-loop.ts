@@ -245,7 +245,7 @@ export class LaneLoop {
       }
       case 'record-decision':
         return this.record('decision', () => {
-          const e = store.recordDecision(c.event);
+          const e = store.recordDecision(c.event, c.authorisation && { ...c.authorisation, atMs: this.now() });
           this.events.emit('decision', e);
           this.inbox.push({ type: 'decision-recorded', at: this.now(), eventId: e.eventId });
         });
@@ -260,14 +260,16 @@ export class LaneLoop {
       case 'authorise':
         try {
           // Remembered first: if this process dies before the passage is recorded, the next one knows whose it was.
-          store.rememberAuthorisation?.({
-            authId: c.authId,
-            direction: c.direction,
-            ticketId: c.ticketId,
-            docKey: c.docKey,
-            decisionEventId: c.decisionEventId,
-            atMs: this.now(),
-          });
+          // Usually it already is, in the decision's own commit (c.remembered).
+          if (!c.remembered)
+            store.rememberAuthorisation?.({
+              authId: c.authId,
+              direction: c.direction,
+              ticketId: c.ticketId,
+              docKey: c.docKey,
+              decisionEventId: c.decisionEventId,
+              atMs: this.now(),
+            });
         } catch (err) {
           this.fail(err);
           this.inbox.push({ type: 'authorise-failed', at: this.now(), code: 'store-failed' });

@@ -60,6 +60,11 @@ interface Passenger {
   decision: LaneDecision | null;
   decisionEventId: string | null;
   authId: number | null;
+  /**
+   * The authId remembered with the decision (record-decision's authorisation), before it is sent: it becomes authId
+   * when the decision is recorded and the lane may still open; otherwise it was never sent and is left to expire.
+   */
+  rememberedAuthId?: number | null;
   /** The phase to enter once storage has the passage (set while a record-passage is outstanding). */
   after: 'done' | 'timeout' | 'alarm' | null;
   /** A release by a technician or central (no document, no ticket): recorded, authorised, consumes nothing. */
@@ -133,7 +138,15 @@ export type LaneInput =
 
 export type LaneCommand =
   | { type: 'decide'; document: Document; ctx: LaneDecideContext }
-  | { type: 'record-decision'; event: NewEvent<DecisionEvent> }
+  /**
+   * authorisation: the one the lane will send once this is recorded, remembered in the same commit (the card-to-flap
+   * path holds one durable write, not two); the following 'authorise' then carries `remembered`.
+   */
+  | {
+      type: 'record-decision';
+      event: NewEvent<DecisionEvent>;
+      authorisation?: { authId: number; direction: Direction; ticketId: string | null; docKey: string | null };
+    }
   /** authId: the MCU's authorisation this passage ends (its pending row is cleared; an unknown one is looked up). */
   | { type: 'record-passage'; event: NewEvent<PassageEvent>; authId: number | null }
   | { type: 'record-alarm'; event: NewEvent<AlarmEvent> }
@@ -146,6 +159,8 @@ export type LaneCommand =
       ticketId: string | null;
       docKey: string | null;
       decisionEventId: string | null;
+      /** Already remembered with its decision (record-decision's authorisation): the loop writes nothing more. */
+      remembered: boolean;
     }
   | { type: 'cancel'; authId: number }
   | { type: 'set-mode'; mode: LaneMode }
@@ -267,12 +282,30 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
     const v = verdictBeforeDocument(conditions(), readFailure);
     return v && { ...v, ticket: null };
   };
+  /** An open decision the lane would hand to the MCU under the conditions as they are now. */
+  const wouldAuthorise = (d: LaneDecision, p: Passenger): boolean =>
+    d.decision === 'open' &&
+    !(s.mode === 'free' && !s.emergency) &&
+    (!!p.release || !!d.ticket) &&
+    mayAuthorise(conditions(), p.release ? 'release' : 'passenger');
   const decided = (d: LaneDecision) => {
     s.passenger!.decision = d;
     const p = s.passenger!;
     p.photo = null;
     p.faceRequest = null;
     p.faceRetryAt = null;
+    // The authorisation that will follow is remembered in the decision's own commit (one fsync on the path, not two).
+    let authorisation: { authId: number; direction: Direction; ticketId: string | null; docKey: string | null } | undefined;
+    if (wouldAuthorise(d, p)) {
+      p.rememberedAuthId = s.nextAuthId;
+      s.nextAuthId = clampAuthId(s.nextAuthId + 1);
+      authorisation = {
+        authId: p.rememberedAuthId,
+        direction: passageDirection(s.direction),
+        ticketId: d.ticket?.id ?? null,
+        docKey: p.docKey,
+      };
+    }
     commands.push({
       type: 'record-decision',
       event: {
@@ -288,6 +321,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
         train: d.ticket?.train ?? null,
         face: p.face ?? 'not-required',
       },
+      ...(authorisation ? { authorisation } : {}),
     });
   };
   /** Send one match request for the passenger's photo (a new id each time: a late answer to an old one is ignored). */
@@ -420,12 +454,18 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
       if (d.decision === 'open' && s.mode === 'free' && !s.emergency) {
         display(show('free'));
         go('done');
-      } else if (d.decision === 'open' && (p.release || d.ticket) && mayAuthorise(conditions(), p.release ? 'release' : 'passenger')) {
-        p.authId = s.nextAuthId;
-        s.nextAuthId = clampAuthId(s.nextAuthId + 1);
+      } else if (wouldAuthorise(d, p)) {
+        const remembered = p.rememberedAuthId ?? null;
+        if (remembered !== null) p.authId = remembered;
+        else {
+          p.authId = s.nextAuthId;
+          s.nextAuthId = clampAuthId(s.nextAuthId + 1);
+        }
+        p.rememberedAuthId = null;
         commands.push({
           type: 'authorise',
           authId: p.authId,
+          remembered: remembered !== null,
           direction: passageDirection(s.direction),
           count: 1,
           timeoutMs: s.timing.passageTimeoutMs,

@@ -4,7 +4,15 @@
 // failure rolls back the ledger and the outbox together: no ticket is taken without its event, no event without it.
 // The logic is written once over the parts' interfaces; the tests' memory journal runs the same code.
 import type { Db } from '../cache/db.js';
-import type { AlarmEvent, DecisionEvent, LaneStore, NewEvent, PassageEvent, PendingAuthorisation } from '../gate/events.js';
+import type {
+  AlarmEvent,
+  DecisionEvent,
+  LaneStore,
+  NewAuthorisation,
+  NewEvent,
+  PassageEvent,
+  PendingAuthorisation,
+} from '../gate/events.js';
 import { SqlitePassageLedger, type LaneLedger } from '../ledger/passage-ledger.js';
 import { GateError } from '../util/gate-error.js';
 import { SqliteOutbox, toOutboxError, type OutboxAppend, type OutboxOptions } from './outbox.js';
@@ -21,8 +29,12 @@ export interface LaneJournalParts {
 export class LaneJournal implements LaneStore {
   constructor(private readonly p: LaneJournalParts) {}
 
-  recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent {
-    return this.p.transact('record decision', () => this.p.outbox.append(e));
+  recordDecision(e: NewEvent<DecisionEvent>, authorisation?: NewAuthorisation): DecisionEvent {
+    return this.p.transact('record decision', () => {
+      const event = this.p.outbox.append(e);
+      if (authorisation) this.p.ledger.rememberAuthorisation({ ...authorisation, decisionEventId: event.eventId });
+      return event;
+    });
   }
 
   recordPassage(e: NewEvent<PassageEvent>, authId: number | null = null): { event: PassageEvent; consumed: boolean } {

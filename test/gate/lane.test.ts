@@ -90,6 +90,35 @@ describe('lane', () => {
     expect(d.transitions.map((t) => t.to)).toEqual(['deciding', 'authorised', 'passing', 'done', 'idle']);
   });
 
+  it('an open decision carries its authorisation into the one commit, and the authorise that follows writes nothing more', () => {
+    const d = new Driver();
+    d.read();
+    const cs = d.decide();
+    expect(of(cs, 'record-decision')[0].authorisation).toEqual({ authId: 100, direction: 'entry', ticketId: 'T-1', docKey: 'k1' });
+    expect(of(cs, 'authorise')[0]).toMatchObject({ authId: 100, remembered: true, decisionEventId: 'ev-1' });
+    // A refusal authorises nothing, so it remembers nothing.
+    const r = new Driver();
+    r.read();
+    expect(of(r.decide(REJECT), 'record-decision')[0].authorisation).toBeUndefined();
+  });
+
+  it('the lane closed between the decision and its commit: the remembered authorisation is never sent, and its id is not reused', () => {
+    const d = new Driver();
+    d.read();
+    // Step by hand: the decision's commit comes back only after the technician closed the lane.
+    const decided = stepLane(d.state, { type: 'decided', at: d.t, decision: OPEN });
+    expect(of(decided.commands, 'record-decision')[0].authorisation).toMatchObject({ authId: 100 });
+    const closed = stepLane(decided.state, { type: 'set-mode', at: d.t, mode: 'closed' });
+    const recorded = stepLane(closed.state, { type: 'decision-recorded', at: d.t, eventId: 'ev-1' });
+    expect(of(recorded.commands, 'authorise')).toEqual([]);
+    expect(recorded.state.passenger?.authId).toBeNull();
+    d.state = recorded.state;
+    d.tick(3000);
+    d.feed({ type: 'set-mode', at: d.t, mode: 'normal' });
+    d.read();
+    expect(of(d.decide(), 'authorise')[0]).toMatchObject({ authId: 101, remembered: true });
+  });
+
   it('reject: shows the reason, records the decision, authorises nothing', () => {
     const d = new Driver();
     d.read();

@@ -88,6 +88,53 @@ describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
     expect(s.ledger.uses('T9')).toHaveLength(1);
   });
 
+  it('a decision recorded with its authorisation remembers it in the same commit, tied to the new event', () => {
+    open();
+    const d = s.journal.recordDecision(
+      {
+        kind: 'decision',
+        at: at(),
+        direction: 'entry',
+        decision: 'open',
+        reason: 'ok',
+        docType: 'mrz',
+        docKey: 'k5',
+        ticketId: 'T5',
+        train: 'G5',
+      },
+      { authId: 55, direction: 'entry', ticketId: 'T5', docKey: 'k5', atMs: T0 },
+    );
+    s = s.reopen();
+    expect(s.journal.lastAuthId?.()).toBe(55);
+    // The passage the MCU reports after a restart finds the ticket and the decision through it.
+    expect(s.journal.recordPassage(passage(null), 55)).toMatchObject({
+      consumed: true,
+      event: { ticketId: 'T5', decisionEventId: d.eventId },
+    });
+  });
+
+  it('a decision whose event cannot be stored remembers no authorisation either', () => {
+    open();
+    s.breakOutbox();
+    expect(() =>
+      s.journal.recordDecision(
+        {
+          kind: 'decision',
+          at: at(),
+          direction: 'entry',
+          decision: 'open',
+          reason: 'ok',
+          docType: 'mrz',
+          docKey: 'k',
+          ticketId: 'T1',
+          train: 'G1',
+        },
+        { authId: 9, direction: 'entry', ticketId: 'T1', docKey: 'k', atMs: T0 },
+      ),
+    ).toThrow(GateError);
+    expect(s.journal.lastAuthId?.()).toBeNull();
+  });
+
   it('a passage whose ledger write fails leaves nothing: no event, no seq used, the authorisation still held', () => {
     open();
     s.journal.rememberAuthorisation?.({ authId: 7, direction: 'entry', ticketId: 'T1', docKey: 'k', decisionEventId: null, atMs: T0 });

@@ -8,6 +8,7 @@ import type {
   DecisionEvent,
   GateEvent,
   LaneStore,
+  NewAuthorisation,
   NewEvent,
   PassageEvent,
   PendingAuthorisation,
@@ -41,8 +42,8 @@ export class MemoryLaneStore implements LaneStore {
     this.parts.ledger.failing = v;
   }
 
-  recordDecision(e: NewEvent<DecisionEvent>): DecisionEvent {
-    return this.parts.journal.recordDecision(e);
+  recordDecision(e: NewEvent<DecisionEvent>, authorisation?: NewAuthorisation): DecisionEvent {
+    return this.parts.journal.recordDecision(e, authorisation);
   }
 
   recordPassage(e: NewEvent<PassageEvent>, authId: number | null = null): { event: PassageEvent; consumed: boolean } {
