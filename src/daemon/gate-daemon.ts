@@ -2,6 +2,7 @@
 // decides on the cache, records in the outbox and drives the MCU over the bridge; the reporter publishes the outbox
 // and takes central's commands; the sync worker keeps the cache current. This file only builds, starts and stops
 // them (and says what they are doing); each part owns its own recovery.
+import { existsSync } from 'node:fs';
 import { passageDirection } from '../decide/reasons.js';
 import { dirname, join, basename } from 'node:path';
 import type { GateConfig } from '../config/schema.js';
@@ -39,6 +40,7 @@ import { defaultGateKeyFile, loadOrCreateGateKey } from '../mqtt/gate-key.js';
 import { signFor } from '../util/signing.js';
 import { REFUSAL_ALARM, RefusalTally } from './refusals.js';
 import { recoverStorage, type StorageRecovery } from './storage-recovery.js';
+import { checkInBackground, requestCheckAtStart, startupCheckDepth, type BackgroundCheck } from './integrity-check.js';
 import { cacheVerdict } from './cache-health.js';
 import { LedgerRetention } from '../outbox/retention.js';
 import { StatusFileWriter } from './status-writer.js';
@@ -98,6 +100,9 @@ export interface DaemonEvents {
   /** Central asked for the config to be reloaded: the runner stops the daemon (after the passage under way) and
    *  exits with RELOAD_EXIT_CODE, which systemd answers with a restart that reads the config anew. */
   'reload-requested': undefined;
+  /** The file failed the integrity check that ran after start: the runner stops the daemon and exits with
+   *  RELOAD_EXIT_CODE too, and the start systemd then makes checks the whole file first and sets it aside. */
+  'restart-requested': { reason: 'storage-damaged' };
 }
 
 /** EX_TEMPFAIL: `gate run` exits with it to be restarted by systemd (Restart=on-failure) with the new config. */
@@ -146,6 +151,9 @@ export class GateDaemon {
   private readonly statusWriter: StatusFileWriter;
   private readonly startedMs: number;
   private stopping: Promise<void> | null = null;
+  /** The start read only the file's header: the whole file is checked once the gate is ready. */
+  private readonly checkAfterStart: boolean;
+  private backgroundCheck: BackgroundCheck | null = null;
   private readonly statusFile: string;
   private lastMqttAdvice = '';
   /** Id of the key this gate signs its passages with (central's roster must list its public half). */
@@ -167,7 +175,11 @@ export class GateDaemon {
 
     // A damaged file is replaced before anything reads it: the gate starts on an empty cache (passengers are sent to
     // the staffed lane as cache-stale) instead of exiting at every start.
-    this.storageRecovery = recoverStorage(c.db, this.clock(), this.log);
+    // Fully before serving only when damage is likely (the last run did not end cleanly); otherwise the header now
+    // and the whole file in a worker thread once ready (src/daemon/integrity-check.ts).
+    const depth = startupCheckDepth(c.db);
+    this.checkAfterStart = depth === 'header' && existsSync(c.db);
+    this.storageRecovery = recoverStorage(c.db, this.clock(), this.log, depth);
     this.db = openDb(c.db);
     try {
       // A cache filled under the current or the next key is ours (a rotation may have swapped it in already).
@@ -310,6 +322,36 @@ export class GateDaemon {
     const cache = cacheVerdict(this.statusSnapshot().cache, c.rules.maxCacheAgeMinutes);
     if (cache.state !== 'ok') this.log.warn({ cache: cache.state }, `cache ${cache.line}`);
     this.events.emit('ready', { startedMs });
+    if (this.checkAfterStart) this.checkStorageAfterStart();
+  }
+
+  /** quick_check in a worker thread; damage found means a restart whose start sets the file aside. */
+  private checkStorageAfterStart(): void {
+    const dbPath = this.o.config.db;
+    const check = checkInBackground(dbPath);
+    this.backgroundCheck = check;
+    void check.result.then((answer) => {
+      this.backgroundCheck = null;
+      if (this.stopping) return;
+      if ('error' in answer) {
+        this.log.warn({ err: answer.error }, 'the integrity check after start could not run');
+        return;
+      }
+      if (answer.verdict.ok) {
+        this.log.debug('integrity check after start: ok');
+        return;
+      }
+      const { code, detail } = answer.verdict;
+      this.log.error({ code, detail }, 'database failed its integrity check after start: restarting to set it aside');
+      try {
+        requestCheckAtStart(dbPath, `${code}: ${detail}`);
+      } catch (err) {
+        // Without the marker the next start may skip the full check; this check will then run again and find it.
+        this.log.error({ err: errorLine(err) }, 'could not mark the database for a check at the next start');
+      }
+      this.setHealth('storage', 'fault', `damaged-${code}`);
+      this.events.emit('restart-requested', { reason: 'storage-damaged' });
+    });
   }
 
   /** Finish the passage in progress (up to its timeout), then flush the outbox briefly and close everything. */
@@ -321,6 +363,7 @@ export class GateDaemon {
   private async shutdown(drainMs: number): Promise<void> {
     const c = this.o.config;
     this.log.info('stopping: no new passengers');
+    await this.backgroundCheck?.cancel();
     for (const s of this.scanners) s.stop();
     await this.idcard?.stop();
     // The passage under way ends (bounded: a passenger who never walks times out at the MCU, plus its guard).

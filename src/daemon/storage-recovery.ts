@@ -6,7 +6,8 @@
 // tickets, sync state) is not: it comes back whole from central's snapshot, which the daemon asks for.
 import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { checkIntegrity, openDb, type Db } from '../cache/db.js';
+import { checkIntegrity, openDb, type Db, type IntegrityDepth } from '../cache/db.js';
+import { clearCheckAtStart } from './integrity-check.js';
 import { errorLine } from '../util/gate-error.js';
 import type { Logger } from '../util/log.js';
 
@@ -41,12 +42,14 @@ export function asideName(path: string, nowMs: number): string {
 }
 
 /**
- * Check the gate's database; when it fails, move it aside, create a fresh one and salvage what can be read.
- * Returns null when the file is fine (or absent). Throws only what checkIntegrity throws (not corruption: the
- * file cannot be opened at all, e.g. permissions), which a human must fix.
+ * Check the gate's database (to `depth`: src/daemon/integrity-check.ts says which); when it fails, move it aside,
+ * create a fresh one and salvage what can be read. Returns null when the file is fine (or absent). Throws only what
+ * checkIntegrity throws (not corruption: the file cannot be opened at all, e.g. permissions), which a human must fix.
  */
-export function recoverStorage(path: string, nowMs: number, log?: Logger): StorageRecovery | null {
-  const verdict = checkIntegrity(path);
+export function recoverStorage(path: string, nowMs: number, log?: Logger, depth: IntegrityDepth = 'quick'): StorageRecovery | null {
+  const verdict = checkIntegrity(path, depth);
+  // A full check asked for by an earlier start has now been done, whatever it found.
+  if (depth === 'quick') clearCheckAtStart(path);
   if (verdict.ok) return null;
   const movedTo = asideName(path, nowMs);
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);

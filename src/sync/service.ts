@@ -7,6 +7,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { AlarmEvent, NewEvent } from '../gate/events.js';
 import type { MqttSettings } from '../mqtt/connection.js';
+import { moduleWorker } from '../util/module-worker.js';
 import { TypedEvents } from '../util/typed-events.js';
 import type { SnapshotProgress } from './apply.js';
 import type { SyncStateReport } from './engine.js';
@@ -129,13 +130,7 @@ export interface SyncServiceOptions extends WorkerConfig {
 
 /** How to start the worker: the compiled .js next to this file, or the .ts source through tsx (tests, bench). */
 export function spawnSyncWorker(cfg: WorkerConfig, resourceLimits: ResourceLimits = DEFAULT_WORKER_LIMITS): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./worker.ts', here).href;
-    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: cfg, resourceLimits });
-  }
-  return new Worker(new URL('./worker.js', here), { workerData: cfg, resourceLimits });
+  return moduleWorker(import.meta.url, 'worker', { workerData: cfg, resourceLimits });
 }
 
 export class SyncService extends TypedEvents<SyncEvents> {

@@ -1,7 +1,7 @@
 // A damaged gate database, on real files: the start-up check catches a zeroed header, a file cut short and flipped
 // bytes in a table page; the file is moved aside untouched, and the gate's own records that can still be read
 // (ledger, pending authorisations, outbox, its sequence) are in the fresh file, the cache is empty.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { keyedTickets } from '../support/keyed.js';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { cacheCounts } from '../../src/cache/view.js';
 import { upsertTickets } from '../../src/cache/write.js';
 import { GateStore } from '../../src/daemon/gate-store.js';
 import { asideName, recoverStorage } from '../../src/daemon/storage-recovery.js';
+import { checkAtStartMarker, checkInBackground, requestCheckAtStart, startupCheckDepth } from '../../src/daemon/integrity-check.js';
 import { SECRET, tempDir, ticket } from '../sync/fixtures.js';
 import { damageFile, type Damage } from './damage.js';
 
@@ -96,6 +97,45 @@ describe('integrity check at start', () => {
     const verdict = checkIntegrity(path);
     expect(verdict).toMatchObject({ ok: false, code });
     expect(verdict.ok ? '' : verdict.detail).toMatch(/\S/);
+  });
+});
+
+describe('how deep the start-up check goes', () => {
+  it('after a clean close only the header: a damaged page waits for the check after start, a damaged header does not', () => {
+    morning();
+    expect(startupCheckDepth(path)).toBe('header');
+    damageFile(path, 'flipped-table-page');
+    expect(checkIntegrity(path, 'header')).toEqual({ ok: true });
+    expect(recoverStorage(path, NOW, undefined, 'header')).toBeNull();
+    expect(checkIntegrity(path, 'quick')).toMatchObject({ ok: false, code: 'corrupt' });
+    damageFile(path, 'zeroed-header');
+    expect(checkIntegrity(path, 'header')).toMatchObject({ ok: false, code: 'not-a-database' });
+  });
+
+  it('the whole file when the last run did not end cleanly (a -wal left beside it) or an earlier check asked for it', () => {
+    morning();
+    const db = openDb(path);
+    db.pragma('wal_autocheckpoint = 0');
+    db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
+    const wal = readFileSync(`${path}-wal`);
+    db.close();
+    writeFileSync(`${path}-wal`, wal);
+    expect(startupCheckDepth(path)).toBe('quick');
+    rmSync(`${path}-wal`);
+    expect(startupCheckDepth(path)).toBe('header');
+    requestCheckAtStart(path, 'corrupt: page 7');
+    expect(startupCheckDepth(path)).toBe('quick');
+    // Done once, whatever it finds: the marker goes, and the next start is an ordinary one.
+    expect(recoverStorage(path, NOW, undefined, 'quick')).toBeNull();
+    expect(existsSync(checkAtStartMarker(path))).toBe(false);
+    expect(startupCheckDepth(path)).toBe('header');
+  });
+
+  it('the check after start runs in a worker thread and finds what quick_check finds', async () => {
+    morning();
+    expect(await checkInBackground(path).result).toEqual({ verdict: { ok: true } });
+    damageFile(path, 'flipped-table-page');
+    expect(await checkInBackground(path).result).toMatchObject({ verdict: { ok: false, code: 'corrupt' } });
   });
 });
 

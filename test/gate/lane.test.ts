@@ -108,7 +108,7 @@ describe('lane', () => {
     // Step by hand: the decision's commit comes back only after the technician closed the lane.
     const decided = stepLane(d.state, { type: 'decided', at: d.t, decision: OPEN });
     expect(of(decided.commands, 'record-decision')[0].authorisation).toMatchObject({ authId: 100 });
-    const closed = stepLane(decided.state, { type: 'set-mode', at: d.t, mode: 'closed' });
+    const closed = stepLane(decided.state, { type: 'set-mode', at: d.t, mode: 'locked' });
     const recorded = stepLane(closed.state, { type: 'decision-recorded', at: d.t, eventId: 'ev-1' });
     expect(of(recorded.commands, 'authorise')).toEqual([]);
     expect(recorded.state.passenger?.authId).toBeNull();

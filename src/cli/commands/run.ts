@@ -84,6 +84,11 @@ example:
       exitCode = RELOAD_EXIT_CODE;
       stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
     });
+    daemon.events.once('restart-requested', ({ reason }) => {
+      log.error({ reason }, 'stopping to be restarted: the next start checks the whole database and sets it aside');
+      exitCode = RELOAD_EXIT_CODE;
+      stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
+    });
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'signal: stopping');
       stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
