@@ -64,6 +64,20 @@ function morning(): { outbox: string[]; lastSeq: number } {
   return { outbox, lastSeq };
 }
 
+/**
+ * A crash after one more write: the -wal holding it is left beside the file (a clean close would fold it in and
+ * delete it). Returns the -wal's bytes.
+ */
+function crashWithWal(): Buffer {
+  const db = openDb(path);
+  db.pragma('wal_autocheckpoint = 0');
+  db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
+  const wal = readFileSync(`${path}-wal`);
+  db.close();
+  writeFileSync(`${path}-wal`, wal);
+  return wal;
+}
+
 describe('integrity check at start', () => {
   it('passes a sound file and an absent one', () => {
     expect(checkIntegrity(path)).toEqual({ ok: true });
@@ -74,12 +88,7 @@ describe('integrity check at start', () => {
 
   it('passes a sound file a crash left with a -wal, and keeps what the -wal holds', () => {
     morning();
-    const db = openDb(path);
-    db.pragma('wal_autocheckpoint = 0');
-    db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
-    const wal = readFileSync(`${path}-wal`);
-    db.close();
-    writeFileSync(`${path}-wal`, wal);
+    crashWithWal();
     expect(recoverStorage(path, NOW)).toBeNull();
     const again = openDb(path);
     expect(again.prepare("SELECT value FROM meta WHERE key = 'late'").pluck().get()).toBe('x');
@@ -114,12 +123,7 @@ describe('how deep the start-up check goes', () => {
 
   it('the whole file when the last run did not end cleanly (a -wal left beside it) or an earlier check asked for it', () => {
     morning();
-    const db = openDb(path);
-    db.pragma('wal_autocheckpoint = 0');
-    db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
-    const wal = readFileSync(`${path}-wal`);
-    db.close();
-    writeFileSync(`${path}-wal`, wal);
+    crashWithWal();
     expect(startupCheckDepth(path)).toBe('quick');
     rmSync(`${path}-wal`);
     expect(startupCheckDepth(path)).toBe('header');
@@ -188,12 +192,7 @@ describe('recovery of a damaged file', () => {
     (how) => {
       morning();
       // A crash leaves a -wal beside the file (a clean close would have folded it in): it moves with the file.
-      const db = openDb(path);
-      db.pragma('wal_autocheckpoint = 0');
-      db.prepare("INSERT INTO meta (key, value) VALUES ('late', 'x')").run();
-      const wal = readFileSync(`${path}-wal`);
-      db.close();
-      writeFileSync(`${path}-wal`, wal);
+      const wal = crashWithWal();
       damageFile(path, how);
       const r = recoverStorage(path, NOW)!;
       expect(['not-a-database', 'corrupt']).toContain(r.code);

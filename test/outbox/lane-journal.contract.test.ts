@@ -3,7 +3,7 @@
 // before a restart takes the remembered ticket once; every record gets the next seq. The SQLite-only case at the end
 // fills a real disk.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NewEvent, PassageEvent } from '../../src/gate/events.js';
+import type { DecisionEvent, NewEvent, PassageEvent } from '../../src/gate/events.js';
 import { GateError } from '../../src/util/gate-error.js';
 import { STORE_IMPLS, type OpenStores } from '../support/store-impls.js';
 import { openDb } from '../../src/cache/db.js';
@@ -26,6 +26,18 @@ const passage = (
   ticketId,
   docKey: ticketId && 'k',
   decisionEventId: null,
+});
+
+const openDecision = (ticketId: string, docKey: string): NewEvent<DecisionEvent> => ({
+  kind: 'decision',
+  at: at(),
+  direction: 'entry',
+  decision: 'open',
+  reason: 'ok',
+  docType: 'mrz',
+  docKey,
+  ticketId,
+  train: 'G1',
 });
 
 describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
@@ -90,20 +102,13 @@ describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
 
   it('a decision recorded with its authorisation remembers it in the same commit, tied to the new event', () => {
     open();
-    const d = s.journal.recordDecision(
-      {
-        kind: 'decision',
-        at: at(),
-        direction: 'entry',
-        decision: 'open',
-        reason: 'ok',
-        docType: 'mrz',
-        docKey: 'k5',
-        ticketId: 'T5',
-        train: 'G5',
-      },
-      { authId: 55, direction: 'entry', ticketId: 'T5', docKey: 'k5', atMs: T0 },
-    );
+    const d = s.journal.recordDecision(openDecision('T5', 'k5'), {
+      authId: 55,
+      direction: 'entry',
+      ticketId: 'T5',
+      docKey: 'k5',
+      atMs: T0,
+    });
     s = s.reopen();
     expect(s.journal.lastAuthId?.()).toBe(55);
     // The passage the MCU reports after a restart finds the ticket and the decision through it.
@@ -117,20 +122,7 @@ describe.each(STORE_IMPLS)('lane journal contract: $name', (impl) => {
     open();
     s.breakOutbox();
     expect(() =>
-      s.journal.recordDecision(
-        {
-          kind: 'decision',
-          at: at(),
-          direction: 'entry',
-          decision: 'open',
-          reason: 'ok',
-          docType: 'mrz',
-          docKey: 'k',
-          ticketId: 'T1',
-          train: 'G1',
-        },
-        { authId: 9, direction: 'entry', ticketId: 'T1', docKey: 'k', atMs: T0 },
-      ),
+      s.journal.recordDecision(openDecision('T1', 'k'), { authId: 9, direction: 'entry', ticketId: 'T1', docKey: 'k', atMs: T0 }),
     ).toThrow(GateError);
     expect(s.journal.lastAuthId?.()).toBeNull();
   });
