@@ -14,6 +14,8 @@ export class GateMetrics {
   private readonly offs: (() => void)[] = [];
   /** When the lane took the document now being decided (performance.now()), or null. */
   private decidingSince: number | null = null;
+  /** Match requests in flight: request id -> when asked (hrtime). At most one per passenger, cleared on the answer. */
+  private readonly faceAsked = new Map<string, bigint>();
 
   constructor(gate: Gate, labels: { station: string; gate: string }) {
     const r = this.registry;
@@ -35,6 +37,18 @@ export class GateMetrics {
       name: 'gate_alarms_total',
       help: 'Alarm events recorded, by type.',
       labelNames: ['type'],
+      registers: [r],
+    });
+    const faceOutcomes = new Counter({
+      name: 'gate_face_outcomes_total',
+      help: 'Decisions that needed a face match, by its outcome (match, no-match, no-face, liveness-failed, unavailable).',
+      labelNames: ['outcome'],
+      registers: [r],
+    });
+    const faceLatency = new Histogram({
+      name: 'gate_face_match_seconds',
+      help: "From a match request to the face module's answer (or the lane's own timeout).",
+      buckets: LATENCY_BUCKETS,
       registers: [r],
     });
     const decisionLatency = new Histogram({
@@ -103,8 +117,15 @@ export class GateMetrics {
         if (this.decidingSince !== null) cardToAuthorise.observe((performance.now() - this.decidingSince) / 1000);
         this.decidingSince = null;
       }),
+      gate.lane.events.on('face-request', (q) => this.faceAsked.set(q.requestId, q.at)),
+      gate.lane.events.on('face-answer', (a) => {
+        const asked = this.faceAsked.get(a.requestId);
+        this.faceAsked.delete(a.requestId);
+        if (asked !== undefined) faceLatency.observe(Number(a.at - asked) / 1e9);
+      }),
       gate.events.on('decision', (e) => {
         decisions.inc({ decision: e.decision, reason: e.reason });
+        if (e.face && e.face !== 'not-required') faceOutcomes.inc({ outcome: e.face });
         if (this.decidingSince !== null) decisionLatency.observe((performance.now() - this.decidingSince) / 1000);
       }),
       gate.events.on('passage', (p) => passages.inc({ outcome: p.event.outcome })),
