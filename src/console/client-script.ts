@@ -19,6 +19,8 @@ function rows(id, list, cells, rowClass) {
     for (const [value, cls] of cells(item)) {
       const td = document.createElement('td');
       td.textContent = text(value);
+      // Arabic beside Latin text: each cell takes the direction of its own first strong character.
+      td.dir = 'auto';
       if (cls) td.className = cls;
       tr.append(td);
     }
@@ -70,7 +72,7 @@ function renderLive(p) {
   $('lane-phase').textContent = code(phase);
   $('lane-link').textContent = linkUp ? w.yes : w.no;
   $('emergency').hidden = !emergency;
-  rows('decisions', p.decisions, (d) => [[time(d.at)], [code(d.decision)], [d.reason], [d.train], [d.car], [d.seat], [d.docKey ? (d.docType || '') + ' ' + d.docKey : d.docType]], (d) => d.decision);
+  rows('decisions', p.decisions, (d) => [[time(d.at)], [code(d.decision)], [d.reason], [d.train], [d.car], [d.seat], [d.docKey ? (d.docType || '') + ' ' + d.docKey : d.docType], [d.said ? d.language + ': ' + d.said.text : null]], (d) => d.decision);
   rows('passages', p.passages, (x) => [[time(x.at)], [code(x.outcome)], [x.ticketId]]);
   rows('alarms', p.alarms, (a) => [[time(a.at)], [a.type], [a.detail], [a.active ? w.yes : w.no]]);
 }

@@ -4,7 +4,8 @@
 // array push. Documents appear only as the first characters of their key (an HMAC), never a number or name.
 import type { GateDaemon } from '../daemon/gate-daemon.js';
 import type { AlarmEvent, DecisionEvent, PassageEvent } from '../gate/events.js';
-import type { TicketSummary } from '../decide/reasons.js';
+import type { DecidedInfo } from '../daemon/gate-daemon.js';
+import { reasonText, type TextDirection } from '../i18n/packs.js';
 
 export const MAX_DECISIONS = 50;
 const MAX_PASSAGES = 20;
@@ -24,6 +25,9 @@ export interface DecisionRow {
   train: string | null;
   car: string | null;
   seat: string | null;
+  /** The language the passenger was addressed in, and what the panel told them in it (null: no document read). */
+  language: string | null;
+  said: { text: string; direction: TextDirection } | null;
 }
 
 export interface PassageRow {
@@ -61,16 +65,22 @@ export class LiveFeed {
   private readonly subscribers = new Set<(p: LivePicture) => void>();
   private readonly offs: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** The ticket the last decide() found: the decision event names the train, the page also shows car and seat. */
-  private lastTicket: TicketSummary | null = null;
+  /** What the last decide() found: the decision event names the train, the page also shows car and seat, and the
+   *  passenger's language. */
+  private lastDecided: DecidedInfo | null = null;
 
   constructor(private readonly gate: Gate) {
     const e = gate.events;
     this.offs.push(
-      e.on('decided', (d) => (this.lastTicket = d.ticket)),
+      e.on('decided', (d) => (this.lastDecided = d)),
       e.on('decision', (d) => {
-        const t = this.lastTicket && this.lastTicket.id === d.ticketId ? this.lastTicket : null;
-        this.lastTicket = null;
+        const decided = this.lastDecided;
+        this.lastDecided = null;
+        const t = decided?.ticket && decided.ticket.id === d.ticketId ? decided.ticket : null;
+        // The passenger's language belongs to this decision only if it decided this document (a face mismatch after an
+        // open ticket decision is still the same passenger: the reason is what they were told).
+        const language = decided && decided.docType === d.docType ? decided.language : null;
+        const said = language ? reasonText(d.reason, language) : null;
         push(this.decisions, MAX_DECISIONS, {
           seq: d.seq,
           at: d.at,
@@ -81,6 +91,8 @@ export class LiveFeed {
           train: d.train,
           car: t?.car ?? null,
           seat: t?.seat ?? null,
+          language,
+          said: said && { text: said.text, direction: said.direction },
         });
         this.changed();
       }),

@@ -63,7 +63,7 @@ export function appPage(lang: Language, gateName: string, user: string): string 
 <section id="live">
 <dl class="facts"><dt>${escapeHtml(w.mode)}</dt><dd id="lane-mode">-</dd><dt>${escapeHtml(w.phase)}</dt><dd id="lane-phase">-</dd><dt>${escapeHtml(w.link)}</dt><dd id="lane-link">-</dd></dl>
 <h2>${escapeHtml(w.decisions)}</h2>
-${table('decisions', ['time', 'decision', 'reason', 'train', 'car', 'seat', 'document'], w)}
+${table('decisions', ['time', 'decision', 'reason', 'train', 'car', 'seat', 'document', 'toldPassenger'], w)}
 <h2>${escapeHtml(w.passages)}</h2>
 ${table('passages', ['time', 'outcome', 'ticket'], w)}
 <h2>${escapeHtml(w.alarms)}</h2>

@@ -45,6 +45,7 @@ import { cacheVerdict } from './cache-health.js';
 import { LedgerRetention } from '../outbox/retention.js';
 import { StatusFileWriter } from './status-writer.js';
 import { languagePicker } from '../i18n/passenger.js';
+import type { PackLanguage } from '../i18n/packs.js';
 import { FaceClient } from '../face/client.js';
 import { FACE_OUTCOMES, type FaceOutcome } from '../gate/events.js';
 
@@ -85,6 +86,8 @@ export interface DecidedInfo {
   decision: LaneDecision['decision'];
   reason: LaneDecision['reason'];
   ticket: TicketSummary | null;
+  /** The language the passenger is addressed in (src/i18n: the document's nationality, the station's overrides). */
+  language: PackLanguage;
 }
 
 export interface DaemonEvents {
@@ -154,6 +157,8 @@ export class GateDaemon {
   /** The start read only the file's header: the whole file is checked once the gate is ready. */
   private readonly checkAfterStart: boolean;
   private backgroundCheck: BackgroundCheck | null = null;
+  /** The passenger's language for a document: the lane's screens and the console's live view use the same one. */
+  private readonly languageOf: (doc: Document) => PackLanguage;
   private readonly statusFile: string;
   private lastMqttAdvice = '';
   /** Id of the key this gate signs its passages with (central's roster must list its public half). */
@@ -215,6 +220,7 @@ export class GateDaemon {
     this.watchTransport('bridge', bridge.transport, false);
     this.link = bridge.link;
     this.face = c.face.enabled ? new FaceClient(c.face.endpoint) : null;
+    this.languageOf = languagePicker(c.passengerLanguage.byNationality, this.log);
     this.lane = new LaneLoop({
       station: c.station,
       direction: c.lane.direction,
@@ -222,7 +228,7 @@ export class GateDaemon {
       timing: { passageTimeoutMs: c.bridge.passageTimeoutMs, resultHoldMs: o.resultHoldMs ?? c.lane.resultHoldMs, guardMs: 2000 },
       decide: (doc, ctx) => this.decide(doc, ctx),
       keyOf: (doc) => this.view.keyOf(identityOf(doc)),
-      languageOf: languagePicker(c.passengerLanguage.byNationality, this.log),
+      languageOf: this.languageOf,
       store: this.store,
       bridge: this.link,
       now: this.clock,
@@ -439,7 +445,14 @@ export class GateDaemon {
 
   private decide(doc: Document, ctx: Parameters<typeof decide>[3]): LaneDecision {
     const d = decide(doc, this.view, this.o.config.rules, ctx);
-    this.events.emit('decided', { at: ctx.now.getTime(), docType: doc.type, decision: d.decision, reason: d.reason, ticket: d.ticket });
+    this.events.emit('decided', {
+      at: ctx.now.getTime(),
+      docType: doc.type,
+      decision: d.decision,
+      reason: d.reason,
+      ticket: d.ticket,
+      language: this.languageOf(doc),
+    });
     return d;
   }
 

@@ -4,13 +4,14 @@
 // refused during the fire alarm, a device fault with its fix line, the config check of an edited copy, /metrics
 // counts equal to what central received, and an idle session ending. Screenshots go to .ci/out/console/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import type { Page } from 'playwright-core';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { CARDS, DEMO_SECRET } from '../../src/demo/data.js';
 import { waitFor } from '../../src/util/wait.js';
+import { buildMrz } from '../../src/readers/mrz/build.js';
 import { hashPassword } from '../../src/console/password.js';
 import type { AlarmEvent, GateEvent } from '../../src/gate/events.js';
 import { startLoadedGate, startWorld, type GateProcess, type World } from '../daemon/world.js';
@@ -112,6 +113,8 @@ describe('the web console in a real browser against gate run', () => {
     const cells = await row.locator('td').allTextContents();
     expect(cells.slice(1, 6)).toEqual(['open', 'ok', 'G7', '03', '01A']);
     expect(cells[6]).toMatch(/^cn-resident-id [0-9a-f]{6}…$/);
+    // A resident card holder is addressed in Chinese.
+    expect(cells[7]).toMatch(/^zh: \S/);
 
     await waitFor(() => world.mcu.auth !== null, 8000, 'the authorisation');
     await world.mcu.walkThrough();
@@ -121,6 +124,34 @@ describe('the web console in a real browser against gate run', () => {
     const card = CARDS.resident as { number?: string; nameChinese?: string };
     for (const personal of [card.number, card.nameChinese, '11010519491231002X']) if (personal) expect(html).not.toContain(personal);
     await shot('live');
+  });
+
+  it('shows what the passenger was told, in their language: a Japanese passport holder not verified online', async () => {
+    world.scanner.scan(
+      buildMrz({
+        format: 'TD3',
+        documentCode: 'P',
+        issuingState: 'JPN',
+        surname: 'YAMADA',
+        givenNames: 'HANAKO',
+        number: 'TK0000001',
+        nationality: 'JPN',
+        birthDate: '900101',
+        sex: 'F',
+        expiryDate: '350101',
+      }),
+    );
+    const row = page.locator('#decisions tbody tr.reject').first();
+    await row.waitFor({ timeout: 10_000 });
+    const cells = await row.locator('td').allTextContents();
+    expect(cells.slice(1, 3)).toEqual(['reject', 'not-verified']);
+    // From the shipped Japanese pack, not from the code under test: what the panel showed the passenger.
+    const ja = JSON.parse(readFileSync(join('src', 'i18n', 'packs', 'ja.json'), 'utf8')) as { reasons: Record<string, string> };
+    expect(cells[7]).toBe(`ja: ${ja.reasons['not-verified']}`);
+    // The name and number on the passport are nowhere on the page.
+    const html = await page.content();
+    for (const personal of ['YAMADA', 'HANAKO', 'TK0000001']) expect(html).not.toContain(personal);
+    await shot('live-language');
   });
 
   it('runs a lane test behind a confirmation and tells central who did it', async () => {
