@@ -127,7 +127,7 @@ describe('the web console in a real browser against gate run', () => {
   });
 
   it('shows what the passenger was told, in their language: a Japanese passport holder not verified online', async () => {
-    world.scanner.scan(
+    await world.scanner.scan(
       buildMrz({
         format: 'TD3',
         documentCode: 'P',
