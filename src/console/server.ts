@@ -23,6 +23,7 @@ import { cachePanel, configPanel, DeviceFaults, outboxPanel } from './panels.js'
 import { ConsoleActions } from './actions.js';
 import { SignInLimits } from './sign-in-limits.js';
 import { certificateNames, HostNames } from './host-names.js';
+import { consoleWarnings } from './warnings.js';
 
 /** Request bodies above this are refused: the largest is an edited config. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -157,6 +158,7 @@ export class ConsoleServer {
       });
     });
     this.log.info({ url: this.url, users: c.users.length }, 'console listening');
+    for (const w of consoleWarnings(this.o.loaded.config, this.now())) this.log.warn(w);
     return this.url;
   }
 

@@ -378,13 +378,16 @@ interface Stream {
 
 function openStream(url: URL, cookie: string, from = '127.0.0.1'): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: '/api/live', headers: { cookie }, agent: false, localAddress: from }, (res) => {
-      let open = true;
-      res.on('data', () => undefined);
-      res.on('close', () => (open = false));
-      res.on('end', () => (open = false));
-      resolve({ status: res.statusCode ?? 0, open: () => open && res.statusCode === 200, close: () => req.destroy() });
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: '/api/live', headers: { cookie }, agent: false, localAddress: from },
+      (res) => {
+        let open = true;
+        res.on('data', () => undefined);
+        res.on('close', () => (open = false));
+        res.on('end', () => (open = false));
+        resolve({ status: res.statusCode ?? 0, open: () => open && res.statusCode === 200, close: () => req.destroy() });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
