@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { GateDaemon } from '../../src/daemon/gate-daemon.js';
 import { parseConfig, type LoadedConfig } from '../../src/config/load.js';
 import type { GateConfig } from '../../src/config/schema.js';
-import { DEMO_SECRET } from '../../src/demo/data.js';
+import { CARDS, DEMO_SECRET } from '../../src/demo/data.js';
 import { hashPassword } from '../../src/console/password.js';
 import { ConsoleServer } from '../../src/console/server.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -147,6 +147,16 @@ describe('password guessing', () => {
       known.push(await time('tech1', `127.0.3.${i + 1}`));
       unknown.push(await time('nobody', `127.0.4.${i + 1}`));
     }
+    // Nor in the answer: the same status and page for both.
+    const wrongPassword = await call(url, {
+      method: 'POST',
+      path: '/login',
+      headers: FORM,
+      body: form('tech1', 'nope'),
+      from: '127.0.3.9',
+    });
+    const wrongName = await call(url, { method: 'POST', path: '/login', headers: FORM, body: form('tech9', 'nope'), from: '127.0.4.9' });
+    expect([wrongName.status, wrongName.text]).toEqual([wrongPassword.status, wrongPassword.text]);
     const ratio = median(unknown) / median(known);
     expect(ratio).toBeGreaterThan(0.4);
     expect(ratio).toBeLessThan(2.5);
@@ -169,6 +179,14 @@ describe('sessions', () => {
     expect(out.status).toBe(303);
     expect(out.headers['set-cookie']?.[0]).toMatch(/^gate_console=; .*Max-Age=0/);
     expect((await call(url, { path: '/api/whoami', headers: { cookie: second } })).status).toBe(401);
+    // Central's reload-config restarts the process with the new file: a console with a changed password hash knows
+    // no session of the old one, and the old password no longer signs in.
+    const third = await session(url);
+    const { url: reloaded } = await startConsole({
+      users: [{ name: 'tech1', passwordHash: await hashPassword('the new password', FAST) }],
+    });
+    expect((await call(reloaded, { path: '/api/whoami', headers: { cookie: third } })).status).toBe(401);
+    expect((await signIn(reloaded)).status).toBe(401);
   });
 });
 
@@ -310,6 +328,29 @@ describe('bounded input', () => {
 });
 
 describe('what the console shows', () => {
+  it('the live stream and state carry a decision with the first characters of its key only, nothing of the card', async () => {
+    const { url } = await startConsole();
+    const cookie = await session(url);
+    const stream = await openStream(url, cookie, '127.0.0.1', true);
+    let fullKey: string | null = null;
+    const off = daemon.events.on('decision', (d) => (fullKey = d.docKey));
+    try {
+      world.reader.placeCard(CARDS.resident);
+      await waitFor(() => fullKey !== null, 10_000, 'the gate to decide on the card');
+      await waitFor(() => stream.text().includes(fullKey!.slice(0, 6)), 5000, 'the decision on the live stream');
+      const state = await call(url, { path: '/api/state', headers: { cookie } });
+      for (const shown of [stream.text(), state.text]) {
+        expect(shown).toContain(`${fullKey!.slice(0, 6)}…`);
+        for (const personal of [fullKey!.slice(0, 7), CARDS.resident.number, CARDS.resident.name, CARDS.resident.address, '19491231'])
+          expect(shown).not.toContain(personal);
+      }
+    } finally {
+      off();
+      world.reader.removeCard();
+      stream.close();
+    }
+  });
+
   it('the config page masks every secret: document keys, the MQTT password and key, the password hashes', async () => {
     const secrets = {
       secret: 'S3cret-document-key-0123456789-abcdef-XYZ',
@@ -372,20 +413,25 @@ function rawExchange(url: URL, bytes: string): Promise<string> {
 
 interface Stream {
   status: number;
+  /** What the stream sent so far (kept only when asked). */
+  text(): string;
   open(): boolean;
   close(): void;
 }
 
-function openStream(url: URL, cookie: string, from = '127.0.0.1'): Promise<Stream> {
+function openStream(url: URL, cookie: string, from = '127.0.0.1', keep = false): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: url.hostname, port: url.port, path: '/api/live', headers: { cookie }, agent: false, localAddress: from },
       (res) => {
         let open = true;
-        res.on('data', () => undefined);
+        let text = '';
+        res.on('data', (d: Buffer) => {
+          if (keep) text += d.toString('utf8');
+        });
         res.on('close', () => (open = false));
         res.on('end', () => (open = false));
-        resolve({ status: res.statusCode ?? 0, open: () => open && res.statusCode === 200, close: () => req.destroy() });
+        resolve({ status: res.statusCode ?? 0, text: () => text, open: () => open && res.statusCode === 200, close: () => req.destroy() });
       },
     );
     req.on('error', reject);
