@@ -2,7 +2,11 @@
 // requests (node's http, from several loopback addresses standing in for several laptops) against the console
 // server of a real daemon on simulated devices. Each block is one probe of docs/console.md's "Security review".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { request, type IncomingMessage } from 'node:http';
 import { z } from 'zod';
@@ -232,6 +236,54 @@ describe('requests from another site', () => {
     expect(rebound.headers['set-cookie']).toBeUndefined();
     for (const host of [`127.0.0.1:${url.port}`, `localhost:${url.port}`, 'localhost:9000', `[::1]:${url.port}`])
       expect([host, (await call(url, { path: '/login', headers: { host } })).status]).toEqual([host, 200]);
+  });
+});
+
+describe('the names of the certificate', () => {
+  it('with TLS, a name the certificate is for is answered; another is not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-console-cert-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '30',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-subj',
+          '/CN=gate-07',
+          '-addext',
+          'subjectAltName=DNS:gate-07.vnp.station.lan',
+        ],
+        { stdio: 'pipe' },
+      );
+      const { url } = await startConsole({ tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } });
+      const get = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = httpsRequest(
+            { host: url.hostname, port: url.port, path: '/login', headers: { host }, rejectUnauthorized: false, agent: false },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await get(`gate-07.vnp.station.lan:${url.port}`)).toBe(200);
+      expect(await get(`gate-08.vnp.station.lan:${url.port}`)).toBe(421);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
