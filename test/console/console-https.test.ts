@@ -120,7 +120,7 @@ describe('the console over HTTPS', () => {
     const byName = await call('GET', '/login', undefined, { host: `localhost:${url.port}` });
     expect(byName.res.statusCode).toBe(200);
     const rebound = await call('GET', '/login', undefined, { host: `rebind.example:${url.port}` });
-    expect([rebound.res.statusCode, JSON.parse(rebound.text).code]).toEqual([421, 'wrong-host']);
+    expect([rebound.res.statusCode, parseJson(z.looseObject({ code: z.string() }), rebound.text).code]).toEqual([421, 'wrong-host']);
   });
 
   it('answers no page to plain HTTP on the same port', async () => {
