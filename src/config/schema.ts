@@ -5,6 +5,10 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../util/log.js';
 import { passengerLanguageSchema } from '../i18n/config.js';
+// A leaf module (node:crypto only): the config refuses a password hash the console could never check.
+import { readScryptHash } from '../console/password.js';
+
+const SCRYPT_SHAPE = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
 
 /** Cross-field rules run on a section whose own keys are valid; a bad key is reported once, by itself. */
 const whenValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
@@ -293,10 +297,14 @@ export const consoleSchema = z
               .describe('Login name; named in the log and in the event central receives for every action.'),
             passwordHash: z
               .string()
-              .regex(
-                /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/,
-                'an scrypt hash as `gate console hash-password` prints it (scrypt$N$r$p$salt$hash)',
-              )
+              .regex(SCRYPT_SHAPE, 'an scrypt hash as `gate console hash-password` prints it (scrypt$N$r$p$salt$hash)')
+              // The shape can pass and the hash still be one no password matches (truncated when copied, a cost out of
+              // bounds): refused here rather than as "wrong name or password" at every sign-in.
+              .superRefine((v, ctx) => {
+                const h = SCRYPT_SHAPE.test(v) ? readScryptHash(v) : null;
+                if (typeof h === 'string')
+                  ctx.addIssue({ code: 'custom', message: `an scrypt hash from gate console hash-password: ${h}` });
+              })
               .describe('scrypt hash of the password (`gate console hash-password` makes one); never the password itself.'),
           })
           .strict(),

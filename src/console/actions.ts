@@ -24,6 +24,7 @@ import { waitForEvent } from '../util/wait.js';
 import { errorLine } from '../util/gate-error.js';
 import type { Logger } from '../util/log.js';
 import { DeviceFaults } from './panels.js';
+import { consoleWarnings } from './warnings.js';
 
 export interface ActionResult {
   ok: boolean;
@@ -130,6 +131,7 @@ export class ConsoleActions {
         line: `schema valid: station ${c.station}, gate ${c.gate}, direction ${c.lane.direction}`,
       });
     for (const p of problems) results.push({ status: 'fail', name: 'config', line: p });
+    for (const w of consoleWarnings(c, this.now())) results.push({ status: 'warn', name: 'console', line: w });
     for (const d of this.faults.rows(this.gate, c)) {
       results.push(
         d.state === 'ok'

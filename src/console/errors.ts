@@ -10,6 +10,8 @@ export type ConsoleErrorCode =
   | 'forbidden' // a cross-site request, or /metrics from an address not listed
   | 'refused' // the gate refuses the action now (fire alarm, lane busy, link down)
   | 'not-found'
+  | 'wrong-host' // a Host header that is not the console's (DNS rebinding)
+  | 'too-many-streams' // the live streams of all sessions are at their cap
   | 'tls-unreadable' // console.tls cert or key cannot be read
   | 'listen-failed'; // the address is taken or not on this machine
 
@@ -21,6 +23,8 @@ const STATUS: Record<ConsoleErrorCode, number> = {
   forbidden: 403,
   refused: 409,
   'not-found': 404,
+  'wrong-host': 421,
+  'too-many-streams': 503,
   'tls-unreadable': 500,
   'listen-failed': 500,
 };
@@ -33,6 +37,8 @@ const RECOVERY: Record<ConsoleErrorCode, Recovery> = {
   forbidden: 'drop',
   refused: 'retry',
   'not-found': 'drop',
+  'wrong-host': 'drop',
+  'too-many-streams': 'retry',
   'tls-unreadable': 'fix-config',
   'listen-failed': 'fix-config',
 };

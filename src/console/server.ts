@@ -5,13 +5,12 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import type { GateDaemon } from '../daemon/gate-daemon.js';
 import type { LoadedConfig } from '../config/load.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
-import { RateBudget } from '../util/rate-budget.js';
 import { ConsoleError } from './errors.js';
 import { pickLanguage, WORDS } from './i18n.js';
 import { appPage, CONSOLE_CSS, loginPage } from './page.js';
@@ -22,14 +21,28 @@ import { LiveFeed } from './live.js';
 import { GateMetrics } from './metrics.js';
 import { cachePanel, configPanel, DeviceFaults, outboxPanel } from './panels.js';
 import { ConsoleActions } from './actions.js';
+import { SignInLimits } from './sign-in-limits.js';
+import { certificateNames, HostNames } from './host-names.js';
+import { consoleWarnings } from './warnings.js';
 
 /** Request bodies above this are refused: the largest is an edited config. */
 const MAX_BODY_BYTES = 256 * 1024;
 /** How often the live stream sends the devices, cache and outbox panels. */
 const STATUS_EVERY_MS = 2000;
-/** Sign-in attempts: a burst of 10, then one every 3 s (scrypt costs ~50 ms each; guessing stays slow). */
-const SIGN_IN_PER_SECOND = 1 / 3;
-const SIGN_IN_BURST = 10;
+/**
+ * Open connections: per client address (a browser opens about 6, plus a live stream per tab) and in all. Past them a
+ * new connection is closed at once, so a laptop opening thousands cannot take the file descriptors the lane's serial
+ * ports, database and broker need (the console runs in the gate's own process).
+ */
+const MAX_CONNECTIONS_PER_ADDRESS = 16;
+const MAX_CONNECTIONS = 128;
+/** Live streams: per session (tabs; past it the oldest of that session is closed) and in all (past it refused). */
+const MAX_STREAMS_PER_SESSION = 4;
+const MAX_STREAMS = 16;
+/** An evicted stream's browser waits this long before it reconnects (EventSource's retry field). */
+const EVICTED_RETRY_MS = 30_000;
+/** How long a new connection may stay silent (and a TLS handshake may take) before it is closed. */
+const FIRST_REQUEST_MS = 10_000;
 /** The browser keeps the cookie for a shift; the server ends the session itself after sessionMinutes idle. */
 const COOKIE_MAX_AGE_SECONDS = 12 * 3600;
 
@@ -57,8 +70,15 @@ export class ConsoleServer {
   readonly metrics: GateMetrics;
   private readonly faults: DeviceFaults;
   private readonly actions: ConsoleActions;
-  private readonly signIns = new RateBudget(SIGN_IN_PER_SECOND, SIGN_IN_BURST);
-  private readonly streams = new Set<ServerResponse>();
+  private readonly signIns = new SignInLimits();
+  private readonly streams = new Map<ServerResponse, string>();
+  private readonly connections = new Map<string, number>();
+  private connectionCount = 0;
+  /** Connections that have not sent a request yet, with the timer that closes them. */
+  private readonly silent = new WeakMap<Socket, NodeJS.Timeout>();
+  private readonly hostNames: HostNames;
+  /** What an unknown name is checked against: a hash with the configured users' cost, so both take as long. */
+  private readonly dummyHash: string;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly tls: boolean;
@@ -74,9 +94,14 @@ export class ConsoleServer {
     this.faults = new DeviceFaults(o.gate, this.now);
     this.actions = new ConsoleActions(o.gate, o.loaded, this.faults, this.log, this.now);
     const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.requestSeen(req.socket);
       this.route(req, res).catch((err: unknown) => this.fail(res, err));
     };
     this.tls = c.console.tls !== undefined;
+    this.dummyHash = dummyHashLike(c.console.users[0]?.passwordHash);
+    // Node checks headersTimeout and requestTimeout only this often (default 30 s): a slow client is cut off on time.
+    const timeouts = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1000 };
+    let names: string[] = [];
     if (c.console.tls) {
       let cert: Buffer | string;
       let key: Buffer | string;
@@ -86,13 +111,33 @@ export class ConsoleServer {
       } catch (err) {
         throw new ConsoleError('tls-unreadable', `console.tls: cannot read the certificate or key: ${errorLine(err)}`, { cause: err });
       }
-      this.server = createHttpsServer({ cert, key, minVersion: 'TLSv1.2' }, handler);
+      names = certificateNames(cert);
+      this.server = createHttpsServer({ cert, key, minVersion: 'TLSv1.2', handshakeTimeout: FIRST_REQUEST_MS, ...timeouts }, handler);
+      this.server.on('secureConnection', (socket: Socket) => this.awaitRequest(socket));
     } else {
-      this.server = createHttpServer(handler);
+      this.server = createHttpServer(timeouts, handler);
     }
-    // A slow or half-open client must not hold a socket forever (the live stream has no timeout of its own).
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 30_000;
+    this.hostNames = new HostNames(names);
+    this.server.on('connection', (socket: Socket) => this.admit(socket));
+  }
+
+  /** Counts each TCP connection by client address; one over a cap is closed before it is read. */
+  private admit(socket: Socket): void {
+    const from = plainAddress(socket.remoteAddress ?? '');
+    const mine = this.connections.get(from) ?? 0;
+    if (mine >= MAX_CONNECTIONS_PER_ADDRESS || this.connectionCount >= MAX_CONNECTIONS) {
+      socket.destroy();
+      return;
+    }
+    this.connections.set(from, mine + 1);
+    this.connectionCount++;
+    if (!this.tls) this.awaitRequest(socket);
+    socket.once('close', () => {
+      this.connectionCount--;
+      const left = (this.connections.get(from) ?? 1) - 1;
+      if (left > 0) this.connections.set(from, left);
+      else this.connections.delete(from);
+    });
   }
 
   async listen(): Promise<string> {
@@ -113,6 +158,7 @@ export class ConsoleServer {
       });
     });
     this.log.info({ url: this.url, users: c.users.length }, 'console listening');
+    for (const w of consoleWarnings(this.o.loaded.config, this.now())) this.log.warn(w);
     return this.url;
   }
 
@@ -126,7 +172,7 @@ export class ConsoleServer {
     this.closed ??= (async () => {
       this.live.close();
       this.faults.close();
-      for (const s of this.streams) s.end();
+      for (const s of this.streams.keys()) s.end();
       this.streams.clear();
       await new Promise<void>((resolve) => {
         this.server.close(() => resolve());
@@ -137,10 +183,34 @@ export class ConsoleServer {
     return this.closed;
   }
 
+  /**
+   * Node's headersTimeout starts with a request's first byte: a client that connects and sends nothing would hold its
+   * socket for ever. It gets FIRST_REQUEST_MS (after the TLS handshake with HTTPS) to start one.
+   */
+  private awaitRequest(socket: Socket): void {
+    const timer = setTimeout(() => socket.destroy(), FIRST_REQUEST_MS);
+    timer.unref();
+    this.silent.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  private requestSeen(socket: Socket): void {
+    const timer = this.silent.get(socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.silent.delete(socket);
+  }
+
   // ---- routes -------------------------------------------------------------------------------------------
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://console');
+    const url = requestUrl(req.url);
+    // /metrics is read by Prometheus under whatever name it was given; it holds codes and counts only.
+    if (url.pathname !== '/metrics' && !this.hostNames.allows(req.headers.host))
+      throw new ConsoleError(
+        'wrong-host',
+        `this console answers its address, localhost and its certificate's names, not ${JSON.stringify(req.headers.host).slice(0, 80)}`,
+      );
     const lang = pickLanguage(req.headers['accept-language']);
     const key = `${req.method} ${url.pathname}`;
     switch (key) {
@@ -250,15 +320,19 @@ export class ConsoleServer {
     const w = WORDS[lang];
     const refuse = (status: number, message: string) =>
       send(res, status, 'text/html; charset=utf-8', loginPage(lang, this.gateName, message));
-    if (!this.signIns.take(this.now())) {
-      this.log.warn('console sign-in refused: too many attempts');
-      return refuse(429, w.tooMany);
+    const from = plainAddress(req.socket.remoteAddress ?? '');
+    const waitMs = this.signIns.take(from, this.now());
+    if (waitMs > 0) {
+      this.log.warn({ from }, 'console sign-in refused: too many attempts');
+      const seconds = String(Math.ceil(waitMs / 1000));
+      res.setHeader('retry-after', seconds);
+      return refuse(429, w.tooMany.replace('{seconds}', seconds));
     }
     const form = loginForm.safeParse(Object.fromEntries(new URLSearchParams((await readBody(req)).toString('utf8'))));
     if (!form.success) return refuse(400, w.badCredentials);
     const user = this.o.loaded.config.console.users.find((u) => u.name === form.data.user);
     // An unknown name costs the same scrypt as a known one: timing does not tell which names exist.
-    const ok = await verifyPassword(form.data.password, user?.passwordHash ?? DUMMY_HASH);
+    const ok = await verifyPassword(form.data.password, user?.passwordHash ?? this.dummyHash);
     if (!user || !ok) {
       this.log.warn({ user: user ? user.name : '(unknown)' }, 'console sign-in refused: wrong name or password');
       return refuse(401, w.badCredentials);
@@ -286,6 +360,14 @@ export class ConsoleServer {
 
   /** Server-sent events: the live picture on every change, the other panels every 2 s, `ended` when the session expires. */
   private stream(req: IncomingMessage, res: ServerResponse, s: Session): void {
+    const mine = [...this.streams].filter(([, token]) => token === s.token).map(([r]) => r);
+    // A tablet that lost its network leaves a stream open until TCP notices: the session's newest stream wins.
+    for (const old of mine.slice(0, Math.max(0, mine.length - MAX_STREAMS_PER_SESSION + 1))) {
+      old.end(`retry: ${EVICTED_RETRY_MS}\n\n`);
+      this.streams.delete(old);
+    }
+    if (this.streams.size >= MAX_STREAMS)
+      throw new ConsoleError('too-many-streams', `the console already sends ${MAX_STREAMS} live streams: close a tab elsewhere`);
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -294,7 +376,7 @@ export class ConsoleServer {
       'x-accel-buffering': 'no',
     });
     req.socket.setNoDelay(true);
-    this.streams.add(res);
+    this.streams.set(res, s.token);
     const event = (name: string, data: unknown) => res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     const status = () => {
       try {
@@ -336,8 +418,22 @@ export class ConsoleServer {
   }
 }
 
-/** The hash an unknown name is checked against (its password is random and thrown away). */
-const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+/** The hash an unknown name is checked against: no password has it (a zero key), at the cost of `like`. */
+function dummyHashLike(like: string | undefined): string {
+  const p = like?.split('$');
+  const [N, r, pp, , key] = p && p.length === 6 ? p.slice(1) : ['32768', '8', '1', '', ''];
+  const keyBytes = Math.max(16, Buffer.from(key, 'base64').length || 32);
+  return `scrypt$${N}$${r}$${pp}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(keyBytes).toString('base64')}`;
+}
+
+/** The request target as a URL; one that is not a path (e.g. "http://[") is a bad request, not a failure. */
+function requestUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://console');
+  } catch {
+    throw new ConsoleError('bad-request', 'the request target is not a path');
+  }
+}
 
 const SECURITY_HEADERS = {
   'content-security-policy':

@@ -37,6 +37,9 @@ function call(
         path,
         method,
         ca,
+        // The Host header may name another host than the one dialled (the DNS-rebinding probe); the certificate is
+        // still checked against the CA.
+        servername: 'localhost',
         headers: { ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
       },
       (res) => {
@@ -111,6 +114,13 @@ describe('the console over HTTPS', () => {
     const ok = await act({ 'x-console': '1' }, '{"mode":"maintenance"}');
     expect(JSON.parse(ok.text)).toEqual({ ok: true, line: 'lane mode is now maintenance' });
     await waitFor(() => world.mcu.mode === 'maintenance', 5000, 'the MCU in maintenance mode');
+  });
+
+  it('answers the names of its certificate and addresses, not another name (DNS rebinding)', async () => {
+    const byName = await call('GET', '/login', undefined, { host: `localhost:${url.port}` });
+    expect(byName.res.statusCode).toBe(200);
+    const rebound = await call('GET', '/login', undefined, { host: `rebind.example:${url.port}` });
+    expect([rebound.res.statusCode, parseJson(z.looseObject({ code: z.string() }), rebound.text).code]).toEqual([421, 'wrong-host']);
   });
 
   it('answers no page to plain HTTP on the same port', async () => {

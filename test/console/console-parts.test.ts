@@ -11,6 +11,11 @@ import { parseConfig } from '../../src/config/load.js';
 import { runProblems } from '../../src/config/run-checks.js';
 import { ConfigError } from '../../src/config/load.js';
 import { runGate } from '../support/cli.js';
+import { certificateNames, HostNames } from '../../src/console/host-names.js';
+import { makePki } from '../support/pki.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const FAST = { N: 1 << 12, r: 8, p: 1 };
 
@@ -147,5 +152,41 @@ describe('the console section of the config', () => {
       'console.users: expected at least one technician (name and passwordHash from gate console hash-password) when console.enabled, got none',
     );
     expect(config.console).toMatchObject({ host: '127.0.0.1', port: 8443, sessionMinutes: 30 });
+  });
+});
+
+describe('the names the console answers (DNS rebinding)', () => {
+  it('IP addresses, localhost on any port and the certificate names; no other name, no deeper wildcard label', () => {
+    const names = new HostNames(['gate-07.vnp.station.lan', '*.tablets.lan']);
+    for (const host of [
+      '10.20.0.7:8443',
+      '127.0.0.1',
+      '[::1]:9000',
+      '[fe80::1]',
+      'localhost:9000',
+      'Gate-07.VNP.station.lan:8443',
+      'a.tablets.lan',
+    ])
+      expect([host, names.allows(host)]).toEqual([host, true]);
+    for (const host of [
+      'rebind.example:8443',
+      'gate-07.vnp.station.lan.evil.example',
+      'x.a.tablets.lan',
+      'tablets.lan',
+      '.tablets.lan',
+      'localhost.evil',
+    ])
+      expect([host, names.allows(host)]).toEqual([host, false]);
+    expect(names.allows(undefined)).toBe(true);
+  });
+
+  it("reads the DNS names of a certificate's subjectAltName", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gate-console-names-'));
+    try {
+      expect(certificateNames(readFileSync(makePki(dir).serverCert))).toEqual(['localhost']);
+      expect(certificateNames('not a certificate')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

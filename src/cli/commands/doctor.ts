@@ -3,6 +3,7 @@ import { parseOptions, requireOption, UsageError, type Command } from '../comman
 import { loadConfig, resolveNextSecret, resolveSecret } from '../../config/load.js';
 import { runProblems } from '../../config/run-checks.js';
 import { formatResults, runDoctor, type CheckResult } from '../../daemon/doctor.js';
+import { consoleWarnings } from '../../console/warnings.js';
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -39,7 +40,8 @@ example:
     }
     const configLines: CheckResult[] = runProblems(loaded).map((line) => ({ status: 'fail', name: 'config', line }));
     const results = await runDoctor({ config: loaded.config, secret, secretNext, handshakeMs: wait });
-    results.splice(1, 0, ...configLines);
+    const consoleLines: CheckResult[] = consoleWarnings(loaded.config).map((line) => ({ status: 'warn', name: 'console', line }));
+    results.splice(1, 0, ...configLines, ...consoleLines);
     io.stdout.write(formatResults(results));
     return results.some((r) => r.status === 'fail') ? 1 : 0;
   },
