@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../util/log.js';
 import { passengerLanguageSchema } from '../i18n/config.js';
-// A leaf module (node:crypto only): the config refuses a password hash the console could never check.
-import { readScryptHash } from '../console/password.js';
+// The config refuses a password hash the console could never check.
+import { readScryptHash } from '../util/scrypt-hash.js';
 
 const SCRYPT_SHAPE = /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/;
 
