@@ -33,9 +33,9 @@ export function renderShipped(dir: string, template: string, vars: Record<string
  */
 export function debianMainConf(dataDir: string, confDir: string): string {
   return readFileSync(DEBIAN_MAIN, 'utf8')
-    .replace('/run/mosquitto/mosquitto.pid', join(dataDir, 'mosquitto.pid'))
-    .replace('/var/lib/mosquitto/', `${dataDir}/`)
-    .replace('/etc/mosquitto/conf.d', confDir);
+    .replace(/^pid_file .*$/m, `pid_file ${join(dataDir, 'mosquitto.pid')}`)
+    .replace(/^persistence_location .*$/m, `persistence_location ${dataDir}/`)
+    .replace(/^include_dir .*$/m, `include_dir ${confDir}`);
 }
 
 /**
