@@ -53,8 +53,7 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
     return seen;
   };
   /** The connection is refused: TLS handshake or CONNACK fails, no session. */
-  const refused = (url: string, o: IClientOptions) =>
-    expect(connect(url, { ...o, connectTimeout: 3000 })).rejects.toThrow();
+  const refused = (url: string, o: IClientOptions) => expect(connect(url, { ...o, connectTimeout: 3000 })).rejects.toThrow();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gate-station-sec-'));
@@ -112,7 +111,7 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
       await expect(intruder.publishAsync(topic, forged, { qos: 1, retain: true }), topic).rejects.toThrow(NOT_AUTHORISED);
   });
 
-  it("a gate publishes its own events (every kind), status, command result and resync request, and nothing else under its prefix", async () => {
+  it('a gate publishes its own events (every kind), status, command result and resync request, and nothing else under its prefix', async () => {
     const gate = await asGate('01');
     const c = await asCentral();
     const spy = recorder(c);
@@ -127,10 +126,9 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
     // Topics no gate uses: a taken-over gate could otherwise park a retained 8 MiB message on each of as many
     // topics as it likes, at the station broker and, through the bridge, at central.
     for (const junk of ['events/junk-1', 'events/passage/extra', 'sync/junk', 'status/x'])
-      await expect(
-        gate.publishAsync(`gates/v1/${STATION}/01/${junk}`, Buffer.alloc(1024), { qos: 1, retain: true }),
-        junk,
-      ).rejects.toThrow(NOT_AUTHORISED);
+      await expect(gate.publishAsync(`gates/v1/${STATION}/01/${junk}`, Buffer.alloc(1024), { qos: 1, retain: true }), junk).rejects.toThrow(
+        NOT_AUTHORISED,
+      );
     // Through the bridge at central: every allowed one, in order.
     await waitFor(() => spy.length >= own.length, 10_000, 'the gate’s own messages at central');
     expect(spy.map((m) => m.topic)).toEqual(own);
@@ -159,9 +157,7 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
 
   it("a gate's certificate stays its own name: a username claiming another gate is ignored", async () => {
     const intruder = await asGate('01', { username: '02', password: 'anything' });
-    await expect(intruder.publishAsync(`gates/v1/${STATION}/02/status`, Buffer.from('{}'), { qos: 1 })).rejects.toThrow(
-      NOT_AUTHORISED,
-    );
+    await expect(intruder.publishAsync(`gates/v1/${STATION}/02/status`, Buffer.from('{}'), { qos: 1 })).rejects.toThrow(NOT_AUTHORISED);
   });
 
   it('a wildcard in a published topic or a message over 8 MiB + 64 KiB ends the connection; nothing is delivered', async () => {

@@ -16,7 +16,7 @@ export function pki(args: string[], env: Record<string, string> = {}): string {
     return execFileSync('bash', [PKI_SCRIPT, ...args], { stdio: 'pipe', env: { ...process.env, ...env } }).toString();
   } catch (err) {
     const e = err as { stderr?: Buffer; status?: number };
-    throw new Error(`station-pki.sh ${args[0]} exited ${e.status}: ${e.stderr?.toString().trim() ?? ''}`);
+    throw new Error(`station-pki.sh ${args[0]} exited ${e.status}: ${e.stderr?.toString().trim() ?? ''}`, { cause: err });
   }
 }
 
