@@ -76,7 +76,12 @@ describe.skipIf(!canRun)('the station broker installed as docs/deployment.md say
     for (const key of [join(stationPki, 'ca.key'), join(centralPki, 'ca.key'), join(stationPki, 'gates', '01.key')])
       expect({ key, mode: statSync(key).mode & 0o777, uid: statSync(key).uid }).toEqual({ key, mode: 0o600, uid: 0 });
 
-    const central = await startAsDebian('central', 'config/mosquitto/central.conf', { PKI: centralPki });
+    const systemsPort = await freePort();
+    const central = await startAsDebian('central', 'config/mosquitto/central.conf', {
+      PKI: centralPki,
+      SYSTEMS_PORT: systemsPort,
+      SYSTEMS_ADDRESS: '127.0.0.1',
+    });
     expect(central.proc.exitCode, central.log()).toBeNull();
     const station = await startAsDebian('station', 'config/mosquitto/station.conf', {
       STATION: 'VNP',
@@ -94,7 +99,7 @@ describe.skipIf(!canRun)('the station broker installed as docs/deployment.md say
       protocolVersion: 5 as const,
       reconnectPeriod: 0,
     });
-    const atCentral = await mqtt.connectAsync(`mqtts://127.0.0.1:${central.port}`, tls(centralPki, 'central', centralPki));
+    const atCentral = await mqtt.connectAsync(`mqtts://127.0.0.1:${systemsPort}`, tls(centralPki, 'central', centralPki));
     const got: string[] = [];
     atCentral.on('message', (topic) => got.push(topic));
     await atCentral.subscribeAsync('gates/v1/VNP/+/events/#', { qos: 1 });

@@ -10,7 +10,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { LocalBroker } from '../../src/mqtt/local-broker.js';
 import { gateEventSchema } from '../../src/gate/events.js';
 import { waitFor } from '../../src/util/wait.js';
-import { pki, startShippedBroker } from './shipped-broker.js';
+import { pki, startShippedBroker, startShippedCentral } from './shipped-broker.js';
 
 const STATION = 'VNP';
 const OTHER = 'XYZ';
@@ -23,6 +23,7 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
   let dir: string;
   let pkiDir: { central: string; station: string; other: string };
   let central: LocalBroker;
+  let centralSystemsUrl: string;
   let broker: LocalBroker;
   const clients: MqttClient[] = [];
 
@@ -67,7 +68,7 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
     pki(['station-init', pkiDir.other, OTHER]);
     pki(['gate', pkiDir.other, '01']);
     pki(['bridge', pkiDir.other, pkiDir.central, OTHER]);
-    central = await startShippedBroker(dir, 'config/mosquitto/central.conf', { PKI: pkiDir.central });
+    ({ broker: central, systemsUrl: centralSystemsUrl } = await startShippedCentral(dir, pkiDir.central));
     broker = await startShippedBroker(
       dir,
       'config/mosquitto/station.conf',
@@ -84,7 +85,7 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
   });
 
   /** Central's own client (CN "central") on central's broker. */
-  const asCentral = () => connect(central.url, tlsOf(pkiDir.central, 'central'));
+  const asCentral = () => connect(centralSystemsUrl, tlsOf(pkiDir.central, 'central'));
 
   it('runs as Debian installs it: the rendered conf.d files load beside Debian’s mosquitto.conf, and only the TLS listener is open', () => {
     // startShippedBroker got this far, so Debian's main file and the conf.d file loaded together.
@@ -212,7 +213,9 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
   });
 
   it("at central, a station's bridge certificate writes only its own station's reports and no command or sync", async () => {
-    const bridgeVnp = await connect(central.url, tlsOf(pkiDir.station, 'bridge', pkiDir.central));
+    // VNP's own bridge identity on central's systems listener: on the stations' listener its client id would be its
+    // CN, bridge-VNP, and it would close the station broker's bridge (the ACL is the same file on both listeners).
+    const bridgeVnp = await connect(centralSystemsUrl, tlsOf(pkiDir.station, 'bridge', pkiDir.central));
     const bridgeXyz = await connect(central.url, tlsOf(pkiDir.other, 'bridge', pkiDir.central));
     const forged = Buffer.from('{"forged":true}');
     for (const [c, topic] of [
@@ -227,5 +230,28 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
       await expect(c.publishAsync(topic, forged, { qos: 1 }), topic).rejects.toThrow(NOT_AUTHORISED);
     // Positive control: its own station's report is taken.
     await bridgeVnp.publishAsync(`gates/v1/${STATION}/01/events/passage`, forged, { qos: 1 });
+  });
+
+  it("at central, another station's bridge certificate cannot take over a station bridge's client id and session", async () => {
+    const gate02 = await asGate('02');
+    const at02 = recorder(gate02);
+    await gate02.subscribeAsync(`gates/v1/${STATION}/02/cmd/#`, { qos: 1 });
+    // The station's bridge is connected to central as bridge-VNP (the positive control: a command reaches gate 02).
+    const c = await asCentral();
+    await c.publishAsync(`gates/v1/${STATION}/02/cmd/before`, Buffer.from('{}'), { qos: 1 });
+    await waitFor(() => at02.length === 1, 10_000, 'the first command at gate 02');
+    // A taken-over station XYZ reuses VNP's bridge client id, with a persistent session to resume.
+    const attacker = await connect(central.url, {
+      ...tlsOf(pkiDir.other, 'bridge', pkiDir.central),
+      clientId: `bridge-${STATION}`,
+      clean: false,
+      properties: { sessionExpiryInterval: 600 },
+    });
+    const stolen = recorder(attacker);
+    await c.publishAsync(`gates/v1/${STATION}/02/cmd/after`, Buffer.from('{}'), { qos: 1 });
+    await waitFor(() => at02.length === 2, 10_000, 'the second command at gate 02');
+    expect(stolen).toEqual([]);
+    // Mosquitto names a client id taken from a connected client; VNP's bridge was never one.
+    expect(central.log()).not.toMatch(new RegExp(`Client bridge-${STATION} already connected`));
   });
 });

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
+import { freePort, startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
 
 const PKI_SCRIPT = resolve('scripts/station-pki.sh');
 const DEBIAN_MAIN = resolve('test/station/debian-mosquitto.conf');
@@ -59,4 +59,18 @@ export async function startShippedBroker(
       return debianMainConf(dataDir, confDir);
     },
   });
+}
+
+/**
+ * Central's broker from config/mosquitto/central.conf: `broker.url` is the stations' (bridges') listener, `systemsUrl`
+ * the listener for central's own systems (on central's internal network in production, loopback here).
+ */
+export async function startShippedCentral(dir: string, pkiDir: string): Promise<{ broker: LocalBroker; systemsUrl: string }> {
+  const systemsPort = await freePort();
+  const broker = await startShippedBroker(dir, 'config/mosquitto/central.conf', {
+    PKI: pkiDir,
+    SYSTEMS_PORT: systemsPort,
+    SYSTEMS_ADDRESS: '127.0.0.1',
+  });
+  return { broker, systemsUrl: `mqtts://127.0.0.1:${systemsPort}` };
 }

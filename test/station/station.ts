@@ -17,7 +17,7 @@ import { startIdCardReaderSim, type IdCardReaderSim } from '../../src/devices/si
 import { MrzScannerSim } from '../../src/devices/sim/mrz-scanner-sim.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { freePort, type LocalBroker } from '../../src/mqtt/local-broker.js';
-import { pki as runPki, startShippedBroker } from './shipped-broker.js';
+import { pki as runPki, startShippedBroker, startShippedCentral } from './shipped-broker.js';
 import { CentralFeed } from '../../src/central/feed.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
 import { sealRoster } from '../../src/mqtt/roster.js';
@@ -137,7 +137,10 @@ export interface StationGate {
 export interface Station {
   dir: string;
   pkiDir: { central: string; station: string };
+  /** Central's broker; its url is the stations' (bridges') listener. */
   central: LocalBroker;
+  /** Central's listener for its own systems (CN "central"), where a client chooses its client id. */
+  centralSystemsUrl: string;
   broker: LocalBroker;
   link: Link;
   gates: StationGate[];
@@ -169,7 +172,7 @@ export async function startStation(o: StationOptions): Promise<Station> {
   for (const id of [...o.gates.map((g) => g.id), ...(o.extraGateCerts ?? [])]) pki('gate', stationPki, id);
   pki('bridge', stationPki, centralPki, STATION);
 
-  const central = await startShippedBroker(dir, 'config/mosquitto/central.conf', { PKI: centralPki });
+  const { broker: central, systemsUrl: centralSystemsUrl } = await startShippedCentral(dir, centralPki);
   const link = new Link(await freePort(), central.port);
   await link.restore();
   // Fast bridge reconnects in the test (the shipped 2..60 s backoff would make the test wait a minute).
@@ -185,7 +188,7 @@ export async function startStation(o: StationOptions): Promise<Station> {
     key: readFileSync(join(base, `${name}.key`)),
   });
 
-  const centralClient = await mqtt.connectAsync(central.url, {
+  const centralClient = await mqtt.connectAsync(centralSystemsUrl, {
     protocolVersion: 5,
     clientId: 'central-events',
     clean: false,
@@ -318,6 +321,7 @@ export async function startStation(o: StationOptions): Promise<Station> {
     dir,
     pkiDir: { central: centralPki, station: stationPki },
     central,
+    centralSystemsUrl,
     broker,
     link,
     gates,
