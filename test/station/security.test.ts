@@ -38,7 +38,8 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
       reconnectPeriod: 0,
       connectTimeout: 5000,
       servername: 'localhost',
-      clientId: `probe-${Math.random().toString(36).slice(2)}`,
+      // The station broker takes only client ids that start with gate- (config/mosquitto/station.conf).
+      clientId: `gate-probe-${Math.random().toString(36).slice(2)}`,
       ...o,
     });
     clients.push(c);
@@ -193,6 +194,8 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
     await refused(broker.url, tlsOf(join(pkiDir.station, 'gates'), 'old', pkiDir.station));
     // A station's bridge certificate is central's, not the station's: refused at the station broker.
     await refused(broker.url, tlsOf(pkiDir.station, 'bridge', pkiDir.station));
+    // A gate's own certificate under a client id without the gate- prefix (the bridge's is bridge-local-<station>).
+    await refused(broker.url, { ...tlsOf(join(pkiDir.station, 'gates'), '01', pkiDir.station), clientId: 'mqttjs_0123' });
     // Positive control: gate 01's certificate is let in.
     await expect(asGate('01')).resolves.toBeTruthy();
   });
@@ -253,5 +256,17 @@ describe('the station broker layout under attack (shipped configs, real TLS)', (
     expect(stolen).toEqual([]);
     // Mosquitto names a client id taken from a connected client; VNP's bridge was never one.
     expect(central.log()).not.toMatch(new RegExp(`Client bridge-${STATION} already connected`));
+  });
+
+  it("a gate's certificate using the bridge's local client id does not cut the station off from central", async () => {
+    const c = await asCentral();
+    const spy = recorder(c);
+    await c.subscribeAsync(`gates/v1/${STATION}/02/events/alarm`, { qos: 1 });
+    await connect(broker.url, { ...tlsOf(join(pkiDir.station, 'gates'), '01', pkiDir.station), clientId: `bridge-local-${STATION}` }).catch(
+      () => undefined,
+    );
+    const gate02 = await asGate('02');
+    await gate02.publishAsync(`gates/v1/${STATION}/02/events/alarm`, Buffer.from('{}'), { qos: 1 });
+    await waitFor(() => spy.length === 1, 10_000, 'gate 02’s alarm at central through the bridge');
   });
 });

@@ -332,7 +332,8 @@ export async function startStation(o: StationOptions): Promise<Station> {
     clientAs: (gate) =>
       mqtt.connectAsync(broker.url, {
         protocolVersion: 5,
-        clientId: `intruder-${gate}-${Math.random()}`,
+        // The station broker takes only client ids that start with gate- (config/mosquitto/station.conf).
+        clientId: `gate-intruder-${gate}-${Math.random()}`,
         reconnectPeriod: 0,
         servername: 'localhost',
         ...tlsFiles(stationPki, join('gates', gate)),
