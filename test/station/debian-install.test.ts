@@ -103,7 +103,10 @@ describe.skipIf(!canRun)('the station broker installed as docs/deployment.md say
     const got: string[] = [];
     atCentral.on('message', (topic) => got.push(topic));
     await atCentral.subscribeAsync('gates/v1/VNP/+/events/#', { qos: 1 });
-    const gate = await mqtt.connectAsync(`mqtts://127.0.0.1:${station.port}`, tls(join(stationPki, 'gates'), '01', stationPki));
+    const gate = await mqtt.connectAsync(`mqtts://127.0.0.1:${station.port}`, {
+      ...tls(join(stationPki, 'gates'), '01', stationPki),
+      clientId: 'gate-VNP-01',
+    });
     try {
       // The bridge connects once it has read bridge.key; until then a QoS 1 message waits in its queue.
       await gate.publishAsync('gates/v1/VNP/01/events/passage', Buffer.from('{}'), { qos: 1 });
