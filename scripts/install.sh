@@ -47,6 +47,8 @@ install -d -o root -g root -m 0755 /opt/gate
 cp -a "$src/bin" "$src/src" "$src/firmware-bridge" "$src/config" "$src/package.json" "$src/package-lock.json" "$src/tsconfig.json" "$src/tsconfig.build.json" /opt/gate/
 (cd /opt/gate && npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund)
 if ((${#build_tools[@]})); then apt-get purge -y -qq --auto-remove "${build_tools[@]}" >/dev/null; fi
+# `gate doctor`, `gate status` ... as the docs write them: the CLI on every user's PATH.
+ln -sfn /opt/gate/bin/gate.js /usr/local/bin/gate
 
 install -d -o root -g gate -m 0750 /etc/gate
 if [ -n "$config" ]; then install -o root -g gate -m 0640 "$config" /etc/gate/gate.json; fi
@@ -71,5 +73,7 @@ install -m 0644 "$src/scripts/gate.service" /etc/systemd/system/gate.service
 if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 systemctl enable gate.service
 if [ -f /etc/gate/gate.json ]; then
-  /usr/bin/node /opt/gate/bin/gate.js doctor --config /etc/gate/gate.json || echo "install.sh: gate doctor found problems (above); fix them, then: systemctl start gate"
+  # As the user the unit runs as: root reads a TLS key or secret file that the gate user cannot, and doctor would
+  # pass where `gate run` fails.
+  runuser -u gate -- /usr/bin/node /opt/gate/bin/gate.js doctor --config /etc/gate/gate.json || echo "install.sh: gate doctor (run as user gate) found problems (above); fix them, then: systemctl start gate"
 fi

@@ -141,20 +141,20 @@ async function fleet(ctx: BenchContext, s: Station, ids: string[], perGate: numb
   const total = ids.length * perGate;
   const counted = new Map<string, number>();
   let arrived = 0;
-  const sub = await mqtt.connectAsync(s.central.url, { protocolVersion: 5, clientId: 'bench-fleet-central', ...centralTls(s) });
+  const sub = await mqtt.connectAsync(s.centralSystemsUrl, { protocolVersion: 5, clientId: 'bench-fleet-central', ...centralTls(s) });
   sub.on('message', (topic) => {
     const gate = topic.split('/')[3];
     counted.set(gate, (counted.get(gate) ?? 0) + 1);
     arrived++;
   });
-  await sub.subscribeAsync(`gates/v1/${STATION}/+/events/fleet`, { qos: 1 });
+  await sub.subscribeAsync(`gates/v1/${STATION}/+/events/decision`, { qos: 1 });
   const clients = await Promise.all(ids.map((id) => s.clientAs(id)));
   try {
     const t0 = performance.now();
     await Promise.all(
       clients.map(async (c, k) => {
         for (let q = 1; q <= perGate; q++)
-          await c.publishAsync(`gates/v1/${STATION}/${ids[k]}/events/fleet`, fleetEvent(ids[k], q), { qos: 1 });
+          await c.publishAsync(`gates/v1/${STATION}/${ids[k]}/events/decision`, fleetEvent(ids[k], q), { qos: 1 });
       }),
     );
     await waitFor(() => arrived >= total, 120_000, `all ${total} fleet events at central`, 5);
@@ -165,12 +165,14 @@ async function fleet(ctx: BenchContext, s: Station, ids: string[], perGate: numb
     // Baseline: one bare loop publishing the same events straight to central's broker (no station broker, no bridge).
     arrived = 0;
     // It speaks with the station bridge's certificate, the one identity central lets publish this station's reports.
-    const bare = await mqtt.connectAsync(s.central.url, { protocolVersion: 5, clientId: 'bench-fleet-bare', ...bridgeTls(s) });
+    // On central's systems listener: on the stations' listener its client id would be the certificate's, bridge-VNP,
+    // and it would close the station's own bridge.
+    const bare = await mqtt.connectAsync(s.centralSystemsUrl, { protocolVersion: 5, clientId: 'bench-fleet-bare', ...bridgeTls(s) });
     const t1 = performance.now();
     await Promise.all(
       Array.from({ length: 50 }, async (_, lane) => {
         for (let q = lane; q < total; q += 50)
-          await bare.publishAsync(`gates/v1/${STATION}/${ids[q % ids.length]}/events/fleet`, fleetEvent(ids[q % ids.length], q), {
+          await bare.publishAsync(`gates/v1/${STATION}/${ids[q % ids.length]}/events/decision`, fleetEvent(ids[q % ids.length], q), {
             qos: 1,
           });
       }),

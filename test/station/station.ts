@@ -4,7 +4,7 @@
 // the test can cut; and N `gate run` daemons, each with its own simulated ID reader, MRZ scanner and turnstile MCU on
 // real socat ptys, its own certificate, database and signing key. Central publishes the roster, the snapshot and
 // deltas at central; everything reaches the gates through the bridge.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -16,7 +16,8 @@ import { openPtyPair, type PtyPair } from '../../src/devices/pty-pair.js';
 import { startIdCardReaderSim, type IdCardReaderSim } from '../../src/devices/sim/idcard-reader-sim.js';
 import { MrzScannerSim } from '../../src/devices/sim/mrz-scanner-sim.js';
 import { McuSim } from '../../firmware-bridge/sim/mcu.js';
-import { freePort, startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.js';
+import { freePort, type LocalBroker } from '../../src/mqtt/local-broker.js';
+import { pki as runPki, startShippedBroker, startShippedCentral } from './shipped-broker.js';
 import { CentralFeed } from '../../src/central/feed.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
 import { sealRoster } from '../../src/mqtt/roster.js';
@@ -28,9 +29,7 @@ import { buildMrz } from '../../src/readers/mrz/build.js';
 
 export const STATION = 'VNP';
 const ENTRY = resolve('src/cli/entry.ts');
-const PKI_SCRIPT = resolve('scripts/station-pki.sh');
-
-const pki = (...args: string[]) => execFileSync('bash', [PKI_SCRIPT, ...args], { stdio: 'pipe' }).toString();
+const pki = (...args: string[]) => runPki(args);
 
 /** Passport number of traveller i: tickets X<i> from this station (entry) and A<i> arriving here (exit). */
 export const travellerNumber = (i: number) => `S${String(i).padStart(8, '0')}`;
@@ -138,7 +137,10 @@ export interface StationGate {
 export interface Station {
   dir: string;
   pkiDir: { central: string; station: string };
+  /** Central's broker; its url is the stations' (bridges') listener. */
   central: LocalBroker;
+  /** Central's listener for its own systems (CN "central"), where a client chooses its client id. */
+  centralSystemsUrl: string;
   broker: LocalBroker;
   link: Link;
   gates: StationGate[];
@@ -170,37 +172,23 @@ export async function startStation(o: StationOptions): Promise<Station> {
   for (const id of [...o.gates.map((g) => g.id), ...(o.extraGateCerts ?? [])]) pki('gate', stationPki, id);
   pki('bridge', stationPki, centralPki, STATION);
 
-  const render = (template: string, vars: Record<string, string | number>) => {
-    const out = join(dir, `rendered-${Math.random().toString(36).slice(2)}.conf`);
-    pki('render', resolve(template), out, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`));
-    return readFileSync(out, 'utf8');
-  };
-  const central = await startLocalBroker({
-    tls: true,
-    configText: ({ port, dataDir }) => render('config/mosquitto/central.conf', { PORT: port, PKI: centralPki, DATA: dataDir }),
-  });
+  const { broker: central, systemsUrl: centralSystemsUrl } = await startShippedCentral(dir, centralPki);
   const link = new Link(await freePort(), central.port);
   await link.restore();
-  const broker = await startLocalBroker({
-    tls: true,
-    // Fast bridge reconnects in the test (the shipped 2..60 s backoff would make the test wait a minute).
-    configText: ({ port, dataDir }) =>
-      render('config/mosquitto/station.conf', {
-        STATION,
-        PORT: port,
-        PKI: stationPki,
-        DATA: dataDir,
-        CENTRAL_HOST: '127.0.0.1',
-        CENTRAL_PORT: link.port,
-      }).replace(/^restart_timeout .*$/m, 'restart_timeout 1 1'),
-  });
+  // Fast bridge reconnects in the test (the shipped 2..60 s backoff would make the test wait a minute).
+  const broker = await startShippedBroker(
+    dir,
+    'config/mosquitto/station.conf',
+    { STATION, PKI: stationPki, CENTRAL_HOST: '127.0.0.1', CENTRAL_PORT: link.port },
+    (conf) => conf.replace(/^restart_timeout .*$/m, 'restart_timeout 1 1'),
+  );
   const tlsFiles = (base: string, name: string) => ({
     ca: readFileSync(join(base, 'ca.crt')),
     cert: readFileSync(join(base, `${name}.crt`)),
     key: readFileSync(join(base, `${name}.key`)),
   });
 
-  const centralClient = await mqtt.connectAsync(central.url, {
+  const centralClient = await mqtt.connectAsync(centralSystemsUrl, {
     protocolVersion: 5,
     clientId: 'central-events',
     clean: false,
@@ -333,6 +321,7 @@ export async function startStation(o: StationOptions): Promise<Station> {
     dir,
     pkiDir: { central: centralPki, station: stationPki },
     central,
+    centralSystemsUrl,
     broker,
     link,
     gates,
@@ -343,7 +332,8 @@ export async function startStation(o: StationOptions): Promise<Station> {
     clientAs: (gate) =>
       mqtt.connectAsync(broker.url, {
         protocolVersion: 5,
-        clientId: `intruder-${gate}-${Math.random()}`,
+        // The station broker takes only client ids that start with gate- (config/mosquitto/station.conf).
+        clientId: `gate-intruder-${gate}-${Math.random()}`,
         reconnectPeriod: 0,
         servername: 'localhost',
         ...tlsFiles(stationPki, join('gates', gate)),
