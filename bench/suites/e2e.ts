@@ -12,6 +12,8 @@ import { encodeFrame } from '../../src/bridge/frame.js';
 import { toFrame } from '../../src/bridge/messages.js';
 import { buildReadResponse, encodeCardText } from '../../src/readers/idcard/index.js';
 import { waitFor, waitForEvent } from '../../src/util/wait.js';
+import { join } from 'node:path';
+import { openDb } from '../../src/cache/db.js';
 import { percentile, type BenchContext } from '../harness.js';
 import { residentCard, startLoadedGate, startWorld } from '../../test/daemon/world.js';
 
@@ -59,6 +61,25 @@ async function bareBaseline(samples: number): Promise<number[]> {
   return out;
 }
 
+/** ms per one-row INSERT committed with synchronous=FULL in WAL mode, as the gate's file is opened. */
+function bareFullCommits(path: string, samples: number): number[] {
+  const db = openDb(path);
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS bare (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
+    const insert = db.prepare('INSERT INTO bare (payload) VALUES (?)');
+    const payload = 'x'.repeat(400);
+    const out: number[] = [];
+    for (let i = 0; i < samples + 5; i++) {
+      const t0 = process.hrtime.bigint();
+      insert.run(payload);
+      if (i >= 5) out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
 export default async function e2e(ctx: BenchContext): Promise<void> {
   const samples = ctx.quick ? 30 : 200;
   const warmup = 5;
@@ -94,6 +115,13 @@ export default async function e2e(ctx: BenchContext): Promise<void> {
     );
     ctx.record('e2e.card-to-authorise.p50', { value: p50, unit: 'ms', baseline: percentile(bare, 50) });
     ctx.record('e2e.card-to-authorise.p99', { value: p99, unit: 'ms', baseline: percentile(bare, 99), goal: 'under 3 ms' });
+    // The floor under the path: the one durable commit it must hold (the decision with its authorisation, before the
+    // AUTHORISE leaves), timed bare on the same disk in the same run: one small row, synchronous=FULL, WAL.
+    const commit = bareFullCommits(join(w.dir, 'bare-commit.db'), samples);
+    ctx.log(
+      `bare synchronous=FULL commit of one row on the same disk: p50 ${percentile(commit, 50).toFixed(2)} ms, p99 ${percentile(commit, 99).toFixed(2)} ms`,
+    );
+    ctx.record('e2e.full-commit.p99', { value: percentile(commit, 99), unit: 'ms', baseline: percentile(bare, 99) });
   } finally {
     await w.close();
   }

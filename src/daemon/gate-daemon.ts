@@ -254,6 +254,7 @@ export class GateDaemon {
       if (advice !== this.lastMqttAdvice) this.log.warn({ url: r.url, code: String(r.reason) }, advice);
       this.lastMqttAdvice = advice;
     });
+    this.reporter?.connection.events.on('taken-over', () => this.onRefused('session', 'taken-over'));
     this.reporter?.connection.events.on('up', () => {
       this.lastMqttAdvice = '';
       this.setHealth('mqtt', 'ok', null);
@@ -650,7 +651,7 @@ export class GateDaemon {
   }
 
   /** A message from the network was refused. Counted, never one durable row each (a flood must not fill the outbox). */
-  private onRefused(kind: 'command' | 'sibling', code: string): void {
+  private onRefused(kind: 'command' | 'sibling' | 'session', code: string): void {
     this.refusals.refuse(kind, code);
   }
 

@@ -50,6 +50,8 @@ export function mqttAdvice(url: string, reason: string): string {
     return `mqtt: ${url} refused the username or password: check mqtt.username and mqtt.password`;
   if (r === '5' || r === '135' || /not authori[sz]ed/i.test(r))
     return `mqtt: ${url} refused this client (not authorised): check mqtt.username/password, the client certificate and the broker's ACL`;
+  if (r === 'session-taken-over')
+    return `mqtt: ${url} dropped this gate for another client with the same client id: check that no other gate has this mqtt.clientId (two gates with one id push each other off); if none does, someone is using this gate's id`;
   if (/ECONNREFUSED/.test(r)) return `mqtt: nothing listens at ${url}: check mqtt.urls and that the broker is running`;
   if (/ENOTFOUND|EAI_AGAIN/.test(r)) return `mqtt: cannot resolve the host of ${url}: check mqtt.urls and DNS`;
   if (/CERT|SSL|TLS|self[- ]signed|alert/i.test(r)) return `mqtt: TLS with ${url} failed (${r}): check mqtt.tls.ca, cert and key`;

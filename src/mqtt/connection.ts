@@ -48,7 +48,16 @@ export interface ConnectionEvents {
   down: { url: string; reason: string };
   /** A connect attempt failed; the next one is scheduled after delayMs. */
   retry: { url: string; reason: string; delayMs: number };
+  /**
+   * The broker dropped this connection because another client connected with the same client id (MQTT 5 reason
+   * 0x8E): a second gate configured with this id, or someone using it on purpose. The connection retries as usual;
+   * two clients with one id then push each other off for ever, so the daemon reports it.
+   */
+  'taken-over': { url: string };
 }
+
+/** MQTT 5 DISCONNECT reason code "Session taken over". */
+const SESSION_TAKEN_OVER = 0x8e;
 
 /** The largest packet the gate's main connection accepts: the roster's 64 KiB plus topic and properties. */
 export const MAX_INBOUND_PACKET_BYTES = 128 * 1024;
@@ -234,6 +243,11 @@ export class MqttConnection {
     let lastError = 'connection closed';
     client.on('error', (err) => {
       lastError = (err as { code?: string }).code ?? err.message;
+    });
+    client.on('disconnect', (packet) => {
+      if (this.current !== cur || packet.reasonCode !== SESSION_TAKEN_OVER) return;
+      lastError = 'session-taken-over';
+      this.events.emit('taken-over', { url });
     });
     client.on('connect', (ack) => {
       if (this.current !== cur) return;

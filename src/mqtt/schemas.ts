@@ -6,7 +6,8 @@ export const LANE_MODES = ['normal', 'free', 'locked', 'maintenance', 'emergency
 export const DEVICE_STATES = ['ok', 'degraded', 'fault', 'absent'] as const;
 
 /** What a gate refuses from the network, by where it came from (the daemon's refusal tally counts them). */
-export const REFUSAL_KINDS = ['sync', 'command', 'sibling'] as const;
+// `session`: the broker dropped the gate's connection for another client with its client id (src/mqtt/connection.ts).
+export const REFUSAL_KINDS = ['sync', 'command', 'sibling', 'session'] as const;
 export type RefusalKind = (typeof REFUSAL_KINDS)[number];
 
 const refusalStatus = z
