@@ -16,7 +16,7 @@ try {
   let now = Date.parse('2026-03-02T06:00:00Z');
   // A signature of the real length (Ed25519, base64url): the bytes matter here, not the key.
   const store = new GateStore(db, { station: 'VNP', gate: '05', now: () => now, signPassage: () => 'S'.repeat(86) });
-  const cost = { decision: 0, authorisation: 0, passage: 0, markSent: 0 };
+  const cost = { decision: 0, passage: 0, markSent: 0 };
   const step = (k: keyof typeof cost, fn: () => void) => {
     const b = writeBytes();
     fn();
@@ -27,30 +27,24 @@ try {
     now += 6000;
     let decision!: { seq: number; eventId: string };
     let passage!: { seq: number };
+    // The decision and the authorisation it leads to share one commit (the lane's record-decision carries it).
     step(
       'decision',
       () =>
-        (decision = store.recordDecision({
-          kind: 'decision',
-          at: new Date(now).toISOString(),
-          direction: 'entry',
-          decision: 'open',
-          reason: 'ok',
-          docType: 'mrz',
-          docKey,
-          ticketId: `T${i}`,
-          train: 'G1',
-        })),
-    );
-    step('authorisation', () =>
-      store.rememberAuthorisation({
-        authId: i + 1,
-        direction: 'entry',
-        ticketId: `T${i}`,
-        docKey,
-        decisionEventId: decision.eventId,
-        atMs: now,
-      }),
+        (decision = store.recordDecision(
+          {
+            kind: 'decision',
+            at: new Date(now).toISOString(),
+            direction: 'entry',
+            decision: 'open',
+            reason: 'ok',
+            docType: 'mrz',
+            docKey,
+            ticketId: `T${i}`,
+            train: 'G1',
+          },
+          { authId: i + 1, direction: 'entry', ticketId: `T${i}`, docKey, atMs: now },
+        )),
     );
     step(
       'passage',
@@ -81,7 +75,6 @@ try {
   process.stdout.write(
     JSON.stringify({
       decision: kb(cost.decision),
-      authorisation: kb(cost.authorisation),
       passage: kb(cost.passage),
       markSent: kb(cost.markSent),
       close: kb(close),
