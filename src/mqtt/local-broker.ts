@@ -122,8 +122,11 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Mosquitto logs "mosquitto version X running" at `information` once its listeners are open. */
-const RUNNING_LOG_TYPE = 'log_type information';
+/**
+ * Mosquitto logs "mosquitto version X running" at `information` once its listeners are open; `notice` adds each
+ * client's connect and disconnect, which is what a failed test's log needs.
+ */
+const RUNNING_LOG_TYPE = 'log_type information\nlog_type notice';
 const RUNNING = /mosquitto version \S+ running/;
 
 export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalBroker> {

@@ -4,13 +4,22 @@
 // are batched into one transaction (a mark lost in a crash only means a duplicate with the same eventId).
 // Each publish has a timeout; a PUBACK with a failure reason (MQTT.js has already forgotten the message) keeps the
 // row in the outbox and drops the connection, so it is retried after the backoff.
-import type { MqttClient } from 'mqtt';
+// A PUBACK saying "no matching subscribers" (MQTT 5, 0x10) is a success to MQTT but a loss to the gate: nobody
+// received the event (a broker restarted without the sessions it held, central's bridge never subscribed). The row
+// stays, and the drain holds and starts again from it after a pause, on the same connection; the pause doubles up to
+// HOLD_MAX_MS while nobody subscribes. The events reach central once someone does.
+import type { MqttClient, Packet } from 'mqtt';
 import type { EventKind, OutboxDrain, OutboxRow } from '../outbox/outbox.js';
 import { errorLine } from '../util/gate-error.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { TypedEvents } from '../util/typed-events.js';
 import type { MqttConnection } from './connection.js';
 import { eventTopic } from './topics.js';
+
+/** MQTT 5 PUBACK reason "No matching subscribers". */
+const NO_MATCHING_SUBSCRIBERS = 0x10;
+const HOLD_FIRST_MS = 500;
+const HOLD_MAX_MS = 30_000;
 
 /** Sent marks per transaction at most: each flush is one fsync (synchronous=FULL) on the event loop. */
 const MAX_MARKS_PER_FLUSH = 8192;
@@ -38,6 +47,8 @@ export interface PublisherEvents {
   drained: { lastSeq: number };
   /** A publish failed (timeout or refused PUBACK); the connection is dropped and the row stays pending. */
   failed: { seq: number; code: string };
+  /** The broker had no subscriber for an event: the drain holds for `ms` and starts again from `seq`. */
+  held: { seq: number; ms: number };
 }
 
 export class OutboxPublisher {
@@ -62,6 +73,14 @@ export class OutboxPublisher {
   private watchdog: NodeJS.Timeout | undefined;
   private lastPrune = 0;
   private offs: (() => void)[] = [];
+  /** While set, nothing is published: the broker had no subscriber for the event at the head of the outbox. */
+  private holdTimer: NodeJS.Timeout | undefined;
+  private holdMs = 0;
+  /** Message ids whose PUBACK said "no matching subscribers" (read as packets arrive, before MQTT.js's callback). */
+  private readonly unheard = new Set<number>();
+  private readonly onPacket = (p: Packet): void => {
+    if (p.cmd === 'puback' && p.reasonCode === NO_MATCHING_SUBSCRIBERS && p.messageId !== undefined) this.unheard.add(p.messageId);
+  };
 
   constructor(
     private readonly store: OutboxDrain,
@@ -93,6 +112,11 @@ export class OutboxPublisher {
     this.onDown();
   }
 
+  /** Whether the drain is holding because the broker had no subscriber for the head of the outbox. */
+  get holding(): boolean {
+    return this.holdTimer !== undefined;
+  }
+
   /** New rows were committed: publish them if connected. */
   kick(): void {
     this.exhausted = false;
@@ -104,8 +128,15 @@ export class OutboxPublisher {
   }
 
   private onUp(): void {
-    this.generation++;
     this.client = this.connection.client;
+    this.client?.on('packetreceive', this.onPacket);
+    this.begin();
+  }
+
+  /** A fresh drain on the current client from the first unsent row (a new generation: older callbacks fall silent). */
+  private begin(): void {
+    this.generation++;
+    if (this.watchdog) clearInterval(this.watchdog);
     this.cursor = 0;
     this.buffer = [];
     this.bufferAt = 0;
@@ -123,7 +154,11 @@ export class OutboxPublisher {
 
   private onDown(): void {
     this.generation++;
+    this.client?.off('packetreceive', this.onPacket);
+    this.unheard.clear();
     this.client = undefined;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
     this.inflight.clear();
@@ -147,9 +182,10 @@ export class OutboxPublisher {
 
   private pump(): void {
     const client = this.client;
-    if (!client) return;
+    if (!client || this.holdTimer) return;
     const gen = this.generation;
-    while (this.inflight.size < this.window) {
+    // A callback may end this drain (a hold, a failure) while the loop runs: stop at once when it has.
+    while (this.inflight.size < this.window && gen === this.generation) {
       let row: OutboxRow | undefined;
       try {
         row = this.next();
@@ -161,7 +197,7 @@ export class OutboxPublisher {
       this.cursor = row.seq;
       this.send(client, gen, row);
     }
-    if (this.inflight.size === 0 && this.exhausted) {
+    if (gen === this.generation && this.inflight.size === 0 && this.exhausted) {
       this.flush();
       this.maybePrune();
       this.events.emit('drained', { lastSeq: this.cursor });
@@ -173,9 +209,13 @@ export class OutboxPublisher {
     this.inflight.set(seq, this.now());
     // A passage carries the gate's signature of its exact bytes for the station's other gates (src/mqtt/siblings.ts).
     const options = row.sig === null ? { qos: 1 as const } : { qos: 1 as const, properties: { userProperties: { sig: row.sig } } };
-    client.publish(this.topics[row.kind], row.payload, options, (err) => {
+    client.publish(this.topics[row.kind], row.payload, options, (err, packet) => {
       if (gen !== this.generation) return;
       if (err) return this.fail(gen, seq, 'publish-refused', err);
+      // MQTT.js hands the callback the published packet; the PUBACK's reason was seen on its way in (onPacket).
+      const mid = packet?.messageId;
+      if (mid !== undefined && this.unheard.delete(mid)) return this.hold(gen, seq);
+      this.holdMs = 0;
       if (!this.inflight.delete(seq)) return;
       this.acked.push(seq);
       if (this.acked.length >= MAX_MARKS_PER_FLUSH) this.flush();
@@ -195,6 +235,24 @@ export class OutboxPublisher {
       this.pumpScheduled = false;
       this.pump();
     });
+  }
+
+  /** Nobody subscribed to `seq`: keep it (and what follows it), pause, then drain again from it. */
+  private hold(gen: number, seq: number): void {
+    if (gen !== this.generation) return;
+    this.generation++;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    this.inflight.clear();
+    this.flush();
+    const first = this.holdMs === 0;
+    this.holdMs = first ? HOLD_FIRST_MS : Math.min(this.holdMs * 2, HOLD_MAX_MS);
+    if (first) this.log.warn({ seq }, "the broker has no subscriber for the gate's events: holding them until one subscribes");
+    this.events.emit('held', { seq, ms: this.holdMs });
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      if (this.client) this.begin();
+    }, this.holdMs);
   }
 
   private fail(gen: number, seq: number, code: string, err?: Error): void {

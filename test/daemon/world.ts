@@ -142,6 +142,8 @@ export interface World<M extends WorldMcu = McuSim> {
   central: MqttClient;
   /** Every gate event central received, in arrival order (a re-sent event may appear twice). */
   received: GateEvent[];
+  /** Central's connections to the broker: when each CONNACK came and whether the broker still had its session. */
+  centralConnects: { atMs: number; sessionPresent: boolean }[];
   reader: IdCardReaderSim;
   scanner: MrzScannerSim;
   mcu: M;
@@ -213,6 +215,8 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     reconnectPeriod: 200,
   });
   const received: GateEvent[] = [];
+  const centralConnects = [{ atMs: Date.now(), sessionPresent: false }];
+  central.on('connect', (ack) => centralConnects.push({ atMs: Date.now(), sessionPresent: ack.sessionPresent === true }));
   central.on('message', (topic, payload) => {
     if (!topic.includes('/events/')) return;
     // Anyone with publish rights can post under events/ (the hostile tests do): central ignores what is not an event.
@@ -297,6 +301,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     broker,
     central,
     received,
+    centralConnects,
     reader: reader.sim,
     scanner,
     mcu,

@@ -46,6 +46,7 @@ describe('broker outage', () => {
       expect(pending).toBeGreaterThanOrEqual(duringOutage * 2);
 
       await w.broker.start();
+      const restartedAt = Date.now();
       await waitFor(() => w.query('SELECT 1 FROM outbox WHERE sent_ms IS NULL').length === 0, 60_000, 'the outbox to drain');
       const lastSeq = w.query<{ last_seq: number }>('SELECT last_seq FROM outbox_seq')[0].last_seq;
       await waitFor(() => new Set(w.received.map((e) => e.seq)).size === lastSeq, 60_000, 'central to have every event').catch((err) => {
@@ -54,7 +55,15 @@ describe('broker outage', () => {
         const missing = Array.from({ length: lastSeq }, (_, k) => k + 1).filter((s) => !seen.has(s));
         console.log(`DIAG missing ${missing.length} of ${lastSeq}: ${missing.slice(0, 20).join(',')} ... ${missing.slice(-5).join(',')}`);
         console.log(`DIAG outage held seqs ${sentBefore + 1}..${lastSeq}; central received ${w.received.length}`);
-        console.log(`DIAG broker log: ${w.broker.log().slice(-2000)}`);
+        console.log(
+          `DIAG broker restarted at ${restartedAt}; central connects ${JSON.stringify(w.centralConnects)}; connected now ${w.central.connected}`,
+        );
+        console.log(
+          `DIAG broker log: ${w.broker
+            .log()
+            .replace(/^.*Saving in-memory database.*\n/gm, '')
+            .slice(-4000)}`,
+        );
         throw err;
       });
       expect(firstSeenSeqs(w)).toEqual(Array.from({ length: lastSeq }, (_, k) => k + 1));

@@ -68,6 +68,21 @@ describe('outbox publisher over a real broker', () => {
     expect(r.events()[50].seq).toBe(51);
   });
 
+  it('an event nobody subscribed to stays in the outbox, and goes out in order once central subscribes', async () => {
+    const g = gate('07');
+    recordAlarms(g.store, 20);
+    const held: number[] = [];
+    g.reporter.publisher.events.on('held', (h) => held.push(h.seq));
+    g.reporter.start();
+    // The broker answers every publish with 0x10 (no matching subscribers): nothing is marked sent.
+    await until(() => held.length >= 2, 10_000, 'the drain holding twice');
+    expect(held.every((seq) => seq === 1)).toBe(true);
+    expect(g.store.outbox.counts()).toMatchObject({ pending: 20, sent: 0 });
+    const r = await sub('gates/v1/BJP/07/events/#');
+    await until(() => g.store.outbox.counts().pending === 0, 20_000, 'the outbox drained once central subscribed');
+    expect(firstSeen(r.events()).map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
   async function drainAcrossRestart(gateId: string, crash: boolean) {
     const subscribedAt = Date.now();
     const r = await sub(`gates/v1/BJP/${gateId}/events/#`, {
