@@ -2,42 +2,7 @@
 // one taken-over laptop guessing does not lock out the technician signing in from another; all addresses together
 // have a larger one, so many taken-over laptops still guess slowly. An address refused by its own budget takes
 // nothing from the overall one. Time is the caller's clock (tested without timers).
-
-/** A token bucket that also says how long until its next token. */
-export class Bucket {
-  private tokens: number;
-  private lastMs: number | null = null;
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly burst: number,
-  ) {
-    this.tokens = burst;
-  }
-
-  /** 0 when a token was taken at `nowMs`; else the ms until one is back (nothing taken). */
-  take(nowMs: number): number {
-    this.refill(nowMs);
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.tokens) / this.perSecond) * 1000);
-  }
-
-  /** Whether the bucket is back to its burst at `nowMs` (an address that stopped trying; it can be forgotten). */
-  full(nowMs: number): boolean {
-    this.refill(nowMs);
-    return this.tokens >= this.burst;
-  }
-
-  private refill(nowMs: number): void {
-    // A clock stepped back refills nothing.
-    if (this.lastMs !== null && nowMs > this.lastMs)
-      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.lastMs) / 1000) * this.perSecond);
-    this.lastMs = this.lastMs === null ? nowMs : Math.max(this.lastMs, nowMs);
-  }
-}
+import { RateBudget } from '../util/rate-budget.js';
 
 /** Per address: 5 tries, then one every 20 s. All together: 20, then one every 2 s (scrypt ~50 ms each). */
 export const PER_ADDRESS = { perSecond: 1 / 20, burst: 5 };
@@ -46,20 +11,20 @@ export const OVERALL = { perSecond: 1 / 2, burst: 20 };
 const MAX_ADDRESSES = 4096;
 
 export class SignInLimits {
-  private readonly byAddress = new Map<string, Bucket>();
-  private readonly overall = new Bucket(OVERALL.perSecond, OVERALL.burst);
+  private readonly byAddress = new Map<string, RateBudget>();
+  private readonly overall = new RateBudget(OVERALL.perSecond, OVERALL.burst);
 
   /** 0 when `address` may try a password now; else the ms to wait. */
   take(address: string, nowMs: number): number {
     let own = this.byAddress.get(address);
     if (!own) {
       this.forgetSome(nowMs);
-      own = new Bucket(PER_ADDRESS.perSecond, PER_ADDRESS.burst);
+      own = new RateBudget(PER_ADDRESS.perSecond, PER_ADDRESS.burst);
       this.byAddress.set(address, own);
     }
-    const waitOwn = own.take(nowMs);
+    const waitOwn = own.takeOrWait(nowMs);
     if (waitOwn > 0) return waitOwn;
-    return this.overall.take(nowMs);
+    return this.overall.takeOrWait(nowMs);
   }
 
   private forgetSome(nowMs: number): void {
