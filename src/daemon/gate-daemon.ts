@@ -255,6 +255,11 @@ export class GateDaemon {
       this.lastMqttAdvice = advice;
     });
     this.reporter?.connection.events.on('taken-over', () => this.onRefused('session', 'taken-over'));
+    // Nobody subscribed to the gate's events: they wait in the outbox (src/mqtt/publisher.ts); the status says why.
+    this.reporter?.publisher.events.on('held', () => this.setHealth('mqtt', 'degraded', 'no-subscriber'));
+    this.reporter?.publisher.events.on('sent', () => {
+      if (this.health.get('mqtt')?.detail === 'no-subscriber') this.setHealth('mqtt', 'ok', null);
+    });
     this.reporter?.connection.events.on('up', () => {
       this.lastMqttAdvice = '';
       this.setHealth('mqtt', 'ok', null);
