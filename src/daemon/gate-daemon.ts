@@ -480,21 +480,25 @@ export class GateDaemon {
     const kick = () => this.reporter?.kick();
     this.lane.events.on('decision', (e) => {
       if (e.face) this.faceOutcomes[e.face] += 1;
-      kick();
-      this.log.info(
-        {
-          seq: e.seq,
-          decision: e.decision,
-          reason: e.reason,
-          detail: e.detail,
-          docType: e.docType,
-          docKey: e.docKey?.slice(0, 12),
-          train: e.train,
-          face: e.face,
-        },
-        'decision',
-      );
       this.events.emit('decision', e);
+      // The lane sends AUTHORISE right after this returns (the decision is committed): publishing the event and
+      // writing its log line wait for the next turn of the event loop, off the card-to-flap path.
+      setImmediate(() => {
+        kick();
+        this.log.info(
+          {
+            seq: e.seq,
+            decision: e.decision,
+            reason: e.reason,
+            detail: e.detail,
+            docType: e.docType,
+            docKey: e.docKey?.slice(0, 12),
+            train: e.train,
+            face: e.face,
+          },
+          'decision',
+        );
+      });
     });
     this.lane.events.on('passage', (p) => {
       kick();
