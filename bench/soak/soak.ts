@@ -24,8 +24,7 @@ import { startLocalBroker, type LocalBroker } from '../../src/mqtt/local-broker.
 import { buildDelta, buildHead, buildSnapshot, type OutMessage } from '../../src/central/build.js';
 import { docKeyIdOf } from '../../src/cache/keyed.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
-import { onResyncRequests, publishAll } from '../../src/central/publish.js';
-import { gateEventSchema } from '../../src/gate/events.js';
+import { onGateEvents, onResyncRequests, publishAll } from '../../src/central/publish.js';
 import type { PassengerRecord, SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -205,21 +204,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const seqs = new Set<number>();
     const passed = new Set<string>();
     const refused = new Map<string, string>();
-    central.on('message', (topic, payload) => {
-      if (!topic.includes('/events/')) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(payload.toString('utf8'));
-      } catch {
-        return;
-      }
-      const r = gateEventSchema.safeParse(json);
-      if (!r.success) return;
-      seqs.add(r.data.seq);
-      if (r.data.kind === 'passage' && r.data.outcome === 'passed' && r.data.ticketId) passed.add(r.data.ticketId);
-      if (r.data.kind === 'decision' && r.data.decision === 'reject' && r.data.ticketId) refused.set(r.data.ticketId, r.data.reason);
+    await onGateEvents(central, STATION, (e) => {
+      seqs.add(e.seq);
+      if (e.kind === 'passage' && e.outcome === 'passed' && e.ticketId) passed.add(e.ticketId);
+      if (e.kind === 'decision' && e.decision === 'reject' && e.ticketId) refused.set(e.ticketId, e.reason);
     });
-    await central.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
     // Central's answer to a resync request: the day's snapshot again, after a head signed now.
     // The epoch's snapshot and every delta since (a gate that asks gets them all).
     let current: { epoch: number; seq: number; messages: OutMessage[] } | null = null;

@@ -1,7 +1,8 @@
 // Publishing central's batches over MQTT 5 with QoS 1 (each publish awaits its PUBACK, so the order on the wire is the
-// order here), and listening to the gates' resync requests.
+// order here), and listening to the gates' events and resync requests.
 import mqtt, { type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
+import { gateEventSchema, type GateEvent } from '../gate/events.js';
 import { resyncRequestSchema, topics, type ResyncRequest } from '../sync/wire.js';
 import type { OutMessage } from './build.js';
 import type { Progress } from '../sync/progress.js';
@@ -38,6 +39,29 @@ export async function publishAll(client: MqttClient, messages: readonly OutMessa
   }
   progress?.finish();
   return rows;
+}
+
+const EVENT_TOPIC = /^gates\/v1\/[^/]+\/([^/]+)\/events\/[^/]+$/;
+
+/**
+ * Subscribe to the station's gate events (QoS 1) and call handler for each well-formed one, with the gate its topic
+ * names. Anyone with publish rights can post under events/ (a probe, a hostile client): what is not JSON or not an
+ * event is ignored, never thrown into MQTT.js.
+ */
+export async function onGateEvents(client: MqttClient, station: string, handler: (event: GateEvent, gate: string) => void): Promise<void> {
+  client.on('message', (topic: string, payload: Buffer) => {
+    const m = EVENT_TOPIC.exec(topic);
+    if (!m) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    const r = gateEventSchema.safeParse(json);
+    if (r.success) handler(r.data, m[1]);
+  });
+  await client.subscribeAsync(`gates/v1/${station}/+/events/#`, { qos: 1 });
 }
 
 /** Call handler for each well-formed resync request of the station's gates; returns an unsubscribe function. */

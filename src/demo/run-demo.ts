@@ -21,9 +21,9 @@ import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { startBroker, type LocalBroker } from '../mqtt/local-broker.js';
 import { buildDelta, buildSnapshot, type OutMessage } from '../central/build.js';
 import { signingKeyFrom } from '../central/keys.js';
-import { connectCentral, onResyncRequests, publishAll } from '../central/publish.js';
+import { connectCentral, onGateEvents, onResyncRequests, publishAll } from '../central/publish.js';
 import { SyncService } from '../sync/service.js';
-import { gateEventSchema, type DecisionEvent, type GateEvent } from '../gate/events.js';
+import type { DecisionEvent, GateEvent } from '../gate/events.js';
 import { messageFor } from '../decide/messages.js';
 import type { Reason, StaffedCheckDetail } from '../decide/reasons.js';
 import { decide } from '../decide/decide.js';
@@ -152,12 +152,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     if (broker) {
       central = await connectCentral(broker.url, { clientId: 'demo-central' });
       cleanup.push(() => void central!.endAsync());
-      central.on('message', (topic, payload) => {
-        if (!topic.includes('/events/')) return;
-        const r = gateEventSchema.safeParse(JSON.parse(payload.toString('utf8')));
-        if (r.success) received.push(r.data);
-      });
-      await central.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
+      await onGateEvents(central, STATION, (e) => received.push(e));
       // A gate that lost chunks asks for the snapshot again: central answers by publishing it once more.
       await onResyncRequests(central, STATION, () => void publishAll(central!, snapshot.messages));
     }

@@ -18,8 +18,8 @@ import { docKeyIdOf } from '../../src/cache/keyed.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
 import type { SigningKey } from '../../src/sync/wire.js';
 import { CommandSigner } from '../../src/mqtt/command-signer.js';
-import { onResyncRequests, publishAll } from '../../src/central/publish.js';
-import { gateEventSchema, type GateEvent } from '../../src/gate/events.js';
+import { onGateEvents, onResyncRequests, publishAll } from '../../src/central/publish.js';
+import type { GateEvent } from '../../src/gate/events.js';
 import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -217,19 +217,8 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
   const received: GateEvent[] = [];
   const centralConnects = [{ atMs: Date.now(), sessionPresent: false }];
   central.on('connect', (ack) => centralConnects.push({ atMs: Date.now(), sessionPresent: ack.sessionPresent === true }));
-  central.on('message', (topic, payload) => {
-    if (!topic.includes('/events/')) return;
-    // Anyone with publish rights can post under events/ (the hostile tests do): central ignores what is not an event.
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return;
-    }
-    const r = gateEventSchema.safeParse(json);
-    if (r.success) received.push(r.data);
-  });
-  await central.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
+  // Anyone with publish rights can post under events/ (the hostile tests do): central ignores what is not an event.
+  await onGateEvents(central, STATION, (e) => received.push(e));
   // Like central's reference feed (src/central/feed.ts): requests are unsigned, so every one is answered with the
   // same snapshot after a head signed now (which lets a gate told to reload take the epoch it holds); gates that
   // hold the epoch drop it unread. (The feed also answers at most once every 2 s; the tests' gate asks rarely.)

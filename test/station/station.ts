@@ -19,9 +19,10 @@ import { McuSim } from '../../firmware-bridge/sim/mcu.js';
 import { freePort, type LocalBroker } from '../../src/mqtt/local-broker.js';
 import { pki as runPki, startShippedBroker, startShippedCentral } from './shipped-broker.js';
 import { CentralFeed } from '../../src/central/feed.js';
+import { onGateEvents } from '../../src/central/publish.js';
 import { signingKeyFrom } from '../../src/central/keys.js';
 import { sealRoster } from '../../src/mqtt/roster.js';
-import { gateEventSchema, type GateEvent } from '../../src/gate/events.js';
+import type { GateEvent } from '../../src/gate/events.js';
 import type { SnapshotFile, TicketRecord } from '../../src/cache/records.js';
 import { DEMO_SECRET } from '../../src/demo/data.js';
 import { waitFor } from '../../src/util/wait.js';
@@ -197,22 +198,11 @@ export async function startStation(o: StationOptions): Promise<Station> {
     ...tlsFiles(centralPki, 'central'),
   });
   const received = new Map<string, GateEvent[]>();
-  centralClient.on('message', (topic, payload) => {
-    const m = /^gates\/v1\/[^/]+\/([^/]+)\/events\//.exec(topic);
-    if (!m) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return; // not an event (a probe): central ignores it
-    }
-    const r = gateEventSchema.safeParse(json);
-    if (!r.success) return;
-    const list = received.get(m[1]) ?? [];
-    list.push(r.data);
-    received.set(m[1], list);
+  await onGateEvents(centralClient, STATION, (e, gate) => {
+    const list = received.get(gate) ?? [];
+    list.push(e);
+    received.set(gate, list);
   });
-  await centralClient.subscribeAsync(`gates/v1/${STATION}/+/events/#`, { qos: 1 });
 
   const syncKeys = generateKeyPairSync('ed25519');
   const syncKey = signingKeyFrom(syncKeys.privateKey);
