@@ -5,7 +5,7 @@
 import type { GateDaemon } from '../daemon/gate-daemon.js';
 import type { AlarmEvent, DecisionEvent, PassageEvent } from '../gate/events.js';
 import type { DecidedInfo } from '../daemon/gate-daemon.js';
-import { reasonText, type TextDirection } from '../i18n/packs.js';
+import { isPackLanguage, reasonText, type TextDirection } from '../i18n/packs.js';
 
 export const MAX_DECISIONS = 50;
 const MAX_PASSAGES = 20;
@@ -80,7 +80,7 @@ export class LiveFeed {
         // The passenger's language belongs to this decision only if it decided this document (a face mismatch after an
         // open ticket decision is still the same passenger: the reason is what they were told).
         const language = decided && decided.docType === d.docType ? decided.language : null;
-        const said = language ? reasonText(d.reason, language) : null;
+        const said = language && isPackLanguage(language) ? reasonText(d.reason, language) : null;
         push(this.decisions, MAX_DECISIONS, {
           seq: d.seq,
           at: d.at,

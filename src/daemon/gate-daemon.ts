@@ -45,7 +45,6 @@ import { cacheVerdict } from './cache-health.js';
 import { LedgerRetention } from '../outbox/retention.js';
 import { StatusFileWriter } from './status-writer.js';
 import { languagePicker } from '../i18n/passenger.js';
-import type { PackLanguage } from '../i18n/packs.js';
 import { FaceClient } from '../face/client.js';
 import { FACE_OUTCOMES, type FaceOutcome } from '../gate/events.js';
 
@@ -86,8 +85,8 @@ export interface DecidedInfo {
   decision: LaneDecision['decision'];
   reason: LaneDecision['reason'];
   ticket: TicketSummary | null;
-  /** The language the passenger is addressed in (src/i18n: the document's nationality, the station's overrides). */
-  language: PackLanguage;
+  /** The language the passenger is addressed in, as the lane chose it (src/i18n); null: the panel's own languages. */
+  language: string | null;
 }
 
 export interface DaemonEvents {
@@ -157,8 +156,6 @@ export class GateDaemon {
   /** The start read only the file's header: the whole file is checked once the gate is ready. */
   private readonly checkAfterStart: boolean;
   private backgroundCheck: BackgroundCheck | null = null;
-  /** The passenger's language for a document: the lane's screens and the console's live view use the same one. */
-  private readonly languageOf: (doc: Document) => PackLanguage;
   private readonly statusFile: string;
   private lastMqttAdvice = '';
   /** Id of the key this gate signs its passages with (central's roster must list its public half). */
@@ -220,15 +217,14 @@ export class GateDaemon {
     this.watchTransport('bridge', bridge.transport, false);
     this.link = bridge.link;
     this.face = c.face.enabled ? new FaceClient(c.face.endpoint) : null;
-    this.languageOf = languagePicker(c.passengerLanguage.byNationality, this.log);
     this.lane = new LaneLoop({
       station: c.station,
       direction: c.lane.direction,
       mode: c.lane.initialMode,
       timing: { passageTimeoutMs: c.bridge.passageTimeoutMs, resultHoldMs: o.resultHoldMs ?? c.lane.resultHoldMs, guardMs: 2000 },
-      decide: (doc, ctx) => this.decide(doc, ctx),
+      decide: (doc, ctx, language) => this.decide(doc, ctx, language),
       keyOf: (doc) => this.view.keyOf(identityOf(doc)),
-      languageOf: this.languageOf,
+      languageOf: languagePicker(c.passengerLanguage.byNationality, this.log),
       store: this.store,
       bridge: this.link,
       now: this.clock,
@@ -449,7 +445,7 @@ export class GateDaemon {
 
   // ---- wiring -----------------------------------------------------------------------------------------------
 
-  private decide(doc: Document, ctx: Parameters<typeof decide>[3]): LaneDecision {
+  private decide(doc: Document, ctx: Parameters<typeof decide>[3], language: string | null): LaneDecision {
     const d = decide(doc, this.view, this.o.config.rules, ctx);
     this.events.emit('decided', {
       at: ctx.now.getTime(),
@@ -457,7 +453,7 @@ export class GateDaemon {
       decision: d.decision,
       reason: d.reason,
       ticket: d.ticket,
-      language: this.languageOf(doc),
+      language,
     });
     return d;
   }

@@ -35,7 +35,8 @@ export type LaneBridge = Pick<
   'authorise' | 'cancel' | 'setMode' | 'display' | 'sound' | 'onReport' | 'events' | 'state' | 'mcu'
 >;
 
-export type LaneDecide = (document: Document, ctx: LaneDecideContext) => LaneDecision;
+/** `language`: the passenger's, as the lane chose it (languageOf), for whoever reports the decision. */
+export type LaneDecide = (document: Document, ctx: LaneDecideContext, language: string | null) => LaneDecision;
 
 export interface LaneLoopOptions {
   station: string;
@@ -230,7 +231,7 @@ export class LaneLoop {
       case 'decide': {
         let decision: LaneDecision;
         try {
-          decision = this.opts.decide(c.document, c.ctx);
+          decision = this.opts.decide(c.document, c.ctx, c.language);
         } catch (err) {
           log?.error({ err: errorLine(err) }, 'the decision function threw');
           decision = { decision: 'reject', reason: 'unreadable', ticket: null };

@@ -137,7 +137,8 @@ export type LaneInput =
   | { type: 'tick'; at: number };
 
 export type LaneCommand =
-  | { type: 'decide'; document: Document; ctx: LaneDecideContext }
+  /** language: the passenger's, as the lane holds it (for whoever reports the decision; the rules do not use it). */
+  | { type: 'decide'; document: Document; ctx: LaneDecideContext; language: string | null }
   /**
    * authorisation: the one the lane will send once this is recorded, remembered in the same commit (the card-to-flap
    * path holds one durable write, not two); the following 'authorise' then carries `remembered`.
@@ -405,6 +406,7 @@ export function stepLane(prev: LaneState, input: LaneInput): LaneStep {
             emergency: s.emergency,
             mcuUp: s.linkUp,
           },
+          language: s.passenger.language ?? null,
         });
       }
       break;
