@@ -123,18 +123,7 @@ export class CentralFeed {
 
   /** Republish the retained head (a heartbeat). */
   async heartbeat(): Promise<void> {
-    await this.serial(() =>
-      publishAll(this.o.client, [
-        buildHead(this.o.key, {
-          station: this.o.station,
-          epoch: this.epoch,
-          seq: this.seq,
-          docKeyId: docKeyIdOf(this.docSecret),
-          rosterVersion: this.rosterVersion,
-          generatedAt: this.clock().toISOString(),
-        }),
-      ]),
-    );
+    await this.serial(() => publishAll(this.o.client, [this.head(this.clock().toISOString())]));
   }
 
   /** Answer the station's resync requests until the returned function is called. */
@@ -163,18 +152,23 @@ export class CentralFeed {
         if (!m) return void (await this.newSnapshotAtMostEvery());
         missing.push(m[0]);
       }
-      const head = buildHead(this.o.key, {
-        station: this.o.station,
-        epoch: this.epoch,
-        seq: this.seq,
-        docKeyId: docKeyIdOf(this.docSecret),
-        rosterVersion: this.rosterVersion,
-        generatedAt: this.generatedAt,
-      });
+      const head = this.head(this.generatedAt);
       await this.serial(() => publishAll(this.o.client, [...missing, head]));
       return;
     }
     await this.republishSnapshot();
+  }
+
+  /** The head naming what the feed has published (epoch, seq, key, roster), signed with `generatedAt`. */
+  private head(generatedAt: string): OutMessage {
+    return buildHead(this.o.key, {
+      station: this.o.station,
+      epoch: this.epoch,
+      seq: this.seq,
+      docKeyId: docKeyIdOf(this.docSecret),
+      rosterVersion: this.rosterVersion,
+      generatedAt,
+    });
   }
 
   /** The current snapshot again, after a head signed now; at most once per interval, however many ask. */
@@ -182,14 +176,7 @@ export class CentralFeed {
     const now = this.clock().getTime();
     if (now - this.republishedAt < REPUBLISH_INTERVAL_MS && now >= this.republishedAt) return;
     this.republishedAt = now;
-    const head = buildHead(this.o.key, {
-      station: this.o.station,
-      epoch: this.epoch,
-      seq: this.seq,
-      docKeyId: docKeyIdOf(this.docSecret),
-      rosterVersion: this.rosterVersion,
-      generatedAt: new Date(now).toISOString(),
-    });
+    const head = this.head(new Date(now).toISOString());
     await this.serial(() => publishAll(this.o.client, [head, ...this.snapshotMessages]));
   }
 
