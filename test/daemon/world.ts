@@ -142,7 +142,7 @@ export interface World<M extends WorldMcu = McuSim> {
   central: MqttClient;
   /** Every gate event central received, in arrival order (a re-sent event may appear twice). */
   received: GateEvent[];
-  /** Central's connections to the broker: when each CONNACK came and whether the broker still had its session. */
+  /** Central's reconnects to the broker (after the first connect): when each CONNACK came and whether the broker still had its session. */
   centralConnects: { atMs: number; sessionPresent: boolean }[];
   reader: IdCardReaderSim;
   scanner: MrzScannerSim;
@@ -215,7 +215,7 @@ export async function startWorld(opts: WorldOptions & { openMcu?: (simPath: stri
     reconnectPeriod: 200,
   });
   const received: GateEvent[] = [];
-  const centralConnects = [{ atMs: Date.now(), sessionPresent: false }];
+  const centralConnects: World['centralConnects'] = [];
   central.on('connect', (ack) => centralConnects.push({ atMs: Date.now(), sessionPresent: ack.sessionPresent === true }));
   // Anyone with publish rights can post under events/ (the hostile tests do): central ignores what is not an event.
   await onGateEvents(central, STATION, (e) => received.push(e));
