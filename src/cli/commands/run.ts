@@ -79,15 +79,17 @@ example:
     const stop = (drainMs?: number) =>
       (watchdog?.stopping() ?? Promise.resolve()).then(() => daemon.stop(drainMs === undefined ? {} : { drainMs }));
     let exitCode = 0;
-    daemon.events.once('reload-requested', () => {
-      log.info('central asked for a config reload: stopping to be restarted');
+    const stopForRestart = () => {
       exitCode = RELOAD_EXIT_CODE;
       stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
+    };
+    daemon.events.once('reload-requested', () => {
+      log.info('central asked for a config reload: stopping to be restarted');
+      stopForRestart();
     });
     daemon.events.once('restart-requested', ({ reason }) => {
       log.error({ reason }, 'stopping to be restarted: the next start checks the whole database and sets it aside');
-      exitCode = RELOAD_EXIT_CODE;
-      stop().catch((err: unknown) => io.stderr.write(`gate run: stop failed: ${errorLine(err)}\n`));
+      stopForRestart();
     });
     const onSignal = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'signal: stopping');
