@@ -126,7 +126,7 @@ function canConnect(port: number): Promise<boolean> {
  * Mosquitto logs "mosquitto version X running" at `information` once its listeners are open; `notice` adds each
  * client's connect and disconnect, which is what a failed test's log needs.
  */
-const RUNNING_LOG_TYPE = 'log_type information\nlog_type notice';
+const RUNNING_LOG_TYPES = ['log_type information', 'log_type notice'];
 const RUNNING = /mosquitto version \S+ running/;
 
 export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalBroker> {
@@ -143,7 +143,7 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
           `user ${userInfo().username}`,
           'log_dest stderr',
           opts.configText({ port, dataDir }).replace(/^log_dest .*$/gm, ''),
-          RUNNING_LOG_TYPE,
+          ...RUNNING_LOG_TYPES,
           '',
         ].join('\n')
       : [
@@ -156,7 +156,7 @@ export async function startLocalBroker(opts: BrokerOptions = {}): Promise<LocalB
           'log_dest stderr',
           'log_type error',
           'log_type warning',
-          RUNNING_LOG_TYPE,
+          ...RUNNING_LOG_TYPES,
           'max_queued_messages 0',
           'max_inflight_messages 0',
           ...(opts.globalLines ?? []),
